@@ -1,0 +1,16 @@
+import { build } from "esbuild";
+
+// One file for production: workspace packages are bundled from source;
+// native and logging modules stay external and load from node_modules.
+await build({
+  entryPoints: ["src/main.ts"],
+  outfile: "dist/main.js",
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  sourcemap: true,
+  external: ["better-sqlite3", "pino"],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: "warning",
+});

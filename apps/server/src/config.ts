@@ -1,0 +1,125 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+
+/** The one place that reads `process.env`. A bad value stops start-up with a message naming it. */
+
+const KNOWN_WEAK_SECRETS = new Set(["secret", "changeme", "change-me", "your-secret-key", "supersecret", "parley", "default"]);
+
+function parseDuration(v: string): number | null {
+  const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = m[2] ?? "s";
+  const seconds = { ms: n / 1000, s: n, m: n * 60, h: n * 3600, d: n * 86400 }[unit];
+  return seconds !== undefined && seconds >= 1 ? seconds : null;
+}
+
+const duration = z.string().transform((v, ctx) => {
+  const s = parseDuration(v);
+  if (s === null) {
+    ctx.addIssue({ code: "custom", message: `"${v}" is not a duration like 30m, 900s or 1h` });
+    return z.NEVER;
+  }
+  return s;
+});
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8001),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z.string().min(1).default("chat.db"),
+  SECRET_KEY: z.string().optional(),
+  ALLOWED_ORIGINS: z.string().default(""),
+  ACCESS_TOKEN_TTL: duration.default(30 * 60),
+  REFRESH_TOKEN_TTL: duration.default(30 * 86400),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).optional(),
+  SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
+  SEND_RATE_BURST: z.coerce.number().int().min(1).default(30),
+  SEND_RATE_PER_SEC: z.coerce.number().positive().default(10),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  WEB_DIR: z.string().optional(),
+});
+
+export interface ServerConfig {
+  env: "development" | "production" | "test";
+  port: number;
+  host: string;
+  database: { kind: "sqlite"; filename: string; synchronous: "NORMAL" | "FULL" };
+  secretKey: string;
+  allowedOrigins: string[];
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  bcryptCost: number;
+  sendBurst: number;
+  sendPerSecond: number;
+  logLevel: string;
+  webDir: string | null;
+}
+
+export class ConfigError extends Error {}
+
+function sqliteFile(url: string): string {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError("DATABASE_URL: PostgreSQL is not supported by this build yet; use a SQLite file path");
+  }
+  const path = url.replace(/^sqlite:(\/\/)?/, "").replace(/^file:/, "");
+  return path === ":memory:" ? path : resolve(path);
+}
+
+/**
+ * Without SECRET_KEY outside production, a strong secret is generated once
+ * and kept beside the database (mode 0600), so tokens survive restarts.
+ */
+function devSecret(dbFile: string, warn: (msg: string) => void): string {
+  const path = dbFile === ":memory:" ? null : `${dbFile}.secret`;
+  if (path && existsSync(path)) return readFileSync(path, "utf8").trim();
+  const secret = randomBytes(48).toString("base64url");
+  if (path) {
+    writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+    chmodSync(path, 0o600);
+  }
+  warn(`SECRET_KEY is not set: using a generated secret${path ? ` stored in ${path}` : " (in memory)"}. Set SECRET_KEY in production.`);
+  return secret;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void = console.warn): ServerConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const filename = sqliteFile(e.DATABASE_URL);
+  const production = e.NODE_ENV === "production";
+  let secretKey = e.SECRET_KEY?.trim();
+  if (production) {
+    if (!secretKey) throw new ConfigError("SECRET_KEY is required when NODE_ENV=production");
+    if (secretKey.length < 32) throw new ConfigError("SECRET_KEY must be at least 32 characters in production");
+    if (KNOWN_WEAK_SECRETS.has(secretKey.toLowerCase())) throw new ConfigError("SECRET_KEY is a well-known default; choose a random one");
+  }
+  if (!secretKey) secretKey = devSecret(filename, warn);
+  const bcryptCost = e.BCRYPT_COST ?? (e.NODE_ENV === "test" ? 4 : 10);
+  if (production && bcryptCost < 10) throw new ConfigError("BCRYPT_COST must be at least 10 in production");
+  if (filename !== ":memory:" && !existsSync(dirname(filename))) {
+    throw new ConfigError(`DATABASE_URL: directory ${dirname(filename)} does not exist`);
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    database: { kind: "sqlite", filename, synchronous: e.SQLITE_SYNCHRONOUS },
+    secretKey,
+    allowedOrigins: e.ALLOWED_ORIGINS.split(",")
+      .map((o) => o.trim().replace(/\/$/, ""))
+      .filter(Boolean),
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
+    refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
+    bcryptCost,
+    sendBurst: e.SEND_RATE_BURST,
+    sendPerSecond: e.SEND_RATE_PER_SEC,
+    logLevel: e.LOG_LEVEL,
+    webDir: e.WEB_DIR ?? null,
+  };
+}

@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig, type ServerConfig } from "./config.ts";
+export { type RunningServer, startServer } from "./server.ts";

@@ -1,0 +1,46 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import pino from "pino";
+import { ConfigError, loadConfig } from "./config.ts";
+import { startServer } from "./server.ts";
+
+const logger = pino({ level: process.env.LOG_LEVEL ?? "info", redact: ["req.headers.authorization", "*.password", "*.token"] });
+
+/** The built web app sits beside the server in the workspace unless WEB_DIR says otherwise. */
+function defaultWebDir(): string | null {
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  const dir = join(here, "..", "..", "web", "dist");
+  return existsSync(join(dir, "index.html")) ? dir : null;
+}
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env, (msg) => logger.warn(msg));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`parley: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const server = await startServer({ ...config, webDir: config.webDir ?? defaultWebDir() }, logger);
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, "shutting down");
+      server.close().then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((err) => {
+  logger.fatal({ err }, "parley failed to start");
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createServices, defaultApiConfig, type Services } from "@parley/api";
+import { migrate, openSqlite, type ParleyDb } from "@parley/db";
+import type { Logger } from "pino";
+import type { ServerConfig } from "./config.ts";
+import { createRequestHandler } from "./http.ts";
+import { attachWebSocket } from "./ws.ts";
+
+export interface RunningServer {
+  port: number;
+  /** http://host:port */
+  url: string;
+  svc: Services;
+  /** Graceful: stop accepting, tell clients to reconnect, finish writes, close the database. */
+  close(): Promise<void>;
+}
+
+/** Wires the database, services, HTTP and WebSocket servers. No business rule lives here. */
+export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const handle: ParleyDb = openSqlite({ filename: config.database.filename, synchronous: config.database.synchronous });
+  await migrate(handle);
+  const svc = createServices(
+    handle.db,
+    {
+      ...defaultApiConfig,
+      secretKey: config.secretKey,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      bcryptCost: config.bcryptCost,
+      sendBurst: config.sendBurst,
+      sendPerSecond: config.sendPerSecond,
+    },
+    { onError: (err) => logger.error({ err }, "event hub failed to read the log") },
+  );
+  await svc.start();
+
+  let ready = true;
+  const http = createServer(
+    createRequestHandler({ svc, allowedOrigins: config.allowedOrigins, webDir: config.webDir, logger, isReady: () => ready }),
+  );
+  // Bounded headers and timeouts: a flood of headers or a slowloris does not pin the process.
+  http.maxHeadersCount = 100;
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 30_000;
+  const ws = attachWebSocket(http, { svc, allowedOrigins: config.allowedOrigins, logger });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  logger.info({ port, database: config.database.filename }, "parley listening");
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      ready = false;
+      http.close();
+      ws.broadcastReconnect();
+      await svc.inflight.idle(5000);
+      for (const client of ws.wss.clients) client.close(1012, "server restarting");
+      svc.stop();
+      http.closeAllConnections();
+      await handle.close();
+      logger.info("parley stopped");
+    })();
+    return closing;
+  };
+
+  return { port, url: `http://${host}:${port}`, svc, close };
+}

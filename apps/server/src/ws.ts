@@ -1,0 +1,60 @@
+import type { Server } from "node:http";
+import { appRouter, createWsContext, type Services } from "@parley/api";
+import { applyWSSHandler } from "@trpc/server/adapters/ws";
+import type { Logger } from "pino";
+import { WebSocketServer } from "ws";
+import { originAllowed } from "./origins.ts";
+
+export interface WsOptions {
+  svc: Services;
+  allowedOrigins: readonly string[];
+  logger: Logger;
+  /** Largest frame accepted; a bigger one closes that socket with 1009. */
+  maxPayload?: number;
+  /** A socket that has not authenticated by then is closed. */
+  authTimeoutMs?: number;
+}
+
+/**
+ * WebSocket at /ws. We route upgrades ourselves: that is where the Origin
+ * check lives (cross-site WebSocket hijacking), and other paths are refused.
+ */
+export function attachWebSocket(server: Server, opts: WsOptions) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 64 * 1024 });
+  const handler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: ({ req, res, info }) => createWsContext(opts.svc, req, res, info.connectionParams),
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path }, "procedure failed");
+    },
+  });
+
+  wss.on("connection", (socket) => {
+    socket.on("error", () => socket.terminate());
+    const timer = setTimeout(() => {
+      if (!opts.svc.connections.has(socket)) socket.close(4003, "authenticate within the time limit");
+    }, opts.authTimeoutMs ?? 15_000);
+    socket.once("close", () => clearTimeout(timer));
+  });
+
+  server.on("upgrade", (req, socket, head) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (path !== "/ws") {
+      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+      return;
+    }
+    if (!originAllowed(req, opts.allowedOrigins)) {
+      socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  });
+
+  return {
+    wss,
+    /** Tells every client to reconnect (elsewhere, or here after a restart). */
+    broadcastReconnect: () => handler.broadcastReconnectNotification(),
+  };
+}

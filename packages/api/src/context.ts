@@ -1,0 +1,85 @@
+import type { IncomingMessage } from "node:http";
+import { type Auth, authenticate } from "./domain/auth.ts";
+import { CloseCode, type Socket } from "./realtime/connections.ts";
+import type { Services } from "./services.ts";
+
+/**
+ * Per-connection state. Over WebSocket it lives as long as the socket, and
+ * `auth` changes when the client refreshes its token on that socket, so a
+ * refresh never needs a reconnect (and never drops the event stream).
+ */
+export interface Connection {
+  auth: Auth | null;
+  socket: Socket | null;
+  setAuth(auth: Auth): void;
+}
+
+export interface Context {
+  svc: Services;
+  conn: Connection;
+  clientAddress: string;
+}
+
+const clientAddress = (req: IncomingMessage) => req.socket.remoteAddress ?? "unknown";
+
+function bearer(req: IncomingMessage): string | null {
+  const h = req.headers.authorization;
+  return h?.startsWith("Bearer ") ? h.slice(7) : null;
+}
+
+export async function createHttpContext(svc: Services, req: IncomingMessage): Promise<Context> {
+  const auth = await authenticate(svc, bearer(req));
+  const conn: Connection = {
+    auth,
+    socket: null,
+    setAuth(a) {
+      conn.auth = a;
+    },
+  };
+  return { svc, conn, clientAddress: clientAddress(req) };
+}
+
+/**
+ * WebSocket context: the token comes from `connectionParams` (never the
+ * URL). A bad or missing token does not fail the socket — procedures answer
+ * UNAUTHORIZED — so a client is told why instead of reconnecting in a loop.
+ * An authenticated socket counts for presence, joins the per-user cap, and
+ * is closed when its access token expires unless refreshed on the socket.
+ */
+export async function createWsContext(
+  svc: Services,
+  req: IncomingMessage,
+  socket: Socket,
+  connectionParams: Readonly<Record<string, string | undefined>> | null,
+): Promise<Context> {
+  const token = connectionParams?.token;
+  const auth = await authenticate(svc, typeof token === "string" ? token : null);
+  let expiry: ReturnType<typeof setTimeout> | null = null;
+  const armExpiry = (a: Auth) => {
+    if (expiry) clearTimeout(expiry);
+    // setTimeout caps at ~24.8 days; access tokens live far shorter.
+    expiry = setTimeout(() => socket.close(4002, "access token expired"), Math.max(0, a.expiresAt - svc.now()));
+  };
+  const conn: Connection = {
+    auth,
+    socket,
+    setAuth(a) {
+      conn.auth = a;
+      armExpiry(a);
+    },
+  };
+  if (auth && socket.readyState === 1) {
+    if (!svc.connections.add(socket, auth.userId, auth.sessionId)) {
+      socket.close(CloseCode.tooManyConnections, "too many connections for this user");
+    } else {
+      armExpiry(auth);
+      svc.presence.connect(auth.userId, auth.username);
+      socket.once("close", () => {
+        if (expiry) clearTimeout(expiry);
+        svc.connections.remove(socket, auth.userId, auth.sessionId);
+        svc.presence.disconnect(auth.userId);
+      });
+    }
+  }
+  return { svc, conn, clientAddress: clientAddress(req) };
+}

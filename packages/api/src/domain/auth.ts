@@ -1,0 +1,144 @@
+import {
+  findRefreshToken,
+  findSession,
+  findUserById,
+  findUserByLogin,
+  insertRefreshToken,
+  insertSession,
+  insertUser,
+  isUniqueViolation,
+  revokeSession,
+  useRefreshToken,
+} from "@parley/db";
+import { hashRefreshToken, newRefreshToken, newSessionId } from "../auth/tokens.ts";
+import { conflict, DomainError, tooManyRequests, unauthorized } from "../errors.ts";
+import type { Services } from "../services.ts";
+import { toUser, type User } from "../shapes.ts";
+
+export interface AuthResult {
+  user: User;
+  accessToken: string;
+  accessTokenExpiresAt: number;
+  refreshToken: string;
+}
+
+/** The authenticated caller, as the context carries it. */
+export interface Auth {
+  userId: number;
+  username: string;
+  sessionId: string;
+  expiresAt: number;
+}
+
+export async function register(
+  svc: Services,
+  input: { username: string; email: string; password: string },
+): Promise<AuthResult> {
+  const passwordHash = await svc.passwords.hash(input.password);
+  try {
+    const row = await insertUser(svc.db, {
+      username: input.username,
+      usernameKey: input.username.toLowerCase(),
+      email: input.email,
+      passwordHash,
+      now: svc.now(),
+    });
+    return await startSession(svc, toUser(row));
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict("That username or e-mail is already taken");
+    throw err;
+  }
+}
+
+const badLogin = () => unauthorized("Wrong username or password");
+
+export async function login(
+  svc: Services,
+  input: { username: string; password: string },
+  clientAddress: string,
+): Promise<AuthResult> {
+  const key = input.username.normalize("NFKC").toLowerCase();
+  // Limits are checked before the password, and say the same whether or not the user exists.
+  if (!svc.loginLimiterUser.allows(key) || !svc.loginLimiterIp.allows(clientAddress)) {
+    throw tooManyRequests("Too many failed sign-in attempts; try again later");
+  }
+  const row = await findUserByLogin(svc.db, key, key);
+  const ok = row ? await svc.passwords.verify(input.password, row.password_hash) : false;
+  if (!row) await svc.passwords.verifyDummy(input.password);
+  if (!row || !ok) {
+    svc.loginLimiterUser.take(key);
+    svc.loginLimiterIp.take(clientAddress);
+    throw badLogin();
+  }
+  return startSession(svc, toUser(row));
+}
+
+async function startSession(svc: Services, user: User): Promise<AuthResult> {
+  const now = svc.now();
+  const sessionId = newSessionId();
+  const refresh = newRefreshToken();
+  await insertSession(svc.db, {
+    id: sessionId,
+    userId: user.id,
+    now,
+    expiresAt: now + svc.config.refreshTokenTtlSeconds * 1000,
+    tokenHash: refresh.hash,
+  });
+  const access = svc.tokens.issueAccess(user.id, sessionId);
+  return { user, accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: refresh.token };
+}
+
+/**
+ * Rotates the refresh token. A token that was already used means it leaked
+ * (or a client raced itself): the whole session is revoked.
+ */
+export async function refresh(svc: Services, refreshToken: string): Promise<AuthResult & { sessionId: string }> {
+  const now = svc.now();
+  const hash = hashRefreshToken(refreshToken);
+  const found = await findRefreshToken(svc.db, hash);
+  if (!found || found.revoked_at !== null || Number(found.expires_at) <= now) throw unauthorized("Session expired");
+  const fresh = newRefreshToken();
+  const rotated = await svc.db.transaction().execute(async (trx) => {
+    if (!(await useRefreshToken(trx, hash, now))) return false;
+    await insertRefreshToken(trx, { sessionId: found.session_id, tokenHash: fresh.hash, now });
+    return true;
+  });
+  if (!rotated) {
+    await revokeAndDisconnect(svc, found.session_id);
+    throw unauthorized("Refresh token reused; the session was revoked");
+  }
+  const user = await findUserById(svc.db, Number(found.user_id));
+  if (!user) throw unauthorized("Session expired");
+  const access = svc.tokens.issueAccess(Number(user.id), found.session_id);
+  return {
+    user: toUser(user),
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken: fresh.token,
+    sessionId: found.session_id,
+  };
+}
+
+export async function revokeAndDisconnect(svc: Services, sessionId: string): Promise<void> {
+  await revokeSession(svc.db, sessionId, svc.now());
+  svc.revokedSessions.add(sessionId);
+  svc.connections.closeSession(sessionId, 4001, "logged out");
+}
+
+/** Verifies an access token and that its session is still live. */
+export async function authenticate(svc: Services, token: string | null | undefined): Promise<Auth | null> {
+  if (!token) return null;
+  const claims = svc.tokens.verifyAccess(token);
+  if (!claims || svc.revokedSessions.has(claims.sessionId)) return null;
+  const session = await findSession(svc.db, claims.sessionId);
+  if (!session || session.revoked_at !== null || Number(session.user_id) !== claims.userId) return null;
+  const user = await findUserById(svc.db, claims.userId);
+  if (!user) return null;
+  return { userId: claims.userId, username: user.username, sessionId: claims.sessionId, expiresAt: claims.expiresAt };
+}
+
+export async function me(svc: Services, userId: number): Promise<User> {
+  const row = await findUserById(svc.db, userId);
+  if (!row) throw new DomainError("UNAUTHORIZED", "Account no longer exists");
+  return toUser(row);
+}

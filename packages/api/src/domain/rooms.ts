@@ -1,0 +1,287 @@
+import {
+  countAdmins,
+  countMembers,
+  type Database,
+  deleteMember,
+  findMembership,
+  findRoom,
+  findUserByKey,
+  findUserById,
+  insertMember,
+  insertMessage,
+  insertRoom,
+  type Kysely,
+  listMembers,
+  listRoomsForUser,
+  longestStandingMember,
+  type MemberRow,
+  type RoomRow,
+  setMemberAdmin,
+  softDeleteRoom,
+  updateRoom as updateRoomRow,
+} from "@parley/db";
+import type { EventDraft } from "../events.ts";
+import { conflict, forbidden, notFound } from "../errors.ts";
+import type { Services } from "../services.ts";
+import { type Member, type Message, type Room, toMessage, toRoom } from "../shapes.ts";
+import type { Auth } from "./auth.ts";
+import { appendEvents } from "./event-log.ts";
+
+export interface RoomAccess {
+  room: RoomRow;
+  membership: MemberRow | null;
+}
+
+/** A private room does not exist for a non-member: NOT_FOUND, never FORBIDDEN, so existence does not leak. */
+export async function roomAccess(svc: Services, roomId: number, userId: number): Promise<RoomAccess> {
+  const room = await findRoom(svc.db, roomId);
+  if (!room) throw notFound("Room");
+  const membership = (await findMembership(svc.db, roomId, userId)) ?? null;
+  if (!membership && Number(room.is_private) === 1) throw notFound("Room");
+  return { room, membership };
+}
+
+export function requireMember(access: RoomAccess): MemberRow {
+  if (!access.membership) throw forbidden("Join the room first");
+  return access.membership;
+}
+
+export function requireAdmin(access: RoomAccess): MemberRow {
+  const m = requireMember(access);
+  if (Number(m.is_admin) !== 1) throw forbidden("Only a room admin can do that");
+  return m;
+}
+
+export interface RoomListItem extends Room {
+  isMember: boolean;
+  isAdmin: boolean;
+  memberCount: number;
+}
+
+export async function listRooms(svc: Services, userId: number): Promise<RoomListItem[]> {
+  const rows = await listRoomsForUser(svc.db, userId);
+  return rows.map((r) => ({
+    ...toRoom({ ...r, deleted_at: null }),
+    isMember: r.my_id !== null,
+    isAdmin: Number(r.is_admin) === 1,
+    memberCount: Number(r.member_count),
+  }));
+}
+
+export async function roomDetails(svc: Services, access: RoomAccess): Promise<RoomListItem> {
+  return {
+    ...toRoom(access.room),
+    isMember: access.membership !== null,
+    isAdmin: Number(access.membership?.is_admin ?? 0) === 1,
+    memberCount: await countMembers(svc.db, Number(access.room.id)),
+  };
+}
+
+/** Room-level events reach everyone for a public room, and the members for a private one. */
+const roomScope = (room: Room): "room" | "all" => (room.isPrivate ? "room" : "all");
+
+async function system(trx: Kysely<Database>, roomId: number, content: string, now: number): Promise<EventDraft> {
+  const message = toMessage(await insertMessage(trx, { roomId, senderId: null, kind: "system", content, clientId: null, now }));
+  return { body: { type: "message.created", roomId, message }, scope: "room" };
+}
+
+/** Runs a write with its events in one transaction, then wakes the hub. */
+async function write<T>(svc: Services, fn: (trx: Kysely<Database>, now: number) => Promise<{ result: T; events: EventDraft[] }>) {
+  const now = svc.now();
+  const result = await svc.db.transaction().execute(async (trx) => {
+    const r = await fn(trx, now);
+    await appendEvents(trx, now, r.events);
+    return r.result;
+  });
+  svc.hub.notify();
+  return result;
+}
+
+export function createRoom(
+  svc: Services,
+  auth: Auth,
+  input: { name: string; description?: string | undefined; isPrivate?: boolean | undefined },
+): Promise<Room> {
+  return write(svc, async (trx, now) => {
+    const room = toRoom(
+      await insertRoom(trx, {
+        name: input.name,
+        description: input.description ?? "",
+        isPrivate: input.isPrivate ?? false,
+        createdBy: auth.userId,
+        now,
+      }),
+    );
+    await insertMember(trx, { roomId: room.id, userId: auth.userId, isAdmin: true, now });
+    const events: EventDraft[] = [
+      { body: { type: "room.created", roomId: room.id, room }, scope: roomScope(room), userId: auth.userId },
+      await system(trx, room.id, `${auth.username} created the room`, now),
+    ];
+    return { result: room, events };
+  });
+}
+
+export function updateRoom(
+  svc: Services,
+  auth: Auth,
+  access: RoomAccess,
+  patch: { name?: string | undefined; description?: string | undefined; isPrivate?: boolean | undefined },
+): Promise<Room> {
+  requireAdmin(access);
+  const before = toRoom(access.room);
+  return write(svc, async (trx, now) => {
+    const room = toRoom(await updateRoomRow(trx, before.id, patch));
+    const events: EventDraft[] = [];
+    if (room.name !== before.name) {
+      events.push(await system(trx, room.id, `${auth.username} renamed the room from "${before.name}" to "${room.name}"`, now));
+    }
+    if (room.isPrivate !== before.isPrivate) {
+      events.push(await system(trx, room.id, `${auth.username} made the room ${room.isPrivate ? "private" : "public"}`, now));
+    }
+    // A room turning private tells everyone who could see it before, once.
+    const scope = before.isPrivate && room.isPrivate ? "room" : "all";
+    events.push({ body: { type: "room.updated", roomId: room.id, room }, scope });
+    return { result: room, events };
+  });
+}
+
+export function deleteRoom(svc: Services, access: RoomAccess): Promise<{ roomId: number }> {
+  requireAdmin(access);
+  const room = toRoom(access.room);
+  return write(svc, async (trx, now) => {
+    await softDeleteRoom(trx, room.id, now);
+    return { result: { roomId: room.id }, events: [{ body: { type: "room.deleted", roomId: room.id }, scope: roomScope(room) }] };
+  });
+}
+
+export async function joinRoom(svc: Services, auth: Auth, access: RoomAccess): Promise<Room> {
+  const room = toRoom(access.room);
+  if (access.membership) return room;
+  // roomAccess already hid private rooms from non-members.
+  await write(svc, async (trx, now) => addMemberRows(trx, auth.userId, auth.username, room, now, null, `${auth.username} joined`));
+  return room;
+}
+
+async function addMemberRows(
+  trx: Kysely<Database>,
+  userId: number,
+  username: string,
+  room: Room,
+  now: number,
+  addedBy: number | null,
+  text: string,
+): Promise<{ result: Member; events: EventDraft[] }> {
+  await insertMember(trx, { roomId: room.id, userId, isAdmin: false, now });
+  const member: Member = { userId, username, isAdmin: false, joinedAt: now };
+  return {
+    result: member,
+    events: [
+      { body: { type: "member.joined", roomId: room.id, member, room, addedBy }, scope: "room", userId },
+      await system(trx, room.id, text, now),
+    ],
+  };
+}
+
+export function addMember(svc: Services, auth: Auth, access: RoomAccess, username: string): Promise<Member> {
+  requireAdmin(access);
+  const room = toRoom(access.room);
+  return write(svc, async (trx, now) => {
+    const user = await findUserByKey(trx, username.normalize("NFKC").toLowerCase());
+    if (!user) throw notFound("User");
+    if (await findMembership(trx, room.id, Number(user.id))) throw conflict(`${user.username} is already a member`);
+    return addMemberRows(trx, Number(user.id), user.username, room, now, auth.userId, `${auth.username} added ${user.username}`);
+  });
+}
+
+/**
+ * Removes a member (leaving, or removed by an admin). If they were the last
+ * admin, the longest-standing remaining member becomes admin, so a room is
+ * never left without one.
+ */
+async function removeMemberRows(
+  trx: Kysely<Database>,
+  roomId: number,
+  target: MemberRow,
+  now: number,
+  leaving: { type: "left"; text: string } | { type: "removed"; by: number; text: string },
+): Promise<EventDraft[]> {
+  const userId = Number(target.user_id);
+  const events: EventDraft[] = [];
+  if (Number(target.is_admin) === 1 && (await countAdmins(trx, roomId)) === 1) {
+    const heir = await longestStandingMember(trx, roomId, userId);
+    if (heir) {
+      await setMemberAdmin(trx, roomId, Number(heir.user_id), true);
+      events.push({ body: { type: "member.admin", roomId, userId: Number(heir.user_id), isAdmin: true }, scope: "room" });
+    }
+  }
+  await deleteMember(trx, roomId, userId);
+  events.push(
+    leaving.type === "left"
+      ? { body: { type: "member.left", roomId, userId }, scope: "room", userId }
+      : { body: { type: "member.removed", roomId, userId, removedBy: leaving.by }, scope: "room", userId },
+  );
+  events.push(await system(trx, roomId, leaving.text, now));
+  return events;
+}
+
+export function leaveRoom(svc: Services, auth: Auth, access: RoomAccess): Promise<{ roomId: number }> {
+  const membership = requireMember(access);
+  const roomId = Number(access.room.id);
+  return write(svc, async (trx, now) => ({
+    result: { roomId },
+    events: await removeMemberRows(trx, roomId, membership, now, { type: "left", text: `${auth.username} left` }),
+  }));
+}
+
+export function removeMember(svc: Services, auth: Auth, access: RoomAccess, userId: number): Promise<{ roomId: number; userId: number }> {
+  requireAdmin(access);
+  const roomId = Number(access.room.id);
+  if (userId === auth.userId) throw conflict("Use leave to remove yourself");
+  return write(svc, async (trx, now) => {
+    const target = await findMembership(trx, roomId, userId);
+    const user = await findUserById(trx, userId);
+    if (!target || !user) throw notFound("Member");
+    const text = `${user.username} was removed by ${auth.username}`;
+    return { result: { roomId, userId }, events: await removeMemberRows(trx, roomId, target, now, { type: "removed", by: auth.userId, text }) };
+  });
+}
+
+export function setAdmin(
+  svc: Services,
+  auth: Auth,
+  access: RoomAccess,
+  userId: number,
+  isAdmin: boolean,
+): Promise<{ roomId: number; userId: number; isAdmin: boolean }> {
+  requireAdmin(access);
+  const roomId = Number(access.room.id);
+  return write(svc, async (trx, now) => {
+    const target = await findMembership(trx, roomId, userId);
+    const user = await findUserById(trx, userId);
+    if (!target || !user) throw notFound("Member");
+    const result = { roomId, userId, isAdmin };
+    if ((Number(target.is_admin) === 1) === isAdmin) return { result, events: [] };
+    if (!isAdmin && (await countAdmins(trx, roomId)) === 1) throw conflict("A room needs at least one admin");
+    await setMemberAdmin(trx, roomId, userId, isAdmin);
+    const verb = isAdmin ? "made" : "removed";
+    const text = isAdmin ? `${auth.username} ${verb} ${user.username} an admin` : `${auth.username} ${verb} ${user.username} as admin`;
+    return {
+      result,
+      events: [{ body: { type: "member.admin", roomId, userId, isAdmin }, scope: "room" }, await system(trx, roomId, text, now)],
+    };
+  });
+}
+
+export async function members(svc: Services, access: RoomAccess) {
+  const rows = await listMembers(svc.db, Number(access.room.id));
+  return rows.map((r) => ({
+    userId: Number(r.user_id),
+    username: r.username,
+    isAdmin: Number(r.is_admin) === 1,
+    joinedAt: Number(r.joined_at),
+    online: svc.presence.isOnline(Number(r.user_id)),
+    lastSeen: r.last_seen === null ? null : Number(r.last_seen),
+  }));
+}
+
+export type { Message };

@@ -1,0 +1,13 @@
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "./root.ts";
+
+export { appRouter, type AppRouter } from "./root.ts";
+export { type Context, createHttpContext, createWsContext } from "./context.ts";
+export { type ApiConfig, createServices, defaultApiConfig, type Services } from "./services.ts";
+export { CloseCode, type Socket } from "./realtime/connections.ts";
+export type { ControlEvent, DurableEvent, DurableEventBody, LiveEvent, StreamEvent, StreamEventType } from "./events.ts";
+export type { Member, Message, Room, User } from "./shapes.ts";
+export * from "./schemas.ts";
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

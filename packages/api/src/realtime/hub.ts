@@ -1,0 +1,195 @@
+import { allMemberships, type Database, type EventRow, eventsAfter, headPosition, type Kysely } from "@parley/db";
+import { type DurableEvent, decodeEvent, type LiveEvent } from "../events.ts";
+import { EventQueue } from "./queue.ts";
+
+export type Delivery = { kind: "durable"; event: DurableEvent } | { kind: "live"; event: LiveEvent };
+
+export interface Subscriber {
+  readonly userId: number;
+  readonly queue: EventQueue<Delivery>;
+  /** Every durable event with a higher position reaches `queue`, in order. */
+  readonly startPosition: number;
+  close(): void;
+}
+
+export type LiveAudience = { roomId: number; exceptUserId?: number } | { everyone: true };
+
+export interface HubOptions {
+  /** Rows read per query while catching up. */
+  batchSize?: number;
+  /** Queue length at which a subscriber counts as too slow and is cut off. */
+  maxQueued?: number;
+  /** Safety-net poll of the log, in case a notification was missed (0 = off). */
+  pollMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * The one reader of the event log in this process. Writers commit and call
+ * `notify()`; the hub reads every new row once, in position order, keeps its
+ * own picture of room membership in step with those rows, and hands each
+ * event to the subscribers entitled to it. Because delivery follows the log
+ * rather than the order writers happen to call back in, every subscriber sees
+ * the same order as the database, and a missed notification only delays.
+ */
+export class EventHub {
+  private position = 0;
+  private readonly rooms = new Map<number, Set<number>>();
+  private readonly byUser = new Map<number, Set<Subscriber>>();
+  private draining = false;
+  private again = false;
+  private scheduled = false;
+  private poll: ReturnType<typeof setInterval> | null = null;
+  private stopped = false;
+  private readonly batchSize: number;
+  private readonly maxQueued: number;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: HubOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 1000;
+    this.maxQueued = options.maxQueued ?? 5000;
+  }
+
+  /** Takes a consistent snapshot of (position, memberships) and starts following the log. */
+  async start(): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      this.position = await headPosition(trx);
+      for (const m of await allMemberships(trx)) this.addMember(Number(m.room_id), Number(m.user_id));
+    });
+    const pollMs = this.options.pollMs ?? 1000;
+    if (pollMs > 0) {
+      this.poll = setInterval(() => this.notify(), pollMs);
+      this.poll.unref();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.poll) clearInterval(this.poll);
+    for (const subs of this.byUser.values()) for (const s of subs) s.queue.end();
+    this.byUser.clear();
+  }
+
+  get head(): number {
+    return this.position;
+  }
+
+  /** Something was committed: read the log soon. Bursts coalesce into one read. */
+  notify(): void {
+    if (this.stopped || this.scheduled) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  /** Resolves once every event committed before the call has been delivered. */
+  async caughtUp(): Promise<void> {
+    const target = await headPosition(this.db);
+    while (this.position < target && !this.stopped) {
+      this.notify();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  subscribe(userId: number, onOverflow: () => void): Subscriber {
+    const subs = this.byUser.get(userId) ?? new Set<Subscriber>();
+    this.byUser.set(userId, subs);
+    const queue = new EventQueue<Delivery>(this.maxQueued, onOverflow);
+    const sub: Subscriber = {
+      userId,
+      queue,
+      startPosition: this.position,
+      close: () => {
+        queue.end();
+        subs.delete(sub);
+        if (subs.size === 0 && this.byUser.get(userId) === subs) this.byUser.delete(userId);
+      },
+    };
+    subs.add(sub);
+    return sub;
+  }
+
+  isMember(roomId: number, userId: number): boolean {
+    return this.rooms.get(roomId)?.has(userId) ?? false;
+  }
+
+  membersOf(roomId: number): ReadonlySet<number> {
+    return this.rooms.get(roomId) ?? new Set();
+  }
+
+  /** Typing and presence: delivered now, never stored. */
+  publishLive(event: LiveEvent, audience: LiveAudience): void {
+    const d: Delivery = { kind: "live", event };
+    if ("everyone" in audience) {
+      for (const subs of this.byUser.values()) for (const s of subs) s.queue.push(d);
+      return;
+    }
+    for (const userId of this.membersOf(audience.roomId)) {
+      if (userId !== audience.exceptUserId) this.pushTo(userId, d);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining || this.stopped) return;
+    this.draining = true;
+    try {
+      do {
+        this.again = false;
+        let rows: EventRow[];
+        do {
+          rows = await eventsAfter(this.db, this.position, this.batchSize);
+          for (const row of rows) this.dispatch(row);
+        } while (rows.length === this.batchSize && !this.stopped);
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      this.options.onError?.(err);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private dispatch(row: EventRow): void {
+    const event = decodeEvent(row);
+    this.position = event.id;
+    // Membership grows before delivery (a new member sees their own join)…
+    if (event.type === "room.created") this.addMember(event.roomId, event.room.createdBy);
+    if (event.type === "member.joined") this.addMember(event.roomId, event.member.userId);
+
+    const d: Delivery = { kind: "durable", event };
+    if (row.scope === "all") {
+      for (const subs of this.byUser.values()) for (const s of subs) s.queue.push(d);
+    } else if (row.scope === "user") {
+      if (row.user_id !== null) this.pushTo(Number(row.user_id), d);
+    } else if (row.room_id !== null) {
+      const subject = row.user_id === null ? null : Number(row.user_id);
+      const members = this.membersOf(Number(row.room_id));
+      for (const userId of members) this.pushTo(userId, d);
+      if (subject !== null && !members.has(subject)) this.pushTo(subject, d);
+    }
+
+    // …and shrinks after it (a removed member sees their removal, then nothing more).
+    if (event.type === "member.left" || event.type === "member.removed") {
+      this.rooms.get(event.roomId)?.delete(event.userId);
+    }
+    if (event.type === "room.deleted") this.rooms.delete(event.roomId);
+  }
+
+  private pushTo(userId: number, d: Delivery): void {
+    const subs = this.byUser.get(userId);
+    if (subs) for (const s of subs) s.queue.push(d);
+  }
+
+  private addMember(roomId: number, userId: number): void {
+    const set = this.rooms.get(roomId) ?? new Set<number>();
+    set.add(userId);
+    this.rooms.set(roomId, set);
+  }
+}

@@ -1,0 +1,16 @@
+import { authRouter } from "./router/auth.ts";
+import { eventsRouter } from "./router/events.ts";
+import { messagesRouter } from "./router/messages.ts";
+import { roomsRouter } from "./router/rooms.ts";
+import { usersRouter } from "./router/users.ts";
+import { router } from "./trpc.ts";
+
+export const appRouter = router({
+  auth: authRouter,
+  users: usersRouter,
+  rooms: roomsRouter,
+  messages: messagesRouter,
+  events: eventsRouter,
+});
+
+export type AppRouter = typeof appRouter;

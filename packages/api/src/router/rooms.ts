@@ -1,0 +1,29 @@
+import * as rooms from "../domain/rooms.ts";
+import { addMemberSchema, createRoomSchema, memberTargetSchema, setAdminSchema, typingSchema, updateRoomSchema } from "../schemas.ts";
+import { adminProcedure, authedProcedure, memberProcedure, roomProcedure, router } from "../trpc.ts";
+
+export const roomsRouter = router({
+  list: authedProcedure.query(({ ctx }) => rooms.listRooms(ctx.svc, ctx.auth.userId)),
+  create: authedProcedure.input(createRoomSchema).mutation(({ ctx, input }) => rooms.createRoom(ctx.svc, ctx.auth, input)),
+  get: roomProcedure.query(({ ctx }) => rooms.roomDetails(ctx.svc, ctx.access)),
+  update: adminProcedure
+    .input(updateRoomSchema)
+    .mutation(({ ctx, input: { roomId: _, ...patch } }) => rooms.updateRoom(ctx.svc, ctx.auth, ctx.access, patch)),
+  delete: adminProcedure.mutation(({ ctx }) => rooms.deleteRoom(ctx.svc, ctx.access)),
+  join: roomProcedure.mutation(({ ctx }) => rooms.joinRoom(ctx.svc, ctx.auth, ctx.access)),
+  leave: roomProcedure.mutation(({ ctx }) => rooms.leaveRoom(ctx.svc, ctx.auth, ctx.access)),
+  members: roomProcedure.query(({ ctx }) => rooms.members(ctx.svc, ctx.access)),
+  addMember: adminProcedure
+    .input(addMemberSchema)
+    .mutation(({ ctx, input }) => rooms.addMember(ctx.svc, ctx.auth, ctx.access, input.username)),
+  removeMember: adminProcedure
+    .input(memberTargetSchema)
+    .mutation(({ ctx, input }) => rooms.removeMember(ctx.svc, ctx.auth, ctx.access, input.userId)),
+  setAdmin: adminProcedure
+    .input(setAdminSchema)
+    .mutation(({ ctx, input }) => rooms.setAdmin(ctx.svc, ctx.auth, ctx.access, input.userId, input.isAdmin)),
+  typing: memberProcedure.input(typingSchema).mutation(({ ctx, input }) => {
+    ctx.svc.typing.set(input.roomId, ctx.auth.userId, ctx.auth.username, input.isTyping);
+    return { ok: true as const };
+  }),
+});

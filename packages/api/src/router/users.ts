@@ -1,0 +1,5 @@
+import { authedProcedure, router } from "../trpc.ts";
+
+export const usersRouter = router({
+  online: authedProcedure.query(({ ctx }) => ctx.svc.presence.list()),
+});

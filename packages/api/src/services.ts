@@ -1,0 +1,125 @@
+import { type Database, type Kysely, setLastSeen } from "@parley/db";
+import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
+import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
+import { RateLimiter } from "./domain/rate-limit.ts";
+import { Connections } from "./realtime/connections.ts";
+import { EventHub } from "./realtime/hub.ts";
+import { Presence } from "./realtime/presence.ts";
+import { Typing } from "./realtime/typing.ts";
+
+export interface ApiConfig {
+  secretKey: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  bcryptCost: number;
+  /** Sends per user: bucket size and refill per second. */
+  sendBurst: number;
+  sendPerSecond: number;
+  /** Failed logins allowed per username and per client address before `TOO_MANY_REQUESTS`. */
+  loginFailuresPerUser: number;
+  loginFailuresPerIp: number;
+  typingTtlMs: number;
+  presenceGraceMs: number;
+  /** Events a resuming client may be behind before it is told to resync. */
+  maxReplay: number;
+  maxSocketsPerUser: number;
+  /** Bytes a socket may have unsent before it counts as a slow reader and is cut off. */
+  maxBufferedBytes: number;
+}
+
+export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
+  accessTokenTtlSeconds: 30 * 60,
+  refreshTokenTtlSeconds: 30 * 24 * 3600,
+  bcryptCost: 10,
+  sendBurst: 30,
+  sendPerSecond: 10,
+  loginFailuresPerUser: 10,
+  loginFailuresPerIp: 100,
+  typingTtlMs: 5000,
+  presenceGraceMs: 3000,
+  maxReplay: 10_000,
+  maxSocketsPerUser: 20,
+  maxBufferedBytes: 4 * 1024 * 1024,
+};
+
+export class Inflight {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+
+  begin(): void {
+    this.count++;
+  }
+
+  end(): void {
+    this.count--;
+    if (this.count === 0) for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves when no write is under way (or after `timeoutMs`). */
+  idle(timeoutMs: number): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Everything procedures need, made once by the app and handed to every context. */
+export interface Services {
+  db: Kysely<Database>;
+  config: ApiConfig;
+  passwords: PasswordHasher;
+  tokens: TokenIssuer;
+  hub: EventHub;
+  presence: Presence;
+  typing: Typing;
+  connections: Connections;
+  sendLimiter: RateLimiter;
+  loginLimiterUser: RateLimiter;
+  loginLimiterIp: RateLimiter;
+  /** Sessions revoked while this process runs: open sockets check it on every call. */
+  revokedSessions: Set<string>;
+  /** Writes under way: shutdown waits for them before closing the database. */
+  inflight: Inflight;
+  now: () => number;
+  start(): Promise<void>;
+  stop(): void;
+}
+
+export function createServices(
+  db: Kysely<Database>,
+  config: ApiConfig,
+  opts: { onError?: (err: unknown) => void; now?: () => number } = {},
+): Services {
+  const now = opts.now ?? Date.now;
+  const hub = new EventHub(db, { onError: opts.onError });
+  const presence = new Presence(hub, config.presenceGraceMs, (userId, at) => setLastSeen(db, userId, at), now);
+  const typing = new Typing(hub, config.typingTtlMs);
+  const window = 15 * 60;
+  return {
+    db,
+    config,
+    passwords: makePasswordHasher(config.bcryptCost),
+    tokens: makeTokenIssuer(config.secretKey, config.accessTokenTtlSeconds),
+    hub,
+    presence,
+    typing,
+    connections: new Connections(config.maxSocketsPerUser),
+    sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
+    loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
+    loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
+    revokedSessions: new Set(),
+    inflight: new Inflight(),
+    now,
+    start: () => hub.start(),
+    stop() {
+      typing.stop();
+      presence.stop();
+      hub.stop();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError, z } from "zod";
+import type { Context } from "./context.ts";
+import { requireAdmin, requireMember, roomAccess } from "./domain/rooms.ts";
+import { DomainError } from "./errors.ts";
+import { roomIdInput } from "./schemas.ts";
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const zod = error.cause instanceof ZodError ? error.cause : null;
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    return {
+      ...shape,
+      // The first field problem reads better than tRPC's JSON dump of all of them.
+      message: internal ? "Internal server error" : (zod?.issues[0]?.message ?? shape.message),
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        zodError: zod ? z.flattenError(zod) : null,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+
+/** Domain errors become their tRPC codes here, at the edge, and nowhere else. */
+const mapDomainErrors = t.middleware(async function mapDomainErrors({ next }) {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  return result;
+});
+
+/** Counts mutations under way so a graceful shutdown can let them commit and reply. */
+const trackWrites = t.middleware(async function trackWrites({ ctx, type, next }) {
+  if (type !== "mutation") return next();
+  ctx.svc.inflight.begin();
+  try {
+    return await next();
+  } finally {
+    ctx.svc.inflight.end();
+  }
+});
+
+export const publicProcedure = t.procedure.use(trackWrites).use(mapDomainErrors);
+
+/** Narrows `ctx.auth` to a live session: expiry and revocation are checked on every call. */
+export const authedProcedure = publicProcedure.use(function requireAuth({ ctx, next }) {
+  const auth = ctx.conn.auth;
+  if (!auth) throw new TRPCError({ code: "UNAUTHORIZED", message: "Not signed in" });
+  if (auth.expiresAt <= ctx.svc.now()) throw new TRPCError({ code: "UNAUTHORIZED", message: "Access token expired" });
+  if (ctx.svc.revokedSessions.has(auth.sessionId)) throw new TRPCError({ code: "UNAUTHORIZED", message: "Session revoked" });
+  return next({ ctx: { auth } });
+});
+
+/** Loads the room; a private room is NOT_FOUND to non-members. */
+export const roomProcedure = authedProcedure.input(roomIdInput).use(async function loadRoom({ ctx, input, next }) {
+  return next({ ctx: { access: await roomAccess(ctx.svc, input.roomId, ctx.auth.userId) } });
+});
+
+/** Members only (FORBIDDEN for a non-member of a public room). */
+export const memberProcedure = roomProcedure.use(function requireMembership({ ctx, next }) {
+  return next({ ctx: { membership: requireMember(ctx.access) } });
+});
+
+export const adminProcedure = roomProcedure.use(function requireAdminRole({ ctx, next }) {
+  return next({ ctx: { membership: requireAdmin(ctx.access) } });
+});

@@ -1,0 +1,47 @@
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, SqliteDialect } from "kysely";
+import type { Dialect } from "./dialect.ts";
+import { migrationsFor } from "./migrations/index.ts";
+import type { Database } from "./schema.ts";
+
+export type SqliteSynchronous = "NORMAL" | "FULL";
+
+export interface SqliteOptions {
+  /** File path, or ":memory:". */
+  filename: string;
+  /**
+   * NORMAL (default): in WAL mode a commit survives a process crash but the
+   * last transactions may be lost on power loss or OS crash. FULL: fsync on
+   * every commit, durable across power loss, slower.
+   */
+  synchronous?: SqliteSynchronous;
+}
+
+export interface ParleyDb {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export function openSqlite(options: SqliteOptions): ParleyDb {
+  const raw = new SQLite(options.filename);
+  raw.pragma("journal_mode = WAL");
+  raw.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
+  raw.pragma("foreign_keys = ON");
+  raw.pragma("busy_timeout = 5000");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return { db, dialect: "sqlite", close: () => db.destroy() };
+}
+
+/** Runs every pending migration; throws with the failing migration's name. */
+export async function migrate(handle: ParleyDb): Promise<void> {
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: { getMigrations: async () => migrationsFor(handle.dialect) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error");
+    throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,11 @@
+export type { Kysely, Transaction } from "kysely";
+export { migrate, openSqlite, type ParleyDb, type SqliteOptions, type SqliteSynchronous } from "./connect.ts";
+export type { Dialect } from "./dialect.ts";
+export { isUniqueViolation } from "./errors.ts";
+export * from "./queries/events.ts";
+export * from "./queries/members.ts";
+export * from "./queries/messages.ts";
+export * from "./queries/rooms.ts";
+export * from "./queries/sessions.ts";
+export * from "./queries/users.ts";
+export type * from "./schema.ts";

@@ -1,0 +1,84 @@
+import { type Kysely, sql } from "kysely";
+import type { Database, RoomRow } from "../schema.ts";
+
+type Db = Kysely<Database>;
+
+export function insertRoom(
+  db: Db,
+  r: { name: string; description: string; isPrivate: boolean; createdBy: number; now: number },
+): Promise<RoomRow> {
+  return db
+    .insertInto("rooms")
+    .values({
+      name: r.name,
+      description: r.description,
+      is_private: r.isPrivate ? 1 : 0,
+      created_by: r.createdBy,
+      created_at: r.now,
+      deleted_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** A live (not deleted) room. */
+export function findRoom(db: Db, id: number): Promise<RoomRow | undefined> {
+  return db.selectFrom("rooms").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst();
+}
+
+export function updateRoom(
+  db: Db,
+  id: number,
+  patch: { name?: string | undefined; description?: string | undefined; isPrivate?: boolean | undefined },
+): Promise<RoomRow> {
+  return db
+    .updateTable("rooms")
+    .set({
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.description !== undefined && { description: patch.description }),
+      ...(patch.isPrivate !== undefined && { is_private: patch.isPrivate ? 1 : 0 }),
+    })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function softDeleteRoom(db: Db, id: number, now: number): Promise<void> {
+  await db.updateTable("rooms").set({ deleted_at: now }).where("id", "=", id).execute();
+}
+
+/** Every public room and every private room the user belongs to, with the user's standing in each. */
+export function listRoomsForUser(db: Db, userId: number) {
+  return db
+    .selectFrom("rooms as r")
+    .leftJoin("room_members as me", (j) => j.onRef("me.room_id", "=", "r.id").on("me.user_id", "=", userId))
+    .select([
+      "r.id",
+      "r.name",
+      "r.description",
+      "r.is_private",
+      "r.created_by",
+      "r.created_at",
+      "me.is_admin",
+      "me.user_id as my_id",
+      (eb) =>
+        eb
+          .selectFrom("room_members as m")
+          .select(sql<number>`count(*)`.as("n"))
+          .whereRef("m.room_id", "=", "r.id")
+          .as("member_count"),
+    ])
+    .where("r.deleted_at", "is", null)
+    .where((eb) => eb.or([eb("r.is_private", "=", 0), eb("me.user_id", "is not", null)]))
+    .orderBy("r.id")
+    .execute();
+}
+
+export async function countMembers(db: Db, roomId: number): Promise<number> {
+  const r = await db
+    .selectFrom("room_members")
+    .select(sql<number>`count(*)`.as("n"))
+    .where("room_id", "=", roomId)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

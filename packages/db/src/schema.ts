@@ -1,0 +1,104 @@
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+
+/**
+ * Times are epoch milliseconds and flags are 0/1 integers: better-sqlite3
+ * cannot bind `Date` or booleans, and both forms work unchanged on PostgreSQL.
+ */
+type Millis = number;
+type Flag = 0 | 1;
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  /** NFKC-normalised, lower-cased username: the uniqueness key. */
+  username_key: string;
+  email: string;
+  password_hash: string;
+  created_at: Millis;
+  last_seen: Millis | null;
+}
+
+export interface RoomsTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  is_private: Flag;
+  created_by: number;
+  created_at: Millis;
+  /** Rooms are soft-deleted so history and the event log stay consistent. */
+  deleted_at: Millis | null;
+}
+
+export interface RoomMembersTable {
+  room_id: number;
+  user_id: number;
+  is_admin: Flag;
+  joined_at: Millis;
+}
+
+export type MessageKind = "text" | "system";
+
+export interface MessagesTable {
+  /** Global, strictly increasing: the room-order of messages and the history cursor. */
+  id: Generated<number>;
+  room_id: number;
+  /** Null for system messages. */
+  sender_id: number | null;
+  kind: MessageKind;
+  content: string;
+  /** Client-generated idempotency key, unique per sender. */
+  client_id: string | null;
+  created_at: Millis;
+  edited_at: Millis | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: number;
+  created_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+}
+
+export interface RefreshTokensTable {
+  /** SHA-256 of the opaque token: a database leak does not leak live tokens. */
+  token_hash: string;
+  session_id: string;
+  created_at: Millis;
+  /** Set when rotated; presenting a used token again revokes the session. */
+  used_at: Millis | null;
+}
+
+/** Who may see a durable event (see `visibleEvents` in queries/events.ts). */
+export type EventScope = "all" | "room" | "user";
+
+export interface EventsTable {
+  /** The stream position: global, strictly increasing, the `lastEventId` clients resume from. */
+  id: Generated<number>;
+  type: string;
+  scope: EventScope;
+  room_id: number | null;
+  /** For scope `user`: the recipient. For scope `room`: a subject who also sees it (e.g. the removed member). */
+  user_id: number | null;
+  /** JSON of the event body, validated on the way out by the api package. */
+  payload: string;
+  created_at: ColumnType<Millis, Millis, never>;
+}
+
+export interface Database {
+  users: UsersTable;
+  rooms: RoomsTable;
+  room_members: RoomMembersTable;
+  messages: MessagesTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  events: EventsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type RoomRow = Selectable<RoomsTable>;
+export type MemberRow = Selectable<RoomMembersTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type NewEvent = Insertable<EventsTable>;
