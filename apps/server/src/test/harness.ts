@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AppRouter, StreamEvent } from "@parley/api";
+import { createTRPCClient, createWSClient, httpLink, type TRPCClient, wsLink } from "@trpc/client";
+import pino from "pino";
+import WebSocket from "ws";
+import { loadConfig } from "../config.ts";
+import { type RunningServer, startServer } from "../server.ts";
+
+export type Api = TRPCClient<AppRouter>;
+
+export interface TestServer extends RunningServer {
+  dbFile: string;
+  /** Graceful stop, then a new server on the same database file. */
+  restart(): Promise<TestServer>;
+  dispose(): Promise<void>;
+}
+
+const SECRET = "test-secret-key-that-is-long-enough-0123456789";
+
+export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
+  const root = dir ?? mkdtempSync(join(tmpdir(), "parley-test-"));
+  const dbFile = join(root, "chat.db");
+  const config = loadConfig({
+    NODE_ENV: "test",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATABASE_URL: dbFile,
+    SECRET_KEY: SECRET,
+    ...env,
+  });
+  const server = await startServer(config, pino({ level: "silent" }));
+  const t: TestServer = {
+    ...server,
+    dbFile,
+    async restart() {
+      await server.close();
+      return startTestServer(env, root);
+    },
+    async dispose() {
+      await server.close();
+      if (!dir) rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return t;
+}
+
+export const wsUrl = (server: RunningServer) => `${server.url.replace(/^http/, "ws")}/ws`;
+
+export function httpApi(server: RunningServer, token?: string): Api {
+  return createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${server.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
+  });
+}
+
+export interface WsApi {
+  api: Api;
+  close(): Promise<void>;
+}
+
+export function wsApi(server: RunningServer, token: string | (() => string) | null): WsApi {
+  const client = createWSClient({
+    url: wsUrl(server),
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    connectionParams: () => ({ token: typeof token === "function" ? token() : (token ?? "") }),
+    retryDelayMs: () => 50,
+  });
+  return { api: createTRPCClient<AppRouter>({ links: [wsLink({ client })] }), close: () => client.close() };
+}
+
+let seq = 0;
+export interface TestUser {
+  id: number;
+  username: string;
+  accessToken: string;
+  refreshToken: string;
+  http: Api;
+}
+
+export async function registerUser(server: RunningServer, prefix = "user"): Promise<TestUser> {
+  seq++;
+  const username = `${prefix}${seq}`;
+  const r = await httpApi(server).auth.register.mutate({ username, email: `${username}@example.com`, password: "correct horse" });
+  return { id: r.user.id, username, accessToken: r.accessToken, refreshToken: r.refreshToken, http: httpApi(server, r.accessToken) };
+}
+
+/** A live events.stream subscription that records what it receives. */
+export interface Recorder {
+  events: StreamEvent[];
+  /** Positions of the durable events seen. */
+  lastId: () => string | null;
+  waitFor(pred: (e: StreamEvent) => boolean, timeoutMs?: number): Promise<StreamEvent>;
+  stop(): void;
+  error: () => unknown;
+}
+
+export function record(api: Api, lastEventId?: string | null): Recorder {
+  const events: StreamEvent[] = [];
+  let last: string | null = lastEventId ?? null;
+  let err: unknown = null;
+  const waiters = new Set<() => void>();
+  const sub = api.events.stream.subscribe(lastEventId === undefined ? undefined : { lastEventId }, {
+    onData(d) {
+      events.push(d.data);
+      if (d.id) last = d.id;
+      for (const w of waiters) w();
+    },
+    onError(e) {
+      err = e;
+      for (const w of waiters) w();
+    },
+  });
+  return {
+    events,
+    lastId: () => last,
+    error: () => err,
+    stop: () => sub.unsubscribe(),
+    waitFor(pred, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = events.find(pred);
+          if (hit) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(hit);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out; saw ${JSON.stringify(events.map((e) => e.type))}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await sleep(20);
+  }
+}
+
+/** The tRPC error code of a rejected call. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "OK";
+  } catch (e) {
+    const data = (e as { data?: { code?: string } }).data;
+    return data?.code ?? `non-trpc: ${String(e)}`;
+  }
+}
+
+export const messageEvents = (events: StreamEvent[]) =>
+  events.flatMap((e) => (e.type === "message.created" ? [e.message] : []));
