@@ -102,8 +102,13 @@ export function record(api: Api, lastEventId?: string | null): Recorder {
   const waiters = new Set<() => void>();
   const sub = api.events.stream.subscribe(lastEventId === undefined ? undefined : { lastEventId }, {
     onData(d) {
-      events.push(d.data);
-      if (d.id) last = d.id;
+      // Tracked (durable) events arrive as { id, data }; live ones as the bare event.
+      if ("data" in d && typeof d.id === "string") {
+        events.push(d.data);
+        last = d.id;
+      } else {
+        events.push(d as StreamEvent);
+      }
       for (const w of waiters) w();
     },
     onError(e) {

@@ -1,0 +1,194 @@
+import type { StreamEvent } from "@parley/api";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  eventually,
+  messageEvents,
+  type Recorder,
+  record,
+  registerUser,
+  sleep,
+  type TestServer,
+  type TestUser,
+  startTestServer,
+  type WsApi,
+  wsApi,
+} from "./test/harness.ts";
+
+let server: TestServer;
+const open: (WsApi | Recorder)[] = [];
+const connect = (u: TestUser) => {
+  const c = wsApi(server, u.accessToken);
+  open.push(c);
+  return c;
+};
+const listen = (u: TestUser, lastEventId?: string | null) => {
+  const r = record(connect(u).api, lastEventId);
+  open.push(r);
+  return r;
+};
+
+beforeAll(async () => {
+  server = await startTestServer({ SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000" });
+});
+afterEach(async () => {
+  for (const c of open.splice(0)) "stop" in c ? c.stop() : await c.close();
+});
+afterAll(() => server.dispose());
+
+const isReady = (e: StreamEvent) => e.type === "ready";
+const contents = (r: Recorder) => messageEvents(r.events).map((m) => m.content);
+
+describe("events.stream", () => {
+  it("starts with a ready marker and delivers messages of my rooms only", async () => {
+    const [alice, bob, eve] = await Promise.all([registerUser(server, "sa"), registerUser(server, "sb"), registerUser(server, "se")]);
+    const room = await alice.http.rooms.create.mutate({ name: "s1", isPrivate: true });
+    await alice.http.rooms.addMember.mutate({ roomId: room.id, username: bob.username });
+    const b = listen(bob);
+    const e = listen(eve);
+    await b.waitFor(isReady);
+    await e.waitFor(isReady);
+    await alice.http.messages.send.mutate({ roomId: room.id, content: "psst", clientId: "p1" });
+    await b.waitFor((ev) => ev.type === "message.created" && ev.message.content === "psst");
+    await sleep(100);
+    expect(contents(e)).toEqual([]);
+    expect(e.events.some((ev) => "roomId" in ev && ev.roomId === room.id)).toBe(false);
+  });
+
+  it("gives every subscriber the same order under concurrent senders", async () => {
+    const users = await Promise.all(Array.from({ length: 5 }, (_, i) => registerUser(server, `c${i}`)));
+    const [first, ...rest] = users;
+    if (!first) throw new Error("no users");
+    const room = await first.http.rooms.create.mutate({ name: "busy" });
+    for (const u of rest) await u.http.rooms.join.mutate({ roomId: room.id });
+    const recs = users.slice(0, 3).map((u) => listen(u));
+    for (const r of recs) await r.waitFor(isReady);
+    await Promise.all(
+      users.map(async (u, i) => {
+        for (let k = 0; k < 20; k++) await u.http.messages.send.mutate({ roomId: room.id, content: `${i}-${k}`, clientId: `cc-${i}-${k}` });
+      }),
+    );
+    const expected = (await first.http.messages.list.query({ roomId: room.id, limit: 100 })).items
+      .filter((m) => m.kind === "text")
+      .map((m) => m.id);
+    expect(expected).toHaveLength(100);
+    for (const r of recs) {
+      await eventually(() => messageEvents(r.events).filter((m) => m.kind === "text").length === 100);
+      expect(messageEvents(r.events).filter((m) => m.kind === "text").map((m) => m.id)).toEqual(expected);
+    }
+  });
+
+  it("stops delivering to a member the moment they are removed", async () => {
+    const [alice, bob] = await Promise.all([registerUser(server, "rm-a"), registerUser(server, "rm-b")]);
+    const room = await alice.http.rooms.create.mutate({ name: "rm", isPrivate: true });
+    await alice.http.rooms.addMember.mutate({ roomId: room.id, username: bob.username });
+    const b = listen(bob);
+    await b.waitFor(isReady);
+    await alice.http.messages.send.mutate({ roomId: room.id, content: "before", clientId: "rm1" });
+    await alice.http.rooms.removeMember.mutate({ roomId: room.id, userId: bob.id });
+    await alice.http.messages.send.mutate({ roomId: room.id, content: "after", clientId: "rm2" });
+    await b.waitFor((e) => e.type === "member.removed" && e.userId === bob.id);
+    await sleep(150);
+    expect(contents(b)).toEqual(["before"]);
+    // The removal notice is the last thing about the room.
+    const last = b.events.filter((e) => "roomId" in e && e.roomId === room.id).at(-1);
+    expect(last?.type).toBe("member.removed");
+  });
+
+  it("resumes after a dropped socket with exactly the missed events, in order", async () => {
+    const [alice, bob] = await Promise.all([registerUser(server, "res-a"), registerUser(server, "res-b")]);
+    const room = await alice.http.rooms.create.mutate({ name: "res" });
+    await bob.http.rooms.join.mutate({ roomId: room.id });
+    const c1 = wsApi(server, bob.accessToken);
+    const r1 = record(c1.api);
+    await r1.waitFor(isReady);
+    await alice.http.messages.send.mutate({ roomId: room.id, content: "one", clientId: "r1" });
+    await r1.waitFor((e) => e.type === "message.created" && e.message.content === "one");
+    const seen = r1.lastId();
+    r1.stop();
+    await c1.close();
+    for (const [i, t] of ["two", "three", "four"].entries()) {
+      await alice.http.messages.send.mutate({ roomId: room.id, content: t, clientId: `r${i + 2}` });
+    }
+    const r2 = listen(bob, seen);
+    await alice.http.messages.send.mutate({ roomId: room.id, content: "five", clientId: "r5" });
+    await r2.waitFor((e) => e.type === "message.created" && e.message.content === "five");
+    expect(contents(r2)).toEqual(["two", "three", "four", "five"]);
+  });
+
+  it("says resync for a position from the future instead of replaying silently", async () => {
+    const bob = await registerUser(server, "fut");
+    const r = listen(bob, "99999999");
+    const ev = await r.waitFor((e) => e.type === "resync");
+    expect(ev).toMatchObject({ type: "resync", reason: "ahead" });
+  });
+
+  it("relays typing to the other members only, and lets it expire", async () => {
+    const [alice, bob, eve] = await Promise.all([registerUser(server, "t-a"), registerUser(server, "t-b"), registerUser(server, "t-e")]);
+    const room = await alice.http.rooms.create.mutate({ name: "typing" });
+    await bob.http.rooms.join.mutate({ roomId: room.id });
+    const a = listen(alice);
+    const b = listen(bob);
+    const e = listen(eve);
+    await Promise.all([a, b, e].map((r) => r.waitFor(isReady)));
+    await alice.http.rooms.typing.mutate({ roomId: room.id, isTyping: true });
+    await b.waitFor((ev) => ev.type === "typing" && ev.isTyping && ev.userId === alice.id);
+    // Expires by itself after ~5 s without a refresh.
+    await b.waitFor((ev) => ev.type === "typing" && !ev.isTyping && ev.userId === alice.id, 8000);
+    expect(a.events.some((ev) => ev.type === "typing")).toBe(false);
+    expect(e.events.some((ev) => ev.type === "typing")).toBe(false);
+  }, 15_000);
+
+  it("shows a user online while a socket is open, and offline after the last one closes", async () => {
+    const [alice, bob] = await Promise.all([registerUser(server, "p-a"), registerUser(server, "p-b")]);
+    const a = listen(alice);
+    await a.waitFor(isReady);
+    const bobSocket = wsApi(server, bob.accessToken);
+    await bobSocket.api.auth.me.query();
+    await a.waitFor((e) => e.type === "presence" && e.userId === bob.id && e.online);
+    expect((await alice.http.users.online.query()).map((u) => u.id)).toContain(bob.id);
+    await bobSocket.close();
+    await a.waitFor((e) => e.type === "presence" && e.userId === bob.id && !e.online, 6000);
+    expect((await alice.http.users.online.query()).map((u) => u.id)).not.toContain(bob.id);
+  }, 10_000);
+
+  it("refuses the stream without a valid token", async () => {
+    const anon = wsApi(server, null);
+    open.push(anon);
+    const r = record(anon.api);
+    open.push(r);
+    await eventually(() => r.error() !== null);
+    expect((r.error() as { data?: { code?: string } }).data?.code).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("resume across a server restart", () => {
+  it("delivers exactly the events committed while the client was away", async () => {
+    let s = await startTestServer({ SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000" });
+    try {
+      const [alice, bob] = await Promise.all([registerUser(s, "rs-a"), registerUser(s, "rs-b")]);
+      const room = await alice.http.rooms.create.mutate({ name: "restart" });
+      await bob.http.rooms.join.mutate({ roomId: room.id });
+      const c = wsApi(s, bob.accessToken);
+      const r = record(c.api);
+      await r.waitFor(isReady);
+      await alice.http.messages.send.mutate({ roomId: room.id, content: "pre", clientId: "x1" });
+      await r.waitFor((e) => e.type === "message.created" && e.message.content === "pre");
+      const seen = r.lastId();
+      r.stop();
+      await c.close();
+      s = await s.restart();
+      const alice2 = { ...alice, http: (await import("./test/harness.ts")).httpApi(s, alice.accessToken) };
+      await alice2.http.messages.send.mutate({ roomId: room.id, content: "post-1", clientId: "x2" });
+      await alice2.http.messages.send.mutate({ roomId: room.id, content: "post-2", clientId: "x3" });
+      const c2 = wsApi(s, bob.accessToken);
+      const r2 = record(c2.api, seen);
+      await r2.waitFor((e) => e.type === "message.created" && e.message.content === "post-2");
+      await sleep(100);
+      expect(contents(r2)).toEqual(["post-1", "post-2"]);
+      r2.stop();
+      await c2.close();
+    } finally {
+      await s.dispose();
+    }
+  });
+});
