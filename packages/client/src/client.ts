@@ -1,0 +1,339 @@
+import type { AppRouter, StreamEvent, User } from "@parley/api";
+import { createTRPCClient, type TRPCWebSocketClient } from "@trpc/client";
+import type { Unsubscribable } from "@trpc/server/observable";
+import { errorMessage, isPermanent, isUnauthorized, ParleyClosedError } from "./errors.ts";
+import { EventBus } from "./events.ts";
+import { baseUrl, httpClient, login, wsUrl } from "./http.ts";
+import { OutboxQueue } from "./outbox.ts";
+import { Session } from "./session.ts";
+import { makeStore } from "./store.ts";
+import { backoffDelay, currentWsLink, makeWsClient, resolveWebSocket } from "./transport.ts";
+import type { ConnectionState, Logger, ParleyClient, ParleyClientOptions } from "./types.ts";
+
+const consoleLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (msg, data) => console.warn(`parley: ${msg}`, data ?? ""),
+  error: (msg, data) => console.error(`parley: ${msg}`, data ?? ""),
+};
+
+/** Close codes the server uses (see @parley/api `CloseCode`). */
+const LOGGED_OUT = 4001;
+const TOKEN_EXPIRED = 4002;
+
+function deferred<T>() {
+  let resolve: (v: T) => void = () => {};
+  let reject: (e: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface BrowserGlobals {
+  addEventListener?: (type: string, fn: () => void) => void;
+  removeEventListener?: (type: string, fn: () => void) => void;
+  navigator?: { onLine?: boolean };
+}
+
+/**
+ * A Parley client: one WebSocket, one event stream that resumes where it
+ * left off, an outbox that delivers each message exactly once, and tokens
+ * that refresh themselves. Nothing starts until you call this; several
+ * clients can live in one process.
+ */
+export function createParleyClient(options: ParleyClientOptions): ParleyClient {
+  const logger = options.logger ?? consoleLogger;
+  const url = baseUrl(options.url);
+  const onListenerError = (err: unknown) => logger.error("a listener threw", { error: errorMessage(err) });
+  const browser = globalThis as BrowserGlobals;
+
+  let terminal = false;
+  let loggingOut = false;
+  let everOpen = false;
+  let user: User | null = null;
+  let wsClient: TRPCWebSocketClient | null = null;
+  const firstWsClient = deferred<TRPCWebSocketClient>();
+  let retry: { attempt: number; nextRetryAt: number } | null = null;
+  let streamSub: Unsubscribable | null = null;
+  let streamRetryTimer: ReturnType<typeof setTimeout> | null = null;
+  let streamAttempt = 0;
+  const streamStarted = deferred<void>();
+  const signedIn = deferred<number>();
+  const openWaiters = new Set<() => void>();
+
+  const connection = makeStore<ConnectionState>(
+    { status: "connecting", lastEventId: options.lastEventId ?? null },
+    onListenerError,
+  );
+  const patch = (p: Partial<ConnectionState>) => {
+    if (!terminal) connection.set({ ...connection.get(), ...p });
+  };
+
+  const bus = new EventBus(options.lastEventId ?? null, (err, event) =>
+    logger.error("an event listener threw", { type: event.type, error: errorMessage(err) }),
+  );
+
+  const currentClient = (): Promise<TRPCWebSocketClient> => {
+    if (terminal) return Promise.reject(new ParleyClosedError());
+    return wsClient ? Promise.resolve(wsClient) : firstWsClient.promise;
+  };
+  const api = createTRPCClient<AppRouter>({ links: [currentWsLink(currentClient)] });
+
+  const isOpen = () => connection.get().status === "open";
+
+  const session = new Session({
+    logger,
+    onTokens: options.onTokens,
+    refreshOnSocket: (refreshToken) => (isOpen() ? api.auth.refresh.mutate({ refreshToken }) : null),
+    refreshOverHttp: (refreshToken) => httpClient(url).auth.refresh.mutate({ refreshToken }),
+    onUnauthenticated: (reason) => shutdown("unauthenticated", reason),
+  });
+
+  const outbox = new OutboxQueue({
+    sendOnce: (item, signal) =>
+      api.messages.send.mutate({ roomId: item.roomId, content: item.content, clientId: item.clientId }, { signal }),
+    signedIn: signedIn.promise,
+    pause: (ms) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(t);
+          openWaiters.delete(done);
+          resolve();
+        };
+        const t = setTimeout(done, ms);
+        openWaiters.add(done);
+      }),
+    refresh: () => session.refresh(),
+    storage: options.storage,
+    logger,
+    timeoutMs: options.sendTimeoutMs ?? 15_000,
+    onListenerError,
+  });
+
+  function onConnectionState(source: TRPCWebSocketClient, state: "idle" | "connecting" | "pending", error: string | null) {
+    if (source !== wsClient || terminal) return;
+    if (state === "pending") {
+      everOpen = true;
+      retry = null;
+      connection.set({ status: "open", lastEventId: bus.position, behind: connection.get().behind });
+      for (const wake of [...openWaiters]) wake();
+    } else if (state === "connecting") {
+      const offline = browser.navigator?.onLine === false;
+      connection.set({
+        status: offline ? "offline" : everOpen ? "reconnecting" : "connecting",
+        lastEventId: bus.position,
+        ...(retry ?? {}),
+        ...(error ? { error } : {}),
+      });
+    }
+  }
+
+  function createTransport(WebSocket: typeof globalThis.WebSocket): TRPCWebSocketClient {
+    const client = makeWsClient({
+      url: wsUrl(url),
+      WebSocket,
+      token: () => session.accessToken(),
+      retryDelayMs: (attempt) => {
+        const ms = backoffDelay(attempt, options.reconnect);
+        retry = { attempt, nextRetryAt: Date.now() + ms };
+        const s = connection.get().status;
+        if (s === "connecting" || s === "reconnecting" || s === "offline") patch(retry);
+        logger.debug("reconnecting", { attempt, delayMs: Math.round(ms) });
+        return ms;
+      },
+      keepAlive: options.keepAlive,
+      onClose: (code) => {
+        if (code === LOGGED_OUT && !loggingOut) shutdown("unauthenticated", "logged out");
+        else if (code === TOKEN_EXPIRED) session.markExpired();
+        if (code !== undefined && code >= 4000) logger.debug("socket closed by the server", { code });
+      },
+    });
+    client.connectionState.subscribe({
+      next: (s) => onConnectionState(client, s.state, s.error ? errorMessage(s.error) : null),
+    });
+    return client;
+  }
+
+  function subscribeStream(): void {
+    if (terminal) return;
+    const position = bus.position;
+    streamSub = api.events.stream.subscribe(position === null ? undefined : { lastEventId: String(position) }, {
+      onStarted: () => {
+        streamAttempt = 0;
+        streamStarted.resolve();
+      },
+      onData: (value) => {
+        const event: StreamEvent = "type" in value ? value : value.data;
+        if (!bus.accept(event)) {
+          logger.debug("dropped a duplicate event", { id: "id" in event ? event.id : null });
+          return;
+        }
+        if (event.type === "message.created") {
+          const lag = Date.now() - event.message.createdAt;
+          patch({ lastEventId: bus.position, behind: lag > 2000 ? lag : 0 });
+        } else if ("id" in event) {
+          patch({ lastEventId: bus.position });
+        }
+      },
+      onError: (err) => {
+        streamSub = null;
+        if (terminal) return;
+        logger.debug("event stream failed", { error: errorMessage(err) });
+        if (isUnauthorized(err)) {
+          session.refresh().then(resubscribeSoon, () => {});
+        } else {
+          resubscribeSoon();
+        }
+      },
+    });
+  }
+
+  function resubscribeSoon(): void {
+    if (terminal || streamSub || streamRetryTimer) return;
+    const delay = backoffDelay(streamAttempt++, options.reconnect);
+    streamRetryTimer = setTimeout(() => {
+      streamRetryTimer = null;
+      subscribeStream();
+    }, delay);
+  }
+
+  /** Skips the backoff wait: a new socket now, the stream moved onto it (browser `online`). */
+  function reconnectNow(): void {
+    if (terminal || !wsClient || isOpen()) return;
+    const old = wsClient;
+    const WebSocket = resolvedWebSocket;
+    if (!WebSocket) return;
+    logger.debug("network is back: reconnecting now");
+    retry = null;
+    wsClient = createTransport(WebSocket);
+    streamSub?.unsubscribe();
+    streamSub = null;
+    if (streamRetryTimer) clearTimeout(streamRetryTimer);
+    streamRetryTimer = null;
+    subscribeStream();
+    old.close().catch(() => {});
+  }
+  const onOnline = () => reconnectNow();
+  const onOffline = () => {
+    if (!terminal && !isOpen()) patch({ status: "offline" });
+  };
+
+  let resolvedWebSocket: typeof globalThis.WebSocket | null = null;
+
+  async function signIn(): Promise<void> {
+    const creds = options.credentials;
+    if (!("password" in creds)) {
+      session.set({ ...creds, accessTokenExpiresAt: creds.accessTokenExpiresAt ?? 0 }, false);
+      return;
+    }
+    for (let attempt = 1; !terminal; attempt++) {
+      try {
+        const r = await login(url, creds);
+        if (terminal) return;
+        user = r.user;
+        session.set(r, true);
+        return;
+      } catch (err) {
+        if (isUnauthorized(err) || isPermanent(err)) throw err;
+        const ms = backoffDelay(attempt, options.reconnect);
+        retry = { attempt, nextRetryAt: Date.now() + ms };
+        patch({ ...retry, error: errorMessage(err) });
+        await sleep(ms);
+      }
+    }
+  }
+
+  async function start(): Promise<void> {
+    const WebSocket = await resolveWebSocket(options.WebSocket);
+    if (terminal) throw new ParleyClosedError();
+    resolvedWebSocket = WebSocket;
+    try {
+      await signIn();
+    } catch (err) {
+      shutdown("unauthenticated", errorMessage(err));
+      throw err;
+    }
+    if (terminal) throw new ParleyClosedError();
+    wsClient = createTransport(WebSocket);
+    firstWsClient.resolve(wsClient);
+    browser.addEventListener?.("online", onOnline);
+    browser.addEventListener?.("offline", onOffline);
+    subscribeStream();
+    if (!user) {
+      try {
+        user = await api.auth.me.query();
+      } catch (err) {
+        if (!isUnauthorized(err)) throw err;
+        await session.refresh();
+        user = await api.auth.me.query();
+      }
+    }
+    signedIn.resolve(user.id);
+    await outbox.load(user.id);
+    await Promise.race([streamStarted.promise, closedSignal.promise]);
+    if (terminal) throw new ParleyClosedError();
+  }
+
+  const closedSignal = deferred<void>();
+
+  function shutdown(status: "closed" | "unauthenticated", reason?: string): void {
+    if (terminal) return;
+    logger.info(status === "closed" ? "client closed" : "signed out", reason ? { reason } : undefined);
+    connection.set({ status, lastEventId: bus.position, ...(reason ? { error: reason } : {}) });
+    terminal = true;
+    session.stop();
+    browser.removeEventListener?.("online", onOnline);
+    browser.removeEventListener?.("offline", onOffline);
+    if (streamRetryTimer) clearTimeout(streamRetryTimer);
+    streamSub?.unsubscribe();
+    streamSub = null;
+    outbox.close();
+    const err = new ParleyClosedError(status === "closed" ? undefined : `Signed out: ${reason ?? "session ended"}`);
+    signedIn.reject(err);
+    firstWsClient.reject(err);
+    closedSignal.resolve();
+    for (const wake of [...openWaiters]) wake();
+    if (status === "unauthenticated") options.onTokens?.(null);
+    wsClient?.close().catch(() => {});
+  }
+
+  const ready = start();
+  ready.catch((err: unknown) => {
+    if (!terminal) shutdown("closed", errorMessage(err));
+  });
+
+  return {
+    api,
+    get user() {
+      return user;
+    },
+    ready,
+    connection: { get: connection.get, subscribe: connection.subscribe },
+    events: bus,
+    send: (roomId, content) => outbox.send(roomId, content),
+    outbox,
+    async logout() {
+      if (terminal) return;
+      loggingOut = true;
+      const token = session.tokens?.accessToken;
+      try {
+        const call = isOpen() || !token ? api.auth.logout.mutate() : httpClient(url, token).auth.logout.mutate();
+        await Promise.race([call, sleep(5000)]);
+      } catch (err) {
+        logger.warn("logout did not reach the server", { error: errorMessage(err) });
+      }
+      options.onTokens?.(null);
+      shutdown("closed", "logged out");
+    },
+    async close() {
+      const client = wsClient;
+      shutdown("closed");
+      await Promise.race([client?.close(), sleep(2000)]).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,28 @@
+export { createParleyClient } from "./client.ts";
+export { errorCode, isPermanent, ParleyClosedError, SendFailedError } from "./errors.ts";
+export { login, register, wsUrl } from "./http.ts";
+export { localStorageOutbox, memoryOutbox, type OutboxStorage } from "./storage.ts";
+export type { Readable } from "./store.ts";
+export type {
+  AppRouter,
+  AuthResult,
+  ConnectionState,
+  ConnectionStatus,
+  Credentials,
+  EventOf,
+  KeepAliveOptions,
+  Logger,
+  Message,
+  Outbox,
+  OutboxItem,
+  OutboxStatus,
+  ParleyApi,
+  ParleyClient,
+  ParleyClientOptions,
+  ParleyEvents,
+  ReconnectOptions,
+  StreamEvent,
+  StreamEventType,
+  Tokens,
+  User,
+} from "./types.ts";

@@ -1,0 +1,201 @@
+import type { Message } from "@parley/api";
+import { errorCode, errorMessage, isPermanent, isUnauthorized, ParleyClosedError, SendFailedError } from "./errors.ts";
+import type { OutboxStorage } from "./storage.ts";
+import { makeStore, type Writable } from "./store.ts";
+import type { Logger, Outbox, OutboxItem } from "./types.ts";
+
+export interface OutboxDeps {
+  /** One attempt: `messages.send` with the item's clientId. */
+  sendOnce(item: OutboxItem, signal: AbortSignal): Promise<Message>;
+  /** Resolves with the user's id once signed in; rejects if that never happens. */
+  signedIn: Promise<number>;
+  /** Waits `ms`, or less if the connection (re)opens meanwhile. */
+  pause(ms: number): Promise<void>;
+  /** Refreshes the access token after an UNAUTHORIZED answer. */
+  refresh(): Promise<unknown>;
+  storage?: OutboxStorage;
+  logger: Logger;
+  timeoutMs: number;
+  onListenerError(err: unknown): void;
+}
+
+interface Waiter {
+  resolve(m: Message): void;
+  reject(err: unknown): void;
+}
+
+/** A random clientId; works without `crypto.randomUUID` (insecure browser origins). */
+export function newClientId(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Messages on their way to the server. Each gets its clientId at once and is
+ * sent again with that same clientId until the server answers, so it is
+ * stored exactly once (the server dedupes per sender and clientId). One
+ * message per room is on the wire at a time, which keeps each room's order;
+ * a message the server refuses fails alone and the next one goes on.
+ */
+export class OutboxQueue implements Outbox {
+  private items: OutboxItem[] = [];
+  /** Items of other users found in shared storage: kept as they are. */
+  private foreign: OutboxItem[] = [];
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly inFlight = new Set<string>();
+  private readonly workers = new Set<number>();
+  private readonly store: Writable<readonly OutboxItem[]>;
+  private saving: Promise<void> = Promise.resolve();
+  private userId: number | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: OutboxDeps) {
+    this.store = makeStore<readonly OutboxItem[]>([], deps.onListenerError);
+  }
+
+  get = () => this.store.get();
+  subscribe = (fn: (items: readonly OutboxItem[]) => void) => this.store.subscribe(fn);
+
+  /** Adopts what storage kept from an earlier run of this user, before anything sent since. */
+  async load(userId: number): Promise<void> {
+    this.userId = userId;
+    const stored = this.deps.storage ? await this.deps.storage.load() : [];
+    const mine = stored.filter((i) => i.userId === undefined || i.userId === userId);
+    this.foreign = stored.filter((i) => i.userId !== undefined && i.userId !== userId);
+    const known = new Set(this.items.map((i) => i.clientId));
+    this.items = [...mine.filter((i) => !known.has(i.clientId)).map((i) => ({ ...i, userId })), ...this.items];
+    for (const i of this.items) i.userId = userId;
+    this.changed();
+    for (const roomId of new Set(this.items.map((i) => i.roomId))) this.kick(roomId);
+  }
+
+  send(roomId: number, content: string): Promise<Message> {
+    if (this.closed) return Promise.reject(new ParleyClosedError());
+    const item: OutboxItem = { clientId: newClientId(), roomId, content, status: "pending", createdAt: Date.now() };
+    if (this.userId !== null) item.userId = this.userId;
+    this.items.push(item);
+    const p = this.wait(item.clientId);
+    this.changed();
+    this.kick(roomId);
+    return p;
+  }
+
+  retry(clientId: string): Promise<Message> {
+    const item = this.items.find((i) => i.clientId === clientId);
+    if (!item) return Promise.reject(new Error(`no outbox item ${clientId}`));
+    const p = this.wait(clientId);
+    if (item.status === "failed") {
+      // Goes behind what is already queued for its room.
+      this.items = [...this.items.filter((i) => i !== item), { ...item, status: "pending", error: undefined }];
+      this.changed();
+      this.kick(item.roomId);
+    }
+    return p;
+  }
+
+  discard(clientId: string): boolean {
+    if (this.inFlight.has(clientId)) return false;
+    const before = this.items.length;
+    this.items = this.items.filter((i) => i.clientId !== clientId);
+    if (this.items.length === before) return false;
+    this.settle(clientId, (w) => w.reject(new SendFailedError("DISCARDED", "The message was discarded", clientId)));
+    this.changed();
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const clientId of [...this.waiters.keys()]) this.settle(clientId, (w) => w.reject(new ParleyClosedError()));
+  }
+
+  private wait(clientId: string): Promise<Message> {
+    return new Promise<Message>((resolve, reject) => {
+      const list = this.waiters.get(clientId) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(clientId, list);
+    });
+  }
+
+  private settle(clientId: string, fn: (w: Waiter) => void): void {
+    const list = this.waiters.get(clientId) ?? [];
+    this.waiters.delete(clientId);
+    for (const w of list) fn(w);
+  }
+
+  private changed(): void {
+    this.store.set(this.items.map((i) => ({ ...i })));
+    const storage = this.deps.storage;
+    // Nothing is written before the user is known: items must carry whose they are.
+    if (!storage || this.userId === null) return;
+    const snapshot = [...this.foreign, ...this.items];
+    this.saving = this.saving
+      .then(() => storage.save(snapshot))
+      .catch((err: unknown) => this.deps.logger.warn("could not save the outbox", { error: errorMessage(err) }));
+  }
+
+  private kick(roomId: number): void {
+    if (this.workers.has(roomId) || this.closed) return;
+    this.workers.add(roomId);
+    this.drain(roomId)
+      .catch((err: unknown) => this.deps.logger.error("outbox worker failed", { roomId, error: errorMessage(err) }))
+      .finally(() => this.workers.delete(roomId));
+  }
+
+  private async drain(roomId: number): Promise<void> {
+    try {
+      await this.deps.signedIn;
+    } catch {
+      return;
+    }
+    let attempt = 0;
+    while (!this.closed) {
+      const item = this.items.find((i) => i.roomId === roomId && i.status === "pending");
+      if (!item) return;
+      this.inFlight.add(item.clientId);
+      try {
+        const message = await this.attempt(item);
+        this.inFlight.delete(item.clientId);
+        attempt = 0;
+        this.items = this.items.filter((i) => i.clientId !== item.clientId);
+        this.changed();
+        this.settle(item.clientId, (w) => w.resolve(message));
+      } catch (err) {
+        this.inFlight.delete(item.clientId);
+        if (this.closed) return;
+        if (isPermanent(err)) {
+          attempt = 0;
+          const code = errorCode(err) ?? "UNKNOWN";
+          const message = errorMessage(err);
+          this.deps.logger.info("message refused", { clientId: item.clientId, code, message });
+          this.items = this.items.map((i) => (i.clientId === item.clientId ? { ...i, status: "failed", error: { code, message } } : i));
+          this.changed();
+          this.settle(item.clientId, (w) => w.reject(new SendFailedError(code, message, item.clientId)));
+          continue;
+        }
+        attempt++;
+        this.deps.logger.debug("send failed; will retry", { clientId: item.clientId, attempt, error: errorMessage(err) });
+        if (isUnauthorized(err)) await this.deps.refresh().catch(() => {});
+        await this.deps.pause(backoff(attempt, errorCode(err) === "TOO_MANY_REQUESTS"));
+      }
+    }
+  }
+
+  private async attempt(item: OutboxItem): Promise<Message> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), this.deps.timeoutMs);
+    try {
+      return await this.deps.sendOnce(item, ac.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Jittered backoff between attempts; slower when the server said we send too fast. */
+function backoff(attempt: number, throttled: boolean): number {
+  const base = throttled ? 1000 : 200;
+  const cap = throttled ? 10_000 : 5000;
+  const ms = Math.min(cap, base * 2 ** (attempt - 1));
+  return ms / 2 + Math.random() * (ms / 2);
+}

@@ -1,0 +1,130 @@
+import type { AppRouter, Message, RouterOutputs, StreamEvent, StreamEventType, User } from "@parley/api";
+import type { TRPCClient } from "@trpc/client";
+import type { OutboxStorage } from "./storage.ts";
+import type { Readable } from "./store.ts";
+
+export type { AppRouter, Message, StreamEvent, StreamEventType, User };
+
+/** What `login`/`register` return. */
+export type AuthResult = RouterOutputs["auth"]["login"];
+
+export interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+  /** Epoch milliseconds (server clock). */
+  accessTokenExpiresAt: number;
+}
+
+export type Credentials =
+  | { username: string; password: string }
+  | { accessToken: string; refreshToken: string; accessTokenExpiresAt?: number };
+
+export interface Logger {
+  debug(msg: string, data?: Record<string, unknown>): void;
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+}
+
+export type ConnectionStatus = "connecting" | "open" | "reconnecting" | "offline" | "unauthenticated" | "closed";
+
+export interface ConnectionState {
+  status: ConnectionStatus;
+  /** Reconnect attempt under way (0 = first retry after a drop). */
+  attempt?: number;
+  /** Epoch ms of the next connection attempt, while waiting for it. */
+  nextRetryAt?: number;
+  /** Stream position of the last durable event delivered; persist it to resume after a reload. */
+  lastEventId: number | null;
+  /** While catching up after a resume: how many ms the newest delivered message lags the local clock. */
+  behind?: number;
+  /** Why the last connection attempt failed, if it did. */
+  error?: string;
+}
+
+export type EventOf<T extends StreamEventType> = Extract<StreamEvent, { type: T }>;
+
+export interface ParleyEvents {
+  /**
+   * Listens to events of one type (or `"*"` for all). With `roomId`, events of
+   * other rooms are skipped; events without a room (presence, ready, resync)
+   * always arrive. Durable events arrive once each, in stream order.
+   * `resync` means: what was missed could not be replayed — refetch history.
+   */
+  on<T extends StreamEventType>(type: T, handler: (event: EventOf<T>) => void, opts?: { roomId?: number }): () => void;
+  on(type: "*", handler: (event: StreamEvent) => void, opts?: { roomId?: number }): () => void;
+}
+
+export type OutboxStatus = "pending" | "failed";
+
+export interface OutboxItem {
+  clientId: string;
+  roomId: number;
+  content: string;
+  status: OutboxStatus;
+  /** Why it failed (a tRPC error code such as FORBIDDEN, and the server's message). */
+  error?: { code: string; message: string };
+  createdAt: number;
+  /** Who sends it; items of another user in shared storage are left alone. */
+  userId?: number;
+}
+
+export interface Outbox extends Readable<readonly OutboxItem[]> {
+  /** Sends a failed message again (same clientId, so never twice). */
+  retry(clientId: string): Promise<Message>;
+  /** Drops a failed message, or a pending one not yet on the wire. */
+  discard(clientId: string): boolean;
+}
+
+export interface ReconnectOptions {
+  /** First backoff step in ms (default 500). */
+  baseMs?: number;
+  /** Largest backoff in ms (default 30 000). */
+  maxMs?: number;
+}
+
+export interface KeepAliveOptions {
+  /** Ping after this many ms without traffic (default 20 000: under common 30–60 s proxy/NAT idle timeouts). */
+  intervalMs?: number;
+  /** Give the socket up if no pong in this many ms (default 10 000: slow mobile links). */
+  pongTimeoutMs?: number;
+}
+
+export interface ParleyClientOptions {
+  /** http(s) base URL of the server; the WebSocket URL is derived (ws(s)://host/ws). */
+  url: string;
+  credentials: Credentials;
+  /** Called with new tokens after login or refresh (persist them), and with null when the session ends. */
+  onTokens?: (tokens: Tokens | null) => void;
+  /** WebSocket implementation; default: the global one in browsers, `ws` in Node. */
+  WebSocket?: typeof globalThis.WebSocket;
+  /** Keeps the outbox across restarts (browser: `localStorageOutbox(key)`). */
+  storage?: OutboxStorage;
+  logger?: Logger;
+  /** Resume the stream after this position (e.g. persisted from `connection.get().lastEventId`). */
+  lastEventId?: number | null;
+  reconnect?: ReconnectOptions;
+  keepAlive?: KeepAliveOptions;
+  /** A send attempt that gets no answer in this many ms is retried (default 15 000). */
+  sendTimeoutMs?: number;
+}
+
+export type ParleyApi = TRPCClient<AppRouter>;
+
+export interface ParleyClient {
+  /** Every procedure, typed from the server's router, over the client's one WebSocket. */
+  readonly api: ParleyApi;
+  /** The signed-in user (set once `ready` resolves). */
+  readonly user: User | null;
+  /** Resolves once signed in and the event stream runs; rejects if sign-in fails. */
+  readonly ready: Promise<void>;
+  readonly connection: Readable<ConnectionState>;
+  readonly events: ParleyEvents;
+  /** Queues a message: retried with the same clientId until stored; resolves with the stored message. */
+  send(roomId: number, content: string): Promise<Message>;
+  readonly outbox: Outbox;
+  /** Ends the session on the server, forgets the tokens, and closes the client. */
+  logout(): Promise<void>;
+  /** Closes the socket and stops every timer; pending sends stay in storage (if any). */
+  close(): Promise<void>;
+}
