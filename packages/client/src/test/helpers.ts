@@ -1,0 +1,38 @@
+import WebSocket from "ws";
+import { createParleyClient } from "../client.ts";
+import { register } from "../http.ts";
+import type { Logger, ParleyClient, ParleyClientOptions } from "../types.ts";
+
+export const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+let counter = 0;
+/** A unique, valid username. */
+export const uniqueName = (prefix = "u") => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+export async function newUser(url: string, name = uniqueName()) {
+  return register(url, { username: name, email: `${name}@example.test`, password: "password123" });
+}
+
+/** A client for a fresh or given user, using `ws` and test-friendly reconnect timings. */
+export function clientFor(
+  url: string,
+  creds: ParleyClientOptions["credentials"],
+  extra: Partial<ParleyClientOptions> = {},
+): ParleyClient {
+  return createParleyClient({
+    url,
+    credentials: creds,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    logger: quietLogger,
+    reconnect: { baseMs: 50, maxMs: 500 },
+    ...extra,
+  });
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

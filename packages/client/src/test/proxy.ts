@@ -1,0 +1,67 @@
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A TCP proxy that can cut every connection through it at once, like a flaky
+ * network or a load balancer restart. Connections it cannot forward (the
+ * server is down) are closed at once.
+ */
+export class ChaosProxy implements AsyncDisposable {
+  private readonly server: Server;
+  private readonly pairs = new Set<[Socket, Socket]>();
+  port = 0;
+  drops = 0;
+
+  constructor(private readonly target: () => number) {
+    this.server = createServer((client) => {
+      const upstream = createConnection({ host: "127.0.0.1", port: this.target() });
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      const end = () => {
+        this.pairs.delete(pair);
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on("error", end).on("close", end);
+      upstream.on("error", end).on("close", end);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  /** Cuts every open connection (no close frame: the peers see a dead TCP stream). */
+  dropAll(): number {
+    const n = this.pairs.size;
+    for (const [a, b] of [...this.pairs]) {
+      a.destroy();
+      b.destroy();
+    }
+    this.drops += n;
+    return n;
+  }
+
+  /** Cuts one random connection. */
+  dropOne(): boolean {
+    const all = [...this.pairs];
+    const pick = all[Math.floor(Math.random() * all.length)];
+    if (!pick) return false;
+    pick[0].destroy();
+    pick[1].destroy();
+    this.drops++;
+    return true;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dropAll();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
