@@ -1,10 +1,12 @@
 import { build } from "esbuild";
 
+const here = import.meta.dirname;
+
 // One file for production: workspace packages are bundled from source;
 // native and logging modules stay external and load from node_modules.
 await build({
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/main.js",
+  entryPoints: [`${here}/src/main.ts`],
+  outfile: `${here}/dist/main.js`,
   bundle: true,
   platform: "node",
   target: "node20",

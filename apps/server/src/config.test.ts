@@ -1,0 +1,67 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "parley-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const quiet = () => {};
+
+describe("configuration", () => {
+  it("has the original chat's defaults", () => {
+    const c = loadConfig({ DATABASE_URL: join(dir, "chat.db") }, quiet);
+    expect(c).toMatchObject({ port: 8001, accessTokenTtlSeconds: 1800, bcryptCost: 10, allowedOrigins: [] });
+    expect(loadConfig({}, quiet).database.filename.endsWith("chat.db")).toBe(true);
+  });
+
+  it("generates a development secret once and keeps it beside the database, private", () => {
+    const db = join(dir, "dev.db");
+    const warnings: string[] = [];
+    const a = loadConfig({ DATABASE_URL: db }, (m) => warnings.push(m));
+    const b = loadConfig({ DATABASE_URL: db }, (m) => warnings.push(m));
+    expect(a.secretKey).toBe(b.secretKey);
+    expect(a.secretKey.length).toBeGreaterThanOrEqual(48);
+    expect(readFileSync(`${db}.secret`, "utf8").trim()).toBe(a.secretKey);
+    expect(statSync(`${db}.secret`).mode & 0o777).toBe(0o600);
+    expect(warnings[0]).toMatch(/SECRET_KEY is not set/);
+  });
+
+  it.each([
+    [{}, /SECRET_KEY is required/],
+    [{ SECRET_KEY: "short" }, /at least 32/],
+    [{ SECRET_KEY: "x".repeat(40), BCRYPT_COST: "8" }, /BCRYPT_COST/],
+  ])("refuses production with %j", (env, message) => {
+    expect(() => loadConfig({ NODE_ENV: "production", DATABASE_URL: join(dir, "p.db"), ...env }, quiet)).toThrow(message);
+  });
+
+  it("names every bad value", () => {
+    try {
+      loadConfig({ PORT: "eighty", ACCESS_TOKEN_TTL: "soon", SQLITE_SYNCHRONOUS: "OFF" }, quiet);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const msg = (e as Error).message;
+      for (const name of ["PORT", "ACCESS_TOKEN_TTL", "SQLITE_SYNCHRONOUS"]) expect(msg).toContain(name);
+    }
+  });
+
+  it("parses durations and origin lists", () => {
+    const c = loadConfig({ DATABASE_URL: join(dir, "d.db"), ACCESS_TOKEN_TTL: "15m", ALLOWED_ORIGINS: "https://a.example, https://b.example/" }, quiet);
+    expect(c.accessTokenTtlSeconds).toBe(900);
+    expect(c.allowedOrigins).toEqual(["https://a.example", "https://b.example"]);
+  });
+
+  it("makes the production server exit non-zero with a clear message when the secret is missing", () => {
+    const main = join(import.meta.dirname, "..", "dist", "main.js");
+    if (!existsSync(main)) throw new Error("build apps/server first (pnpm test does)");
+    const r = spawnSync(process.execPath, [main], {
+      env: { PATH: process.env.PATH, NODE_ENV: "production", DATABASE_URL: join(dir, "prod.db"), PORT: "0" },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/SECRET_KEY is required when NODE_ENV=production/);
+  });
+});
