@@ -18,6 +18,8 @@ export function createRequestHandler(deps: HttpDeps) {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
+    // Far above any valid input (a message is ≤ 16 KB of UTF-8); bigger bodies get 413.
+    maxBodySize: 256 * 1024,
     createContext: ({ req }) => createHttpContext(deps.svc, req),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") deps.logger.error({ err: error.cause ?? error, path }, "procedure failed");

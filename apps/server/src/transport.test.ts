@@ -53,3 +53,16 @@ describe("transport", () => {
     expect(r.status).toBe(401);
   });
 });
+
+describe("oversized requests", () => {
+  it("refuses a body over the limit with 413 and keeps serving", async () => {
+    const u = await registerUser(server, "big");
+    const r = await fetch(`${server.url}/trpc/messages.send`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${u.accessToken}` },
+      body: JSON.stringify({ roomId: 1, clientId: "big", content: "x".repeat(300 * 1024) }),
+    });
+    expect(r.status).toBe(413);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
