@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname, resolve } from "node:path";
+import { defaultApiConfig } from "@parley/api";
 import { z } from "zod";
 
 /** The one place that reads `process.env`. A bad value stops start-up with a message naming it. */
@@ -38,6 +39,16 @@ const envSchema = z.object({
   SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
   SEND_RATE_BURST: z.coerce.number().int().min(1).default(30),
   SEND_RATE_PER_SEC: z.coerce.number().positive().default(10),
+  LOGIN_FAILURES_PER_USER: z.coerce.number().int().min(1).default(defaultApiConfig.loginFailuresPerUser),
+  LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(defaultApiConfig.loginFailuresPerIp),
+  MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(defaultApiConfig.maxSocketsPerUser),
+  MAX_REPLAY: z.coerce.number().int().min(1).default(defaultApiConfig.maxReplay),
+  MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(defaultApiConfig.maxBufferedBytes),
+  MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).default(defaultApiConfig.maxQueuedEvents),
+  WS_MAX_PAYLOAD: z.coerce.number().int().min(1024).default(64 * 1024),
+  WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  WS_PING_MS: z.coerce.number().int().min(100).default(30_000),
+  WS_PONG_WAIT_MS: z.coerce.number().int().min(100).default(10_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WEB_DIR: z.string().optional(),
 });
@@ -54,6 +65,19 @@ export interface ServerConfig {
   bcryptCost: number;
   sendBurst: number;
   sendPerSecond: number;
+  /** Abuse and resource limits (defaults in @parley/api's defaultApiConfig and ws.ts). */
+  limits: {
+    loginFailuresPerUser: number;
+    loginFailuresPerIp: number;
+    maxSocketsPerUser: number;
+    maxReplay: number;
+    maxBufferedBytes: number;
+    maxQueuedEvents: number;
+    wsMaxPayload: number;
+    wsAuthTimeoutMs: number;
+    wsPingMs: number;
+    wsPongWaitMs: number;
+  };
   logLevel: string;
   webDir: string | null;
 }
@@ -119,6 +143,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     bcryptCost,
     sendBurst: e.SEND_RATE_BURST,
     sendPerSecond: e.SEND_RATE_PER_SEC,
+    limits: {
+      loginFailuresPerUser: e.LOGIN_FAILURES_PER_USER,
+      loginFailuresPerIp: e.LOGIN_FAILURES_PER_IP,
+      maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,
+      maxReplay: e.MAX_REPLAY,
+      maxBufferedBytes: e.MAX_BUFFERED_BYTES,
+      maxQueuedEvents: e.MAX_QUEUED_EVENTS,
+      wsMaxPayload: e.WS_MAX_PAYLOAD,
+      wsAuthTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
+      wsPingMs: e.WS_PING_MS,
+      wsPongWaitMs: e.WS_PONG_WAIT_MS,
+    },
     logLevel: e.LOG_LEVEL,
     webDir: e.WEB_DIR ?? null,
   };

@@ -30,6 +30,12 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       bcryptCost: config.bcryptCost,
       sendBurst: config.sendBurst,
       sendPerSecond: config.sendPerSecond,
+      loginFailuresPerUser: config.limits.loginFailuresPerUser,
+      loginFailuresPerIp: config.limits.loginFailuresPerIp,
+      maxSocketsPerUser: config.limits.maxSocketsPerUser,
+      maxReplay: config.limits.maxReplay,
+      maxBufferedBytes: config.limits.maxBufferedBytes,
+      maxQueuedEvents: config.limits.maxQueuedEvents,
     },
     { onError: (err) => logger.error({ err }, "event hub failed to read the log") },
   );
@@ -43,7 +49,15 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   http.maxHeadersCount = 100;
   http.headersTimeout = 10_000;
   http.requestTimeout = 30_000;
-  const ws = attachWebSocket(http, { svc, allowedOrigins: config.allowedOrigins, logger });
+  const ws = attachWebSocket(http, {
+    svc,
+    allowedOrigins: config.allowedOrigins,
+    logger,
+    maxPayload: config.limits.wsMaxPayload,
+    authTimeoutMs: config.limits.wsAuthTimeoutMs,
+    pingMs: config.limits.wsPingMs,
+    pongWaitMs: config.limits.wsPongWaitMs,
+  });
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);

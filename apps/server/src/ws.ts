@@ -13,6 +13,9 @@ export interface WsOptions {
   maxPayload?: number;
   /** A socket that has not authenticated by then is closed. */
   authTimeoutMs?: number;
+  /** Keep-alive: a peer that does not answer a ping within `pongWaitMs` is terminated. */
+  pingMs?: number;
+  pongWaitMs?: number;
 }
 
 /**
@@ -25,7 +28,7 @@ export function attachWebSocket(server: Server, opts: WsOptions) {
     wss,
     router: appRouter,
     createContext: ({ req, res, info }) => createWsContext(opts.svc, req, res, info.connectionParams),
-    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    keepAlive: { enabled: true, pingMs: opts.pingMs ?? 30_000, pongWaitMs: opts.pongWaitMs ?? 10_000 },
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path }, "procedure failed");
     },

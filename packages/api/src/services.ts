@@ -25,6 +25,8 @@ export interface ApiConfig {
   maxSocketsPerUser: number;
   /** Bytes a socket may have unsent before it counts as a slow reader and is cut off. */
   maxBufferedBytes: number;
+  /** Events queued for one subscriber before it counts as a slow reader and is cut off. */
+  maxQueuedEvents: number;
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -40,6 +42,7 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   maxReplay: 10_000,
   maxSocketsPerUser: 20,
   maxBufferedBytes: 4 * 1024 * 1024,
+  maxQueuedEvents: 5000,
 };
 
 export class Inflight {
@@ -96,7 +99,7 @@ export function createServices(
   opts: { onError?: (err: unknown) => void; now?: () => number } = {},
 ): Services {
   const now = opts.now ?? Date.now;
-  const hub = new EventHub(db, { onError: opts.onError });
+  const hub = new EventHub(db, { onError: opts.onError, maxQueued: config.maxQueuedEvents });
   const presence = new Presence(hub, config.presenceGraceMs, (userId, at) => setLastSeen(db, userId, at), now);
   const typing = new Typing(hub, config.typingTtlMs);
   const window = 15 * 60;
