@@ -1,0 +1,144 @@
+import { createParleyClient, localStorageOutbox } from "@parley/client";
+import { createEffect, createMemo, createSignal, Match, on, onCleanup, Show, Switch } from "solid-js";
+import { chatClient } from "../lib/chat-client.ts";
+import { createReadable } from "../lib/readable.ts";
+import { navigate, route } from "../lib/route.ts";
+import { type StoredSession, saveSession } from "../lib/session.ts";
+import { createChat } from "../state/chat.ts";
+import { AppContext } from "../state/context.ts";
+import type { ConnectionView } from "../state/types.ts";
+import { BrowseRooms } from "./BrowseRooms.tsx";
+import { ConnectionBanner } from "./ConnectionBanner.tsx";
+import { RoomView } from "./RoomView.tsx";
+import { Sidebar } from "./Sidebar.tsx";
+
+/**
+ * The signed-in app. One client (one socket, one stream) lives as long as
+ * this component; tokens it refreshes are written back to storage.
+ */
+export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: string | null) => void }) {
+  let signingOut = false;
+  const client = createParleyClient({
+    url: location.origin,
+    credentials: {
+      accessToken: props.session.accessToken,
+      refreshToken: props.session.refreshToken,
+      accessTokenExpiresAt: props.session.accessTokenExpiresAt,
+    },
+    onTokens: (tokens) => {
+      if (tokens) saveSession({ ...props.session, ...tokens, user: client.user ?? props.session.user });
+      else if (!signingOut) props.onSignedOut("Your session ended. Please sign in again.");
+    },
+    storage: localStorageOutbox(`parley.outbox.${props.session.user.id}`),
+  });
+  onCleanup(() => void client.close());
+
+  const chat = createChat(chatClient(client), props.session.user);
+  const rawConnection = createReadable(client.connection);
+  const connection = createMemo<ConnectionView>(() => {
+    const c = rawConnection();
+    return { status: c.status, attempt: c.attempt ?? 0, nextRetryAt: c.nextRetryAt ?? null };
+  });
+  const outbox = createReadable(client.outbox);
+  const [drawer, setDrawer] = createSignal(false);
+
+  // Back from a drop: presence and members may have moved while we were away.
+  createEffect(
+    on(
+      () => connection().status,
+      (status, prev) => {
+        if (status === "open" && (prev === "reconnecting" || prev === "offline")) void chat.refreshAll();
+      },
+    ),
+  );
+
+  // The route decides the open room; unread counts clear as it opens.
+  createEffect(() => {
+    const r = route();
+    chat.openRoom(r.name === "room" ? r.roomId : null);
+  });
+
+  // A room that disappeared (deleted, or we were removed from a private one) sends us home.
+  createEffect(() => {
+    const r = route();
+    if (r.name === "room" && chat.state.roomsLoaded && !chat.state.rooms.some((x) => x.id === r.roomId)) navigate({ name: "home" });
+  });
+
+  const activeRoom = createMemo(() => {
+    const r = route();
+    return r.name === "room" ? chat.state.rooms.find((x) => x.id === r.roomId) : undefined;
+  });
+
+  function logout() {
+    signingOut = true;
+    void client.logout().finally(() => props.onSignedOut(null));
+  }
+
+  return (
+    <AppContext.Provider
+      value={{
+        client,
+        chat,
+        connection,
+        outbox,
+        logout,
+        openDrawer: () => setDrawer(true),
+        closeDrawer: () => setDrawer(false),
+      }}
+    >
+      <div class="app" classList={{ "drawer-open": drawer() }}>
+        <a class="skip-link" href="#main">
+          Skip to messages
+        </a>
+        <div class="sidebar-wrap" id="sidebar">
+          <Sidebar />
+        </div>
+        <div class="drawer-backdrop" aria-hidden="true" onClick={() => setDrawer(false)} />
+        <main class="main" id="main">
+          <ConnectionBanner />
+          <Switch fallback={<Home />}>
+            <Match when={route().name === "browse"}>
+              <BrowseRooms />
+            </Match>
+            <Match when={activeRoom()} keyed>
+              {(room) => <RoomShell roomId={room.id} />}
+            </Match>
+          </Switch>
+        </main>
+      </div>
+    </AppContext.Provider>
+  );
+
+  /** Keyed by room id so each room gets a fresh list and composer, while room edits update in place. */
+  function RoomShell(p: { roomId: number }) {
+    const room = () => chat.state.rooms.find((x) => x.id === p.roomId);
+    return <Show when={room()}>{(r) => <RoomView room={r()} />}</Show>;
+  }
+
+  function Home() {
+    const count = () => chat.state.rooms.filter((r) => r.isMember).length;
+    return (
+      <section class="home" aria-labelledby="home-heading">
+        <header class="pane-header">
+          <button type="button" class="icon-button drawer-toggle" aria-label="Open rooms menu" onClick={() => setDrawer(true)}>
+            ☰
+          </button>
+        </header>
+        <div class="home-body">
+          <div class="home-mark" aria-hidden="true">
+            💬
+          </div>
+          <h1 id="home-heading">Hi {chat.me.username}!</h1>
+          <p>
+            {count() > 0
+              ? "Pick a room from the sidebar, or find a new one."
+              : "You're not in any room yet. Browse the public rooms or start your own."}
+          </p>
+          <button type="button" class="button button-primary" onClick={() => navigate({ name: "browse" })}>
+            Browse rooms
+          </button>
+        </div>
+      </section>
+    );
+  }
+}

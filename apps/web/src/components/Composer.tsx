@@ -1,0 +1,122 @@
+import { charCount, MESSAGE_MAX_CHARS, messageContentSchema } from "@parley/api/schemas";
+import { createSignal, onCleanup, Show } from "solid-js";
+import { useApp } from "../state/context.ts";
+
+/** Resend "typing" this often while typing; say "stopped" after this much quiet. */
+const TYPING_REFRESH_MS = 3_000;
+const TYPING_IDLE_MS = 4_000;
+const COUNTER_FROM = MESSAGE_MAX_CHARS - 500;
+
+/**
+ * Enter sends, Shift+Enter adds a line. The message shows at once as
+ * pending (the client's outbox) and turns into the stored one on ack.
+ */
+export function Composer(props: { roomId: number; roomName: string }) {
+  const { client, chat } = useApp();
+  const [text, setText] = createSignal("");
+  const [error, setError] = createSignal<string | null>(null);
+  let textarea: HTMLTextAreaElement | undefined;
+  const count = () => charCount(text().trim());
+  const over = () => count() > MESSAGE_MAX_CHARS;
+
+  let typingSentAt = 0;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  function typing(isTyping: boolean) {
+    client.api.rooms.typing.mutate({ roomId: props.roomId, isTyping }).catch(() => undefined);
+  }
+  function noteTyping() {
+    const now = Date.now();
+    if (now - typingSentAt > TYPING_REFRESH_MS) {
+      typingSentAt = now;
+      typing(true);
+    }
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+  function stopTyping() {
+    clearTimeout(idleTimer);
+    if (typingSentAt !== 0) {
+      typingSentAt = 0;
+      typing(false);
+    }
+  }
+  onCleanup(stopTyping);
+
+  function resize() {
+    if (!textarea) return;
+    textarea.style.height = "auto";
+    textarea.style.height = `${Math.min(textarea.scrollHeight, 200)}px`;
+  }
+
+  function send() {
+    const checked = messageContentSchema.safeParse(text());
+    if (!checked.success) {
+      setError(checked.error.issues[0]?.message ?? "Message is not valid");
+      return;
+    }
+    setError(null);
+    // The server stops our typing notice when the message is stored.
+    typingSentAt = 0;
+    clearTimeout(idleTimer);
+    client.send(props.roomId, checked.data).then(chat.acknowledge, () => undefined);
+    setText("");
+    resize();
+    textarea?.focus();
+  }
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      <div class="composer-box" classList={{ "composer-over": over() }}>
+        <label for={`composer-${props.roomId}`} class="sr-only">
+          Message {props.roomName}
+        </label>
+        <textarea
+          id={`composer-${props.roomId}`}
+          ref={textarea}
+          rows="1"
+          placeholder={`Message ${props.roomName}`}
+          value={text()}
+          aria-describedby={`composer-help-${props.roomId}`}
+          aria-invalid={over() ? "true" : undefined}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            setError(null);
+            resize();
+            if (e.currentTarget.value.trim()) noteTyping();
+            else stopTyping();
+          }}
+          onBlur={stopTyping}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              send();
+            }
+          }}
+        />
+        <button type="submit" class="send-button" aria-label="Send message" disabled={!text().trim() || over()}>
+          <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+            <path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6l-.1 6.5L15 12 3.3 13.9z" />
+          </svg>
+        </button>
+      </div>
+      <div class="composer-meta" id={`composer-help-${props.roomId}`}>
+        <Show when={error()} fallback={<span class="composer-hint">Enter to send · Shift+Enter for a new line</span>}>
+          <span class="field-error" role="alert">
+            {error()}
+          </span>
+        </Show>
+        <span class="composer-count" classList={{ near: count() >= COUNTER_FROM, over: over() }}>
+          <Show when={count() > 0}>
+            {count()} / {MESSAGE_MAX_CHARS}
+          </Show>
+        </span>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,68 @@
+import { createEffect, createSignal, Match, on, onCleanup, Switch } from "solid-js";
+import { now } from "../lib/now.ts";
+import { useApp } from "../state/context.ts";
+
+const BACK_ONLINE_MS = 3_000;
+
+/** Says plainly when we are not connected, when the next try is, and when we are back. */
+export function ConnectionBanner() {
+  const { connection, outbox } = useApp();
+  const [backOnline, setBackOnline] = createSignal(false);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(timer));
+
+  createEffect(
+    on(
+      () => connection().status,
+      (status, prev) => {
+        if (status === "open" && (prev === "reconnecting" || prev === "offline")) {
+          setBackOnline(true);
+          clearTimeout(timer);
+          timer = setTimeout(() => setBackOnline(false), BACK_ONLINE_MS);
+        } else if (status !== "open") {
+          setBackOnline(false);
+        }
+      },
+    ),
+  );
+
+  const seconds = () => {
+    const at = connection().nextRetryAt;
+    return at ? Math.max(0, Math.ceil((at - now()) / 1000)) : null;
+  };
+  const pending = () => outbox().filter((o) => o.status === "pending").length;
+  const pendingNote = () => (pending() > 0 ? ` ${pending()} unsent ${pending() === 1 ? "message" : "messages"} will go out when we're back.` : "");
+
+  return (
+    <div class="banner-slot" role="status" aria-live="polite">
+      <Switch>
+        <Match when={connection().status === "reconnecting"}>
+          <div class="banner banner-warn" data-testid="connection-banner" data-status="reconnecting">
+            <span class="spinner" aria-hidden="true" />
+            <span>
+              Connection lost. Reconnecting
+              {seconds() !== null && (seconds() ?? 0) > 0 ? ` in ${seconds()} s` : "…"}
+              {pendingNote()}
+            </span>
+          </div>
+        </Match>
+        <Match when={connection().status === "offline"}>
+          <div class="banner banner-warn" data-testid="connection-banner" data-status="offline">
+            <span>You are offline. We'll reconnect as soon as the network is back.{pendingNote()}</span>
+          </div>
+        </Match>
+        <Match when={connection().status === "connecting"}>
+          <div class="banner banner-info" data-testid="connection-banner" data-status="connecting">
+            <span class="spinner" aria-hidden="true" />
+            <span>Connecting…</span>
+          </div>
+        </Match>
+        <Match when={backOnline()}>
+          <div class="banner banner-ok" data-testid="connection-banner" data-status="back-online">
+            <span>Back online.</span>
+          </div>
+        </Match>
+      </Switch>
+    </div>
+  );
+}

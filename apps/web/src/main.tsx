@@ -1,0 +1,12 @@
+import { render } from "solid-js/web";
+import { App } from "./App.tsx";
+import { startClock } from "./lib/now.ts";
+import { initRoute } from "./lib/route.ts";
+import { initTheme } from "./lib/theme.ts";
+import "./styles.css";
+
+initTheme();
+initRoute();
+startClock();
+const root = document.getElementById("root");
+if (root) render(() => <App />, root);

@@ -1,0 +1,23 @@
+import type { OutboxItem, ParleyClient } from "@parley/client";
+import { type Accessor, createContext, useContext } from "solid-js";
+import type { Chat } from "./chat.ts";
+import type { ConnectionView } from "./types.ts";
+
+export interface AppContextValue {
+  client: ParleyClient;
+  chat: Chat;
+  connection: Accessor<ConnectionView>;
+  outbox: Accessor<readonly OutboxItem[]>;
+  logout: () => void;
+  /** Phone layout: the room drawer. */
+  closeDrawer: () => void;
+  openDrawer: () => void;
+}
+
+export const AppContext = createContext<AppContextValue>();
+
+export function useApp(): AppContextValue {
+  const v = useContext(AppContext);
+  if (!v) throw new Error("useApp outside <AppContext.Provider>");
+  return v;
+}
