@@ -2,6 +2,7 @@ export type { Kysely, Transaction } from "kysely";
 export { migrate, openSqlite, type ParleyDb, type SqliteOptions, type SqliteSynchronous } from "./connect.ts";
 export type { Dialect } from "./dialect.ts";
 export { isUniqueViolation } from "./errors.ts";
+export { isPostgres, isPostgresUrl, openPostgres, type PostgresOptions } from "./postgres.ts";
 export * from "./queries/events.ts";
 export * from "./queries/members.ts";
 export * from "./queries/messages.ts";

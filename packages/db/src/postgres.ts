@@ -1,0 +1,39 @@
+import { Kysely, PostgresAdapter, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { ParleyDb } from "./connect.ts";
+import type { Database } from "./schema.ts";
+
+export interface PostgresOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** An idle pooled connection failed (server restart, network): the pool replaces it. */
+  onError?: (err: Error) => void;
+}
+
+const INT8 = 20;
+
+/**
+ * int8 (`bigserial` ids, `bigint` times, `count(*)`) arrives as a string by
+ * default; every such value here fits a double, so parse it as a number.
+ * Set per pool, not globally on `pg.types`.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+export function openPostgres(options: PostgresOptions): ParleyDb {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types });
+  pool.on("error", (err) => options.onError?.(err));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: "postgres", close: () => db.destroy() };
+}
+
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+/** True when `db` (or a transaction of it) talks to PostgreSQL. */
+export function isPostgres(db: Kysely<Database>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
