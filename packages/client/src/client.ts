@@ -89,8 +89,12 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const session = new Session({
     logger,
     onTokens: options.onTokens,
-    refreshOnSocket: (refreshToken) => (isOpen() ? api.auth.refresh.mutate({ refreshToken }) : null),
-    refreshOverHttp: (refreshToken) => httpClient(url).auth.refresh.mutate({ refreshToken }),
+    // Only on a socket that has finished authenticating: a call queued on a socket that is still
+    // opening would wait for `connectionParams`, which may be waiting for this very refresh.
+    refreshOnSocket: (refreshToken) =>
+      wsClient?.connection?.state === "open" ? api.auth.refresh.mutate({ refreshToken }) : null,
+    refreshOverHttp: (refreshToken) =>
+      httpClient(url).auth.refresh.mutate({ refreshToken }, { signal: AbortSignal.timeout(15_000) }),
     onUnauthenticated: (reason) => shutdown("unauthenticated", reason),
   });
 
@@ -118,10 +122,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   function onConnectionState(source: TRPCWebSocketClient, state: "idle" | "connecting" | "pending", error: string | null) {
     if (source !== wsClient || terminal) return;
     if (state === "pending") {
-      everOpen = true;
-      retry = null;
-      connection.set({ status: "open", lastEventId: bus.position, behind: connection.get().behind });
-      for (const wake of [...openWaiters]) wake();
+      // The socket is up, but it is "open" for us once the stream runs on it (see `markOpen`).
+      if (!streamSub) markOpen();
     } else if (state === "connecting") {
       const offline = browser.navigator?.onLine === false;
       connection.set({
@@ -133,11 +135,24 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     }
   }
 
+  function markOpen(): void {
+    if (terminal) return;
+    everOpen = true;
+    retry = null;
+    connection.set({ status: "open", lastEventId: bus.position, behind: connection.get().behind });
+    for (const wake of [...openWaiters]) wake();
+  }
+
   function createTransport(WebSocket: typeof globalThis.WebSocket): TRPCWebSocketClient {
     const client = makeWsClient({
       url: wsUrl(url),
       WebSocket,
-      token: () => session.accessToken(),
+      token: async () => {
+        logger.debug("authenticating the socket");
+        const token = await session.accessToken();
+        logger.debug("socket token ready");
+        return token;
+      },
       retryDelayMs: (attempt) => {
         const ms = backoffDelay(attempt, options.reconnect);
         retry = { attempt, nextRetryAt: Date.now() + ms };
@@ -165,6 +180,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     streamSub = api.events.stream.subscribe(position === null ? undefined : { lastEventId: String(position) }, {
       onStarted: () => {
         streamAttempt = 0;
+        markOpen();
         streamStarted.resolve();
       },
       onData: (value) => {
@@ -264,6 +280,12 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     browser.addEventListener?.("online", onOnline);
     browser.addEventListener?.("offline", onOffline);
     subscribeStream();
+    // The token names the user: the outbox can load and send before any round trip (offline start).
+    const early = user?.id ?? session.userId();
+    if (early !== null) {
+      signedIn.resolve(early);
+      await outbox.load(early);
+    }
     if (!user) {
       try {
         user = await api.auth.me.query();
@@ -273,8 +295,10 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
         user = await api.auth.me.query();
       }
     }
-    signedIn.resolve(user.id);
-    await outbox.load(user.id);
+    if (early === null) {
+      signedIn.resolve(user.id);
+      await outbox.load(user.id);
+    }
     await Promise.race([streamStarted.promise, closedSignal.promise]);
     if (terminal) throw new ParleyClosedError();
   }

@@ -4,6 +4,7 @@ import type { AuthResult, Logger, Tokens } from "./types.ts";
 interface Claims {
   exp?: number;
   iat?: number;
+  sub?: string;
 }
 
 function decodeJwt(token: string): Claims | null {
@@ -63,6 +64,13 @@ export class Session {
     this.forced = false;
     if (fresh) this.deps.onTokens?.(this.tokens);
     this.schedule();
+  }
+
+  /** The user the tokens belong to (the access token's subject), known before any round trip. */
+  userId(): number | null {
+    const sub = this.tokens ? decodeJwt(this.tokens.accessToken)?.sub : undefined;
+    const id = Number(sub);
+    return Number.isSafeInteger(id) && id > 0 ? id : null;
   }
 
   /** The server said the token expired (close code 4002): refresh before the next use. */

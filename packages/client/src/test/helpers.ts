@@ -5,6 +5,14 @@ import type { Logger, ParleyClient, ParleyClientOptions } from "../types.ts";
 
 export const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** PARLEY_TEST_DEBUG=1 prints what the clients do. */
+const debugLogger = (name: string): Logger => {
+  const log = (level: string) => (msg: string, data?: Record<string, unknown>) =>
+    console.log(`${new Date().toISOString().slice(11, 23)} [${name}] ${level} ${msg}`, data ? JSON.stringify(data) : "");
+  return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+};
+const testLogger = (name: string) => (process.env.PARLEY_TEST_DEBUG ? debugLogger(name) : quietLogger);
+
 let counter = 0;
 /** A unique, valid username. */
 export const uniqueName = (prefix = "u") => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
@@ -23,7 +31,7 @@ export function clientFor(
     url,
     credentials: creds,
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-    logger: quietLogger,
+    logger: testLogger("user" in creds ? String((creds as { user: { username: string } }).user.username) : "client"),
     reconnect: { baseMs: 50, maxMs: 500 },
     ...extra,
   });

@@ -11,9 +11,15 @@ export class ChaosProxy implements AsyncDisposable {
   private readonly pairs = new Set<[Socket, Socket]>();
   port = 0;
   drops = 0;
+  /** While true, new connections are cut at once (the network is down). */
+  blocked = false;
 
   constructor(private readonly target: () => number) {
     this.server = createServer((client) => {
+      if (this.blocked) {
+        client.destroy();
+        return;
+      }
       const upstream = createConnection({ host: "127.0.0.1", port: this.target() });
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
