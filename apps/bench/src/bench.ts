@@ -1,53 +1,122 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { Progress } from "./progress.ts";
-import { buildServer, startParley, startRaw } from "./proc.ts";
+import { benchDir, buildServer, loadAvg, repoRoot, startParley, startRaw } from "./proc.ts";
+import { chart, table } from "./report.ts";
+import { type ConnectionsParams, type ConnectionsResult, runConnections } from "./scenarios/connections.ts";
 import { type FanoutParams, type FanoutResult, runFanout } from "./scenarios/fanout.ts";
-import { createUsersInRooms, login } from "./setup.ts";
+import { type HistoryParams, type HistoryResult, queryHistory, seedHistory } from "./scenarios/history.ts";
+import { type IngestParams, type IngestResult, rawInsertRate, runIngest } from "./scenarios/ingest.ts";
+import { createUsersInRooms, login, rpc } from "./setup.ts";
 
 export interface BenchOptions {
   quick: boolean;
   only?: string[] | undefined;
   quiet?: boolean;
+  /** Where to write JSON (and SVG); defaults by mode. Null: write nothing. */
+  write?: boolean;
 }
 
 export interface BenchResults {
   ok: boolean;
+  quick: boolean;
   problems: string[];
+  machine: { cpu: string; cores: number; memGb: number; node: string; loadStart: number; loadEnd: number };
+  startedAt: string;
+  finishedAt: string;
   fanout?: { params: FanoutParams; parley: FanoutResult; raw: FanoutResult };
+  connections?: { params: ConnectionsParams; parley: ConnectionsResult; raw: ConnectionsResult };
+  history?: HistoryResult & { params: HistoryParams };
+  ingest?: { params: IngestParams; parley: IngestResult; raw: { perTransaction: number; batchedBy100: number } };
 }
+
+export const SCENARIOS = ["fanout", "connections", "history", "ingest"] as const;
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const progress = new Progress(opts.quiet);
   const want = (s: string) => !opts.only || opts.only.includes(s);
   const dir = mkdtempSync(join(tmpdir(), "parley-bench-"));
-  const results: BenchResults = { ok: true, problems: [] };
+  const cpu = cpus();
+  const r: BenchResults = {
+    ok: true,
+    quick: opts.quick,
+    problems: [],
+    machine: {
+      cpu: cpu[0]?.model.trim() ?? "unknown",
+      cores: cpu.length,
+      memGb: Math.round(totalmem() / 2 ** 30),
+      node: process.versions.node,
+      loadStart: loadAvg(),
+      loadEnd: 0,
+    },
+    startedAt: new Date().toISOString(),
+    finishedAt: "",
+  };
   try {
     progress.note("building apps/server (production bundle)");
     buildServer();
-    if (want("fanout")) results.fanout = await fanout(opts.quick, dir, progress);
+    if (want("fanout")) r.fanout = await fanout(opts.quick, dir, progress);
+    if (want("connections")) r.connections = await connections(opts.quick, dir, progress);
+    if (want("history")) r.history = await history(opts.quick, dir, progress);
+    if (want("ingest")) r.ingest = await ingest(opts.quick, dir, progress);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const f = results.fanout;
+  r.machine.loadEnd = loadAvg();
+  r.finishedAt = new Date().toISOString();
+  r.problems = problems(r);
+  r.ok = r.problems.length === 0;
+  console.log(table(r));
+  if (opts.write !== false) {
+    const resultsDir = join(benchDir, "results");
+    mkdirSync(resultsDir, { recursive: true });
+    const json = join(resultsDir, opts.quick ? "quick.json" : "latest.json");
+    writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
+    const svg = await chart(r);
+    let svgPath: string | null = null;
+    if (svg) {
+      svgPath = opts.quick ? join(resultsDir, "quick.svg") : join(repoRoot, "docs", "bench", "latest.svg");
+      mkdirSync(join(svgPath, ".."), { recursive: true });
+      writeFileSync(svgPath, svg);
+    }
+    console.log(`\nwrote ${json}${svgPath ? ` and ${svgPath}` : ""}`);
+  }
+  return r;
+}
+
+/** What must hold in every run, quick or full: nothing lost, duplicated or reordered; every connection held. */
+function problems(r: BenchResults): string[] {
+  const out: string[] = [];
+  const f = r.fanout;
   if (f) {
-    for (const r of [f.parley, f.raw]) {
-      if (r.lost || r.duplicated || r.outOfOrder) results.problems.push(`fanout ${r.target}: lost ${r.lost}, duplicated ${r.duplicated}, out of order ${r.outOfOrder}`);
+    for (const x of [f.parley, f.raw]) {
+      if (x.lost || x.duplicated || x.outOfOrder) {
+        out.push(`fan-out ${x.target}: lost ${x.lost}, duplicated ${x.duplicated}, out of order ${x.outOfOrder}`);
+      }
+      const closed = Object.entries(x.closed);
+      if (closed.length) out.push(`fan-out ${x.target}: sockets closed during the run: ${JSON.stringify(x.closed)}`);
+      const errors = x.steps.reduce((n, s) => n + s.errors, 0);
+      if (errors) out.push(`fan-out ${x.target}: ${errors} sends failed (${x.steps.find((s) => s.firstError)?.firstError})`);
     }
     const rc = f.parley.realClient;
-    if (rc && (rc.received !== rc.expected || rc.outOfOrder)) results.problems.push(`real client: received ${rc.received} of ${rc.expected}, out of order ${rc.outOfOrder}`);
+    if (rc && (rc.received !== rc.expected || rc.outOfOrder || rc.errors.length)) {
+      out.push(`@trpc/client client: received ${rc.received} of ${rc.expected}, out of order ${rc.outOfOrder}, errors ${rc.errors.join("; ")}`);
+    }
   }
-  results.ok = results.problems.length === 0;
-  console.log(JSON.stringify(results, null, 2));
-  return results;
+  const c = r.connections;
+  if (c) for (const x of [c.parley, c.raw]) if (x.failed) out.push(`connections ${x.target}: ${x.failed} failed (${x.firstError})`);
+  if (r.ingest?.parley.errors) out.push(`ingest: ${r.ingest.parley.errors} sends failed (${r.ingest.parley.firstError})`);
+  return out;
 }
 
 async function fanout(quick: boolean, dir: string, progress: Progress) {
   const params: FanoutParams = quick
-    ? { rooms: 4, perRoom: 50, rates: [100, 200], stepMs: 1500, workers: 2, drainMs: 5000 }
+    ? { rooms: 2, perRoom: 50, rates: [100, 200], stepMs: 1000, workers: 2, drainMs: 5000 }
     : { rooms: 20, perRoom: 50, rates: [250, 500, 1000, 2000, 4000], stepMs: 8000, workers: 2, drainMs: 10_000 };
-  progress.note(`fan-out: ${params.rooms * params.perRoom} connections in ${params.rooms} rooms of ${params.perRoom}; rates ${params.rates.join(", ")} msg/s, ${params.stepMs / 1000} s each`);
+  progress.note(
+    `fan-out: ${params.rooms * params.perRoom} connections in ${params.rooms} rooms of ${params.perRoom}; rates ${params.rates.join(", ")} msg/s, ${params.stepMs / 1000} s each, ${params.workers} load processes`,
+  );
   const server = await startParley({ dbFile: join(dir, "fanout.db") });
   let parley: FanoutResult;
   try {
@@ -60,27 +129,114 @@ async function fanout(quick: boolean, dir: string, progress: Progress) {
     const first = users[0];
     if (!first) throw new Error("no users");
     const realToken = await login(server.httpUrl, first.username);
-    parley = await runFanout(
-      "parley",
-      server,
-      users.map((u) => ({ token: u.token, roomId: u.roomId })),
-      params,
-      progress,
-      { token: realToken, roomId: first.roomId },
-    );
+    const conns = users.map((u) => ({ token: u.token, roomId: u.roomId }));
+    parley = await runFanout("parley", server, conns, params, progress, { token: realToken, roomId: first.roomId });
   } finally {
     await server.stop();
   }
   const raw = await startRaw();
-  let rawResult: FanoutResult;
   try {
     const conns = Array.from({ length: params.rooms * params.perRoom }, (_, i) => {
       const room = Math.floor(i / params.perRoom) + 1;
       return { token: `room:${room}:${i + 1}`, roomId: room };
     });
-    rawResult = await runFanout("raw", raw, conns, params, progress, null);
+    return { params, parley, raw: await runFanout("raw", raw, conns, params, progress, null) };
   } finally {
     await raw.stop();
   }
-  return { params, parley, raw: rawResult };
+}
+
+async function connections(quick: boolean, dir: string, progress: Progress) {
+  const params: ConnectionsParams = { connections: quick ? 500 : 10_000, workers: quick ? 1 : 2, concurrency: 100 };
+  const users = quick ? 50 : 1000;
+  const perUser = params.connections / users;
+  progress.note(`connections: ${params.connections} sockets (${users} users × ${perUser} devices), each with events.stream`);
+  const server = await startParley({ dbFile: join(dir, "connections.db"), inspect: true });
+  let parley: ConnectionsResult;
+  try {
+    const us = await createUsersInRooms(server.httpUrl, { rooms: users / 50, perRoom: 50, prefix: "idle", progress: (d, t) => progress.note(`registered ${d}/${t} users`) });
+    // Every user's first socket, then their other devices (so presence is announced once per user).
+    const conns = Array.from({ length: params.connections }, (_, k) => {
+      const u = us[k % users];
+      if (!u) throw new Error("no user");
+      return { token: u.token, roomId: u.roomId };
+    });
+    parley = await runConnections("parley", server, conns, params, progress);
+  } finally {
+    await server.stop();
+  }
+  const raw = await startRaw({ inspect: true });
+  try {
+    const conns = Array.from({ length: params.connections }, (_, k) => ({ token: `room:${(k % 20) + 1}:${k + 1}`, roomId: (k % 20) + 1 }));
+    return { params, parley, raw: await runConnections("raw", raw, conns, params, progress) };
+  } finally {
+    await raw.stop();
+  }
+}
+
+async function history(quick: boolean, dir: string, progress: Progress) {
+  const params: HistoryParams = quick
+    ? { messages: 20_000, rooms: 10, queries: 200, pageSize: 50 }
+    : { messages: 1_000_000, rooms: 100, queries: 2000, pageSize: 50 };
+  const file = join(dir, "history.db");
+  progress.note(`history: ${params.messages} messages in ${params.rooms} rooms; ${params.queries} messages.list at random cursors`);
+  // Run the server once so its migrations create the schema, and make the rooms through the API.
+  let server = await startParley({ dbFile: file });
+  let token: string;
+  let user: { id: number; username: string };
+  const roomIds: number[] = [];
+  try {
+    const a = await rpc<{ user: { id: number; username: string }; accessToken: string }>(server.httpUrl, "auth.register", {
+      username: "historian",
+      email: "historian@bench.invalid",
+      password: "bench-password",
+    });
+    token = a.accessToken;
+    user = a.user;
+    for (let i = 0; i < params.rooms; i++) roomIds.push((await rpc<{ id: number }>(server.httpUrl, "rooms.create", { name: `history-${i}` }, token)).id);
+  } finally {
+    await server.stop();
+  }
+  progress.note(`history: seeding ${params.messages} messages and their events`);
+  const seedMs = seedHistory(file, { roomIds, senderId: user.id, senderName: user.username, messages: params.messages }, progress);
+  const dbSizeMb = Math.round(statSync(file).size / 1048576);
+  server = await startParley({ dbFile: file });
+  try {
+    const coldStartMs = server.startMs;
+    progress.note(`history: cold start ${Math.round(coldStartMs)} ms; querying`);
+    const { pageMs, firstPageMs } = await queryHistory(server, token, {
+      roomIds,
+      minId: params.rooms * 2,
+      maxId: params.messages,
+      queries: params.queries,
+      pageSize: params.pageSize,
+    });
+    progress.note(`history: page p50 ${pageMs.p50} ms, p99 ${pageMs.p99} ms`);
+    return { params, messages: params.messages, rooms: params.rooms, seedMs, dbSizeMb, coldStartMs, queries: params.queries, pageMs, firstPageMs };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function ingest(quick: boolean, dir: string, progress: Progress) {
+  const params: IngestParams = quick
+    ? { senders: 20, rooms: 2, durationMs: 1500, inflight: 1, workers: 1 }
+    : { senders: 200, rooms: 20, durationMs: 10_000, inflight: 1, workers: 2 };
+  const file = join(dir, "ingest.db");
+  const server = await startParley({ dbFile: file });
+  let parley: IngestResult;
+  let sender: { id: number; roomId: number };
+  try {
+    const us = await createUsersInRooms(server.httpUrl, { rooms: params.rooms, perRoom: params.senders / params.rooms, prefix: "ing" });
+    const u = us[0];
+    if (!u) throw new Error("no users");
+    sender = { id: u.id, roomId: u.roomId };
+    parley = await runIngest(server, us.map((x) => ({ token: x.token, roomId: x.roomId })), params, progress);
+  } finally {
+    await server.stop();
+  }
+  progress.note("ingest: raw better-sqlite3 insert rate on the same file");
+  const raw = rawInsertRate(file, { roomId: sender.roomId, senderId: sender.id, durationMs: quick ? 500 : 3000 });
+  progress.note(`ingest: raw ${raw.perTransaction}/s (one per transaction), ${raw.batchedBy100}/s (100 per transaction)`);
+  return { params, parley, raw };
 }

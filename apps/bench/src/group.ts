@@ -14,6 +14,10 @@ export class LoadGroup {
         this.inbox[i]?.push(m);
         this.wake();
       });
+      child.on("error", (err) => {
+        this.failure = err;
+        this.wake();
+      });
       child.on("exit", (code) => {
         if (code !== 0 && code !== null) this.failure = new Error(`load generator ${i} exited with ${code}`);
         this.wake();
@@ -30,6 +34,7 @@ export class LoadGroup {
   static start(n: number): LoadGroup {
     const children = Array.from({ length: n }, () =>
       fork(join(benchDir, "src", "loadgen.ts"), [], {
+        cwd: benchDir,
         execArgv: ["--import", "tsx", "--max-old-space-size=2048"],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       }),
@@ -50,7 +55,8 @@ export class LoadGroup {
     cmd: LoadCommand | ((i: number) => LoadCommand),
     type: T,
   ): Promise<Extract<LoadReply, { type: T }>[]> {
-    for (const [i, c] of this.children.entries()) c.send(typeof cmd === "function" ? cmd(i) : cmd);
+    if (this.failure) throw this.failure;
+    for (const [i, c] of this.children.entries()) if (c.connected) c.send(typeof cmd === "function" ? cmd(i) : cmd);
     const out: Extract<LoadReply, { type: T }>[] = [];
     for (let i = 0; i < this.children.length; i++) out.push(await this.take(i, type));
     return out;

@@ -1,8 +1,13 @@
-import { runBench } from "./bench.ts";
+import { runBench, SCENARIOS } from "./bench.ts";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const unknown = only?.filter((s) => !(SCENARIOS as readonly string[]).includes(s)) ?? [];
+if (unknown.length) {
+  console.error(`unknown scenario ${unknown.join(", ")}; choose from ${SCENARIOS.join(", ")}`);
+  process.exit(2);
+}
 
 runBench({ quick, only }).then(
   (r) => process.exit(r.ok ? 0 : 1),

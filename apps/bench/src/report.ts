@@ -1,0 +1,104 @@
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { BenchResults } from "./bench.ts";
+
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");
+
+/** The human-readable table printed on stdout. */
+export function table(r: BenchResults): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`Parley bench ${r.quick ? "(--quick) " : ""}— ${m.cpu} × ${m.cores}, ${m.memGb} GB, Node ${m.node}, load ${m.loadStart} → ${m.loadEnd}`);
+  const f = r.fanout;
+  if (f) {
+    out.push("");
+    out.push(`Fan-out: ${f.params.rooms * f.params.perRoom} connections, ${f.params.rooms} rooms of ${f.params.perRoom}, ${f.params.stepMs / 1000} s per step`);
+    out.push(
+      `${"server".padEnd(7)}${pad("msg/s", 7)}${pad("acked/s", 9)}${pad("deliv/s", 9)}${pad("p50", 8)}${pad("p95", 8)}${pad("p99", 8)}${pad("max", 8)}${pad("ack p50", 9)}${pad("ack p99", 9)}${pad("cpu%", 6)}${pad("rss MB", 8)}${pad("late", 7)}`,
+    );
+    for (const res of [f.parley, f.raw]) {
+      for (const s of res.steps) {
+        out.push(
+          `${res.target.padEnd(7)}${pad(s.rate, 7)}${pad(s.ackedPerSec, 9)}${pad(s.deliveriesPerSec, 9)}${pad(s.latencyMs.p50, 8)}${pad(s.latencyMs.p95, 8)}${pad(s.latencyMs.p99, 8)}${pad(s.latencyMs.max, 8)}${pad(s.ackMs.p50, 9)}${pad(s.ackMs.p99, 9)}${pad(s.serverCpuPct, 6)}${pad(s.serverRssMb, 8)}${pad(s.late, 7)}${s.saturated ? "  saturated" : ""}`,
+        );
+      }
+    }
+    out.push(
+      `saturation: parley ${f.parley.saturationDeliveriesPerSec} deliveries/s, raw ${f.raw.saturationDeliveriesPerSec} → ${ratio(f.parley.saturationDeliveriesPerSec, f.raw.saturationDeliveriesPerSec)} of raw`,
+    );
+    out.push(
+      `integrity: parley lost ${f.parley.lost}, duplicated ${f.parley.duplicated}, out of order ${f.parley.outOfOrder}; raw lost ${f.raw.lost}, duplicated ${f.raw.duplicated}`,
+    );
+    const rc = f.parley.realClient;
+    if (rc) out.push(`@trpc/client wsLink client in room ${rc.roomId}: ${rc.received}/${rc.expected} received, ${rc.outOfOrder} out of order`);
+  }
+  const c = r.connections;
+  if (c) {
+    out.push("");
+    out.push(`Connections: ${c.params.connections} idle authenticated sockets, each with events.stream`);
+    for (const x of [c.parley, c.raw]) {
+      out.push(
+        `${x.target.padEnd(7)} ${x.connections} held (${x.failed} failed), ${x.connectsPerSec} connects/s, RSS ${x.rssBeforeMb} → ${x.rssAfterMb} MB: ${x.rssPerConnKb} KB/conn (heap ${x.heapPerConnKb} KB/conn)`,
+      );
+    }
+    out.push(`parley/raw RSS per connection: ${ratio(c.parley.rssPerConnKb, c.raw.rssPerConnKb)}`);
+  }
+  const h = r.history;
+  if (h) {
+    out.push("");
+    out.push(`History: ${h.messages} messages in ${h.rooms} rooms (${h.dbSizeMb} MB, seeded in ${(h.seedMs / 1000).toFixed(1)} s)`);
+    out.push(`  cold start ${Math.round(h.coldStartMs)} ms; messages.list (${h.queries} at random cursors) p50 ${h.pageMs.p50} ms, p99 ${h.pageMs.p99} ms, max ${h.pageMs.max} ms; newest page p50 ${h.firstPageMs.p50} ms, p99 ${h.firstPageMs.p99} ms`);
+  }
+  const i = r.ingest;
+  if (i) {
+    out.push("");
+    out.push(`Ingest: ${i.params.senders} senders, closed loop, ${i.params.durationMs / 1000} s`);
+    out.push(`  parley ${i.parley.ackedPerSec} acked sends/s (ack p50 ${i.parley.ackMs.p50} ms, p99 ${i.parley.ackMs.p99} ms, cpu ${i.parley.serverCpuPct}%, errors ${i.parley.errors})`);
+    out.push(`  raw better-sqlite3, same file and pragmas: ${i.raw.perTransaction}/s one transaction per message, ${i.raw.batchedBy100}/s 100 per transaction → parley ${ratio(i.parley.ackedPerSec, i.raw.perTransaction)} of the former`);
+  }
+  if (r.problems.length) {
+    out.push("");
+    for (const p of r.problems) out.push(`PROBLEM: ${p}`);
+  }
+  return out.join("\n");
+}
+
+/** p99 delivery latency against offered deliveries/s, Parley beside the raw reference, as SVG. */
+export async function chart(r: BenchResults): Promise<string | null> {
+  const f = r.fanout;
+  if (!f) return null;
+  const values = [f.parley, f.raw].flatMap((res) =>
+    res.steps.map((s) => ({
+      server: res.target === "parley" ? "Parley (tRPC, auth, SQLite)" : "raw ws broadcast",
+      offered: s.offeredDeliveriesPerSec,
+      p99: Math.max(0.1, s.latencyMs.p99),
+    })),
+  );
+  const spec: TopLevelSpec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: "Fan-out: p99 delivery latency vs offered load",
+      subtitle: `${f.params.rooms * f.params.perRoom} connections in rooms of ${f.params.perRoom}; ${r.machine.cores} × ${r.machine.cpu}; ${r.finishedAt.slice(0, 10)}`,
+    },
+    width: 560,
+    height: 320,
+    background: "white",
+    data: { values },
+    layer: [
+      { mark: { type: "rule", strokeDash: [4, 4], color: "#999" }, encoding: { y: { datum: 25 } } },
+      {
+        mark: { type: "line", point: true },
+        encoding: {
+          x: { field: "offered", type: "quantitative", title: "offered deliveries/s (messages/s × room size)", scale: { type: "log" } },
+          y: { field: "p99", type: "quantitative", title: "p99 latency, send → receive (ms, log)", scale: { type: "log" } },
+          color: { field: "server", type: "nominal", title: null, legend: { orient: "top-left" } },
+        },
+      },
+    ],
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}

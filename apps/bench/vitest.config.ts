@@ -1,0 +1,5 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: { name: "@parley/bench", testTimeout: 120_000, hookTimeout: 30_000 },
+});
