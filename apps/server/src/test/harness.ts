@@ -46,9 +46,12 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
   return t;
 }
 
-export const wsUrl = (server: RunningServer) => `${server.url.replace(/^http/, "ws")}/ws`;
+/** Where a server answers: an in-process one, or a child process (see process.ts). */
+export type Endpoint = Pick<RunningServer, "url">;
 
-export function httpApi(server: RunningServer, token?: string): Api {
+export const wsUrl = (server: Endpoint) => `${server.url.replace(/^http/, "ws")}/ws`;
+
+export function httpApi(server: Endpoint, token?: string): Api {
   return createTRPCClient<AppRouter>({
     links: [httpLink({ url: `${server.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
   });
@@ -59,7 +62,7 @@ export interface WsApi {
   close(): Promise<void>;
 }
 
-export function wsApi(server: RunningServer, token: string | (() => string) | null): WsApi {
+export function wsApi(server: Endpoint, token: string | (() => string) | null): WsApi {
   const client = createWSClient({
     url: wsUrl(server),
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -78,7 +81,7 @@ export interface TestUser {
   http: Api;
 }
 
-export async function registerUser(server: RunningServer, prefix = "user"): Promise<TestUser> {
+export async function registerUser(server: Endpoint, prefix = "user"): Promise<TestUser> {
   seq++;
   const username = `${prefix}${seq}`;
   const r = await httpApi(server).auth.register.mutate({ username, email: `${username}@example.com`, password: "correct horse" });
