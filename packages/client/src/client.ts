@@ -34,6 +34,22 @@ function deferred<T>() {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * In browsers, tabs share tokens (through `onTokens`/`loadTokens`), so a
+ * refresh runs under a Web Lock: one tab rotates, the others adopt.
+ */
+function defaultLock(url: string): <T>(fn: () => Promise<T>) => Promise<T> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  if (!locks) return (fn) => fn();
+  return async <T>(fn: () => Promise<T>) => {
+    let result: T | undefined;
+    await locks.request(`parley-refresh ${url}`, async () => {
+      result = await fn();
+    });
+    return result as T;
+  };
+}
+
 interface BrowserGlobals {
   addEventListener?: (type: string, fn: () => void) => void;
   removeEventListener?: (type: string, fn: () => void) => void;
@@ -89,10 +105,14 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const session = new Session({
     logger,
     onTokens: options.onTokens,
+    loadTokens: options.loadTokens,
+    lock: options.refreshLock ?? defaultLock(url),
     // Only on a socket that has finished authenticating: a call queued on a socket that is still
     // opening would wait for `connectionParams`, which may be waiting for this very refresh.
     refreshOnSocket: (refreshToken) =>
-      wsClient?.connection?.state === "open" ? api.auth.refresh.mutate({ refreshToken }) : null,
+      wsClient?.connection?.state === "open"
+        ? api.auth.refresh.mutate({ refreshToken }, { signal: AbortSignal.timeout(15_000) })
+        : null,
     refreshOverHttp: (refreshToken) =>
       httpClient(url).auth.refresh.mutate({ refreshToken }, { signal: AbortSignal.timeout(15_000) }),
     onUnauthenticated: (reason) => shutdown("unauthenticated", reason),

@@ -88,3 +88,47 @@ describe("token refresh", () => {
     expect(b.connection.get().status).toBe("unauthenticated");
   });
 });
+
+describe("a session shared by several clients", () => {
+  test("clients sharing saved tokens and a refresh lock never spend the same refresh token twice", async () => {
+    const s = await t.server({ ACCESS_TOKEN_TTL: "2s" });
+    const alice = await newUser(s.url);
+    const bob = await newUser(s.url);
+    // Like two browser tabs: one saved token set, one lock.
+    let saved: Tokens | null = bob;
+    let chain: Promise<unknown> = Promise.resolve();
+    const refreshLock = <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = chain.then(fn, fn);
+      chain = run.catch(() => {});
+      return run;
+    };
+    const shared = {
+      onTokens: (tk: Tokens | null) => {
+        saved = tk;
+      },
+      loadTokens: () => saved,
+      refreshLock,
+    };
+    const a = t.client(clientFor(s.url, alice));
+    const tab1 = t.client(clientFor(s.url, bob, shared));
+    const tab2 = t.client(clientFor(s.url, bob, shared));
+    await Promise.all([a.ready, tab1.ready, tab2.ready]);
+    const room = await a.api.rooms.create.mutate({ name: "tabs" });
+    await tab1.api.rooms.join.mutate({ roomId: room.id });
+    const logs = [recordMessages(tab1), recordMessages(tab2)];
+    const sent: Message[] = [];
+    const until = Date.now() + 6000;
+    for (let i = 0; Date.now() < until; i++) {
+      sent.push(await a.send(room.id, `tick ${i}`));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const log of logs) {
+      const texts = () => (log.get(room.id) ?? []).filter((m) => m.kind === "text");
+      await waitFor(() => texts().length >= sent.length, 5000, "tab catches up");
+      expect(texts()).toEqual(sent);
+    }
+    expect(tab1.connection.get().status).toBe("open");
+    expect(tab2.connection.get().status).toBe("open");
+    expect(await tab2.api.auth.me.query()).toMatchObject({ id: bob.user.id });
+  });
+});

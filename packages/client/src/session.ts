@@ -25,6 +25,10 @@ export interface SessionDeps {
   /** Refresh on the open socket (moves the socket to the new token), or null when no socket is open. */
   refreshOnSocket: (refreshToken: string) => Promise<AuthResult> | null;
   refreshOverHttp: (refreshToken: string) => Promise<AuthResult>;
+  /** Reads tokens another holder of the session (tab, process) may have saved since. */
+  loadTokens?: () => Tokens | null | Promise<Tokens | null>;
+  /** Runs a refresh under a lock shared with the other holders of the session. */
+  lock: <T>(fn: () => Promise<T>) => Promise<T>;
   /** The refresh token was refused: the session is over. */
   onUnauthenticated: (reason: string) => void;
 }
@@ -86,15 +90,24 @@ export class Session {
   }
 
   refresh(): Promise<Tokens> {
-    this.inflight ??= this.doRefresh().finally(() => {
+    this.inflight ??= this.deps.lock(() => this.doRefresh()).finally(() => {
       this.inflight = null;
     });
     return this.inflight;
   }
 
   private async doRefresh(): Promise<Tokens> {
-    const current = this.tokens;
+    let current = this.tokens;
     if (!current || this.stopped) throw new Error("not signed in");
+    // Someone sharing this session refreshed first: our refresh token is spent (using it would
+    // make the server revoke the session), so take theirs, and refresh only if it is due too.
+    const stored = await Promise.resolve(this.deps.loadTokens?.()).catch(() => null);
+    if (stored && stored.refreshToken !== current.refreshToken) {
+      this.deps.logger.debug("adopting tokens refreshed elsewhere");
+      this.set(stored, false);
+      current = stored;
+      if (Date.now() < this.refreshAt) return stored;
+    }
     const onSocket = this.deps.refreshOnSocket(current.refreshToken);
     try {
       const r = await (onSocket ?? this.deps.refreshOverHttp(current.refreshToken));

@@ -96,6 +96,17 @@ export interface ParleyClientOptions {
   credentials: Credentials;
   /** Called with new tokens after login or refresh (persist them), and with null when the session ends. */
   onTokens?: (tokens: Tokens | null) => void;
+  /**
+   * Reads the tokens last saved by `onTokens` — by this client or another one sharing the session
+   * (another tab, another process). Checked before each refresh: a refresh token works once, so a
+   * client whose token was already rotated elsewhere takes the saved tokens instead of refreshing.
+   */
+  loadTokens?: () => Tokens | null | Promise<Tokens | null>;
+  /**
+   * Runs each token refresh under a lock shared by every client of the session (with `loadTokens`,
+   * only one of them rotates the refresh token). Default: a Web Lock in browsers, none elsewhere.
+   */
+  refreshLock?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** WebSocket implementation; default: the global one in browsers, `ws` in Node. */
   WebSocket?: typeof globalThis.WebSocket;
   /** Keeps the outbox across restarts (browser: `localStorageOutbox(key)`). */
