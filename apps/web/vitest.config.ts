@@ -10,6 +10,7 @@ export default mergeConfig(
   defineConfig({
     test: {
       name: "@parley/web",
+      environment: "node",
       include: ["src/**/*.test.{ts,tsx}", "e2e/**/*.test.ts"],
       testTimeout: 60_000,
       hookTimeout: 120_000,

@@ -2,6 +2,7 @@ import { createMemo, createSignal, For, Show } from "solid-js";
 import { plainError } from "../lib/errors.ts";
 import { navigate } from "../lib/route.ts";
 import { useApp } from "../state/context.ts";
+import { Icon } from "./Icon.tsx";
 
 /** Public rooms, with a way in. */
 export function BrowseRooms() {
@@ -36,7 +37,7 @@ export function BrowseRooms() {
     <section class="browse" aria-labelledby="browse-heading">
       <header class="pane-header">
         <button type="button" class="icon-button drawer-toggle" aria-label="Open rooms menu" onClick={openDrawer}>
-          ☰
+          <Icon name="menu" />
         </button>
         <h1 id="browse-heading" class="pane-title">
           Browse rooms
@@ -66,7 +67,7 @@ export function BrowseRooms() {
               <li class="browse-item" data-room-id={room.id}>
                 <div class="browse-info">
                   <h2 class="browse-name">
-                    <span aria-hidden="true">{room.isPrivate ? "🔒 " : "# "}</span>
+                    <Icon name={room.isPrivate ? "lock" : "hash"} size={15} />
                     {room.name}
                   </h2>
                   <p class="browse-description">{room.description || "No description"}</p>

@@ -8,6 +8,7 @@ import { createChat } from "../state/chat.ts";
 import { AppContext } from "../state/context.ts";
 import type { ConnectionView } from "../state/types.ts";
 import { BrowseRooms } from "./BrowseRooms.tsx";
+import { Icon } from "./Icon.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
 import { RoomView } from "./RoomView.tsx";
 import { Sidebar } from "./Sidebar.tsx";
@@ -121,12 +122,12 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
       <section class="home" aria-labelledby="home-heading">
         <header class="pane-header">
           <button type="button" class="icon-button drawer-toggle" aria-label="Open rooms menu" onClick={() => setDrawer(true)}>
-            ☰
+            <Icon name="menu" />
           </button>
         </header>
         <div class="home-body">
-          <div class="home-mark" aria-hidden="true">
-            💬
+          <div class="home-mark">
+            <Icon name="chat" size={34} />
           </div>
           <h1 id="home-heading">Hi {chat.me.username}!</h1>
           <p>

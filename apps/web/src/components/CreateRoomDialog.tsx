@@ -56,7 +56,7 @@ export function CreateRoomDialog(props: { open: boolean; onClose: () => void; on
           </Show>
         </div>
         <label class="switch-row">
-          <input type="checkbox" name="isPrivate" role="switch" />
+          <input type="checkbox" name="isPrivate" />
           <span>
             <strong>Private room</strong>
             <span class="field-hint">Only members can see it; an admin adds people by username.</span>

@@ -3,6 +3,7 @@ import { plainError } from "../lib/errors.ts";
 import { useApp } from "../state/context.ts";
 import type { MemberItem, RoomItem } from "../state/types.ts";
 import { Avatar } from "./Avatar.tsx";
+import { Icon } from "./Icon.tsx";
 import { ConfirmDialog } from "./Modal.tsx";
 
 type Pending = { kind: "remove" | "promote" | "demote"; member: MemberItem };
@@ -92,7 +93,7 @@ export function MembersPanel(props: { room: RoomItem; onClose: () => void }) {
           Members <span class="muted">· {onlineCount()} online</span>
         </h2>
         <button type="button" class="icon-button" aria-label="Close members" onClick={() => props.onClose()}>
-          ✕
+          <Icon name="close" />
         </button>
       </header>
       <Show when={props.room.isAdmin}>

@@ -8,7 +8,7 @@ import { MessageText } from "./MessageText.tsx";
 
 export function DaySeparator(props: { at: number }) {
   return (
-    <div class="day-separator" role="separator" aria-label={dayLabel(props.at, now())}>
+    <div class="day-separator">
       <span>{dayLabel(props.at, now())}</span>
     </div>
   );

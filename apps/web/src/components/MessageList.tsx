@@ -2,6 +2,7 @@ import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Sh
 import { sameDay } from "../lib/time.ts";
 import { useApp } from "../state/context.ts";
 import type { Message } from "../state/types.ts";
+import { Icon } from "./Icon.tsx";
 import { DaySeparator, MessageItem, OutgoingItem } from "./MessageItem.tsx";
 
 const GROUP_WINDOW_MS = 5 * 60_000;
@@ -23,7 +24,7 @@ const groupsWith = (prev: Message | undefined, m: Message): boolean =>
  */
 export function MessageList(props: { roomId: number; roomName: string; roomDescription: string }) {
   const { chat, outbox, client } = useApp();
-  let scroller: HTMLDivElement | undefined;
+  let scroller: HTMLElement | undefined;
   const timeline = () => chat.state.timelines[props.roomId];
   const items = () => timeline()?.items ?? [];
   const [atBottom, setAtBottom] = createSignal(true);
@@ -141,20 +142,19 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
 
   return (
     <div class="message-pane">
-      <div
+      <section
         class="message-scroller"
         ref={scroller}
         onScroll={onScroll}
         tabindex="0"
-        role="region"
         aria-label={`Messages in ${props.roomName}`}
         data-testid="message-scroller"
       >
         <div class="message-list">
           <Show when={timeline()?.loaded && timeline()?.nextCursor === null}>
             <div class="room-intro">
-              <div class="room-intro-mark" aria-hidden="true">
-                #
+              <div class="room-intro-mark">
+                <Icon name="hash" size={26} />
               </div>
               <h2>Welcome to {props.roomName}</h2>
               <p>{props.roomDescription || "This is the very beginning of the room."}</p>
@@ -214,10 +214,10 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
             )}
           </For>
         </div>
-      </div>
+      </section>
       <Show when={newCount() > 0 && !atBottom()}>
         <button type="button" class="new-messages-pill" onClick={() => scrollToBottom(true)}>
-          {newCount()} new {newCount() === 1 ? "message" : "messages"} ↓
+          {newCount()} new {newCount() === 1 ? "message" : "messages"}
         </button>
       </Show>
       <div class="sr-only" aria-live="polite" aria-atomic="true">

@@ -1,4 +1,5 @@
 import { createEffect, createUniqueId, type JSX, onCleanup, Show } from "solid-js";
+import { Icon } from "./Icon.tsx";
 
 /**
  * A native <dialog> opened modally: the browser traps focus, Esc closes it,
@@ -21,6 +22,8 @@ export function Modal(props: {
   });
   onCleanup(() => dialog?.open && dialog.close());
   return (
+    // Esc closes the dialog natively; the click handler only adds "click outside to close" for pointers.
+    // biome-ignore lint/a11y/useKeyWithClickEvents: keyboard users close it with Esc or the Close button
     <dialog
       ref={dialog}
       class="modal"
@@ -38,7 +41,7 @@ export function Modal(props: {
           <header class="modal-header">
             <h2 id={titleId}>{props.title}</h2>
             <button type="button" class="icon-button" aria-label="Close" onClick={() => props.onClose()}>
-              ✕
+              <Icon name="close" />
             </button>
           </header>
           {props.children}

@@ -82,7 +82,7 @@ export function RoomSettings(props: { room: RoomItem; open: boolean; onClose: ()
           </Show>
         </div>
         <label class="switch-row">
-          <input type="checkbox" name="isPrivate" role="switch" checked={props.room.isPrivate} />
+          <input type="checkbox" name="isPrivate" checked={props.room.isPrivate} />
           <span>
             <strong>Private room</strong>
             <span class="field-hint">Only members can find and read it.</span>

@@ -6,6 +6,7 @@ import type { RoomItem } from "../state/types.ts";
 import { Composer } from "./Composer.tsx";
 import { MembersPanel } from "./MembersPanel.tsx";
 import { MessageList } from "./MessageList.tsx";
+import { Icon } from "./Icon.tsx";
 import { ConfirmDialog } from "./Modal.tsx";
 import { RoomSettings } from "./RoomSettings.tsx";
 import { TypingIndicator } from "./TypingIndicator.tsx";
@@ -48,12 +49,12 @@ export function RoomView(props: { room: RoomItem }) {
       <section class="room-main" aria-labelledby="room-title">
         <header class="pane-header">
           <button type="button" class="icon-button drawer-toggle" aria-label="Open rooms menu" onClick={openDrawer}>
-            ☰
+            <Icon name="menu" />
           </button>
           <div class="room-heading">
             <h1 id="room-title" class="pane-title">
-              <span class="room-hash" aria-hidden="true">
-                {props.room.isPrivate ? "🔒" : "#"}
+              <span class="room-hash">
+                <Icon name={props.room.isPrivate ? "lock" : "hash"} size={17} />
               </span>
               <span class="room-title-text">{props.room.name}</span>
             </h1>
@@ -71,16 +72,19 @@ export function RoomView(props: { room: RoomItem }) {
               aria-label={`Members (${props.room.memberCount})`}
               onClick={() => setShowMembers((v) => !v)}
             >
-              <span aria-hidden="true">👥 {props.room.memberCount}</span>
+              <Icon name="users" size={16} />
+              <span aria-hidden="true">{props.room.memberCount}</span>
             </button>
             <Show when={props.room.isAdmin}>
               <button type="button" class="button button-ghost button-small" onClick={() => setSettings(true)}>
-                Settings
+                <Icon name="settings" size={16} />
+                <span class="hide-narrow">Settings</span>
               </button>
             </Show>
             <Show when={props.room.isMember}>
               <button type="button" class="button button-ghost button-small" onClick={() => setLeaving(true)}>
-                Leave
+                <Icon name="leave" size={16} />
+                <span class="hide-narrow">Leave</span>
               </button>
             </Show>
           </div>

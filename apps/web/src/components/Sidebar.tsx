@@ -3,6 +3,7 @@ import { navigate, route } from "../lib/route.ts";
 import { useApp } from "../state/context.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CreateRoomDialog } from "./CreateRoomDialog.tsx";
+import { Icon } from "./Icon.tsx";
 import { ThemeToggle } from "./ThemeToggle.tsx";
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
@@ -44,14 +45,14 @@ export function Sidebar() {
             closeDrawer();
           }}
         >
-          <span class="sidebar-icon" aria-hidden="true">
-            ⌕
+          <span class="sidebar-icon">
+            <Icon name="search" size={16} />
           </span>
           Browse rooms
         </button>
         <button type="button" class="sidebar-link" onClick={() => setCreating(true)}>
-          <span class="sidebar-icon" aria-hidden="true">
-            ＋
+          <span class="sidebar-icon">
+            <Icon name="plus" size={16} />
           </span>
           Create room
         </button>
@@ -86,8 +87,8 @@ export function Sidebar() {
                     go(room.id);
                   }}
                 >
-                  <span class="room-hash" aria-hidden="true">
-                    {room.isPrivate ? "🔒" : "#"}
+                  <span class="room-hash">
+                    <Icon name={room.isPrivate ? "lock" : "hash"} size={15} />
                   </span>
                   <span class="room-name">{room.name}</span>
                   <Show when={room.isPrivate}>

@@ -1,10 +1,11 @@
 import { theme, toggleTheme } from "../lib/theme.ts";
+import { Icon } from "./Icon.tsx";
 
 export function ThemeToggle() {
   const label = () => (theme() === "dark" ? "Switch to light theme" : "Switch to dark theme");
   return (
     <button type="button" class="icon-button" aria-label={label()} title={label()} onClick={toggleTheme}>
-      <span aria-hidden="true">{theme() === "dark" ? "☀" : "☾"}</span>
+      <Icon name={theme() === "dark" ? "sun" : "moon"} />
     </button>
   );
 }

@@ -109,7 +109,7 @@ export function createChat(client: ChatClient, me: User) {
   /** Fetches the page before the oldest loaded message; `applyOlder` puts it in (split so the list can keep its scroll anchor). */
   async function fetchOlder(roomId: number): Promise<{ items: Message[]; nextCursor: number | null } | null> {
     const t = state.timelines[roomId];
-    if (!t || !t.loaded || t.loadingOlder || t.nextCursor === null) return null;
+    if (!t?.loaded || t.loadingOlder || t.nextCursor === null) return null;
     setState("timelines", roomId, "loadingOlder", true);
     try {
       return await client.api.messages.list.query({ roomId, before: t.nextCursor, limit: PAGE });

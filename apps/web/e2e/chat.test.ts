@@ -1,0 +1,229 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  launchBrowser,
+  type Person,
+  ParleyProcess,
+  registerByApi,
+  screenshotOnFailure,
+  signedIn,
+  uniqueName,
+} from "./harness.ts";
+
+let server: ParleyProcess;
+let browser: Browser;
+const people: Person[] = [];
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([ParleyProcess.start("chat"), launchBrowser()]);
+});
+
+afterAll(async () => {
+  for (const p of people) await p.context.close().catch(() => undefined);
+  await browser?.close();
+  await server?.dispose();
+});
+
+async function person(name: string, viewport?: { width: number; height: number }): Promise<Person> {
+  const session = await registerByApi(server, uniqueName(name));
+  const p = await signedIn(browser, server, session, viewport ? { viewport } : {});
+  people.push(p);
+  return p;
+}
+
+async function registerInUi(page: Page, username: string) {
+  await page.goto(server.url);
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("E-mail").fill(`${username}@example.test`);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByTestId("me-name").getByText(username).waitFor();
+}
+
+async function createRoom(page: Page, name: string, opts: { description?: string; private?: boolean } = {}): Promise<number> {
+  await page.getByRole("button", { name: "Create room" }).click();
+  const dialog = page.getByTestId("create-room-dialog");
+  await dialog.getByLabel("Name", { exact: true }).fill(name);
+  if (opts.description) await dialog.getByLabel("Description").fill(opts.description);
+  if (opts.private) await dialog.getByRole("checkbox", { name: /Private room/ }).check();
+  await dialog.getByRole("button", { name: "Create room" }).click();
+  await page.waitForURL(/#\/room\/\d+$/);
+  await page.locator(".composer textarea").waitFor();
+  return Number(new URL(page.url()).hash.split("/").pop());
+}
+
+function composer(page: Page) {
+  return page.locator(".composer textarea");
+}
+
+async function send(page: Page, text: string) {
+  await composer(page).fill(text);
+  await composer(page).press("Enter");
+}
+
+const messageTexts = (page: Page) => page.locator(".msg[data-message-id] .msg-text").allTextContents();
+
+describe("the chat in a real browser", () => {
+  test("two people register, meet in a public room and see each other's messages, typing and presence", async () => {
+    const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
+    const [alicePage, bobPage] = await Promise.all(contexts.map((c) => c.newPage()));
+    if (!alicePage || !bobPage) throw new Error("no pages");
+    for (const [i, c] of contexts.entries()) people.push({ context: c, page: i === 0 ? alicePage : bobPage, username: "" });
+    screenshotOnFailure("realtime", () => [alicePage, bobPage]);
+    const alice = uniqueName("alice");
+    const bob = uniqueName("bob");
+
+    await Promise.all([registerInUi(alicePage, alice), registerInUi(bobPage, bob)]);
+    const roomName = uniqueName("lobby");
+    const roomId = await createRoom(alicePage, roomName, { description: "Where everyone meets" });
+
+    // Bob finds the room while browsing (it appeared live) and joins it.
+    await bobPage.getByRole("button", { name: "Browse rooms" }).first().click();
+    await bobPage.getByRole("button", { name: `Join ${roomName}` }).click();
+    await bobPage.waitForURL(new RegExp(`#/room/${roomId}$`));
+    await alicePage.locator(".msg-system", { hasText: `${bob} joined` }).waitFor();
+
+    // A message reaches the other browser quickly.
+    const started = Date.now();
+    await send(alicePage, "Hello Bob, welcome!");
+    await bobPage.locator(".msg-text", { hasText: "Hello Bob, welcome!" }).waitFor({ timeout: 3_000 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await alicePage.locator('.msg[data-status="sent"] .msg-text', { hasText: "Hello Bob, welcome!" }).waitFor();
+
+    // Typing shows on the other side, and goes away when the message is sent.
+    await composer(bobPage).pressSequentially("Hi Ali", { delay: 20 });
+    await alicePage.getByTestId("typing-indicator").getByText(`${bob} is typing…`).waitFor({ timeout: 5_000 });
+    await composer(bobPage).press("Enter");
+    await alicePage.locator(".msg-text", { hasText: "Hi Ali" }).waitFor();
+    await expect.poll(() => alicePage.getByTestId("typing-indicator").textContent()).toBe("");
+
+    // Presence: both are online in the members panel.
+    const members = alicePage.getByTestId("members-panel");
+    if (!(await members.isVisible())) await alicePage.getByRole("button", { name: /^Members/ }).click();
+    await members.locator(`[data-online="true"]`, { hasText: bob }).waitFor();
+
+    // Leaving the room's view, new messages count as unread in the sidebar.
+    await bobPage.getByRole("button", { name: "Browse rooms" }).first().click();
+    await send(alicePage, "are you there?");
+    await bobPage.locator(`.room-link[data-room-id="${roomId}"] [data-testid="unread-badge"]`).getByText("1").waitFor();
+
+    // The session survives a reload.
+    await bobPage.reload();
+    await bobPage.getByTestId("me-name").getByText(bob).waitFor();
+  });
+
+  test("a private room is invisible to someone who is not a member", async () => {
+    const [owner, outsider] = await Promise.all([person("owner"), person("outsider")]);
+    screenshotOnFailure("private", () => [owner.page, outsider.page]);
+    const secret = uniqueName("secret");
+    const roomId = await createRoom(owner.page, secret, { private: true });
+    await send(owner.page, "for members only");
+    await owner.page.locator(".msg-text", { hasText: "for members only" }).waitFor();
+
+    await outsider.page.getByRole("button", { name: "Browse rooms" }).first().click();
+    await outsider.page.getByTestId("browse-list").waitFor();
+    await outsider.page.waitForTimeout(300);
+    expect(await outsider.page.getByTestId("browse-list").textContent()).not.toContain(secret);
+    expect(await outsider.page.getByTestId("my-rooms").textContent()).not.toContain(secret);
+
+    // Going straight to its address shows nothing of it.
+    await outsider.page.goto(`${server.url}/#/room/${roomId}`);
+    await outsider.page.getByTestId("me-name").waitFor();
+    await outsider.page.waitForTimeout(500);
+    expect(await outsider.page.locator("body").textContent()).not.toContain("for members only");
+    expect(await outsider.page.locator("body").textContent()).not.toContain(secret);
+
+    // Once added by the admin, it appears for them live.
+    if (!(await owner.page.getByTestId("members-panel").isVisible())) await owner.page.getByRole("button", { name: /^Members/ }).click();
+    await owner.page.getByLabel("Add someone by username").fill(outsider.username);
+    await owner.page.getByRole("button", { name: "Add", exact: true }).click();
+    await outsider.page.getByTestId("my-rooms").getByText(secret).waitFor();
+  });
+
+  test("scrolling up pages back through history without moving the view", async () => {
+    const session = await registerByApi(server, uniqueName("historian"));
+    const room = await server.call<{ id: number }>("rooms.create", { name: uniqueName("archive") }, session.accessToken);
+    for (let i = 1; i <= 130; i++) {
+      await server.call("messages.send", { roomId: room.id, content: `history ${i}`, clientId: `h${i}` }, session.accessToken);
+    }
+    const reader = await signedIn(browser, server, session);
+    people.push(reader);
+    screenshotOnFailure("history", () => [reader.page]);
+    const { page } = reader;
+    await page.goto(`${server.url}/#/room/${room.id}`);
+    await page.locator(".msg-text", { hasText: "history 130" }).waitFor();
+    const first = await messageTexts(page);
+    expect(first).not.toContain("history 1");
+
+    const scroller = page.getByTestId("message-scroller");
+    for (let round = 0; round < 6; round++) {
+      const texts = await messageTexts(page);
+      if (texts.includes("history 1")) break;
+      // Remember where the topmost loaded message is, scroll to the top, and check it did not jump after loading.
+      const topText = texts[0] ?? "";
+      await scroller.evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await expect.poll(async () => (await messageTexts(page)).length, { timeout: 5_000 }).toBeGreaterThan(texts.length);
+      const box = await page.locator(".msg-text", { hasText: new RegExp(`^${topText}$`) }).boundingBox();
+      const scrollerBox = await scroller.boundingBox();
+      // The message that was at the top is still near the top of the viewport, not pushed far down.
+      expect(box && scrollerBox ? box.y - scrollerBox.y : -1).toBeLessThan(200);
+      expect(box && scrollerBox ? box.y - scrollerBox.y : -1).toBeGreaterThan(-100);
+    }
+    const all = await messageTexts(page);
+    expect(all).toContain("history 1");
+    expect(all.filter((t) => t === "history 1")).toHaveLength(1);
+    await page.getByText(/Welcome to/).waitFor();
+  });
+
+  test("hostile text in names, descriptions and messages shows as literal text", async () => {
+    const attacker = await person("mallory");
+    screenshotOnFailure("xss", () => [attacker.page]);
+    const { page } = attacker;
+    const payload = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`;
+    await createRoom(page, `room ${payload}`.slice(0, 80), { description: `about ${payload}` });
+    await send(page, `look ${payload} javascript:alert(1) https://example.com/a?b=<c>`);
+    await page.locator(".msg-text", { hasText: "look <img" }).waitFor();
+    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.locator(".message-list img, .message-list script").count()).toBe(0);
+    expect(await page.locator(".msg-text").last().textContent()).toContain('<img src=x onerror="window.__xss=1">');
+    expect(await page.locator(".pane-title").textContent()).toContain("<img src=x");
+    // Only the http(s) URL became a link, and it cannot reach back into this page.
+    const links = page.locator(".msg-text a");
+    expect(await links.count()).toBe(1);
+    expect(await links.first().getAttribute("rel")).toBe("noopener noreferrer");
+    expect(await links.first().getAttribute("href")).toMatch(/^https:\/\/example\.com\//);
+
+    // A username with markup is refused by the same rule the server uses, and the message shows as text.
+    const fresh = await browser.newContext();
+    people.push({ context: fresh, page: await fresh.newPage(), username: "" });
+    const signup = people[people.length - 1]?.page;
+    if (!signup) throw new Error("no page");
+    await signup.goto(server.url);
+    await signup.getByRole("button", { name: "Create an account" }).click();
+    await signup.getByLabel("Username").fill("<b>bold</b>");
+    await signup.getByRole("button", { name: "Create account" }).click();
+    await signup.getByText("Username may only contain letters, digits, _ . and -").waitFor();
+    expect(await signup.locator("form b").count()).toBe(0);
+  });
+
+  test("on a 360×740 phone nothing scrolls sideways and the rooms live in a drawer", async () => {
+    const phone = await person("phone", { width: 360, height: 740 });
+    screenshotOnFailure("phone", () => [phone.page]);
+    const { page } = phone;
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await overflow()).toBe(0);
+    await page.getByRole("button", { name: "Open rooms menu" }).click();
+    await createRoom(page, uniqueName("pocket-sized-room-with-a-long-name"), { description: "x".repeat(300) });
+    await send(page, `a-very-long-word-${"y".repeat(300)} and https://example.com/${"z".repeat(200)}`);
+    await page.locator('.msg[data-status="sent"]').last().waitFor();
+    expect(await overflow()).toBe(0);
+    expect(await page.locator(".message-scroller").evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+    // The drawer opens over the room and closes again.
+    await page.getByRole("button", { name: "Open rooms menu" }).click();
+    await page.getByTestId("my-rooms").waitFor({ state: "visible" });
+    expect(await overflow()).toBe(0);
+  });
+});

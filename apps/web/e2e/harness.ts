@@ -1,0 +1,169 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { onTestFailed } from "vitest";
+
+const webDist = fileURLToPath(new URL("../dist", import.meta.url));
+const serverMain = fileURLToPath(new URL("../../server/dist/main.js", import.meta.url));
+export const resultsDir = fileURLToPath(new URL("../test-results", import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The production server as a child process, so it can be stopped and started again on the same database. */
+export class ParleyProcess {
+  private child: ChildProcess | null = null;
+  readonly url: string;
+  private readonly dir: string;
+
+  private constructor(
+    readonly port: number,
+    private readonly name: string,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.dir = mkdtempSync(join(tmpdir(), "parley-e2e-"));
+  }
+
+  static async start(name: string): Promise<ParleyProcess> {
+    const p = new ParleyProcess(await freePort(), name);
+    await p.startProcess();
+    return p;
+  }
+
+  async startProcess(): Promise<void> {
+    mkdirSync(resultsDir, { recursive: true });
+    const log = createWriteStream(join(resultsDir, `server-${this.name}.log`), { flags: "a" });
+    const child = spawn(process.execPath, [serverMain], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "test",
+        PORT: String(this.port),
+        HOST: "127.0.0.1",
+        DATABASE_URL: join(this.dir, "chat.db"),
+        WEB_DIR: webDist,
+        BCRYPT_COST: "4",
+        LOG_LEVEL: "warn",
+        SEND_RATE_BURST: "1000",
+        SEND_RATE_PER_SEC: "1000",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.child = child;
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}; see test-results/server-${this.name}.log`);
+      try {
+        const r = await fetch(`${this.url}/healthz`);
+        if (r.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error("server did not start within 15 s");
+  }
+
+  /** Stops the process (SIGTERM: a graceful restart) and waits for it to exit. */
+  async stopProcess(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+    this.child = null;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stopProcess();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Calls a procedure over HTTP, as a bot would. */
+  async call<T>(path: string, input: unknown, token?: string): Promise<T> {
+    const r = await fetch(`${this.url}/trpc/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(input),
+    });
+    const body = (await r.json()) as { result?: { data: T }; error?: { message: string } };
+    if (!body.result) throw new Error(`${path} failed: ${body.error?.message ?? r.status}`);
+    return body.result.data;
+  }
+}
+
+export interface ApiSession {
+  user: { id: number; username: string; email: string; createdAt: number };
+  accessToken: string;
+  refreshToken: string;
+  accessTokenExpiresAt: number;
+}
+
+let counter = 0;
+/** A unique, valid username per test run. */
+export const uniqueName = (base: string) => `${base}${Date.now().toString(36).slice(-4)}${(counter++).toString(36)}`;
+
+export function registerByApi(server: ParleyProcess, username: string): Promise<ApiSession> {
+  return server.call<ApiSession>("auth.register", { username, email: `${username}@example.test`, password: "correct horse battery" });
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--disable-gpu", "--disable-quic", "--no-sandbox"],
+  });
+}
+
+export interface Person {
+  context: BrowserContext;
+  page: Page;
+  username: string;
+}
+
+/** A browser context already signed in (its session placed in localStorage before the app starts). */
+export async function signedIn(
+  browser: Browser,
+  server: ParleyProcess,
+  session: ApiSession,
+  opts: { viewport?: { width: number; height: number }; colorScheme?: "light" | "dark" } = {},
+): Promise<Person> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? "light" });
+  await context.addInitScript((s) => {
+    if (!sessionStorage.getItem("seeded")) {
+      localStorage.setItem("parley.session", s);
+      sessionStorage.setItem("seeded", "1");
+    }
+  }, JSON.stringify(session));
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.getByTestId("me-name").waitFor({ state: "attached" });
+  return { context, page, username: session.user.username };
+}
+
+/** Saves a screenshot of every page given if the current test fails. */
+export function screenshotOnFailure(name: string, pages: () => Page[]): void {
+  onTestFailed(async () => {
+    mkdirSync(resultsDir, { recursive: true });
+    let i = 0;
+    for (const page of pages()) {
+      await page.screenshot({ path: join(resultsDir, `${name}-${i++}.png`), fullPage: true }).catch(() => undefined);
+    }
+  });
+}
