@@ -1,0 +1,92 @@
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, test } from "vitest";
+import { type ApiSession, launchBrowser, type Person, ParleyProcess, registerByApi, signedIn } from "./harness.ts";
+
+/**
+ * Screenshots of the main screens for the README (desktop and phone, light
+ * and dark). Only with PARLEY_SCREENSHOTS=1: `PARLEY_SCREENSHOTS=1 npx vitest
+ * run --project @parley/web e2e/screenshots.test.ts`.
+ */
+const enabled = process.env.PARLEY_SCREENSHOTS === "1";
+const outDir = fileURLToPath(new URL("../../../docs/screenshots", import.meta.url));
+
+let server: ParleyProcess;
+let browser: Browser;
+const people: Person[] = [];
+
+beforeAll(async () => {
+  if (!enabled) return;
+  [server, browser] = await Promise.all([ParleyProcess.start("screenshots"), launchBrowser()]);
+});
+
+afterAll(async () => {
+  for (const p of people) await p.context.close().catch(() => undefined);
+  await browser?.close();
+  await server?.dispose();
+});
+
+test.skipIf(!enabled)("screenshots of the main screens", async () => {
+  mkdirSync(outDir, { recursive: true });
+  const [maya, jon, priya, sam] = await Promise.all(["maya", "jon.ortiz", "priya_k", "sam"].map((n) => registerByApi(server, n)));
+  if (!maya || !jon || !priya || !sam) throw new Error("seed failed");
+  const as = <T>(s: ApiSession, path: string, input: unknown) => server.call<T>(path, input, s.accessToken);
+  const design = await as<{ id: number }>(maya, "rooms.create", { name: "design-crit", description: "Work in progress, kind words, sharp eyes" });
+  await as(maya, "rooms.create", { name: "general", description: "Everything and nothing" });
+  await as(maya, "rooms.create", { name: "launch-plan", description: "Q1 launch, need-to-know", isPrivate: true });
+  await as(jon, "rooms.create", { name: "random", description: "Cats, links, lunch" });
+  await as(jon, "rooms.create", { name: "frontend-guild", description: "Solid, CSS and accessibility" });
+  for (const s of [jon, priya, sam]) await as(s, "rooms.join", { roomId: design.id });
+  const lines: [ApiSession, string][] = [
+    [jon, "Morning! I pushed the new onboarding flow to staging."],
+    [jon, "Three screens instead of five. The password rules are now shown up front."],
+    [priya, "Nice. The progress dots feel much calmer than the old stepper."],
+    [maya, "Agreed. One thing: the skip link on step 2 is hard to see in dark mode."],
+    [maya, "Contrast is about 3:1 there, we need 4.5:1 for body text."],
+    [sam, "I can take that. Checking the tokens now."],
+    [jon, "Spec is here if anyone wants to comment: https://example.com/specs/onboarding-v3"],
+    [priya, "Left two notes. Otherwise ship it!\nI'd love to see it on a phone first though."],
+  ];
+  let n = 0;
+  for (const [s, text] of lines) await as(s, "messages.send", { roomId: design.id, content: text, clientId: `shot${n++}` });
+
+  // Others are online (their own browsers), so presence dots show.
+  for (const s of [jon, priya]) people.push(await signedIn(browser, server, s));
+
+  const shoot = async (
+    name: string,
+    opts: { viewport: { width: number; height: number }; colorScheme: "light" | "dark"; drawer?: boolean; auth?: boolean },
+  ) => {
+    const p = opts.auth
+      ? await (async () => {
+          const context = await browser.newContext({ viewport: opts.viewport, colorScheme: opts.colorScheme });
+          const page = await context.newPage();
+          await page.goto(server.url);
+          await page.getByRole("button", { name: "Sign in" }).waitFor();
+          return { context, page, username: "" };
+        })()
+      : await signedIn(browser, server, maya, { viewport: opts.viewport, colorScheme: opts.colorScheme });
+    people.push(p);
+    const { page } = p;
+    if (!opts.auth) {
+      await page.goto(`${server.url}/#/room/${design.id}`);
+      await page.locator(".msg-text", { hasText: "ship it" }).waitFor();
+      await as(sam, "rooms.typing", { roomId: design.id, isTyping: false });
+      await as(sam, "rooms.typing", { roomId: design.id, isTyping: true });
+      await page.getByTestId("typing-indicator").getByText("sam is typing…").waitFor();
+      if (opts.drawer) {
+        await page.getByRole("button", { name: "Open rooms menu" }).click();
+        await page.waitForTimeout(300);
+      }
+    }
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: `${outDir}/${name}.png` });
+  };
+
+  await shoot("desktop-light", { viewport: { width: 1440, height: 900 }, colorScheme: "light" });
+  await shoot("desktop-dark", { viewport: { width: 1440, height: 900 }, colorScheme: "dark" });
+  await shoot("phone-light", { viewport: { width: 390, height: 844 }, colorScheme: "light" });
+  await shoot("phone-dark-drawer", { viewport: { width: 390, height: 844 }, colorScheme: "dark", drawer: true });
+  await shoot("sign-in-light", { viewport: { width: 1280, height: 800 }, colorScheme: "light", auth: true });
+}, 120_000);
