@@ -1,0 +1,129 @@
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ServerProcess } from "@parley/client/testing";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+const cliDir = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+const bin = join(cliDir, "dist/parley.js");
+
+let server: ServerProcess;
+let home: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ["build.mjs"], { cwd: cliDir });
+  server = new ServerProcess();
+  await server.start();
+  home = mkdtempSync(join(tmpdir(), "parley-cli-test-"));
+});
+
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  await server[Symbol.asyncDispose]();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const envFor = (user: string) => ({ PATH: process.env.PATH ?? "", PARLEY_URL: server.url, PARLEY_CONFIG: join(home, user) });
+
+/** Runs `parley …` to completion. */
+function parley(user: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [bin, ...args], { env: envFor(user), timeout: 20_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts a long-running `parley …` and collects its stdout lines. */
+function start(user: string, ...args: string[]) {
+  const child = spawn(process.execPath, [bin, ...args], { env: envFor(user), stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  const lines: string[] = [];
+  let stderr = "";
+  let partial = "";
+  child.stdout.on("data", (c: Buffer) => {
+    partial += c.toString();
+    const parts = partial.split("\n");
+    partial = parts.pop() ?? "";
+    lines.push(...parts);
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { child, lines, stderr: () => stderr, exited };
+}
+
+async function until(check: () => boolean, what: string, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("parley CLI", () => {
+  test("tail prints what send sends, once each and in order, across a server crash", async () => {
+    expect((await parley("alice", "register", "-u", "alice", "--email", "alice@example.test", "-p", "password123")).stdout).toContain(
+      "signed in",
+    );
+    expect((await parley("alice", "create", "general")).stdout).toMatch(/^created #\d+ general/);
+    const rooms = await parley("alice", "rooms");
+    expect(rooms.stdout).toMatch(/#\d+\tgeneral\t1 member\tjoined/);
+
+    const tail = start("alice", "tail", "general", "-n", "0");
+    await until(() => tail.stderr().includes("-- tailing general"), "tail running");
+    for (const text of ["one", "two", "three"]) {
+      const r = await parley("alice", "send", "general", text);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^sent #\d+ to general/);
+    }
+    await until(() => tail.lines.length >= 3, "three lines");
+
+    // The server dies; tail reconnects and resumes; send gets through once it is back.
+    await server.kill("SIGKILL");
+    await server.start();
+    const r = await parley("alice", "send", "#1", "after the crash");
+    expect(r.code).toBe(0);
+    await until(() => tail.lines.length >= 4, "the line sent after the crash");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(tail.lines.map((l) => l.replace(/^\[[\d:]+\] /, ""))).toEqual([
+      "alice: one",
+      "alice: two",
+      "alice: three",
+      "alice: after the crash",
+    ]);
+    expect(tail.stderr()).toContain("reconnecting");
+
+    tail.child.kill("SIGINT");
+    expect(await tail.exited).toBe(0);
+  });
+
+  test("the echo bot answers others, and send explains a refusal", async () => {
+    await parley("bob", "register", "-u", "bob", "--email", "bob@example.test", "-p", "password123");
+    const bot = start("bob", "bot", "echo", "general");
+    await until(() => bot.stderr().includes("listening"), "bot listening");
+    const tail = start("alice", "tail", "general", "-n", "0");
+    await until(() => tail.stderr().includes("-- tailing general"), "tail running");
+    await parley("alice", "send", "general", "ping");
+    await until(() => tail.lines.some((l) => l.endsWith("bob: echo: ping")), "the echo");
+    expect(bot.lines.some((l) => /^replied #\d+ to #\d+$/.test(l))).toBe(true);
+    bot.child.kill("SIGTERM");
+    tail.child.kill("SIGTERM");
+    await Promise.all([bot.exited, tail.exited]);
+
+    const tooLong = await parley("alice", "send", "general", "x".repeat(4001));
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toContain("refused (BAD_REQUEST)");
+    const unknown = await parley("alice", "send", "nowhere", "hi");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no room named "nowhere"');
+    const nobody = await parley("carol", "rooms");
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain("parley login");
+  });
+});

@@ -1,0 +1,207 @@
+import { createInterface } from "node:readline/promises";
+import { login, type Message, type ParleyClient, register, SendFailedError } from "@parley/client";
+import type { CliEnv } from "./config.ts";
+import { CredentialStore } from "./credentials.ts";
+import { formatMessage } from "./format.ts";
+import { CliError, openClient, resolveRoom } from "./session.ts";
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  /** Resolves when the user asks to stop (Ctrl-C / SIGTERM). */
+  stopped: Promise<void>;
+}
+
+async function ask(question: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new CliError(`${question.replace(/: $/, "")} is required`, 2);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim();
+  } finally {
+    rl.close();
+  }
+}
+
+export async function loginCommand(env: CliEnv, io: Io, flags: { username?: string; password?: string; email?: string }, create: boolean) {
+  const username = flags.username ?? (await ask("username: "));
+  const email = create ? (flags.email ?? (await ask("e-mail: "))) : "";
+  const password = flags.password ?? env.password ?? (await ask("password: "));
+  const r = create ? await register(env.serverUrl, { username, email, password }) : await login(env.serverUrl, { username, password });
+  new CredentialStore(env.configDir).set(env.serverUrl, {
+    username: r.user.username,
+    userId: r.user.id,
+    accessToken: r.accessToken,
+    refreshToken: r.refreshToken,
+    accessTokenExpiresAt: r.accessTokenExpiresAt,
+  });
+  io.out(`signed in to ${env.serverUrl} as ${r.user.username}`);
+}
+
+export async function logoutCommand(env: CliEnv, io: Io) {
+  const client = await openClient(env);
+  await client.logout();
+  new CredentialStore(env.configDir).set(env.serverUrl, null);
+  io.out("signed out");
+}
+
+export async function roomsCommand(env: CliEnv, io: Io, json: boolean) {
+  const client = await openClient(env);
+  try {
+    const rooms = await client.api.rooms.list.query();
+    for (const r of rooms) {
+      if (json) io.out(JSON.stringify(r));
+      else io.out(`#${r.id}\t${r.name}\t${r.memberCount} member${r.memberCount === 1 ? "" : "s"}${r.isPrivate ? "\tprivate" : ""}${r.isMember ? "\tjoined" : ""}`);
+    }
+    if (!json && rooms.length === 0) io.err("no rooms yet: `parley create <name>`");
+  } finally {
+    await client.close();
+  }
+}
+
+export async function createCommand(env: CliEnv, io: Io, name: string, isPrivate: boolean) {
+  const client = await openClient(env);
+  try {
+    const room = await client.api.rooms.create.mutate({ name, isPrivate });
+    io.out(`created #${room.id} ${room.name}`);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function joinCommand(env: CliEnv, io: Io, ref: string) {
+  const client = await openClient(env);
+  try {
+    const room = await resolveRoom(client, ref);
+    if (!room.isMember) await client.api.rooms.join.mutate({ roomId: room.id });
+    io.out(`joined #${room.id} ${room.name}`);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function sendCommand(env: CliEnv, io: Io, ref: string, text: string, timeoutMs: number, json: boolean) {
+  const client = await openClient(env);
+  try {
+    const room = await resolveRoom(client, ref);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CliError(`not delivered within ${timeoutMs / 1000} s (server unreachable?)`)), timeoutMs);
+    });
+    try {
+      const m = await Promise.race([client.send(room.id, text), timeout]);
+      io.out(json ? JSON.stringify(m) : `sent #${m.id} to ${room.name}`);
+    } catch (err) {
+      if (err instanceof SendFailedError) throw new CliError(`refused (${err.code}): ${err.message}`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+/** Reports connection changes on stderr, so stdout stays the messages. */
+function reportConnection(client: ParleyClient, io: Io): void {
+  let last = client.connection.get().status;
+  client.connection.subscribe((c) => {
+    if (c.status === last) return;
+    last = c.status;
+    if (c.status === "reconnecting") {
+      const wait = c.nextRetryAt ? ` in ${Math.max(0, Math.round((c.nextRetryAt - Date.now()) / 100) / 10)} s` : "";
+      io.err(`-- connection lost, reconnecting${wait} (attempt ${(c.attempt ?? 0) + 1})`);
+    } else if (c.status === "open") io.err("-- connected");
+    else if (c.status !== "closed") io.err(`-- ${c.status}`);
+  });
+}
+
+/**
+ * Prints the room's last `n` messages, then each new one as it arrives, once
+ * and in order, across drops and restarts (the client resumes the stream).
+ * After a `resync`, whatever was missed is fetched from history.
+ */
+export async function tailCommand(env: CliEnv, io: Io, ref: string, n: number, json: boolean) {
+  const client = await openClient(env);
+  try {
+    const room = await resolveRoom(client, ref);
+    if (!room.isMember) throw new CliError(`you are not in ${room.name}: \`parley join ${ref}\` first`);
+    let lastPrinted = 0;
+    let paused = true;
+    const held: Message[] = [];
+    const print = (m: Message) => {
+      if (m.id <= lastPrinted) return;
+      lastPrinted = m.id;
+      io.out(formatMessage(m, json));
+    };
+    const flush = () => {
+      paused = false;
+      for (const m of held.splice(0)) print(m);
+    };
+    /** Everything after `lastPrinted`, oldest first, read back page by page. */
+    const catchUp = async () => {
+      paused = true;
+      const pages: Message[][] = [];
+      let before: number | null = null;
+      for (;;) {
+        const page: { items: Message[]; nextCursor: number | null } = await client.api.messages.list.query({ roomId: room.id, before, limit: 100 });
+        pages.unshift(page.items.filter((m) => m.id > lastPrinted));
+        const first = page.items[0];
+        if (page.nextCursor === null || !first || first.id <= lastPrinted) break;
+        before = page.nextCursor;
+      }
+      for (const m of pages.flat()) print(m);
+      flush();
+    };
+
+    client.events.on("message.created", (e) => (paused ? held.push(e.message) : print(e.message)), { roomId: room.id });
+    client.events.on("resync", () => {
+      io.err("-- catching up");
+      catchUp().catch((err: unknown) => io.err(`-- could not catch up: ${String(err)}`));
+    });
+    const ended = new Promise<string>((resolve) => {
+      client.events.on("room.deleted", () => resolve("room deleted"), { roomId: room.id });
+      client.events.on("member.removed", (e) => e.userId === client.user?.id && resolve("removed from the room"), { roomId: room.id });
+      client.connection.subscribe((c) => {
+        if (c.status === "unauthenticated") resolve("signed out: run `parley login`");
+      });
+    });
+    reportConnection(client, io);
+
+    if (n > 0) {
+      const page = await client.api.messages.list.query({ roomId: room.id, limit: Math.min(n, 100) });
+      for (const m of page.items) print(m);
+    }
+    flush();
+    io.err(`-- tailing ${room.name} (Ctrl-C to stop)`);
+    const why = await Promise.race([ended, io.stopped.then(() => null)]);
+    if (why) io.err(`-- ${why}`);
+  } finally {
+    await client.close();
+  }
+}
+
+/** An example bot: answers every message of someone else in the room with `echo: <text>`. */
+export async function echoBotCommand(env: CliEnv, io: Io, ref: string) {
+  const client = await openClient(env);
+  try {
+    const room = await resolveRoom(client, ref);
+    if (!room.isMember) await client.api.rooms.join.mutate({ roomId: room.id });
+    const me = client.user?.id;
+    client.events.on(
+      "message.created",
+      ({ message: m }) => {
+        if (m.kind !== "text" || !m.sender || m.sender.id === me || m.content.startsWith("echo: ")) return;
+        client.send(room.id, `echo: ${m.content}`.slice(0, 4000)).then(
+          (reply) => io.out(`replied #${reply.id} to #${m.id}`),
+          (err: unknown) => io.err(`could not reply to #${m.id}: ${String(err)}`),
+        );
+      },
+      { roomId: room.id },
+    );
+    reportConnection(client, io);
+    io.err(`echo bot listening in ${room.name} (Ctrl-C to stop)`);
+    await io.stopped;
+  } finally {
+    await client.close();
+  }
+}
