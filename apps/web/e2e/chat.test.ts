@@ -108,9 +108,14 @@ describe("the chat in a real browser", () => {
     await send(alicePage, "are you there?");
     await bobPage.locator(`.room-link[data-room-id="${roomId}"] [data-testid="unread-badge"]`).getByText("1").waitFor();
 
-    // The session survives a reload.
+    // The session survives a reload; signing out ends it for good.
     await bobPage.reload();
     await bobPage.getByTestId("me-name").getByText(bob).waitFor();
+    await bobPage.getByRole("button", { name: "Sign out" }).click();
+    await bobPage.getByRole("button", { name: "Sign in" }).waitFor();
+    await bobPage.reload();
+    await bobPage.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(await bobPage.evaluate(() => localStorage.getItem("parley.session"))).toBeNull();
   });
 
   test("a private room is invisible to someone who is not a member", async () => {
@@ -207,6 +212,56 @@ describe("the chat in a real browser", () => {
     await signup.getByRole("button", { name: "Create account" }).click();
     await signup.getByText("Username may only contain letters, digits, _ . and -").waitFor();
     expect(await signup.locator("form b").count()).toBe(0);
+  });
+
+  test("an admin renames the room, manages members and deletes it, with the server's errors in plain words", async () => {
+    const [admin, member] = await Promise.all([person("admin"), person("member")]);
+    screenshotOnFailure("admin", () => [admin.page, member.page]);
+    const { page } = admin;
+    const roomId = await createRoom(page, uniqueName("team"));
+    await member.page.goto(`${server.url}/#/room/${roomId}`);
+    await member.page.getByRole("button", { name: "Join room" }).click();
+    await member.page.locator(".composer textarea").waitFor();
+
+    // Rename and describe: everyone sees it live, with a system note.
+    const renamed = uniqueName("renamed");
+    await page.getByRole("button", { name: "Settings" }).click();
+    const settings = page.getByTestId("room-settings");
+    await settings.getByLabel("Name", { exact: true }).fill(renamed);
+    await settings.getByLabel("Description").fill("A fresh start");
+    await settings.getByRole("button", { name: "Save changes" }).click();
+    await member.page.locator(".pane-title", { hasText: renamed }).waitFor();
+    await member.page.locator(".room-topic", { hasText: "A fresh start" }).waitFor();
+    await member.page.locator(".msg-system", { hasText: `renamed the room` }).waitFor();
+
+    // Adding someone who does not exist says so plainly.
+    const panel = page.getByTestId("members-panel");
+    if (!(await panel.isVisible())) await page.getByRole("button", { name: /^Members/ }).click();
+    await page.getByLabel("Add someone by username").fill("nobody-by-this-name");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await panel.getByText("User not found").waitFor();
+
+    // Promote, after confirming.
+    const row = panel.locator(".member", { hasText: member.username });
+    await row.hover();
+    await row.getByRole("button", { name: /Promote/ }).click();
+    await page.getByTestId("confirm-dialog").getByRole("button", { name: "Make admin" }).click();
+    await row.locator(".tag", { hasText: "admin" }).waitFor();
+    await member.page.getByRole("button", { name: "Settings" }).waitFor();
+
+    // Remove, after confirming: the room leaves their sidebar.
+    await row.hover();
+    await row.getByRole("button", { name: /Remove/ }).first().click();
+    await page.getByTestId("confirm-dialog").getByRole("button", { name: "Remove", exact: true }).click();
+    await panel.locator(".member", { hasText: member.username }).waitFor({ state: "detached" });
+    await member.page.locator(`.room-link[data-room-id="${roomId}"]`).waitFor({ state: "detached" });
+
+    // Delete, after confirming: gone for the admin too.
+    await page.getByRole("button", { name: "Settings" }).click();
+    await settings.getByRole("button", { name: "Delete room" }).click();
+    await page.getByTestId("confirm-dialog").getByRole("button", { name: "Delete room" }).click();
+    await page.locator(`.room-link[data-room-id="${roomId}"]`).waitFor({ state: "detached" });
+    await page.waitForURL(/#\/$/);
   });
 
   test("on a 360×740 phone nothing scrolls sideways and the rooms live in a drawer", async () => {

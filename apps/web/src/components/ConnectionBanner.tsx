@@ -3,13 +3,31 @@ import { now } from "../lib/now.ts";
 import { useApp } from "../state/context.ts";
 
 const BACK_ONLINE_MS = 3_000;
+/** The first connection usually takes a blink: say "Connecting…" only if it takes longer. */
+const SLOW_CONNECT_MS = 1_000;
 
 /** Says plainly when we are not connected, when the next try is, and when we are back. */
 export function ConnectionBanner() {
   const { connection, outbox } = useApp();
   const [backOnline, setBackOnline] = createSignal(false);
+  const [slow, setSlow] = createSignal(false);
   let timer: ReturnType<typeof setTimeout> | undefined;
-  onCleanup(() => clearTimeout(timer));
+  let slowTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => {
+    clearTimeout(timer);
+    clearTimeout(slowTimer);
+  });
+
+  createEffect(
+    on(
+      () => connection().status === "connecting",
+      (connecting) => {
+        clearTimeout(slowTimer);
+        setSlow(false);
+        if (connecting) slowTimer = setTimeout(() => setSlow(true), SLOW_CONNECT_MS);
+      },
+    ),
+  );
 
   createEffect(
     on(
@@ -51,7 +69,7 @@ export function ConnectionBanner() {
             <span>You are offline. We'll reconnect as soon as the network is back.{pendingNote()}</span>
           </div>
         </Match>
-        <Match when={connection().status === "connecting"}>
+        <Match when={connection().status === "connecting" && slow()}>
           <div class="banner banner-info" data-testid="connection-banner" data-status="connecting">
             <span class="spinner" aria-hidden="true" />
             <span>Connecting…</span>

@@ -6,17 +6,28 @@
 export type TextPart = { kind: "text"; text: string } | { kind: "link"; text: string; href: string };
 
 const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"'`]+/gi;
-const TRAILING = /[.,;:!?)\]}'"]+$/;
+const TRAILING = ".,;:!?)]}'\"";
+
+const count = (s: string, ch: string) => s.split(ch).length - 1;
+
+/** Drops sentence punctuation after a URL, but keeps a ")" that closes a "(" inside it (wiki links). */
+function trimTrailing(url: string): string {
+  let end = url.length;
+  while (end > 0) {
+    const ch = url.charAt(end - 1);
+    if (!TRAILING.includes(ch)) break;
+    if (ch === ")" && count(url.slice(0, end), "(") >= count(url.slice(0, end), ")")) break;
+    end--;
+  }
+  return url.slice(0, end);
+}
 
 export function linkify(input: string): TextPart[] {
   const parts: TextPart[] = [];
   let last = 0;
   for (const m of input.matchAll(URL_RE)) {
     const start = m.index;
-    let raw = m[0];
-    const trail = TRAILING.exec(raw);
-    // Keep a closing parenthesis that belongs to the URL, e.g. wiki links.
-    if (trail && !(trail[0] === ")" && raw.includes("("))) raw = raw.slice(0, raw.length - trail[0].length);
+    const raw = trimTrailing(m[0]);
     const href = safeHref(raw.toLowerCase().startsWith("www.") ? `https://${raw}` : raw);
     if (!href) continue;
     if (start > last) parts.push({ kind: "text", text: input.slice(last, start) });
