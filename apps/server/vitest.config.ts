@@ -1,5 +1,12 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
+// The multi-node suites need PostgreSQL and Redis: they run in the
+// "@parley/server:postgres" project (vitest.postgres.config.ts).
 export default defineConfig({
-  test: { name: "@parley/server", testTimeout: 30_000, hookTimeout: 30_000 },
+  test: {
+    name: "@parley/server",
+    exclude: [...configDefaults.exclude, "src/cluster/**"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
 });

@@ -13,7 +13,8 @@ describe("configuration", () => {
   it("has the original chat's defaults", () => {
     const c = loadConfig({ DATABASE_URL: join(dir, "chat.db") }, quiet);
     expect(c).toMatchObject({ port: 8001, accessTokenTtlSeconds: 1800, bcryptCost: 10, allowedOrigins: [] });
-    expect(loadConfig({}, quiet).database.filename.endsWith("chat.db")).toBe(true);
+    const database = loadConfig({}, quiet).database;
+    expect(database.kind === "sqlite" && database.filename.endsWith("chat.db")).toBe(true);
   });
 
   it("generates a development secret once and keeps it beside the database, private", () => {

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { defaultApiConfig } from "@parley/api";
 import { z } from "zod";
@@ -49,6 +50,15 @@ const envSchema = z.object({
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   WS_PING_MS: z.coerce.number().int().min(100).default(30_000),
   WS_PONG_WAIT_MS: z.coerce.number().int().min(100).default(10_000),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+    .optional(),
+  /** Identifies this node in logs and metrics (default: the host name and process id). */
+  NODE_ID: z.string().min(1).max(64).optional(),
+  PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(50).default(10_000),
+  METRICS: z.enum(["on", "off"]).default("on"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WEB_DIR: z.string().optional(),
 });
@@ -57,7 +67,12 @@ export interface ServerConfig {
   env: "development" | "production" | "test";
   port: number;
   host: string;
-  database: { kind: "sqlite"; filename: string; synchronous: "NORMAL" | "FULL" };
+  database: DatabaseConfig;
+  /** Cross-node bus: Redis when set; otherwise PostgreSQL LISTEN/NOTIFY on PostgreSQL, none on SQLite. */
+  redisUrl: string | null;
+  nodeId: string;
+  presenceHeartbeatMs: number;
+  metrics: boolean;
   secretKey: string;
   allowedOrigins: string[];
   accessTokenTtlSeconds: number;
@@ -82,12 +97,27 @@ export interface ServerConfig {
   webDir: string | null;
 }
 
+export type DatabaseConfig =
+  | { kind: "sqlite"; filename: string; synchronous: "NORMAL" | "FULL" }
+  | { kind: "postgres"; url: string; poolSize: number };
+
 export class ConfigError extends Error {}
 
-function sqliteFile(url: string): string {
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new ConfigError("DATABASE_URL: PostgreSQL is not supported by this build yet; use a SQLite file path");
+const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+/** A URL fit for logs: no user name or password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
   }
+}
+
+function sqliteFile(url: string): string {
   const path = url.replace(/^sqlite:(\/\/)?/, "").replace(/^file:/, "");
   return path === ":memory:" ? path : resolve(path);
 }
@@ -115,13 +145,25 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
-  const filename = sqliteFile(e.DATABASE_URL);
+  const postgres = isPostgresUrl(e.DATABASE_URL);
+  if (postgres) {
+    try {
+      new URL(e.DATABASE_URL);
+    } catch {
+      throw new ConfigError("DATABASE_URL: not a valid postgres:// URL");
+    }
+  }
+  const filename = postgres ? ":memory:" : sqliteFile(e.DATABASE_URL);
   const production = e.NODE_ENV === "production";
   let secretKey = e.SECRET_KEY?.trim();
   if (production) {
     if (!secretKey) throw new ConfigError("SECRET_KEY is required when NODE_ENV=production");
     if (secretKey.length < 32) throw new ConfigError("SECRET_KEY must be at least 32 characters in production");
     if (KNOWN_WEAK_SECRETS.has(secretKey.toLowerCase())) throw new ConfigError("SECRET_KEY is a well-known default; choose a random one");
+  }
+  if (!secretKey && postgres) {
+    warn("SECRET_KEY is not set: using a generated in-memory secret. Every node of a cluster must share one SECRET_KEY.");
+    secretKey = randomBytes(48).toString("base64url");
   }
   if (!secretKey) secretKey = devSecret(filename, warn);
   const bcryptCost = e.BCRYPT_COST ?? (e.NODE_ENV === "test" ? 4 : 10);
@@ -133,7 +175,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
-    database: { kind: "sqlite", filename, synchronous: e.SQLITE_SYNCHRONOUS },
+    database: postgres
+      ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: "sqlite", filename, synchronous: e.SQLITE_SYNCHRONOUS },
+    redisUrl: e.REDIS_URL ?? null,
+    nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
+    presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS,
+    metrics: e.METRICS === "on",
     secretKey,
     allowedOrigins: e.ALLOWED_ORIGINS.split(",")
       .map((o) => o.trim().replace(/\/$/, ""))

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { appRouter, createHttpContext, type Services } from "@parley/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
+import type { Metrics } from "./metrics.ts";
 import { originAllowed } from "./origins.ts";
 import { serveStatic } from "./static.ts";
 
@@ -11,7 +13,23 @@ export interface HttpDeps {
   webDir: string | null;
   logger: Logger;
   isReady: () => boolean;
+  /** Database and bus reachability, for /readyz. */
+  checkBackends?: () => Promise<{ database: boolean; bus: boolean }>;
+  /** Prometheus metrics at /metrics; null turns the route off. */
+  metrics?: Metrics | null;
 }
+
+/** A caller's X-Request-Id if it looks like one, else a new id; echoed back and put on every log line. */
+const requestIds = new WeakMap<IncomingMessage, string>();
+function requestId(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  const id = typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  requestIds.set(req, id);
+  return id;
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 
 /** Routes: /healthz, /trpc (queries and mutations, Bearer token, CORS), and the web app. */
 export function createRequestHandler(deps: HttpDeps) {
@@ -21,20 +39,49 @@ export function createRequestHandler(deps: HttpDeps) {
     // Far above any valid input (a message is ≤ 16 KB of UTF-8); bigger bodies get 413.
     maxBodySize: 256 * 1024,
     createContext: ({ req }) => createHttpContext(deps.svc, req),
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") deps.logger.error({ err: error.cause ?? error, path }, "procedure failed");
+    onError: ({ error, path, req }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") {
+        deps.logger.error({ err: error.cause ?? error, path, reqId: requestIds.get(req) }, "procedure failed");
+      }
     },
   });
 
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
+    const reqId = requestId(req);
+    res.setHeader("x-request-id", reqId);
+    const started = performance.now();
+    res.once("finish", () => {
+      // The path only: query strings may carry procedure input.
+      const path = url.split("?")[0];
+      if (path === "/healthz" || path === "/readyz" || path === "/metrics") return;
+      deps.logger.debug({ reqId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, "request");
+    });
     if (url === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
       return;
     }
     if (url === "/readyz") {
-      const ready = deps.isReady();
-      res.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ ready }));
+      if (!deps.isReady()) {
+        json(res, 503, { ready: false, draining: true });
+        return;
+      }
+      const check = deps.checkBackends ?? (async () => ({ database: true, bus: true }));
+      void check().then(
+        (c) => json(res, c.database && c.bus ? 200 : 503, { ready: c.database && c.bus, ...c }),
+        () => json(res, 503, { ready: false }),
+      );
+      return;
+    }
+    if (url === "/metrics" && deps.metrics) {
+      const m = deps.metrics;
+      void m.render().then(
+        (body) => res.writeHead(200, { "content-type": m.contentType }).end(body),
+        (err) => {
+          deps.logger.error({ err, reqId }, "metrics failed");
+          res.writeHead(500).end();
+        },
+      );
       return;
     }
     if (url.startsWith("/trpc/")) {

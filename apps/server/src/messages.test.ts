@@ -1,4 +1,3 @@
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf, registerUser, type TestServer, type TestUser, startTestServer } from "./test/harness.ts";
 
@@ -14,14 +13,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.dispose());
 
-const storedWithClientId = (clientId: string) => {
-  const db = new Database(server.dbFile, { readonly: true });
-  try {
-    return (db.prepare("select count(*) as n from messages where client_id = ?").get(clientId) as { n: number }).n;
-  } finally {
-    db.close();
-  }
-};
+// Through the server's own database handle, so the suite runs on SQLite and PostgreSQL alike.
+const storedWithClientId = async (clientId: string) =>
+  (await server.svc.db.selectFrom("messages").select("id").where("client_id", "=", clientId).execute()).length;
 
 describe("messages", () => {
   it("stores a message and returns it with its sender", async () => {
@@ -37,7 +31,7 @@ describe("messages", () => {
       Array.from({ length: 5 }, () => alice.http.messages.send.mutate({ roomId, content: "burst", clientId: "idem-2" })),
     );
     expect(new Set(burst.map((m) => m.id)).size).toBe(1);
-    expect(storedWithClientId("idem-2")).toBe(1);
+    expect(await storedWithClientId("idem-2")).toBe(1);
     // Another user's identical clientId is their own message.
     const bobs = await bob.http.messages.send.mutate({ roomId, content: "mine", clientId: "idem-1" });
     expect(bobs.id).not.toBe(first.id);
@@ -54,7 +48,7 @@ describe("messages", () => {
     expect(await codeOf(alice.http.messages.send.mutate({ roomId, content: "😀".repeat(4000), clientId: "emoji" }))).toBe("OK");
     expect(await codeOf(alice.http.messages.send.mutate({ roomId, content: "a".repeat(4001), clientId: "over" }))).toBe("BAD_REQUEST");
     expect(await codeOf(alice.http.messages.send.mutate({ roomId, content: " \n\t ", clientId: "blank" }))).toBe("BAD_REQUEST");
-    expect(storedWithClientId("over") + storedWithClientId("blank")).toBe(0);
+    expect((await storedWithClientId("over")) + (await storedWithClientId("blank"))).toBe(0);
   });
 
   it("stores a message that looks like markup as plain text", async () => {

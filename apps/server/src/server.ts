@@ -1,10 +1,11 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServices, defaultApiConfig, type Services } from "@parley/api";
-import { migrate, openSqlite, type ParleyDb } from "@parley/db";
 import type { Logger } from "pino";
+import { describeDatabase, openBackends } from "./backends.ts";
 import type { ServerConfig } from "./config.ts";
 import { createRequestHandler } from "./http.ts";
+import { createMetrics } from "./metrics.ts";
 import { attachWebSocket } from "./ws.ts";
 
 export interface RunningServer {
@@ -18,8 +19,9 @@ export interface RunningServer {
 
 /** Wires the database, services, HTTP and WebSocket servers. No business rule lives here. */
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  const handle: ParleyDb = openSqlite({ filename: config.database.filename, synchronous: config.database.synchronous });
-  await migrate(handle);
+  const metrics = createMetrics(config.nodeId);
+  const backends = await openBackends(config, logger, metrics.onQuery);
+  const { handle, bus } = backends;
   const svc = createServices(
     handle.db,
     {
@@ -37,13 +39,27 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       maxBufferedBytes: config.limits.maxBufferedBytes,
       maxQueuedEvents: config.limits.maxQueuedEvents,
     },
-    { onError: (err) => logger.error({ err }, "event hub failed to read the log") },
+    {
+      onError: (err) => logger.error({ err }, "event hub failed to read the log"),
+      bus: bus ?? undefined,
+      presenceHeartbeatMs: config.presenceHeartbeatMs,
+      observer: metrics.observer,
+    },
   );
   await svc.start();
+  metrics.bind(svc);
 
   let ready = true;
   const http = createServer(
-    createRequestHandler({ svc, allowedOrigins: config.allowedOrigins, webDir: config.webDir, logger, isReady: () => ready }),
+    createRequestHandler({
+      svc,
+      allowedOrigins: config.allowedOrigins,
+      webDir: config.webDir,
+      logger,
+      isReady: () => ready,
+      checkBackends: backends.check,
+      metrics: config.metrics ? metrics : null,
+    }),
   );
   // Bounded headers and timeouts: a flood of headers or a slowloris does not pin the process.
   http.maxHeadersCount = 100;
@@ -65,7 +81,10 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   });
   const port = (http.address() as AddressInfo).port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
-  logger.info({ port, database: config.database.filename }, "parley listening");
+  logger.info(
+    { port, node: config.nodeId, database: describeDatabase(config), bus: bus?.kind ?? "none" },
+    "parley listening",
+  );
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -77,7 +96,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       for (const client of ws.wss.clients) client.close(1012, "server restarting");
       svc.stop();
       http.closeAllConnections();
-      await handle.close();
+      await backends.close();
       logger.info("parley stopped");
     })();
     return closing;

@@ -3,8 +3,11 @@ import type { AppRouter } from "./root.ts";
 
 export { appRouter, type AppRouter } from "./root.ts";
 export { type Context, createHttpContext, createWsContext } from "./context.ts";
-export { type ApiConfig, createServices, defaultApiConfig, type Services } from "./services.ts";
+export { type ApiConfig, type ApiObserver, createServices, defaultApiConfig, type Services } from "./services.ts";
 export { CloseCode, type Socket } from "./realtime/connections.ts";
+export type { Bus, BusKind } from "./realtime/bus.ts";
+export { openPostgresBus } from "./realtime/bus-postgres.ts";
+export { openRedisBus } from "./realtime/bus-redis.ts";
 export type { ControlEvent, DurableEvent, DurableEventBody, LiveEvent, StreamEvent, StreamEventType } from "./events.ts";
 export type { Member, Message, Room, User } from "./shapes.ts";
 export * from "./schemas.ts";

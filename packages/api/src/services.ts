@@ -2,6 +2,8 @@ import { type Database, type Kysely, setLastSeen } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
+import type { Bus } from "./realtime/bus.ts";
+import { ClusterHub } from "./realtime/cluster-hub.ts";
 import { Connections } from "./realtime/connections.ts";
 import { EventHub } from "./realtime/hub.ts";
 import { Presence } from "./realtime/presence.ts";
@@ -71,6 +73,16 @@ export class Inflight {
   }
 }
 
+/** Where the api reports timings; the app turns them into metrics. Every method is optional work. */
+export interface ApiObserver {
+  /** A query or mutation finished. */
+  call(path: string, type: "query" | "mutation", ok: boolean, seconds: number): void;
+  /** A new message reached a subscriber, `seconds` after it was stored. */
+  delivered(seconds: number): void;
+}
+
+const quietObserver: ApiObserver = { call() {}, delivered() {} };
+
 /** Everything procedures need, made once by the app and handed to every context. */
 export interface Services {
   db: Kysely<Database>;
@@ -88,6 +100,7 @@ export interface Services {
   revokedSessions: Set<string>;
   /** Writes under way: shutdown waits for them before closing the database. */
   inflight: Inflight;
+  observer: ApiObserver;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -96,11 +109,25 @@ export interface Services {
 export function createServices(
   db: Kysely<Database>,
   config: ApiConfig,
-  opts: { onError?: (err: unknown) => void; now?: () => number } = {},
+  opts: {
+    onError?: (err: unknown) => void;
+    now?: () => number;
+    /** Other nodes (Redis or PostgreSQL): events, typing and presence then reach every node. */
+    bus?: Bus;
+    presenceHeartbeatMs?: number;
+    observer?: ApiObserver;
+  } = {},
 ): Services {
   const now = opts.now ?? Date.now;
-  const hub = new EventHub(db, { onError: opts.onError, maxQueued: config.maxQueuedEvents });
-  const presence = new Presence(hub, config.presenceGraceMs, (userId, at) => setLastSeen(db, userId, at), now);
+  const hubOptions = { onError: opts.onError, maxQueued: config.maxQueuedEvents };
+  const hub = opts.bus ? new ClusterHub(db, opts.bus, hubOptions) : new EventHub(db, hubOptions);
+  const presence = new Presence(hub, {
+    graceMs: config.presenceGraceMs,
+    persistLastSeen: (userId, at) => setLastSeen(db, userId, at),
+    now,
+    bus: opts.bus,
+    heartbeatMs: opts.presenceHeartbeatMs,
+  });
   const typing = new Typing(hub, config.typingTtlMs);
   const window = 15 * 60;
   return {
@@ -117,8 +144,12 @@ export function createServices(
     loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
     revokedSessions: new Set(),
     inflight: new Inflight(),
+    observer: opts.observer ?? quietObserver,
     now,
-    start: () => hub.start(),
+    async start() {
+      await hub.start();
+      presence.start();
+    },
     stop() {
       typing.stop();
       presence.stop();

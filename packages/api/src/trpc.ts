@@ -46,7 +46,16 @@ const trackWrites = t.middleware(async function trackWrites({ ctx, type, next })
   }
 });
 
-export const publicProcedure = t.procedure.use(trackWrites).use(mapDomainErrors);
+/** Reports each query's and mutation's duration to the app (metrics). */
+const timeCalls = t.middleware(async function timeCalls({ ctx, path, type, next }) {
+  if (type === "subscription") return next();
+  const start = performance.now();
+  const result = await next();
+  ctx.svc.observer.call(path, type, result.ok, (performance.now() - start) / 1000);
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(timeCalls).use(trackWrites).use(mapDomainErrors);
 
 /** Narrows `ctx.auth` to a live session: expiry and revocation are checked on every call. */
 export const authedProcedure = publicProcedure.use(function requireAuth({ ctx, next }) {

@@ -1,5 +1,5 @@
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect } from "kysely";
+import { Kysely, type KyselyConfig, type LogEvent, Migrator, SqliteDialect, sql } from "kysely";
 import type { Dialect } from "./dialect.ts";
 import { migrationsFor } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
@@ -15,6 +15,16 @@ export interface SqliteOptions {
    * every commit, durable across power loss, slower.
    */
   synchronous?: SqliteSynchronous;
+  /** Called after every query with its duration (for metrics). */
+  onQuery?: QueryObserver;
+}
+
+export type QueryObserver = (ms: number, failed: boolean) => void;
+
+/** Kysely's log hook, turned into a duration observer. */
+export function observeQueries(onQuery: QueryObserver | undefined): KyselyConfig["log"] {
+  if (!onQuery) return undefined;
+  return (e: LogEvent) => onQuery(e.queryDurationMillis, e.level === "error");
 }
 
 export interface ParleyDb {
@@ -29,7 +39,7 @@ export function openSqlite(options: SqliteOptions): ParleyDb {
   raw.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
   raw.pragma("foreign_keys = ON");
   raw.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }), log: observeQueries(options.onQuery) });
   return { db, dialect: "sqlite", close: () => db.destroy() };
 }
 
@@ -44,4 +54,9 @@ export async function migrate(handle: ParleyDb): Promise<void> {
     const failed = results?.find((r) => r.status === "Error");
     throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${String(error)}`, { cause: error });
   }
+}
+
+/** Throws unless the database answers a trivial query (for readiness checks). */
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
 }

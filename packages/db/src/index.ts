@@ -1,5 +1,13 @@
 export type { Kysely, Transaction } from "kysely";
-export { migrate, openSqlite, type ParleyDb, type SqliteOptions, type SqliteSynchronous } from "./connect.ts";
+export {
+  migrate,
+  openSqlite,
+  type ParleyDb,
+  pingDatabase,
+  type QueryObserver,
+  type SqliteOptions,
+  type SqliteSynchronous,
+} from "./connect.ts";
 export type { Dialect } from "./dialect.ts";
 export { isUniqueViolation } from "./errors.ts";
 export { isPostgres, isPostgresUrl, openPostgres, type PostgresOptions } from "./postgres.ts";

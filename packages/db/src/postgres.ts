@@ -1,6 +1,6 @@
 import { Kysely, PostgresAdapter, PostgresDialect } from "kysely";
 import pg from "pg";
-import type { ParleyDb } from "./connect.ts";
+import { type ParleyDb, type QueryObserver, observeQueries } from "./connect.ts";
 import type { Database } from "./schema.ts";
 
 export interface PostgresOptions {
@@ -10,6 +10,8 @@ export interface PostgresOptions {
   poolSize?: number;
   /** An idle pooled connection failed (server restart, network): the pool replaces it. */
   onError?: (err: Error) => void;
+  /** Called after every query with its duration (for metrics). */
+  onQuery?: QueryObserver;
 }
 
 const INT8 = 20;
@@ -27,7 +29,7 @@ const types: pg.CustomTypesConfig = {
 export function openPostgres(options: PostgresOptions): ParleyDb {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types });
   pool.on("error", (err) => options.onError?.(err));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: observeQueries(options.onQuery) });
   return { db, dialect: "postgres", close: () => db.destroy() };
 }
 

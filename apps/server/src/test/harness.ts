@@ -4,9 +4,11 @@ import { join } from "node:path";
 import type { AppRouter, StreamEvent } from "@parley/api";
 import { createTRPCClient, createWSClient, httpLink, type TRPCClient, wsLink } from "@trpc/client";
 import pino from "pino";
+import { inject } from "vitest";
 import WebSocket from "ws";
 import { loadConfig } from "../config.ts";
 import { type RunningServer, startServer } from "../server.ts";
+import { createTestDatabase } from "./services.ts";
 
 export type Api = TRPCClient<AppRouter>;
 
@@ -19,6 +21,25 @@ export interface TestServer extends RunningServer {
 
 const SECRET = "test-secret-key-that-is-long-enough-0123456789";
 
+/**
+ * The same suites run on SQLite (a file per server) and, in the
+ * "@parley/server:postgres" project, on PostgreSQL: a fresh database per
+ * server on the private cluster its global setup started. A restart keeps
+ * the server's database.
+ */
+const pgAdminUrl = process.env.PARLEY_TEST_DB === "postgres" ? inject("pgAdminUrl") : null;
+const pgDatabases = new Map<string, string>();
+
+async function databaseUrl(root: string): Promise<string> {
+  if (!pgAdminUrl) return join(root, "chat.db");
+  let url = pgDatabases.get(root);
+  if (!url) {
+    url = await createTestDatabase(pgAdminUrl);
+    pgDatabases.set(root, url);
+  }
+  return url;
+}
+
 export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
   const root = dir ?? mkdtempSync(join(tmpdir(), "parley-test-"));
   const dbFile = join(root, "chat.db");
@@ -26,7 +47,8 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     NODE_ENV: "test",
     PORT: "0",
     HOST: "127.0.0.1",
-    DATABASE_URL: dbFile,
+    DATABASE_URL: await databaseUrl(root),
+    DATABASE_POOL_SIZE: "4",
     SECRET_KEY: SECRET,
     ...env,
   });

@@ -2,9 +2,19 @@ import { type Database, insertEvent, lockEventLog, type Transaction } from "@par
 import type { EventDraft } from "../events.ts";
 
 /**
+ * Call first in every transaction that will append events: on PostgreSQL it
+ * takes the event-log lock (held to commit), so the transaction's other ids
+ * (the message id) are drawn in the same order as its event ids and history
+ * order equals stream order. A no-op on SQLite, which has one writer.
+ */
+export async function beginEventWrite(trx: Transaction<Database>): Promise<void> {
+  await lockEventLog(trx);
+}
+
+/**
  * Appends events inside the caller's transaction; the hub is notified after
- * commit. Call it as the last write of the transaction: on PostgreSQL it
- * takes the event-log lock (see `lockEventLog`) that is held until commit.
+ * commit. It takes the event-log lock too (once per transaction), so a
+ * writer that forgot `beginEventWrite` still cannot make the log skip.
  */
 export async function appendEvents(trx: Transaction<Database>, now: number, drafts: readonly EventDraft[]): Promise<void> {
   if (drafts.length === 0) return;

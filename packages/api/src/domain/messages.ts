@@ -3,7 +3,7 @@ import { conflict, tooManyRequests } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { type Message, toMessage } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
-import { appendEvents } from "./event-log.ts";
+import { appendEvents, beginEventWrite } from "./event-log.ts";
 import { type RoomAccess, requireMember } from "./rooms.ts";
 
 /**
@@ -26,6 +26,7 @@ export async function sendMessage(
   const now = svc.now();
   try {
     const message = await svc.db.transaction().execute(async (trx) => {
+      await beginEventWrite(trx);
       const m = toMessage(
         await insertMessage(trx, { roomId, senderId: auth.userId, kind: "text", content: input.content, clientId: input.clientId, now }),
       );

@@ -25,7 +25,7 @@ import { conflict, forbidden, notFound } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { type Member, type Message, type Room, toMessage, toRoom } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
-import { appendEvents } from "./event-log.ts";
+import { appendEvents, beginEventWrite } from "./event-log.ts";
 
 export interface RoomAccess {
   room: RoomRow;
@@ -89,6 +89,7 @@ async function system(trx: Kysely<Database>, roomId: number, content: string, no
 async function write<T>(svc: Services, fn: (trx: Kysely<Database>, now: number) => Promise<{ result: T; events: EventDraft[] }>) {
   const now = svc.now();
   const result = await svc.db.transaction().execute(async (trx) => {
+    await beginEventWrite(trx);
     const r = await fn(trx, now);
     await appendEvents(trx, now, r.events);
     return r.result;

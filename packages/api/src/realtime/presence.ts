@@ -1,11 +1,5 @@
+import type { Bus } from "./bus.ts";
 import type { EventHub } from "./hub.ts";
-
-interface Entry {
-  username: string;
-  sockets: number;
-  offlineTimer: ReturnType<typeof setTimeout> | null;
-  lastSeen: number | null;
-}
 
 export interface OnlineUser {
   id: number;
@@ -13,61 +7,185 @@ export interface OnlineUser {
   lastSeen: number | null;
 }
 
+export interface PresenceOptions {
+  /** A user whose last socket closed stays online this long, so a reload or a move to another node does not flap. */
+  graceMs: number;
+  persistLastSeen: (userId: number, at: number) => Promise<void>;
+  now?: () => number;
+  /** Other nodes; without it presence is this process's sockets only. */
+  bus?: Bus;
+  /** How often this node re-announces its users; another node forgets them after three missed beats. */
+  heartbeatMs?: number;
+}
+
+/** Users per bus message: keeps a beat well under PostgreSQL's NOTIFY limit. */
+const CHUNK = 100;
+
 /**
- * Online while at least one socket is open; offline `graceMs` after the last
- * one closes, so a page reload does not flap. Presence is live-only.
+ * Who is online, across every node. A user is online while any node holds
+ * a socket of theirs; once none does, they go offline `graceMs` later unless
+ * a socket reappears somewhere. Each node counts its own sockets, tells the
+ * others when a user arrives or leaves, and re-announces all its users every
+ * heartbeat; another node's users expire when its beats stop (it died), so
+ * nobody stays online forever. Every node derives the same transitions from
+ * that shared picture and tells its own subscribers; presence is live-only.
  */
 export class Presence {
-  private readonly users = new Map<number, Entry>();
+  /** Sockets on this node, by user. */
+  private readonly local = new Map<number, { username: string; sockets: number }>();
+  /** Other nodes' users: user → node → expiry time. */
+  private readonly remote = new Map<number, Map<string, number>>();
+  private readonly names = new Map<number, string>();
+  /** The picture this node has published to its subscribers. */
+  private readonly online = new Map<number, { username: string; lastSeen: number }>();
+  private readonly offlineChecks = new Map<number, ReturnType<typeof setTimeout>>();
+  /** Users whose last socket anywhere was on this node: it records their last_seen. */
+  private readonly leftHere = new Set<number>();
+  private beat: ReturnType<typeof setInterval> | null = null;
+  private readonly now: () => number;
+  private readonly heartbeatMs: number;
 
   constructor(
     private readonly hub: EventHub,
-    private readonly graceMs: number,
-    private readonly persistLastSeen: (userId: number, at: number) => Promise<void>,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly options: PresenceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.heartbeatMs = options.heartbeatMs ?? 10_000;
+    options.bus?.onMessage((msg, from) => {
+      if (msg.t === "presence") this.onRemote(from, msg.online, msg.users);
+    });
+    options.bus?.onReconnect(() => this.announceAll());
+  }
+
+  start(): void {
+    if (!this.options.bus || this.beat) return;
+    this.beat = setInterval(() => {
+      this.announceAll();
+      this.expireRemote();
+    }, this.heartbeatMs);
+    this.beat.unref();
+  }
 
   connect(userId: number, username: string): void {
-    const e = this.users.get(userId);
+    this.names.set(userId, username);
+    const e = this.local.get(userId);
     if (e) {
       e.sockets++;
-      if (e.offlineTimer) {
-        clearTimeout(e.offlineTimer);
-        e.offlineTimer = null;
-      }
       return;
     }
-    this.users.set(userId, { username, sockets: 1, offlineTimer: null, lastSeen: this.now() });
-    this.hub.publishLive({ type: "presence", userId, username, online: true, lastSeen: this.now() }, { everyone: true });
+    this.local.set(userId, { username, sockets: 1 });
+    this.leftHere.delete(userId);
+    this.options.bus?.publish({ t: "presence", online: true, users: [[userId, username]] });
+    this.recompute(userId);
   }
 
   disconnect(userId: number): void {
-    const e = this.users.get(userId);
+    const e = this.local.get(userId);
     if (!e) return;
     e.sockets--;
     if (e.sockets > 0) return;
-    e.offlineTimer = setTimeout(() => this.goOffline(userId), this.graceMs);
+    this.local.delete(userId);
+    this.leftHere.add(userId);
+    this.options.bus?.publish({ t: "presence", online: false, users: [[userId, e.username]] });
+    this.recompute(userId);
   }
 
   isOnline(userId: number): boolean {
-    return this.users.has(userId);
+    return this.online.has(userId);
   }
 
   list(): OnlineUser[] {
-    return [...this.users].map(([id, e]) => ({ id, username: e.username, lastSeen: e.lastSeen }));
+    return [...this.online].map(([id, e]) => ({ id, username: e.username, lastSeen: e.lastSeen }));
   }
 
   stop(): void {
-    for (const e of this.users.values()) if (e.offlineTimer) clearTimeout(e.offlineTimer);
-    this.users.clear();
+    if (this.beat) clearInterval(this.beat);
+    this.beat = null;
+    for (const t of this.offlineChecks.values()) clearTimeout(t);
+    this.offlineChecks.clear();
+    this.local.clear();
+    this.remote.clear();
+    this.online.clear();
+  }
+
+  private present(userId: number): boolean {
+    if (this.local.has(userId)) return true;
+    const nodes = this.remote.get(userId);
+    if (!nodes) return false;
+    const now = this.now();
+    for (const expires of nodes.values()) if (expires > now) return true;
+    return false;
+  }
+
+  private recompute(userId: number): void {
+    const present = this.present(userId);
+    const shown = this.online.has(userId);
+    if (present) {
+      const pending = this.offlineChecks.get(userId);
+      if (pending) {
+        clearTimeout(pending);
+        this.offlineChecks.delete(userId);
+      }
+      if (!shown) {
+        const username = this.names.get(userId) ?? "";
+        const at = this.now();
+        this.online.set(userId, { username, lastSeen: at });
+        this.hub.publishLive({ type: "presence", userId, username, online: true, lastSeen: at }, { everyone: true });
+      }
+      return;
+    }
+    if (!shown || this.offlineChecks.has(userId)) return;
+    const timer = setTimeout(() => {
+      this.offlineChecks.delete(userId);
+      if (!this.present(userId)) this.goOffline(userId);
+    }, this.options.graceMs);
+    timer.unref();
+    this.offlineChecks.set(userId, timer);
   }
 
   private goOffline(userId: number): void {
-    const e = this.users.get(userId);
-    if (!e || e.sockets > 0) return;
-    this.users.delete(userId);
+    const e = this.online.get(userId);
+    if (!e) return;
+    this.online.delete(userId);
+    this.remote.delete(userId);
     const at = this.now();
-    void this.persistLastSeen(userId, at).catch(() => {});
+    if (this.leftHere.delete(userId) || !this.options.bus) void this.options.persistLastSeen(userId, at).catch(() => {});
     this.hub.publishLive({ type: "presence", userId, username: e.username, online: false, lastSeen: at }, { everyone: true });
+  }
+
+  private onRemote(from: string, online: boolean, users: [number, string][]): void {
+    const expires = this.now() + 3 * this.heartbeatMs;
+    for (const [userId, username] of users) {
+      this.names.set(userId, username);
+      let nodes = this.remote.get(userId);
+      if (online) {
+        if (!nodes) {
+          nodes = new Map();
+          this.remote.set(userId, nodes);
+        }
+        nodes.set(from, expires);
+        this.leftHere.delete(userId);
+      } else {
+        nodes?.delete(from);
+        if (nodes?.size === 0) this.remote.delete(userId);
+      }
+      this.recompute(userId);
+    }
+  }
+
+  private announceAll(): void {
+    const bus = this.options.bus;
+    if (!bus) return;
+    const users: [number, string][] = [...this.local].map(([id, e]) => [id, e.username]);
+    for (let i = 0; i < users.length; i += CHUNK) bus.publish({ t: "presence", online: true, users: users.slice(i, i + CHUNK) });
+  }
+
+  private expireRemote(): void {
+    const now = this.now();
+    for (const [userId, nodes] of this.remote) {
+      for (const [node, expires] of nodes) if (expires <= now) nodes.delete(node);
+      if (nodes.size === 0) this.remote.delete(userId);
+      if (!this.present(userId)) this.recompute(userId);
+    }
   }
 }

@@ -7,19 +7,23 @@ type Db = Kysely<Database>;
 /** Key of the event-log append lock in PostgreSQL's advisory lock space ("parl"). */
 const EVENT_LOG_LOCK = 0x7061726c;
 
+const locked = new WeakSet<Transaction<Database>>();
+
 /**
  * Readers tail the log by id (`id > position`), so ids must become visible
  * in id order. SQLite has one writer at a time. On PostgreSQL a sequence
  * hands out ids at insert time while transactions commit in any order: tx A
  * takes 5, tx B takes 6 and commits first, a reader at 4 reads 6, moves to
- * 6 and never sees 5. Appenders therefore take one transaction-scoped lock
- * before their first insert and hold it to commit, so the next id is drawn
- * only after the previous appender's rows are visible. Take it as the last
- * step of a write (after its other rows), so it is held only briefly and
- * never while waiting for another row lock.
+ * 6 and never sees 5. So every transaction that appends events takes one
+ * transaction-scoped advisory lock before its first insert and holds it to
+ * commit: the next id is drawn only after the previous appender's rows are
+ * visible (PostgreSQL makes a commit visible before it releases locks).
+ * Taken first in the transaction, before any row lock, it cannot deadlock.
  */
 export async function lockEventLog(trx: Transaction<Database>): Promise<void> {
-  if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_LOG_LOCK)})`.execute(trx);
+  if (locked.has(trx) || !isPostgres(trx)) return;
+  await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_LOG_LOCK)})`.execute(trx);
+  locked.add(trx);
 }
 
 export async function insertEvent(db: Db, e: NewEvent): Promise<number> {

@@ -1,0 +1,19 @@
+import { existsSync } from "node:fs";
+import { defineConfig } from "vitest/config";
+
+// The core integration suites again, on PostgreSQL, plus the multi-node
+// suites (PostgreSQL + Redis, server processes from dist/main.js). Without
+// the Debian packages every file is skipped.
+const available = existsSync("/usr/lib/postgresql") && existsSync("/usr/bin/redis-server");
+
+export default defineConfig({
+  test: {
+    name: "@parley/server:postgres",
+    include: available ? ["src/{auth,rooms,messages,stream}.test.ts", "src/cluster/**/*.test.ts"] : [],
+    passWithNoTests: true,
+    globalSetup: available ? ["src/test/postgres-setup.ts"] : [],
+    env: { PARLEY_TEST_DB: "postgres" },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
