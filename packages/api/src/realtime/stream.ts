@@ -53,6 +53,7 @@ export async function* streamEvents(
         cutOff();
         return;
       }
+      if (d.event.type === "message.created") svc.observer.delivered((svc.now() - d.event.message.createdAt) / 1000);
       yield { event: d.event, position: last };
     }
   } finally {
