@@ -181,6 +181,18 @@ describe("the chat in a real browser", () => {
     expect(all).toContain("history 1");
     expect(all.filter((t) => t === "history 1")).toHaveLength(1);
     await page.getByText(/Welcome to/).waitFor();
+
+    // Reading old messages, a new one does not yank the view down: a pill counts it instead.
+    const other = await registerByApi(server, uniqueName("poster"));
+    await server.call("rooms.join", { roomId: room.id }, other.accessToken);
+    await server.call("messages.send", { roomId: room.id, content: "fresh news", clientId: "fresh1" }, other.accessToken);
+    const pill = page.getByRole("button", { name: /new message/ });
+    await pill.waitFor();
+    expect(await pill.textContent()).toContain("1 new message");
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBeLessThan(1000);
+    await pill.click();
+    await expect.poll(() => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(80);
+    await pill.waitFor({ state: "detached" });
   });
 
   test("hostile text in names, descriptions and messages shows as literal text", async () => {

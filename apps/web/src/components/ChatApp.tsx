@@ -65,10 +65,36 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
     if (r.name === "room" && chat.state.roomsLoaded && !chat.state.rooms.some((x) => x.id === r.roomId)) navigate({ name: "home" });
   });
 
+  // Unread in the tab title; coming back to the tab reads the open room.
+  createEffect(() => {
+    const total = Object.values(chat.state.unread).reduce((a, b) => a + (b ?? 0), 0);
+    document.title = total > 0 ? `(${total}) Parley` : "Parley";
+  });
+  const onVisible = () => {
+    const id = chat.activeRoomId();
+    if (!document.hidden && id !== null) chat.markRead(id);
+  };
+  document.addEventListener("visibilitychange", onVisible);
+  onCleanup(() => {
+    document.removeEventListener("visibilitychange", onVisible);
+    document.title = "Parley";
+  });
+
   const activeRoom = createMemo(() => {
     const r = route();
     return r.name === "room" ? chat.state.rooms.find((x) => x.id === r.roomId) : undefined;
   });
+
+  /** Phone drawer: focus moves into it, Esc closes it. */
+  function openDrawer() {
+    setDrawer(true);
+    requestAnimationFrame(() => document.querySelector<HTMLElement>("#sidebar .sidebar-link")?.focus());
+  }
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === "Escape" && drawer()) setDrawer(false);
+  };
+  document.addEventListener("keydown", onKey);
+  onCleanup(() => document.removeEventListener("keydown", onKey));
 
   function logout() {
     signingOut = true;
@@ -83,7 +109,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
         connection,
         outbox,
         logout,
-        openDrawer: () => setDrawer(true),
+        openDrawer,
         closeDrawer: () => setDrawer(false),
       }}
     >
@@ -121,7 +147,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
     return (
       <section class="home" aria-labelledby="home-heading">
         <header class="pane-header">
-          <button type="button" class="icon-button drawer-toggle" aria-label="Open rooms menu" onClick={() => setDrawer(true)}>
+          <button type="button" class="icon-button drawer-toggle" aria-label="Open rooms menu" onClick={openDrawer}>
             <Icon name="menu" />
           </button>
         </header>
