@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { recordMessages, useDisposer } from "./test/fixtures.ts";
+import { clientFor, newUser, waitFor } from "./test/helpers.ts";
+import { ChaosProxy } from "./test/proxy.ts";
+import type { ConnectionState } from "./types.ts";
+
+const t = useDisposer();
+
+/** The bits of a browser's window the client listens to: `online`/`offline` and navigator.onLine. */
+function fakeBrowserNetwork() {
+  const target = new EventTarget();
+  const g = globalThis as Record<string, unknown>;
+  const nav = { onLine: true };
+  Object.assign(g, {
+    addEventListener: target.addEventListener.bind(target),
+    removeEventListener: target.removeEventListener.bind(target),
+    navigator: nav,
+  });
+  return {
+    set(online: boolean) {
+      nav.onLine = online;
+      target.dispatchEvent(new Event(online ? "online" : "offline"));
+    },
+  };
+}
+
+afterEach(() => {
+  const g = globalThis as Record<string, unknown>;
+  delete g.addEventListener;
+  delete g.removeEventListener;
+  delete g.navigator;
+});
+
+describe("network changes", () => {
+  test("going back online reconnects at once instead of waiting out the backoff, and the stream resumes", async () => {
+    const net = fakeBrowserNetwork();
+    const s = await t.server();
+    const proxy = new ChaosProxy(() => s.port);
+    await proxy.listen();
+    t.add(() => proxy[Symbol.asyncDispose]());
+    const alice = await newUser(s.url);
+    const bob = await newUser(s.url);
+    const a = t.client(clientFor(s.url, alice));
+    const b = t.client(clientFor(proxy.url, bob, { reconnect: { baseMs: 20_000, maxMs: 60_000 } }));
+    await Promise.all([a.ready, b.ready]);
+    const room = await a.api.rooms.create.mutate({ name: "wifi" });
+    await b.api.rooms.join.mutate({ roomId: room.id });
+    const seen = recordMessages(b);
+    const states: ConnectionState[] = [];
+    b.connection.subscribe((c) => states.push(c));
+
+    proxy.blocked = true;
+    proxy.dropAll();
+    net.set(false);
+    await waitFor(() => b.connection.get().status === "offline" && (b.connection.get().attempt ?? 0) >= 1, 5000, "offline, waiting");
+    const waiting = b.connection.get();
+    expect((waiting.nextRetryAt ?? 0) - Date.now()).toBeGreaterThan(5000);
+    const missed = await a.send(room.id, "sent while bob was offline");
+
+    proxy.blocked = false;
+    const back = Date.now();
+    net.set(true);
+    await waitFor(() => b.connection.get().status === "open", 3000, "open again");
+    expect(Date.now() - back).toBeLessThan(3000);
+    await waitFor(() => (seen.get(room.id) ?? []).some((m) => m.id === missed.id), 3000, "the missed message");
+    expect(states.map((x) => x.status)).toContain("offline");
+  });
+});
