@@ -89,4 +89,27 @@ test.skipIf(!enabled)("screenshots of the main screens", async () => {
   await shoot("phone-light", { viewport: { width: 390, height: 844 }, colorScheme: "light" });
   await shoot("phone-dark-drawer", { viewport: { width: 390, height: 844 }, colorScheme: "dark", drawer: true });
   await shoot("sign-in-light", { viewport: { width: 1280, height: 800 }, colorScheme: "light", auth: true });
+
+  // Browsing public rooms, and creating one.
+  const browsing = await signedIn(browser, server, maya, { viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
+  people.push(browsing);
+  await browsing.page.getByRole("button", { name: "Browse rooms" }).first().click();
+  await browsing.page.getByRole("button", { name: "Join random" }).waitFor();
+  await browsing.page.screenshot({ path: `${outDir}/browse-dark.png` });
+  await browsing.page.getByRole("button", { name: "Create room" }).click();
+  await browsing.page.getByTestId("create-room-dialog").getByLabel("Name", { exact: true }).fill("release-train");
+  await browsing.page.waitForTimeout(200);
+  await browsing.page.screenshot({ path: `${outDir}/create-room-dark.png` });
+
+  // The server goes away: the banner says so and counts down; a message waits as pending.
+  const phone = await signedIn(browser, server, maya, { viewport: { width: 390, height: 844 }, colorScheme: "light" });
+  people.push(phone);
+  await phone.page.goto(`${server.url}/#/room/${design.id}`);
+  await phone.page.locator(".msg-text", { hasText: "ship it" }).waitFor();
+  await server.stopProcess();
+  await phone.page.locator('[data-testid="connection-banner"][data-status="reconnecting"]').waitFor();
+  await phone.page.locator(".composer textarea").fill("On it, will post a phone recording in a bit");
+  await phone.page.locator(".composer textarea").press("Enter");
+  await phone.page.waitForTimeout(1500);
+  await phone.page.screenshot({ path: `${outDir}/phone-reconnecting-light.png` });
 }, 120_000);

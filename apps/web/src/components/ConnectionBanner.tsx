@@ -58,8 +58,7 @@ export function ConnectionBanner() {
           <div class="banner banner-warn" data-testid="connection-banner" data-status="reconnecting">
             <span class="spinner" aria-hidden="true" />
             <span>
-              Connection lost. Reconnecting
-              {seconds() !== null && (seconds() ?? 0) > 0 ? ` in ${seconds()} s` : "…"}
+              Connection lost. {(seconds() ?? 0) > 0 ? `Reconnecting in ${seconds()} s.` : "Reconnecting…"}
               {pendingNote()}
             </span>
           </div>
@@ -72,7 +71,9 @@ export function ConnectionBanner() {
         <Match when={connection().status === "connecting" && slow()}>
           <div class="banner banner-info" data-testid="connection-banner" data-status="connecting">
             <span class="spinner" aria-hidden="true" />
-            <span>Connecting…</span>
+            <span>
+              {(seconds() ?? 0) > 0 ? `Can't reach the server yet. Trying again in ${seconds()} s…` : "Connecting…"}
+            </span>
           </div>
         </Match>
         <Match when={backOnline()}>

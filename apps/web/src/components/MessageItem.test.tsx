@@ -1,9 +1,11 @@
 // @vitest-environment jsdom
-import { render } from "@solidjs/testing-library";
-import { describe, expect, test } from "vitest";
+import { cleanup, render } from "@solidjs/testing-library";
+import { afterEach, describe, expect, test } from "vitest";
 import type { Message } from "../state/types.ts";
 import { MessageItem } from "./MessageItem.tsx";
 import { typingText } from "./TypingIndicator.tsx";
+
+afterEach(cleanup);
 
 const message = (content: string, kind: Message["kind"] = "text"): Message => ({
   id: 1,
