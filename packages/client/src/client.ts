@@ -1,11 +1,11 @@
-import type { AppRouter, StreamEvent, User } from "@parley/api";
+import type { AppRouter, User } from "@parley/api";
 import { createTRPCClient, type TRPCWebSocketClient } from "@trpc/client";
-import type { Unsubscribable } from "@trpc/server/observable";
 import { errorMessage, isPermanent, isUnauthorized, ParleyClosedError } from "./errors.ts";
 import { EventBus } from "./events.ts";
 import { baseUrl, httpClient, login, wsUrl } from "./http.ts";
 import { OutboxQueue } from "./outbox.ts";
 import { Session } from "./session.ts";
+import { EventStream } from "./stream.ts";
 import { makeStore } from "./store.ts";
 import { backoffDelay, currentWsLink, makeWsClient, resolveWebSocket } from "./transport.ts";
 import type { ConnectionState, Logger, ParleyClient, ParleyClientOptions } from "./types.ts";
@@ -75,9 +75,6 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   let wsClient: TRPCWebSocketClient | null = null;
   const firstWsClient = deferred<TRPCWebSocketClient>();
   let retry: { attempt: number; nextRetryAt: number } | null = null;
-  let streamSub: Unsubscribable | null = null;
-  let streamRetryTimer: ReturnType<typeof setTimeout> | null = null;
-  let streamAttempt = 0;
   const streamStarted = deferred<void>();
   const signedIn = deferred<number>();
   const openWaiters = new Set<() => void>();
@@ -139,11 +136,25 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     onListenerError,
   });
 
+  const stream = new EventStream({
+    api,
+    bus,
+    logger,
+    reconnect: options.reconnect,
+    refresh: () => session.refresh(),
+    onStarted: () => {
+      markOpen();
+      streamStarted.resolve();
+    },
+    onPosition: (lastEventId, lagMs) =>
+      patch(lagMs === null ? { lastEventId } : { lastEventId, behind: lagMs > 2000 ? lagMs : 0 }),
+  });
+
   function onConnectionState(source: TRPCWebSocketClient, state: "idle" | "connecting" | "pending", error: string | null) {
     if (source !== wsClient || terminal) return;
     if (state === "pending") {
       // The socket is up, but it is "open" for us once the stream runs on it (see `markOpen`).
-      if (!streamSub) markOpen();
+      if (!stream.active) markOpen();
     } else if (state === "connecting") {
       const offline = browser.navigator?.onLine === false;
       connection.set({
@@ -167,12 +178,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     const client = makeWsClient({
       url: wsUrl(url),
       WebSocket,
-      token: async () => {
-        logger.debug("authenticating the socket");
-        const token = await session.accessToken();
-        logger.debug("socket token ready");
-        return token;
-      },
+      token: () => session.accessToken(),
       retryDelayMs: (attempt) => {
         const ms = backoffDelay(attempt, options.reconnect);
         retry = { attempt, nextRetryAt: Date.now() + ms };
@@ -194,50 +200,6 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     return client;
   }
 
-  function subscribeStream(): void {
-    if (terminal) return;
-    const position = bus.position;
-    streamSub = api.events.stream.subscribe(position === null ? undefined : { lastEventId: String(position) }, {
-      onStarted: () => {
-        streamAttempt = 0;
-        markOpen();
-        streamStarted.resolve();
-      },
-      onData: (value) => {
-        const event: StreamEvent = "type" in value ? value : value.data;
-        if (!bus.accept(event)) {
-          logger.debug("dropped a duplicate event", { id: "id" in event ? event.id : null });
-          return;
-        }
-        if (event.type === "message.created") {
-          const lag = Date.now() - event.message.createdAt;
-          patch({ lastEventId: bus.position, behind: lag > 2000 ? lag : 0 });
-        } else if ("id" in event) {
-          patch({ lastEventId: bus.position });
-        }
-      },
-      onError: (err) => {
-        streamSub = null;
-        if (terminal) return;
-        logger.debug("event stream failed", { error: errorMessage(err) });
-        if (isUnauthorized(err)) {
-          session.refresh().then(resubscribeSoon, () => {});
-        } else {
-          resubscribeSoon();
-        }
-      },
-    });
-  }
-
-  function resubscribeSoon(): void {
-    if (terminal || streamSub || streamRetryTimer) return;
-    const delay = backoffDelay(streamAttempt++, options.reconnect);
-    streamRetryTimer = setTimeout(() => {
-      streamRetryTimer = null;
-      subscribeStream();
-    }, delay);
-  }
-
   /** Skips the backoff wait: a new socket now, the stream moved onto it (browser `online`). */
   function reconnectNow(): void {
     if (terminal || !wsClient || isOpen()) return;
@@ -247,11 +209,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     logger.debug("network is back: reconnecting now");
     retry = null;
     wsClient = createTransport(WebSocket);
-    streamSub?.unsubscribe();
-    streamSub = null;
-    if (streamRetryTimer) clearTimeout(streamRetryTimer);
-    streamRetryTimer = null;
-    subscribeStream();
+    stream.restart();
     old.close().catch(() => {});
   }
   const onOnline = () => reconnectNow();
@@ -299,31 +257,40 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     firstWsClient.resolve(wsClient);
     browser.addEventListener?.("online", onOnline);
     browser.addEventListener?.("offline", onOffline);
-    subscribeStream();
+    stream.start();
     // The token names the user: the outbox can load and send before any round trip (offline start).
     const early = user?.id ?? session.userId();
-    if (early !== null) {
-      signedIn.resolve(early);
-      await outbox.load(early);
-    }
-    if (!user) {
-      try {
-        user = await api.auth.me.query();
-      } catch (err) {
-        if (!isUnauthorized(err)) throw err;
-        await session.refresh();
-        user = await api.auth.me.query();
-      }
-    }
-    if (early === null) {
-      signedIn.resolve(user.id);
-      await outbox.load(user.id);
-    }
+    if (early !== null) await adoptUser(early);
+    user ??= await fetchMe();
+    if (early === null) await adoptUser(user.id);
     await Promise.race([streamStarted.promise, closedSignal.promise]);
     if (terminal) throw new ParleyClosedError();
   }
 
   const closedSignal = deferred<void>();
+
+  async function adoptUser(userId: number): Promise<void> {
+    signedIn.resolve(userId);
+    try {
+      await outbox.load(userId);
+    } catch (err) {
+      logger.error("could not load the saved outbox", { error: errorMessage(err) });
+    }
+  }
+
+  /** Who we are, asked over the socket; a dropped connection is retried, a refused token refreshed. */
+  async function fetchMe(): Promise<User> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await api.auth.me.query();
+      } catch (err) {
+        if (terminal || isPermanent(err)) throw err;
+        const pause = () => sleep(backoffDelay(attempt, options.reconnect));
+        if (isUnauthorized(err)) await session.refresh().catch(pause);
+        else await pause();
+      }
+    }
+  }
 
   function shutdown(status: "closed" | "unauthenticated", reason?: string): void {
     if (terminal) return;
@@ -333,9 +300,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     session.stop();
     browser.removeEventListener?.("online", onOnline);
     browser.removeEventListener?.("offline", onOffline);
-    if (streamRetryTimer) clearTimeout(streamRetryTimer);
-    streamSub?.unsubscribe();
-    streamSub = null;
+    stream.stop();
     outbox.close();
     const err = new ParleyClosedError(status === "closed" ? undefined : `Signed out: ${reason ?? "session ended"}`);
     signedIn.reject(err);
