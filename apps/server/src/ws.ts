@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { appRouter, createWsContext, type Services } from "@parley/api";
-import { applyWSSHandler } from "@trpc/server/adapters/ws";
+import { applyWSSHandler, jsonEncoder } from "@trpc/server/adapters/ws";
 import type { Logger } from "pino";
 import { type ServerOptions, WebSocketServer } from "ws";
 import { originAllowed } from "./origins.ts";
@@ -39,6 +39,15 @@ export function attachWebSocket(server: Server, opts: WsOptions) {
     router: appRouter,
     createContext: ({ req, res, info }) => createWsContext(opts.svc, req, res, info.connectionParams),
     keepAlive: { enabled: true, pingMs: opts.pingMs ?? 30_000, pongWaitMs: opts.pongWaitMs ?? 10_000 },
+    // Plain JSON, plus a look at each outgoing message so a caught-up events.stream
+    // can learn its subscription id and be served by the hub's fan-out (api realtime/fanout.ts).
+    experimental_encoder: {
+      encode: (msg) => {
+        opts.svc.hub.streamIds.observe(msg);
+        return jsonEncoder.encode(msg);
+      },
+      decode: jsonEncoder.decode,
+    },
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path }, "procedure failed");
     },

@@ -3,7 +3,7 @@ export interface Socket {
   readonly bufferedAmount: number;
   readonly readyState: number;
   close(code?: number, reason?: string): void;
-  send(data: string): void;
+  send(data: string | Buffer, options?: { binary?: boolean }): void;
   once(event: "close", listener: () => void): unknown;
 }
 

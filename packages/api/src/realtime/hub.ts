@@ -1,15 +1,52 @@
 import { allMemberships, type Database, type EventRow, eventsAfter, headPosition, type Kysely } from "@parley/db";
 import { type DurableEvent, decodeEvent, type LiveEvent } from "../events.ts";
+import { type DirectWriter, Outgoing, StreamIds, WriteBatch } from "./fanout.ts";
 import { EventQueue } from "./queue.ts";
 
 export type Delivery = { kind: "durable"; event: DurableEvent } | { kind: "live"; event: LiveEvent };
 
-export interface Subscriber {
-  readonly userId: number;
-  readonly queue: EventQueue<Delivery>;
-  /** Every durable event with a higher position reaches `queue`, in order. */
-  readonly startPosition: number;
-  close(): void;
+/**
+ * One stream's place in the hub. Events first go to its queue, which the
+ * stream drains through tRPC; once it has caught up it may hand delivery to
+ * a `DirectWriter`, and from then on the hub writes to its socket itself.
+ */
+export class Subscriber {
+  private direct: DirectWriter | null = null;
+  private endedResolve: (() => void) | null = null;
+  /** Resolves when the subscription is closed (by the client, the hub, or a cut-off). */
+  readonly ended: Promise<void>;
+
+  constructor(
+    readonly userId: number,
+    readonly queue: EventQueue<Delivery>,
+    /** Every durable event with a higher position reaches this subscriber, in order. */
+    readonly startPosition: number,
+    private readonly onClose: (s: Subscriber) => void,
+  ) {
+    this.ended = new Promise((r) => {
+      this.endedResolve = r;
+    });
+  }
+
+  deliver(d: Delivery, out: Outgoing, batch: WriteBatch): void {
+    if (this.direct) this.direct.write(out, batch);
+    else this.queue.push(d);
+  }
+
+  /** Hands delivery to `writer` if nothing is waiting in the queue (else the stream must drain it first). */
+  goDirect(writer: DirectWriter): boolean {
+    if (this.queue.ended || this.queue.size > 0) return false;
+    this.direct = writer;
+    return true;
+  }
+
+  close(): void {
+    this.queue.end();
+    this.direct = null;
+    this.onClose(this);
+    this.endedResolve?.();
+    this.endedResolve = null;
+  }
 }
 
 export type LiveAudience = { roomId: number; exceptUserId?: number } | { everyone: true };
@@ -43,6 +80,9 @@ export class EventHub {
   private stopped = false;
   private readonly batchSize: number;
   private readonly maxQueued: number;
+  /** Lets a stream learn its tRPC subscription id (see fanout.ts). */
+  readonly streamIds = new StreamIds();
+  private readonly batch = new WriteBatch();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -68,8 +108,9 @@ export class EventHub {
   stop(): void {
     this.stopped = true;
     if (this.poll) clearInterval(this.poll);
-    for (const subs of this.byUser.values()) for (const s of subs) s.queue.end();
+    const all = [...this.byUser.values()].flatMap((subs) => [...subs]);
     this.byUser.clear();
+    for (const s of all) s.close();
   }
 
   get head(): number {
@@ -103,16 +144,10 @@ export class EventHub {
     const subs = this.byUser.get(userId) ?? new Set<Subscriber>();
     this.byUser.set(userId, subs);
     const queue = new EventQueue<Delivery>(this.maxQueued, onOverflow);
-    const sub: Subscriber = {
-      userId,
-      queue,
-      startPosition: this.position,
-      close: () => {
-        queue.end();
-        subs.delete(sub);
-        if (subs.size === 0 && this.byUser.get(userId) === subs) this.byUser.delete(userId);
-      },
-    };
+    const sub = new Subscriber(userId, queue, this.position, (s) => {
+      subs.delete(s);
+      if (subs.size === 0 && this.byUser.get(userId) === subs) this.byUser.delete(userId);
+    });
     subs.add(sub);
     return sub;
   }
@@ -128,12 +163,17 @@ export class EventHub {
   /** Typing and presence: delivered now, never stored. */
   publishLive(event: LiveEvent, audience: LiveAudience): void {
     const d: Delivery = { kind: "live", event };
-    if ("everyone" in audience) {
-      for (const subs of this.byUser.values()) for (const s of subs) s.queue.push(d);
-      return;
-    }
-    for (const userId of this.membersOf(audience.roomId)) {
-      if (userId !== audience.exceptUserId) this.pushTo(userId, d);
+    const out = new Outgoing(event, null);
+    try {
+      if ("everyone" in audience) {
+        for (const subs of this.byUser.values()) for (const s of subs) s.deliver(d, out, this.batch);
+        return;
+      }
+      for (const userId of this.membersOf(audience.roomId)) {
+        if (userId !== audience.exceptUserId) this.pushTo(userId, d, out);
+      }
+    } finally {
+      this.batch.flush();
     }
   }
 
@@ -146,7 +186,11 @@ export class EventHub {
         let rows: EventRow[];
         do {
           rows = await eventsAfter(this.db, this.position, this.batchSize);
-          for (const row of rows) this.dispatch(row);
+          try {
+            for (const row of rows) this.dispatch(row);
+          } finally {
+            this.batch.flush();
+          }
         } while (rows.length === this.batchSize && !this.stopped);
       } while (this.again && !this.stopped);
     } catch (err) {
@@ -164,15 +208,16 @@ export class EventHub {
     if (event.type === "member.joined") this.addMember(event.roomId, event.member.userId);
 
     const d: Delivery = { kind: "durable", event };
+    const out = new Outgoing(event, event.id);
     if (row.scope === "all") {
-      for (const subs of this.byUser.values()) for (const s of subs) s.queue.push(d);
+      for (const subs of this.byUser.values()) for (const s of subs) s.deliver(d, out, this.batch);
     } else if (row.scope === "user") {
-      if (row.user_id !== null) this.pushTo(Number(row.user_id), d);
+      if (row.user_id !== null) this.pushTo(Number(row.user_id), d, out);
     } else if (row.room_id !== null) {
       const subject = row.user_id === null ? null : Number(row.user_id);
       const members = this.membersOf(Number(row.room_id));
-      for (const userId of members) this.pushTo(userId, d);
-      if (subject !== null && !members.has(subject)) this.pushTo(subject, d);
+      for (const userId of members) this.pushTo(userId, d, out);
+      if (subject !== null && !members.has(subject)) this.pushTo(subject, d, out);
     }
 
     // …and shrinks after it (a removed member sees their removal, then nothing more).
@@ -182,9 +227,9 @@ export class EventHub {
     if (event.type === "room.deleted") this.rooms.delete(event.roomId);
   }
 
-  private pushTo(userId: number, d: Delivery): void {
+  private pushTo(userId: number, d: Delivery, out: Outgoing): void {
     const subs = this.byUser.get(userId);
-    if (subs) for (const s of subs) s.queue.push(d);
+    if (subs) for (const s of subs) s.deliver(d, out, this.batch);
   }
 
   private addMember(roomId: number, userId: number): void {

@@ -40,6 +40,11 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     w?.({ value: undefined, done: true });
   }
 
+  /** Items waiting to be taken. */
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
   get ended(): boolean {
     return this.done;
   }

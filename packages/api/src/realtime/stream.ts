@@ -2,6 +2,7 @@ import { visibleEventsAfter } from "@parley/db";
 import { decodeEvent, type StreamEvent } from "../events.ts";
 import type { Services } from "../services.ts";
 import { CloseCode, type Socket } from "./connections.ts";
+import { DirectWriter } from "./fanout.ts";
 
 export interface StreamItem {
   event: StreamEvent;
@@ -15,6 +16,12 @@ export interface StreamItem {
  * to where the hub took over, then follow the hub. The two ranges meet
  * exactly, so there is no gap and no duplicate; anything at or below the last
  * position sent is dropped as a second guard.
+ *
+ * Everything up to that point goes out through tRPC. Once the stream has
+ * caught up (its queue is empty) and knows its tRPC subscription id, it
+ * hands delivery to the hub, which writes the same frames straight to the
+ * socket (see fanout.ts), and waits for the subscription to end. Order is
+ * kept: the hand-over happens only after tRPC has sent every item yielded.
  */
 export async function* streamEvents(
   svc: Services,
@@ -27,24 +34,45 @@ export async function* streamEvents(
   const sub = svc.hub.subscribe(userId, cutOff);
   const onAbort = () => sub.close();
   signal?.addEventListener("abort", onAbort, { once: true });
+  let subscriptionId: number | string | null = null;
+  // The first item sent through tRPC is a private copy that reports the subscription id.
+  const item = (event: StreamEvent, position: number | null): StreamItem => {
+    if (subscriptionId !== null || socket === null) return { event, position };
+    return {
+      event: svc.hub.streamIds.mark(event, (id) => {
+        subscriptionId = id;
+      }),
+      position,
+    };
+  };
   try {
     let last = sub.startPosition;
     const from = lastEventId === null ? null : Number(lastEventId);
     if (from === null) {
-      yield { event: { type: "ready", id: last }, position: last };
+      yield item({ type: "ready", id: last }, last);
     } else if (from > last) {
-      yield { event: { type: "resync", id: last, reason: "ahead" }, position: last };
+      yield item({ type: "resync", id: last, reason: "ahead" }, last);
     } else {
       const rows = await visibleEventsAfter(svc.db, { userId, after: from, upTo: last, limit: svc.config.maxReplay + 1 });
       if (rows.length > svc.config.maxReplay) {
-        yield { event: { type: "resync", id: last, reason: "gap" }, position: last };
+        yield item({ type: "resync", id: last, reason: "gap" }, last);
       } else {
-        for (const row of rows) yield { event: decodeEvent(row), position: Number(row.id) };
+        for (const row of rows) yield item(decodeEvent(row), Number(row.id));
       }
     }
-    for await (const d of sub.queue) {
+    for (;;) {
+      if (socket !== null && subscriptionId !== null) {
+        const writer = new DirectWriter(socket, subscriptionId, last, svc.config.maxBufferedBytes, cutOff);
+        if (sub.goDirect(writer)) {
+          await sub.ended;
+          return;
+        }
+      }
+      const next = await sub.queue.next();
+      if (next.done) return;
+      const d = next.value;
       if (d.kind === "live") {
-        yield { event: d.event, position: null };
+        yield item(d.event, null);
         continue;
       }
       if (d.event.id <= last) continue;
@@ -53,8 +81,7 @@ export async function* streamEvents(
         cutOff();
         return;
       }
-      if (d.event.type === "message.created") svc.observer.delivered((svc.now() - d.event.message.createdAt) / 1000);
-      yield { event: d.event, position: last };
+      yield item(d.event, last);
     }
   } finally {
     signal?.removeEventListener("abort", onAbort);

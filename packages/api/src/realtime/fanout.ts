@@ -1,0 +1,151 @@
+import type { StreamEvent } from "../events.ts";
+import type { Socket } from "./connections.ts";
+
+/**
+ * The fast path of `events.stream`. tRPC's WebSocket adapter sends each
+ * subscription item through generic machinery (a promise race, object
+ * spreads and a `JSON.stringify` per subscriber per event); at room sizes of
+ * 50 that, not the database, is what limits a process. So once a
+ * subscription has caught up, the hub writes its events straight to the
+ * socket, as the exact frames the adapter would have written:
+ *
+ *   {"id":<subscription id>,"result":{"type":"data","data":{"id":"<pos>","data":<event>},"id":"<pos>"}}   (tracked)
+ *   {"id":<subscription id>,"result":{"type":"data","data":<event>}}                                      (live)
+ *
+ * serialising each event once for all its recipients. The procedure stays
+ * declared in the router (its types reach clients, and tRPC still owns the
+ * subscription's start, stop and errors), and any standard tRPC client reads
+ * these frames unchanged.
+ */
+
+type SubscriptionId = number | string;
+
+/** One event on its way out: serialised at most once, framed once per distinct subscription id. */
+export class Outgoing {
+  private json: string | null = null;
+  private firstId: SubscriptionId | null = null;
+  private firstFrame: Buffer | null = null;
+  private others: Map<SubscriptionId, Buffer> | null = null;
+
+  constructor(
+    readonly event: StreamEvent,
+    /** The stream position for durable events; null for live-only ones. */
+    readonly position: number | null,
+  ) {}
+
+  /** The frame for one subscription id; most clients use the same id, so this is usually one buffer for all. */
+  frame(id: SubscriptionId): Buffer {
+    if (id === this.firstId && this.firstFrame) return this.firstFrame;
+    if (this.firstFrame === null) {
+      this.firstId = id;
+      this.firstFrame = this.build(id);
+      return this.firstFrame;
+    }
+    let f = this.others?.get(id);
+    if (!f) {
+      f = this.build(id);
+      this.others ??= new Map();
+      this.others.set(id, f);
+    }
+    return f;
+  }
+
+  private build(id: SubscriptionId): Buffer {
+    this.json ??= JSON.stringify(this.event);
+    const sid = JSON.stringify(id);
+    const p = this.position;
+    return Buffer.from(
+      p === null
+        ? `{"id":${sid},"result":{"type":"data","data":${this.json}}}`
+        : `{"id":${sid},"result":{"type":"data","data":{"id":"${p}","data":${this.json}},"id":"${p}"}}`,
+    );
+  }
+}
+
+/** A subscription that has handed its delivery to the hub. */
+export class DirectWriter {
+  constructor(
+    private readonly socket: Socket,
+    private readonly id: SubscriptionId,
+    /** Position of the last durable event this subscription sent. */
+    private last: number,
+    private readonly maxBufferedBytes: number,
+    private readonly cutOff: () => void,
+  ) {}
+
+  write(out: Outgoing, batch: WriteBatch): void {
+    if (out.position !== null) {
+      if (out.position <= this.last) return;
+      this.last = out.position;
+    }
+    // A closing socket: the client resumes from the last position it received.
+    if (this.socket.readyState !== 1) return;
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      this.cutOff();
+      return;
+    }
+    batch.cork(this.socket);
+    this.socket.send(out.frame(this.id), { binary: false });
+  }
+}
+
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * Coalesces the frames one dispatch round writes to the same socket into a
+ * single write: each socket is corked on its first frame and uncorked when
+ * the round ends, so a burst of events costs one syscall per socket, not one
+ * per event. The frames themselves are unchanged.
+ */
+export class WriteBatch {
+  private readonly corked: Corkable[] = [];
+
+  cork(socket: Socket): void {
+    // `ws` keeps its net.Socket as `_socket`; without one (another Socket implementation) frames go out one by one.
+    const raw = (socket as { _socket?: Partial<Corkable> & { writableCorked?: number } })._socket;
+    if (!raw?.cork || !raw.uncork || (raw.writableCorked ?? 0) > 0) return;
+    raw.cork();
+    this.corked.push(raw as Corkable);
+  }
+
+  flush(): void {
+    for (const raw of this.corked) raw.uncork();
+    this.corked.length = 0;
+  }
+}
+
+/**
+ * Learns which tRPC subscription id a stream runs under, which the procedure
+ * itself is never told: the stream sends its first item through tRPC as a
+ * private copy, and the adapter's encoder (see apps/server ws.ts) reports
+ * the id of the message that carries that copy. Cheap: one WeakMap lookup
+ * per message the adapter sends.
+ */
+export class StreamIds {
+  private readonly waiting = new WeakMap<object, (id: SubscriptionId) => void>();
+
+  /** A private copy of `event`; `onId` gets the subscription id when tRPC sends it. */
+  mark<T extends StreamEvent>(event: T, onId: (id: SubscriptionId) => void): T {
+    const copy = { ...event };
+    this.waiting.set(copy, onId);
+    return copy;
+  }
+
+  /** Looks at one message the adapter is about to encode. */
+  observe(msg: unknown): void {
+    if (typeof msg !== "object" || msg === null) return;
+    const { id, result } = msg as { id?: unknown; result?: { type?: string; id?: unknown; data?: unknown } };
+    if (result?.type !== "data" || (typeof id !== "number" && typeof id !== "string")) return;
+    const data = result.data;
+    const item = result.id !== undefined && typeof data === "object" && data !== null ? (data as { data?: unknown }).data : data;
+    if (typeof item !== "object" || item === null) return;
+    const onId = this.waiting.get(item);
+    if (onId) {
+      this.waiting.delete(item);
+      onId(id);
+    }
+  }
+}
