@@ -14,8 +14,12 @@ export interface BenchOptions {
   quick: boolean;
   only?: string[] | undefined;
   quiet?: boolean;
-  /** Where to write JSON (and SVG); defaults by mode. Null: write nothing. */
+  /** Write the JSON (and SVG) files. */
   write?: boolean;
+  /** Fan-out rates to step through instead of the defaults. */
+  rates?: number[] | undefined;
+  /** Skip the raw reference (for quick before/after comparisons while tuning). */
+  skipRaw?: boolean;
 }
 
 export interface BenchResults {
@@ -56,7 +60,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   try {
     progress.note("building apps/server (production bundle)");
     buildServer();
-    if (want("fanout")) r.fanout = await fanout(opts.quick, dir, progress);
+    if (want("fanout")) r.fanout = await fanout(opts, dir, progress);
     if (want("connections")) r.connections = await connections(opts.quick, dir, progress);
     if (want("history")) r.history = await history(opts.quick, dir, progress);
     if (want("ingest")) r.ingest = await ingest(opts.quick, dir, progress);
@@ -76,7 +80,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     const svg = await chart(r);
     let svgPath: string | null = null;
     if (svg) {
-      svgPath = opts.quick ? join(resultsDir, "quick.svg") : join(repoRoot, "docs", "bench", "latest.svg");
+      // The quick chart only proves the rendering works: it goes to the temp dir, not the repo.
+      svgPath = opts.quick ? join(tmpdir(), "parley-bench-quick.svg") : join(repoRoot, "docs", "bench", "latest.svg");
       mkdirSync(join(svgPath, ".."), { recursive: true });
       writeFileSync(svgPath, svg);
     }
@@ -110,10 +115,11 @@ function problems(r: BenchResults): string[] {
   return out;
 }
 
-async function fanout(quick: boolean, dir: string, progress: Progress) {
-  const params: FanoutParams = quick
+async function fanout(opts: BenchOptions, dir: string, progress: Progress) {
+  const params: FanoutParams = opts.quick
     ? { rooms: 2, perRoom: 50, rates: [100, 200], stepMs: 1000, workers: 2, drainMs: 5000 }
     : { rooms: 20, perRoom: 50, rates: [250, 500, 1000, 2000, 4000], stepMs: 8000, workers: 2, drainMs: 10_000 };
+  if (opts.rates?.length) params.rates = opts.rates;
   progress.note(
     `fan-out: ${params.rooms * params.perRoom} connections in ${params.rooms} rooms of ${params.perRoom}; rates ${params.rates.join(", ")} msg/s, ${params.stepMs / 1000} s each, ${params.workers} load processes`,
   );
@@ -134,6 +140,7 @@ async function fanout(quick: boolean, dir: string, progress: Progress) {
   } finally {
     await server.stop();
   }
+  if (opts.skipRaw) return { params, parley, raw: { ...parley, target: "raw" as const, steps: [], saturationDeliveriesPerSec: 0 } };
   const raw = await startRaw();
   try {
     const conns = Array.from({ length: params.rooms * params.perRoom }, (_, i) => {

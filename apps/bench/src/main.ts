@@ -9,7 +9,14 @@ if (unknown.length) {
   process.exit(2);
 }
 
-runBench({ quick, only }).then(
+const rates = args
+  .find((a) => a.startsWith("--rates="))
+  ?.slice(8)
+  .split(",")
+  .map(Number);
+const skipRaw = args.includes("--no-raw");
+
+runBench({ quick, only, rates, skipRaw }).then(
   (r) => process.exit(r.ok ? 0 : 1),
   (err: unknown) => {
     console.error(err);

@@ -116,7 +116,9 @@ export interface ParleyOptions {
  */
 export async function startParley(opts: ParleyOptions): Promise<ChildServer> {
   const port = await freePort();
-  const args = [...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), join(serverDir, "dist", "main.js")];
+  // PARLEY_BENCH_NODE_OPTIONS: extra flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = (process.env.PARLEY_BENCH_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
+  const args = [...extra, ...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), join(serverDir, "dist", "main.js")];
   const t0 = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: serverDir,

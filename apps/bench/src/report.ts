@@ -15,12 +15,12 @@ export function table(r: BenchResults): string {
     out.push("");
     out.push(`Fan-out: ${f.params.rooms * f.params.perRoom} connections, ${f.params.rooms} rooms of ${f.params.perRoom}, ${f.params.stepMs / 1000} s per step`);
     out.push(
-      `${"server".padEnd(7)}${pad("msg/s", 7)}${pad("acked/s", 9)}${pad("deliv/s", 9)}${pad("p50", 8)}${pad("p95", 8)}${pad("p99", 8)}${pad("max", 8)}${pad("ack p50", 9)}${pad("ack p99", 9)}${pad("cpu%", 6)}${pad("rss MB", 8)}${pad("late", 7)}`,
+      `${"server".padEnd(7)}${pad("msg/s", 7)}${pad("acked/s", 9)}${pad("deliv/s", 9)}${pad("p50", 8)}${pad("p95", 8)}${pad("p99", 8)}${pad("max", 8)}${pad("ack p50", 9)}${pad("ack p99", 9)}${pad("cpu%", 6)}${pad("µs/del", 8)}${pad("rss MB", 8)}${pad("late", 7)}`,
     );
     for (const res of [f.parley, f.raw]) {
       for (const s of res.steps) {
         out.push(
-          `${res.target.padEnd(7)}${pad(s.rate, 7)}${pad(s.ackedPerSec, 9)}${pad(s.deliveriesPerSec, 9)}${pad(s.latencyMs.p50, 8)}${pad(s.latencyMs.p95, 8)}${pad(s.latencyMs.p99, 8)}${pad(s.latencyMs.max, 8)}${pad(s.ackMs.p50, 9)}${pad(s.ackMs.p99, 9)}${pad(s.serverCpuPct, 6)}${pad(s.serverRssMb, 8)}${pad(s.late, 7)}${s.saturated ? "  saturated" : ""}`,
+          `${res.target.padEnd(7)}${pad(s.rate, 7)}${pad(s.ackedPerSec, 9)}${pad(s.deliveriesPerSec, 9)}${pad(s.latencyMs.p50, 8)}${pad(s.latencyMs.p95, 8)}${pad(s.latencyMs.p99, 8)}${pad(s.latencyMs.max, 8)}${pad(s.ackMs.p50, 9)}${pad(s.ackMs.p99, 9)}${pad(s.serverCpuPct, 6)}${pad(s.cpuUsPerDelivery, 8)}${pad(s.serverRssMb, 8)}${pad(s.late, 7)}${s.saturated ? "  saturated" : ""}`,
         );
       }
     }

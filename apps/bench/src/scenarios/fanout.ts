@@ -32,6 +32,8 @@ export interface FanoutStep {
   latencyMs: LatencySummary;
   ackMs: LatencySummary;
   serverCpuPct: number;
+  /** Server CPU time per delivery: robust to other load on the machine, unlike latency. */
+  cpuUsPerDelivery: number;
   serverRssMb: number;
   loadAvg: number;
   saturated: boolean;
@@ -118,6 +120,7 @@ export async function runFanout(
         latencyMs: summarise(lat),
         ackMs: summarise(ack),
         serverCpuPct: round(((after.cpuSec - before.cpuSec) / wallSec) * 100),
+        cpuUsPerDelivery: deliveries > 0 ? Math.round(((after.cpuSec - before.cpuSec) / deliveries) * 1e7) / 10 : 0,
         serverRssMb: Math.round(after.rssBytes / 1048576),
         loadAvg: loadAvg(),
         saturated: false,
@@ -125,7 +128,7 @@ export async function runFanout(
       step.saturated = late > 0 || step.ackedPerSec < rate * 0.9 || step.latencyMs.p99 > 1000;
       steps.push(step);
       progress.note(
-        `${target}: ${rate} msg/s → ${step.ackedPerSec} acked/s, ${step.deliveriesPerSec} deliveries/s, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms, cpu ${step.serverCpuPct}%${step.saturated ? " (saturated)" : ""}`,
+        `${target}: ${rate} msg/s → ${step.ackedPerSec} acked/s, ${step.deliveriesPerSec} deliveries/s, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms, cpu ${step.serverCpuPct}% (${step.cpuUsPerDelivery} µs/delivery)${step.saturated ? " (saturated)" : ""}`,
       );
       if (step.saturated) break;
     }
