@@ -75,4 +75,30 @@ describe("outbox", () => {
     expect(db.map((m) => m.content)).toEqual(["a", "b", "c"]);
     expect(storage.items).toEqual([]);
   });
+
+  test("two tabs sharing one storage keep each other's pending messages", async () => {
+    const s = await t.server();
+    const alice = await newUser(s.url);
+    const setup = t.client(clientFor(s.url, alice));
+    await setup.ready;
+    const room = await setup.api.rooms.create.mutate({ name: "tabs" });
+    await setup.close();
+    await s.kill("SIGKILL");
+
+    const storage = memoryOutbox();
+    const tab1 = clientFor(s.url, alice, { storage });
+    const tab2 = clientFor(s.url, alice, { storage });
+    const pending = [tab1.send(room.id, "from tab 1"), tab2.send(room.id, "from tab 2")].map((p) => p.catch(() => null));
+    await waitFor(() => storage.items.length === 2, 2000, "both saved");
+    await Promise.all([tab1.close(), tab2.close()]);
+    await Promise.all(pending);
+
+    await s.start();
+    const later = t.client(clientFor(s.url, alice, { storage }));
+    await later.ready;
+    await waitFor(() => later.outbox.get().length === 0, 5000, "delivered");
+    const texts = (await history(later, room.id)).filter((m) => m.kind === "text").map((m) => m.content);
+    expect(texts.sort()).toEqual(["from tab 1", "from tab 2"]);
+    expect(storage.items).toEqual([]);
+  });
 });

@@ -40,8 +40,8 @@ export function newClientId(): string {
  */
 export class OutboxQueue implements Outbox {
   private items: OutboxItem[] = [];
-  /** Items of other users found in shared storage: kept as they are. */
-  private foreign: OutboxItem[] = [];
+  /** Items this client delivered or discarded: dropped from storage even if another writer still lists them. */
+  private readonly forgotten = new Set<string>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly inFlight = new Set<string>();
   private readonly workers = new Set<number>();
@@ -62,7 +62,6 @@ export class OutboxQueue implements Outbox {
     this.userId = userId;
     const stored = this.deps.storage ? await this.deps.storage.load() : [];
     const mine = stored.filter((i) => i.userId === undefined || i.userId === userId);
-    this.foreign = stored.filter((i) => i.userId !== undefined && i.userId !== userId);
     const known = new Set(this.items.map((i) => i.clientId));
     this.items = [...mine.filter((i) => !known.has(i.clientId)).map((i) => ({ ...i, userId })), ...this.items];
     for (const i of this.items) i.userId = userId;
@@ -99,6 +98,7 @@ export class OutboxQueue implements Outbox {
     const before = this.items.length;
     this.items = this.items.filter((i) => i.clientId !== clientId);
     if (this.items.length === before) return false;
+    this.forgotten.add(clientId);
     this.settle(clientId, (w) => w.reject(new SendFailedError("DISCARDED", "The message was discarded", clientId)));
     this.changed();
     return true;
@@ -128,10 +128,28 @@ export class OutboxQueue implements Outbox {
     const storage = this.deps.storage;
     // Nothing is written before the user is known: items must carry whose they are.
     if (!storage || this.userId === null) return;
-    const snapshot = [...this.foreign, ...this.items];
-    this.saving = this.saving
-      .then(() => storage.save(snapshot))
-      .catch((err: unknown) => this.deps.logger.warn("could not save the outbox", { error: errorMessage(err) }));
+    const snapshot = [...this.items];
+    const warn = (err: unknown) => this.deps.logger.warn("could not save the outbox", { error: errorMessage(err) });
+    // Read, merge, write: what other writers of the same storage (another tab, another user) keep
+    // there stays, unless this client delivered or discarded it.
+    const merge = (stored: readonly OutboxItem[]) => {
+      const mine = new Set(snapshot.map((i) => i.clientId));
+      return [...stored.filter((i) => !mine.has(i.clientId) && !this.forgotten.has(i.clientId)), ...snapshot];
+    };
+    const loaded = storage.load();
+    if (loaded instanceof Promise) {
+      // Asynchronous stores are read again in turn, after earlier writes of this client.
+      loaded.catch(() => {});
+      this.saving = this.saving.then(async () => storage.save(merge(await storage.load()))).catch(warn);
+      return;
+    }
+    // A synchronous store (localStorage) is read and written in one go: no other tab runs in between.
+    try {
+      const saved = storage.save(merge(loaded));
+      if (saved instanceof Promise) saved.catch(warn);
+    } catch (err) {
+      warn(err);
+    }
   }
 
   private kick(roomId: number): void {
@@ -157,6 +175,7 @@ export class OutboxQueue implements Outbox {
         const message = await this.attempt(item);
         this.inFlight.delete(item.clientId);
         attempt = 0;
+        this.forgotten.add(item.clientId);
         this.items = this.items.filter((i) => i.clientId !== item.clientId);
         this.changed();
         this.settle(item.clientId, (w) => w.resolve(message));
