@@ -65,4 +65,25 @@ describe("network changes", () => {
     await waitFor(() => (seen.get(room.id) ?? []).some((m) => m.id === missed.id), 3000, "the missed message");
     expect(states.map((x) => x.status)).toContain("offline");
   });
+
+  test("a graceful server restart (SIGTERM) loses nothing: the stream resumes and pending sends go through", async () => {
+    const s = await t.server();
+    const alice = await newUser(s.url);
+    const bob = await newUser(s.url);
+    const a = t.client(clientFor(s.url, alice));
+    const b = t.client(clientFor(s.url, bob));
+    await Promise.all([a.ready, b.ready]);
+    const room = await a.api.rooms.create.mutate({ name: "deploy" });
+    await b.api.rooms.join.mutate({ roomId: room.id });
+    const seen = recordMessages(b);
+    const sends = Array.from({ length: 20 }, (_, i) => a.send(room.id, `m${i}`));
+    await s.kill("SIGTERM");
+    await s.start();
+    const stored = await Promise.all(sends);
+    const texts = () => (seen.get(room.id) ?? []).filter((m) => m.kind === "text");
+    await waitFor(() => texts().length >= 20, 5000, "bob has all 20");
+    expect(texts()).toEqual(stored);
+    expect(b.connection.get().status).toBe("open");
+  });
 });
+
