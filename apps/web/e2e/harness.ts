@@ -32,13 +32,14 @@ export class ParleyProcess {
   private constructor(
     readonly port: number,
     private readonly name: string,
+    private readonly extraEnv: Record<string, string>,
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.dir = mkdtempSync(join(tmpdir(), "parley-e2e-"));
   }
 
-  static async start(name: string): Promise<ParleyProcess> {
-    const p = new ParleyProcess(await freePort(), name);
+  static async start(name: string, extraEnv: Record<string, string> = {}): Promise<ParleyProcess> {
+    const p = new ParleyProcess(await freePort(), name, extraEnv);
     await p.startProcess();
     return p;
   }
@@ -58,6 +59,7 @@ export class ParleyProcess {
         LOG_LEVEL: "warn",
         SEND_RATE_BURST: "1000",
         SEND_RATE_PER_SEC: "1000",
+        ...this.extraEnv,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -150,9 +152,10 @@ export async function signedIn(
 ): Promise<Person> {
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? "light" });
   await context.addInitScript((s) => {
-    if (!sessionStorage.getItem("seeded")) {
+    // Once per browser context (all its tabs share localStorage), like a sign-in would.
+    if (!localStorage.getItem("e2e.seeded")) {
       localStorage.setItem("parley.session", s);
-      sessionStorage.setItem("seeded", "1");
+      localStorage.setItem("e2e.seeded", "1");
     }
   }, JSON.stringify(session));
   const page = await context.newPage();

@@ -3,7 +3,7 @@ import { createEffect, createMemo, createSignal, Match, on, onCleanup, Show, Swi
 import { chatClient } from "../lib/chat-client.ts";
 import { createReadable } from "../lib/readable.ts";
 import { navigate, route } from "../lib/route.ts";
-import { type StoredSession, saveSession } from "../lib/session.ts";
+import { loadSession, type StoredSession, saveSession } from "../lib/session.ts";
 import { createChat } from "../state/chat.ts";
 import { AppContext } from "../state/context.ts";
 import type { ConnectionView } from "../state/types.ts";
@@ -29,6 +29,11 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
     onTokens: (tokens) => {
       if (tokens) saveSession({ ...props.session, ...tokens, user: client.user ?? props.session.user });
       else if (!signingOut) props.onSignedOut("Your session ended. Please sign in again.");
+    },
+    // Tabs share the session: a refresh in one tab is picked up by the others instead of reusing a spent token.
+    loadTokens: () => {
+      const s = loadSession();
+      return s && s.user.id === props.session.user.id ? s : null;
     },
     storage: localStorageOutbox(`parley.outbox.${props.session.user.id}`),
   });
