@@ -5,7 +5,20 @@ import pino from "pino";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startServer } from "./server.ts";
 
-const logger = pino({ level: process.env.LOG_LEVEL ?? "info", redact: ["req.headers.authorization", "*.password", "*.token"] });
+// JSON lines on stdout. Secrets never reach a log line: these keys are censored wherever they appear.
+const logger = pino({
+  level: process.env.LOG_LEVEL ?? "info",
+  redact: [
+    "req.headers.authorization",
+    "req.headers.cookie",
+    "*.password",
+    "*.token",
+    "*.accessToken",
+    "*.refreshToken",
+    "*.secretKey",
+    "*.authorization",
+  ],
+});
 
 /** The built web app sits beside the server in the workspace unless WEB_DIR says otherwise. */
 function defaultWebDir(): string | null {
@@ -25,7 +38,7 @@ async function main() {
     }
     throw err;
   }
-  const server = await startServer({ ...config, webDir: config.webDir ?? defaultWebDir() }, logger);
+  const server = await startServer({ ...config, webDir: config.webDir ?? defaultWebDir() }, logger.child({ node: config.nodeId }));
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       logger.info({ signal }, "shutting down");

@@ -82,7 +82,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const port = (http.address() as AddressInfo).port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   logger.info(
-    { port, node: config.nodeId, database: describeDatabase(config), bus: bus?.kind ?? "none" },
+    { port, database: describeDatabase(config), bus: bus?.kind ?? "none" },
     "parley listening",
   );
 
