@@ -22,10 +22,45 @@ async function ask(question: string): Promise<string> {
   }
 }
 
+/** Reads a password from the terminal without echoing it. */
+function askHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return Promise.reject(new CliError("password is required (--password or $PARLEY_PASSWORD)", 2));
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.setEncoding("utf8");
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let value = "";
+    const done = () => {
+      stdin.off("data", onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write("\n");
+    };
+    const onData = (chunk: string) => {
+      for (const c of chunk) {
+        if (c === "\r" || c === "\n") {
+          done();
+          resolve(value);
+          return;
+        }
+        if (c === "\u0003") {
+          done();
+          reject(new CliError("cancelled", 130));
+          return;
+        }
+        value = c === "\u007f" || c === "\b" ? value.slice(0, -1) : value + c;
+      }
+    };
+    stdin.on("data", onData);
+  });
+}
+
 export async function loginCommand(env: CliEnv, io: Io, flags: { username?: string; password?: string; email?: string }, create: boolean) {
   const username = flags.username ?? (await ask("username: "));
   const email = create ? (flags.email ?? (await ask("e-mail: "))) : "";
-  const password = flags.password ?? env.password ?? (await ask("password: "));
+  const password = flags.password ?? env.password ?? (await askHidden("password: "));
   const r = create ? await register(env.serverUrl, { username, email, password }) : await login(env.serverUrl, { username, password });
   new CredentialStore(env.configDir).set(env.serverUrl, {
     username: r.user.username,
