@@ -101,6 +101,9 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
   document.addEventListener("keydown", onKey);
   onCleanup(() => document.removeEventListener("keydown", onKey));
 
+  /** Changes only when another room opens, so edits to this room never remount its view. */
+  const activeRoomId = createMemo(() => activeRoom()?.id);
+
   function logout() {
     signingOut = true;
     void client.logout().finally(() => props.onSignedOut(null));
@@ -132,8 +135,8 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
             <Match when={route().name === "browse"}>
               <BrowseRooms />
             </Match>
-            <Match when={activeRoom()} keyed>
-              {(room) => <RoomShell roomId={room.id} />}
+            <Match when={activeRoomId()} keyed>
+              {(id) => <RoomShell roomId={id} />}
             </Match>
           </Switch>
         </main>

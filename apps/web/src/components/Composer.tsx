@@ -80,7 +80,7 @@ export function Composer(props: { roomId: number; roomName: string }) {
           id={`composer-${props.roomId}`}
           ref={textarea}
           rows="1"
-          placeholder={`Message ${props.roomName}`}
+          placeholder={`Message ${props.roomName.length > 24 ? `${props.roomName.slice(0, 23)}…` : props.roomName}`}
           value={text()}
           aria-describedby={`composer-help-${props.roomId}`}
           aria-invalid={over() ? "true" : undefined}
