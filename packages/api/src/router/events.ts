@@ -10,8 +10,14 @@ export const eventsRouter = router({
    * `lastEventId` and gets exactly what it missed, in order.
    */
   stream: authedProcedure.input(streamSchema).subscription(async function* ({ ctx, input, signal }) {
+    // Live events (typing, presence) carry the last durable position too:
+    // tRPC's client keeps the id of the *last event it received* for the
+    // resume, and an untracked event would clear it, so the next reconnect
+    // would start fresh and silently skip what was committed meanwhile.
+    let position = input?.lastEventId ?? null;
     for await (const item of streamEvents(ctx.svc, ctx.auth.userId, ctx.conn.socket, input?.lastEventId ?? null, signal)) {
-      yield item.position === null ? item.event : tracked(String(item.position), item.event);
+      if (item.position !== null) position = String(item.position);
+      yield position === null ? item.event : tracked(position, item.event);
     }
   }),
 });
