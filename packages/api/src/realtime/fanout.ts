@@ -50,6 +50,16 @@ export class Outgoing {
     return f;
   }
 
+  /**
+   * A live event, tracked at the subscriber's last durable position: tRPC's
+   * client resumes from the id of the last event it received, and an
+   * untracked one would clear it (see the events router).
+   */
+  liveFrame(id: SubscriptionId, position: number): Buffer {
+    this.json ??= JSON.stringify(this.event);
+    return Buffer.from(`{"id":${JSON.stringify(id)},"result":{"type":"data","data":{"id":"${position}","data":${this.json}},"id":"${position}"}}`);
+  }
+
   private build(id: SubscriptionId): Buffer {
     this.json ??= JSON.stringify(this.event);
     const sid = JSON.stringify(id);
@@ -85,7 +95,7 @@ export class DirectWriter {
       return;
     }
     batch.cork(this.socket);
-    this.socket.send(out.frame(this.id), { binary: false });
+    this.socket.send(out.position === null ? out.liveFrame(this.id, this.last) : out.frame(this.id), { binary: false });
   }
 }
 
