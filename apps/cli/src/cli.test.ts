@@ -126,4 +126,41 @@ describe("parley CLI", () => {
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain("parley login");
   });
+
+  test("several parley processes share one session through token refreshes without revoking it", async () => {
+    await using short = new ServerProcess({ ACCESS_TOKEN_TTL: "2s" });
+    await short.start();
+    const env = { PATH: process.env.PATH ?? "", PARLEY_URL: short.url, PARLEY_CONFIG: join(home, "carol") };
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+        execFile(process.execPath, [bin, ...args], { env, timeout: 20_000 }, (err, stdout, stderr) =>
+          done({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+        ),
+      );
+    expect((await run("register", "-u", "carol", "--email", "carol@example.test", "-p", "password123")).code).toBe(0);
+    expect((await run("create", "short")).code).toBe(0);
+    const tail = spawn(process.execPath, [bin, "tail", "short", "-n", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(tail);
+    let out = "";
+    let err = "";
+    tail.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    tail.stderr.on("data", (c: Buffer) => {
+      err += c.toString();
+    });
+    await until(() => err.includes("-- tailing short"), "tail running");
+    for (let i = 0; i < 6; i++) {
+      const r = await run("send", "short", `tick ${i}`);
+      expect(r.code, r.stderr).toBe(0);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await until(() => out.includes("tick 5"), "the last tick");
+    expect(out.trim().split("\n").map((l) => l.replace(/^\[[\d:]+\] /, ""))).toEqual(
+      [0, 1, 2, 3, 4, 5].map((i) => `carol: tick ${i}`),
+    );
+    expect(err).not.toContain("signed out");
+    tail.kill("SIGINT");
+  });
 });
+
