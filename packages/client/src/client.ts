@@ -34,6 +34,16 @@ function deferred<T>() {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Waits for `p`, at most `ms`; the timer is cleared either way, so it never holds a Node process open. */
+async function atMost(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * In browsers, tabs share tokens (through `onTokens`/`loadTokens`), so a
  * refresh runs under a Web Lock: one tab rotates, the others adopt.
@@ -332,7 +342,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       const token = session.tokens?.accessToken;
       try {
         const call = isOpen() || !token ? api.auth.logout.mutate() : httpClient(url, token).auth.logout.mutate();
-        await Promise.race([call, sleep(5000)]);
+        await atMost(call, 5000);
       } catch (err) {
         logger.warn("logout did not reach the server", { error: errorMessage(err) });
       }
@@ -342,7 +352,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     async close() {
       const client = wsClient;
       shutdown("closed");
-      await Promise.race([client?.close(), sleep(2000)]).catch(() => {});
+      await atMost(client?.close(), 2000).catch(() => {});
     },
   };
 }
