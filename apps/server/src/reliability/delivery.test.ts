@@ -1,4 +1,6 @@
-import type { StreamEvent } from "@parley/api";
+import type { AppRouter, StreamEvent } from "@parley/api";
+import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
+import WebSocket from "ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   eventually,
@@ -11,7 +13,9 @@ import {
   startTestServer,
   type WsApi,
   wsApi,
+  wsUrl,
 } from "../test/harness.ts";
+import { ServerProcess } from "../test/process.ts";
 
 /**
  * Delivery promises: a resend is the original (Matrix transaction ids), a
@@ -175,3 +179,50 @@ describe("five concurrent senders into one room", () => {
     }
   });
 });
+
+describe("automatic resume after live events", () => {
+  it("resumes from the last durable position even when typing or presence arrived after it", async () => {
+    await using server = new ServerProcess();
+    await server.start();
+    const [alice, bob] = await Promise.all([registerUser(server, "live"), registerUser(server, "live")]);
+    const room = await alice.http.rooms.create.mutate({ name: "live" });
+    await bob.http.rooms.join.mutate({ roomId: room.id });
+    // Alice's client, whose reconnect we can hold back to commit something while she is away.
+    let release: () => void = () => {};
+    let gate: Promise<void> = Promise.resolve();
+    const client = createWSClient({
+      url: wsUrl(server),
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      connectionParams: async () => {
+        await gate;
+        return { token: alice.accessToken };
+      },
+      retryDelayMs: () => 50,
+    });
+    const r = record(createTRPCClient<AppRouter>({ links: [wsLink({ client })] }));
+    try {
+      await r.waitFor((e) => e.type === "ready");
+      await bob.http.messages.send.mutate({ roomId: room.id, content: "before", clientId: "before" });
+      await r.waitFor((e) => e.type === "message.created" && e.message.content === "before");
+      // A live event after the last durable one.
+      await bob.http.rooms.typing.mutate({ roomId: room.id, isTyping: true });
+      await r.waitFor((e) => e.type === "typing");
+      gate = new Promise((res) => {
+        release = res;
+      });
+      await server.restart("SIGKILL");
+      await bob.http.messages.send.mutate({ roomId: room.id, content: "while away", clientId: "away" });
+      release();
+      await r.waitFor((e) => e.type === "message.created" && e.message.content === "while away", 10_000);
+      expect(r.events.filter((e) => e.type === "ready")).toHaveLength(1);
+      expect(messageContents(r.events)).toEqual(["before", "while away"]);
+    } finally {
+      release();
+      r.stop();
+      client.close();
+    }
+  });
+});
+
+const messageContents = (events: StreamEvent[]) =>
+  events.flatMap((e) => (e.type === "message.created" && e.message.kind === "text" ? [e.message.content] : []));
