@@ -121,7 +121,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
         closeDrawer: () => setDrawer(false),
       }}
     >
-      <div class="app" classList={{ "drawer-open": drawer() }}>
+      <div class="app" classList={{ "drawer-open": drawer(), disconnected: connection().status !== "open" }}>
         <a class="skip-link" href="#main">
           Skip to messages
         </a>

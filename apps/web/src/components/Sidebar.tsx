@@ -8,7 +8,8 @@ import { ThemeToggle } from "./ThemeToggle.tsx";
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
 export function Sidebar() {
-  const { chat, logout, closeDrawer } = useApp();
+  const { chat, logout, closeDrawer, connection } = useApp();
+  const online = () => connection().status === "open";
   const [creating, setCreating] = createSignal(false);
   const myRooms = createMemo(() =>
     chat.state.rooms.filter((r) => r.isMember).sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" })),
@@ -108,12 +109,14 @@ export function Sidebar() {
       </ul>
 
       <div class="sidebar-footer">
-        <Avatar name={chat.me.username} online={true} />
+        <Avatar name={chat.me.username} online={online()} />
         <div class="me">
           <span class="me-name" data-testid="me-name">
             {chat.me.username}
           </span>
-          <span class="me-status">Online</span>
+          <span class="me-status" classList={{ away: !online() }}>
+            {online() ? "Online" : connection().status === "connecting" ? "Connecting…" : "Offline"}
+          </span>
         </div>
         <button type="button" class="button button-ghost button-small" onClick={logout}>
           Sign out
