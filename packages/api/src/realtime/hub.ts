@@ -94,7 +94,8 @@ export class EventHub {
 
   /** Takes a consistent snapshot of (position, memberships) and starts following the log. */
   async start(): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    // One snapshot for both reads (PostgreSQL's default isolation would take one per statement; SQLite ignores the level).
+    await this.db.transaction().setIsolationLevel("repeatable read").execute(async (trx) => {
       this.position = await headPosition(trx);
       for (const m of await allMemberships(trx)) this.addMember(Number(m.room_id), Number(m.user_id));
     });
