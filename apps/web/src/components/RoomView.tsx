@@ -69,11 +69,11 @@ export function RoomView(props: { room: RoomItem }) {
               type="button"
               class="button button-ghost button-small"
               aria-pressed={showMembers()}
-              aria-label={`Members (${props.room.memberCount})`}
               onClick={() => setShowMembers((v) => !v)}
             >
               <Icon name="users" size={16} />
-              <span aria-hidden="true">{props.room.memberCount}</span>
+              <span class="sr-only">Members</span>
+              {props.room.memberCount}
             </button>
             <Show when={props.room.isAdmin}>
               <button type="button" class="button button-ghost button-small" onClick={() => setSettings(true)}>

@@ -1,0 +1,78 @@
+import { createRequire } from "node:module";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { launchBrowser, ParleyProcess, registerByApi, screenshotOnFailure, uniqueName } from "./harness.ts";
+
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+let server: ParleyProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([ParleyProcess.start("a11y"), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Runs axe (WCAG 2 A and AA rules) on the page and returns serious and critical findings. */
+async function audit(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: axePath });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: unknown[] }> } }).axe;
+    const r = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return r.violations;
+  });
+  return (violations as Violation[])
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+describe("accessibility (axe, WCAG 2.1 A/AA)", () => {
+  for (const colorScheme of ["light", "dark"] as const) {
+    test(`the sign-in form, a room and the dialogs have no serious findings (${colorScheme})`, async () => {
+      const session = await registerByApi(server, uniqueName("ally"));
+      const room = await server.call<{ id: number }>("rooms.create", { name: uniqueName("access"), description: "Checked" }, session.accessToken);
+      await server.call("messages.send", { roomId: room.id, content: "Hello https://example.com", clientId: "a1" }, session.accessToken);
+      // axe is injected as a script, which the app's CSP would rightly refuse.
+      const context = await browser.newContext({ bypassCSP: true, colorScheme, viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      screenshotOnFailure(`a11y-${colorScheme}`, () => [page]);
+      try {
+        await page.goto(server.url);
+        await page.getByRole("button", { name: "Sign in" }).click();
+        await page.getByText("Enter your password").waitFor();
+        expect(await audit(page)).toEqual([]);
+
+        await page.evaluate((s) => localStorage.setItem("parley.session", s), JSON.stringify(session));
+        await page.goto(`${server.url}/#/room/${room.id}`);
+        await page.reload();
+        await page.locator(".msg-text", { hasText: "Hello" }).waitFor();
+        await page.getByTestId("members-panel").waitFor();
+        expect(await audit(page)).toEqual([]);
+
+        await page.getByRole("button", { name: "Settings" }).click();
+        await page.getByTestId("room-settings").getByRole("button", { name: "Delete room" }).click();
+        await page.locator('[data-testid="confirm-dialog"][open]').waitFor();
+        expect(await audit(page)).toEqual([]);
+        await page.keyboard.press("Escape");
+        await page.keyboard.press("Escape");
+
+        await page.getByRole("button", { name: "Browse rooms" }).first().click();
+        await page.getByTestId("browse-list").waitFor();
+        expect(await audit(page)).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
