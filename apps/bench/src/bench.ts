@@ -20,6 +20,8 @@ export interface BenchOptions {
   rates?: number[] | undefined;
   /** Skip the raw reference (for quick before/after comparisons while tuning). */
   skipRaw?: boolean;
+  /** Build apps/server first (default true). */
+  build?: boolean;
 }
 
 export interface BenchResults {
@@ -58,8 +60,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     finishedAt: "",
   };
   try {
-    progress.note("building apps/server (production bundle)");
-    buildServer();
+    if (opts.build !== false) {
+      progress.note("building apps/server (production bundle)");
+      buildServer();
+    }
     if (want("fanout")) r.fanout = await fanout(opts, dir, progress);
     if (want("connections")) r.connections = await connections(opts.quick, dir, progress);
     if (want("history")) r.history = await history(opts.quick, dir, progress);

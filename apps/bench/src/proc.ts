@@ -200,9 +200,12 @@ export class Inspector {
   private nextId = 1;
   private readonly pending = new Map<number, (r: unknown) => void>();
 
+  private chunks: string[] | null = null;
+
   private constructor(private readonly ws: WebSocket) {
     ws.on("message", (raw) => {
-      const msg = JSON.parse(raw.toString()) as { id?: number; result?: unknown };
+      const msg = JSON.parse(raw.toString()) as { id?: number; result?: unknown; method?: string; params?: { chunk?: string } };
+      if (msg.method === "HeapProfiler.addHeapSnapshotChunk") this.chunks?.push(msg.params?.chunk ?? "");
       if (msg.id !== undefined) {
         this.pending.get(msg.id)?.(msg.result);
         this.pending.delete(msg.id);
@@ -237,6 +240,15 @@ export class Inspector {
       returnByValue: true,
     })) as { result?: { value?: string } };
     return JSON.parse(r.result?.value ?? "{}");
+  }
+
+  /** A V8 heap snapshot of the child, as the JSON text DevTools would save. */
+  async heapSnapshot(): Promise<string> {
+    this.chunks = [];
+    await this.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+    const text = this.chunks.join("");
+    this.chunks = null;
+    return text;
   }
 
   close(): void {

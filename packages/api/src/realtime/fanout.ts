@@ -7,11 +7,13 @@ import type { Socket } from "./connections.ts";
  * spreads and a `JSON.stringify` per subscriber per event); at room sizes of
  * 50 that, not the database, is what limits a process. So once a
  * subscription has caught up, the hub writes its events straight to the
- * socket, as the exact frames the adapter would have written:
+ * socket, as the exact frames the adapter would have written for what the
+ * `events.stream` procedure yields:
  *
- *   {"id":<subscription id>,"result":{"type":"data","data":{"id":"<pos>","data":<event>},"id":"<pos>"}}   (tracked)
- *   {"id":<subscription id>,"result":{"type":"data","data":<event>}}                                      (live)
+ *   {"id":<subscription id>,"result":{"type":"data","data":{"id":"<pos>","data":<event>},"id":"<pos>"}}
  *
+ * where <pos> is the event's stream position, or for a live event (typing,
+ * presence) the last position this subscription sent (see router/events.ts),
  * serialising each event once for all its recipients. The procedure stays
  * declared in the router (its types reach clients, and tRPC still owns the
  * subscription's start, stop and errors), and any standard tRPC client reads
@@ -24,6 +26,7 @@ type SubscriptionId = number | string;
 export class Outgoing {
   private json: string | null = null;
   private firstId: SubscriptionId | null = null;
+  private firstAt = -1;
   private firstFrame: Buffer | null = null;
   private others: Map<SubscriptionId, Buffer> | null = null;
 
@@ -33,42 +36,31 @@ export class Outgoing {
     readonly position: number | null,
   ) {}
 
-  /** The frame for one subscription id; most clients use the same id, so this is usually one buffer for all. */
-  frame(id: SubscriptionId): Buffer {
-    if (id === this.firstId && this.firstFrame) return this.firstFrame;
+  /**
+   * The frame for one subscription id, tracked at `at`. Durable events are
+   * tracked at their own position, so most recipients share one buffer.
+   */
+  frame(id: SubscriptionId, at: number): Buffer {
+    if (id === this.firstId && at === this.firstAt && this.firstFrame) return this.firstFrame;
     if (this.firstFrame === null) {
       this.firstId = id;
-      this.firstFrame = this.build(id);
+      this.firstAt = at;
+      this.firstFrame = this.build(id, at);
       return this.firstFrame;
     }
+    if (this.position === null) return this.build(id, at);
     let f = this.others?.get(id);
     if (!f) {
-      f = this.build(id);
+      f = this.build(id, at);
       this.others ??= new Map();
       this.others.set(id, f);
     }
     return f;
   }
 
-  /**
-   * A live event, tracked at the subscriber's last durable position: tRPC's
-   * client resumes from the id of the last event it received, and an
-   * untracked one would clear it (see the events router).
-   */
-  liveFrame(id: SubscriptionId, position: number): Buffer {
+  private build(id: SubscriptionId, at: number): Buffer {
     this.json ??= JSON.stringify(this.event);
-    return Buffer.from(`{"id":${JSON.stringify(id)},"result":{"type":"data","data":{"id":"${position}","data":${this.json}},"id":"${position}"}}`);
-  }
-
-  private build(id: SubscriptionId): Buffer {
-    this.json ??= JSON.stringify(this.event);
-    const sid = JSON.stringify(id);
-    const p = this.position;
-    return Buffer.from(
-      p === null
-        ? `{"id":${sid},"result":{"type":"data","data":${this.json}}}`
-        : `{"id":${sid},"result":{"type":"data","data":{"id":"${p}","data":${this.json}},"id":"${p}"}}`,
-    );
+    return Buffer.from(`{"id":${JSON.stringify(id)},"result":{"type":"data","data":{"id":"${at}","data":${this.json}},"id":"${at}"}}`);
   }
 }
 
@@ -95,7 +87,7 @@ export class DirectWriter {
       return;
     }
     batch.cork(this.socket);
-    this.socket.send(out.position === null ? out.liveFrame(this.id, this.last) : out.frame(this.id), { binary: false });
+    this.socket.send(out.frame(this.id, this.last), { binary: false });
   }
 }
 
