@@ -276,6 +276,35 @@ describe("the chat in a real browser", () => {
     await page.waitForURL(/#\/$/);
   });
 
+  test("the composer adds lines with Shift+Enter, shows the length limit, and refuses an over-long message", async () => {
+    const writer = await person("writer");
+    screenshotOnFailure("composer", () => [writer.page]);
+    const { page } = writer;
+    await createRoom(page, uniqueName("drafts"));
+    const box = composer(page);
+    await box.pressSequentially("first line");
+    await box.press("Shift+Enter");
+    await box.pressSequentially("second line");
+    await box.press("Enter");
+    await page.locator(".msg[data-message-id] .msg-text", { hasText: "first line" }).waitFor();
+    expect(await page.locator(".msg[data-message-id] .msg-text").last().textContent()).toBe("first line\nsecond line");
+
+    await box.fill("x".repeat(4001));
+    await page.locator(".composer-count.over", { hasText: "4001 / 4000" }).waitFor();
+    expect(await page.getByRole("button", { name: "Send message" }).isDisabled()).toBe(true);
+    await box.press("Enter");
+    await page.getByText("Message must be at most 4000 characters").waitFor();
+    expect(await page.locator(".msg-outgoing").count()).toBe(0);
+
+    // A draft waits in its room while another room is open.
+    const first = new URL(page.url()).hash;
+    await box.fill("half a thought");
+    await createRoom(page, uniqueName("elsewhere"));
+    expect(await composer(page).inputValue()).toBe("");
+    await page.goto(`${server.url}/${first}`);
+    await expect.poll(() => composer(page).inputValue()).toBe("half a thought");
+  });
+
   test("on a 360×740 phone nothing scrolls sideways and the rooms live in a drawer", async () => {
     const phone = await person("phone", { width: 360, height: 740 });
     screenshotOnFailure("phone", () => [phone.page]);

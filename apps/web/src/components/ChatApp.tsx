@@ -117,6 +117,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
         connection,
         outbox,
         logout,
+        drafts: new Map(),
         openDrawer,
         closeDrawer: () => setDrawer(false),
       }}

@@ -1,5 +1,5 @@
 import { charCount, MESSAGE_MAX_CHARS, messageContentSchema } from "@parley/api/schemas";
-import { createSignal, onCleanup, Show } from "solid-js";
+import { createSignal, onCleanup, onMount, Show } from "solid-js";
 import { useApp } from "../state/context.ts";
 
 /** Resend "typing" this often while typing; say "stopped" after this much quiet. */
@@ -12,8 +12,12 @@ const COUNTER_FROM = MESSAGE_MAX_CHARS - 500;
  * pending (the client's outbox) and turns into the stored one on ack.
  */
 export function Composer(props: { roomId: number; roomName: string }) {
-  const { client, chat } = useApp();
-  const [text, setText] = createSignal("");
+  const { client, chat, drafts } = useApp();
+  const [text, setText] = createSignal(drafts.get(props.roomId) ?? "");
+  onCleanup(() => {
+    if (text()) drafts.set(props.roomId, text());
+    else drafts.delete(props.roomId);
+  });
   const [error, setError] = createSignal<string | null>(null);
   let textarea: HTMLTextAreaElement | undefined;
   const count = () => charCount(text().trim());
@@ -41,6 +45,7 @@ export function Composer(props: { roomId: number; roomName: string }) {
     }
   }
   onCleanup(stopTyping);
+  onMount(resize);
 
   function resize() {
     if (!textarea) return;
@@ -60,6 +65,7 @@ export function Composer(props: { roomId: number; roomName: string }) {
     clearTimeout(idleTimer);
     client.send(props.roomId, checked.data).then(chat.acknowledge, () => undefined);
     setText("");
+    drafts.delete(props.roomId);
     resize();
     textarea?.focus();
   }

@@ -9,6 +9,8 @@ export interface AppContextValue {
   connection: Accessor<ConnectionView>;
   outbox: Accessor<readonly OutboxItem[]>;
   logout: () => void;
+  /** Unsent composer text per room, kept while switching rooms. */
+  drafts: Map<number, string>;
   /** Phone layout: the room drawer. */
   closeDrawer: () => void;
   openDrawer: () => void;
