@@ -172,20 +172,15 @@ export async function tailCommand(env: CliEnv, io: Io, ref: string, n: number, j
       paused = false;
       for (const m of held.splice(0)) print(m);
     };
-    /** Everything after `lastPrinted`, oldest first, read back page by page. */
     const catchUp = async () => {
       paused = true;
-      const pages: Message[][] = [];
-      let before: number | null = null;
-      for (;;) {
-        const page: { items: Message[]; nextCursor: number | null } = await client.api.messages.list.query({ roomId: room.id, before, limit: 100 });
-        pages.unshift(page.items.filter((m) => m.id > lastPrinted));
-        const first = page.items[0];
-        if (page.nextCursor === null || !first || first.id <= lastPrinted) break;
-        before = page.nextCursor;
+      try {
+        const { messages, complete } = await client.catchUp(room.id, lastPrinted);
+        if (!complete) io.err("-- (older missed messages skipped)");
+        for (const m of messages) print(m);
+      } finally {
+        flush();
       }
-      for (const m of pages.flat()) print(m);
-      flush();
     };
 
     client.events.on("message.created", (e) => (paused ? held.push(e.message) : print(e.message)), { roomId: room.id });

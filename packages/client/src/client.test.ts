@@ -103,4 +103,32 @@ describe("createParleyClient", () => {
     await expect(again.ready).rejects.toThrow();
     expect(again.connection.get().status).toBe("unauthenticated");
   });
+
+  test("a client resuming from a position the server never had is told to resync, then follows new events", async () => {
+    const s = await server({ SEND_RATE_BURST: "1000" });
+    const u = await newUser(s.url);
+    const c = track(clientFor(s.url, u, { lastEventId: 999_999 }));
+    const resyncs: { reason: string; id: number }[] = [];
+    c.events.on("resync", (e) => resyncs.push(e));
+    const seen: Message[] = [];
+    c.events.on("message.created", (e) => seen.push(e.message));
+    await c.ready;
+    await waitFor(() => resyncs.length === 1, 5000, "resync");
+    expect(resyncs[0]?.reason).toBe("ahead");
+    expect(c.connection.get().lastEventId).toBe(resyncs[0]?.id);
+
+    // What an app does on resync: refetch. catchUp reads back across pages, oldest first.
+    const room = await c.api.rooms.create.mutate({ name: "r" });
+    // Each send awaited before the next: the room's outbox worker must not be mistaken for running as it quits.
+    const sent: Message[] = [];
+    for (let i = 0; i < 130; i++) sent.push(await c.send(room.id, `m${i}`));
+    await waitFor(() => seen.filter((m) => m.kind === "text").length === 130, 5000, "live events after the resync");
+    const after = sent[9]?.id ?? 0;
+    const got = await c.catchUp(room.id, after);
+    expect(got).toEqual({ messages: sent.slice(10), complete: true });
+    const capped = await c.catchUp(room.id, after, 50);
+    expect(capped.complete).toBe(false);
+    expect(capped.messages).toEqual(sent.slice(-50));
+  });
 });
+

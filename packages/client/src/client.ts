@@ -1,7 +1,7 @@
 import type { AppRouter, User } from "@parley/api";
 import { createTRPCClient, type TRPCWebSocketClient } from "@trpc/client";
 import { errorMessage, isPermanent, isUnauthorized, ParleyClosedError } from "./errors.ts";
-import { EventBus } from "./events.ts";
+import { catchUp, EventBus } from "./events.ts";
 import { baseUrl, httpClient, login, wsUrl } from "./http.ts";
 import { OutboxQueue } from "./outbox.ts";
 import { Session } from "./session.ts";
@@ -335,6 +335,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connection: { get: connection.get, subscribe: connection.subscribe },
     events: bus,
     send: (roomId, content) => outbox.send(roomId, content),
+    catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),
     outbox,
     async logout() {
       if (terminal) return;

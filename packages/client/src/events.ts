@@ -1,5 +1,5 @@
-import type { StreamEvent, StreamEventType } from "@parley/api";
-import type { EventOf, ParleyEvents } from "./types.ts";
+import type { Message, StreamEvent, StreamEventType } from "@parley/api";
+import type { EventOf, ParleyApi, ParleyEvents } from "./types.ts";
 
 type Handler = (event: StreamEvent) => void;
 interface Listener {
@@ -70,5 +70,27 @@ export class EventBus implements ParleyEvents {
 
   clear(): void {
     this.listeners.clear();
+  }
+}
+
+/** Pages back through `messages.list` until `afterId`, then returns what came after it, oldest first. */
+export async function catchUp(
+  api: ParleyApi,
+  roomId: number,
+  afterId: number,
+  max: number,
+): Promise<{ messages: Message[]; complete: boolean }> {
+  const pages: Message[][] = [];
+  let count = 0;
+  let before: number | null = null;
+  for (;;) {
+    const page = await api.messages.list.query({ roomId, before, limit: 100 });
+    const newer = page.items.filter((m) => m.id > afterId);
+    pages.unshift(newer);
+    count += newer.length;
+    const oldest = page.items[0];
+    if (page.nextCursor === null || !oldest || oldest.id <= afterId) return { messages: pages.flat(), complete: true };
+    if (count >= max) return { messages: pages.flat().slice(-max), complete: false };
+    before = page.nextCursor;
   }
 }

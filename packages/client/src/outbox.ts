@@ -44,7 +44,8 @@ export class OutboxQueue implements Outbox {
   private readonly forgotten = new Set<string>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly inFlight = new Set<string>();
-  private readonly workers = new Set<number>();
+  /** The running worker of each room. */
+  private readonly workers = new Map<number, object>();
   private readonly store: Writable<readonly OutboxItem[]>;
   private saving: Promise<void> = Promise.resolve();
   private userId: number | null = null;
@@ -154,49 +155,63 @@ export class OutboxQueue implements Outbox {
 
   private kick(roomId: number): void {
     if (this.workers.has(roomId) || this.closed) return;
-    this.workers.add(roomId);
-    this.drain(roomId)
-      .catch((err: unknown) => this.deps.logger.error("outbox worker failed", { roomId, error: errorMessage(err) }))
-      .finally(() => this.workers.delete(roomId));
+    const worker = {};
+    this.workers.set(roomId, worker);
+    this.drain(roomId, worker).catch((err: unknown) =>
+      this.deps.logger.error("outbox worker failed", { roomId, error: errorMessage(err) }),
+    );
   }
 
-  private async drain(roomId: number): Promise<void> {
+  /**
+   * The room's worker: sends its pending messages one at a time. It leaves
+   * `workers` in the same step in which it finds nothing left to send, so a
+   * `send()` never mistakes a worker that is about to quit for a running one.
+   */
+  private async drain(roomId: number, worker: object): Promise<void> {
+    const quit = () => {
+      if (this.workers.get(roomId) === worker) this.workers.delete(roomId);
+    };
     try {
       await this.deps.signedIn;
     } catch {
+      quit();
       return;
     }
     let attempt = 0;
-    while (!this.closed) {
-      const item = this.items.find((i) => i.roomId === roomId && i.status === "pending");
-      if (!item) return;
-      this.inFlight.add(item.clientId);
-      try {
-        const message = await this.attempt(item);
-        this.inFlight.delete(item.clientId);
-        attempt = 0;
-        this.forgotten.add(item.clientId);
-        this.items = this.items.filter((i) => i.clientId !== item.clientId);
-        this.changed();
-        this.settle(item.clientId, (w) => w.resolve(message));
-      } catch (err) {
-        this.inFlight.delete(item.clientId);
-        if (this.closed) return;
-        if (isPermanent(err)) {
+    try {
+      while (!this.closed) {
+        const item = this.items.find((i) => i.roomId === roomId && i.status === "pending");
+        if (!item) return quit();
+        this.inFlight.add(item.clientId);
+        try {
+          const message = await this.attempt(item);
+          this.inFlight.delete(item.clientId);
           attempt = 0;
-          const code = errorCode(err) ?? "UNKNOWN";
-          const message = errorMessage(err);
-          this.deps.logger.info("message refused", { clientId: item.clientId, code, message });
-          this.items = this.items.map((i) => (i.clientId === item.clientId ? { ...i, status: "failed", error: { code, message } } : i));
+          this.forgotten.add(item.clientId);
+          this.items = this.items.filter((i) => i.clientId !== item.clientId);
           this.changed();
-          this.settle(item.clientId, (w) => w.reject(new SendFailedError(code, message, item.clientId)));
-          continue;
+          this.settle(item.clientId, (w) => w.resolve(message));
+        } catch (err) {
+          this.inFlight.delete(item.clientId);
+          if (this.closed) return;
+          if (isPermanent(err)) {
+            attempt = 0;
+            const code = errorCode(err) ?? "UNKNOWN";
+            const message = errorMessage(err);
+            this.deps.logger.info("message refused", { clientId: item.clientId, code, message });
+            this.items = this.items.map((i) => (i.clientId === item.clientId ? { ...i, status: "failed", error: { code, message } } : i));
+            this.changed();
+            this.settle(item.clientId, (w) => w.reject(new SendFailedError(code, message, item.clientId)));
+            continue;
+          }
+          attempt++;
+          this.deps.logger.debug("send failed; will retry", { clientId: item.clientId, attempt, error: errorMessage(err) });
+          if (isUnauthorized(err)) await this.deps.refresh().catch(() => {});
+          await this.deps.pause(backoff(attempt, errorCode(err) === "TOO_MANY_REQUESTS"));
         }
-        attempt++;
-        this.deps.logger.debug("send failed; will retry", { clientId: item.clientId, attempt, error: errorMessage(err) });
-        if (isUnauthorized(err)) await this.deps.refresh().catch(() => {});
-        await this.deps.pause(backoff(attempt, errorCode(err) === "TOO_MANY_REQUESTS"));
       }
+    } finally {
+      quit();
     }
   }
 

@@ -134,6 +134,12 @@ export interface ParleyClient {
   /** Queues a message: retried with the same clientId until stored; resolves with the stored message. */
   send(roomId: number, content: string): Promise<Message>;
   readonly outbox: Outbox;
+  /**
+   * The room's messages stored after `afterId`, oldest first, read back page by page: how to fill
+   * the gap after a `resync`. At most `max` (default 1000) of the newest; `complete` is false when
+   * there were more.
+   */
+  catchUp(roomId: number, afterId: number, max?: number): Promise<{ messages: Message[]; complete: boolean }>;
   /** Ends the session on the server, forgets the tokens, and closes the client. */
   logout(): Promise<void>;
   /** Closes the socket and stops every timer; pending sends stay in storage (if any). */
