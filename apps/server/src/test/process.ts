@@ -122,7 +122,7 @@ export class ServerProcess implements Endpoint, AsyncDisposable {
       exited = true;
       if (this.child === child) this.child = null;
     });
-    const until = Date.now() + 15_000;
+    const until = Date.now() + 30_000;
     for (;;) {
       if (exited) throw new Error(`server exited before listening:\n${this.log}`);
       const ok = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(500) }).then(

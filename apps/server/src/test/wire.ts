@@ -29,6 +29,10 @@ export interface WireOptions {
   headers?: Record<string, string>;
   /** Answer the server's keep-alive "PING" (default true). */
   answerPings?: boolean;
+  /** Called for every parsed frame, before it is stored. */
+  onMessage?: (m: WireMessage) => void;
+  /** Keep frames in `messages` (default true; off for thousands of cheap clients). */
+  keep?: boolean;
 }
 
 export interface WireSocket {
@@ -83,11 +87,14 @@ export function openWire(server: Endpoint, opts: WireOptions = {}): WireSocket {
       return;
     }
     if (text === "PONG") return;
+    let m: WireMessage;
     try {
-      messages.push(JSON.parse(text) as WireMessage);
+      m = JSON.parse(text) as WireMessage;
     } catch {
-      messages.push({ method: `unparsable: ${text.slice(0, 80)}` });
+      m = { method: `unparsable: ${text.slice(0, 80)}` };
     }
+    opts.onMessage?.(m);
+    if (opts.keep !== false || waiters.size > 0) messages.push(m);
     wake();
   });
 
