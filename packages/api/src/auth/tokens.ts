@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createSecretKey, randomBytes } from "node:crypto";
 import jwt from "jsonwebtoken";
 
 /** What a verified access token says. */
@@ -19,9 +19,12 @@ const ISSUER = "parley";
 const AUDIENCE = "parley:access";
 
 export function makeTokenIssuer(secret: string, accessTtlSeconds: number): TokenIssuer {
+  // A KeyObject made once: given a string, jsonwebtoken first tries to parse it
+  // as a PEM public/private key (and throws) on every sign and verify.
+  const key = createSecretKey(Buffer.from(secret, "utf8"));
   return {
     issueAccess(userId, sessionId) {
-      const token = jwt.sign({ sid: sessionId, typ: "access" }, secret, {
+      const token = jwt.sign({ sid: sessionId, typ: "access" }, key, {
         algorithm: "HS256",
         expiresIn: accessTtlSeconds,
         subject: String(userId),
@@ -34,7 +37,7 @@ export function makeTokenIssuer(secret: string, accessTtlSeconds: number): Token
     verifyAccess(token) {
       try {
         // The algorithm is pinned: `none` and asymmetric algorithms are refused.
-        const p = jwt.verify(token, secret, { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
+        const p = jwt.verify(token, key, { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
         if (typeof p !== "object" || p.typ !== "access" || typeof p.sid !== "string" || typeof p.exp !== "number") {
           return null;
         }
