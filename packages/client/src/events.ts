@@ -40,6 +40,16 @@ export class EventBus implements ParleyEvents {
   accept(event: StreamEvent): boolean {
     switch (event.type) {
       case "ready":
+        // A fresh start although we had a position (resubscribed without lastEventId): what lies
+        // between was not replayed, so listeners must refetch, as after a resync.
+        if (this.position !== null && event.id !== this.position) {
+          const reason = event.id > this.position ? "gap" : "ahead";
+          this.position = event.id;
+          this.emit({ type: "resync", id: event.id, reason });
+          return true;
+        }
+        this.position = event.id;
+        break;
       case "resync":
         // The server says where the stream now stands (after `ahead`, possibly lower than before).
         this.position = event.id;
