@@ -78,7 +78,11 @@ export class ServerProcess implements Endpoint, AsyncDisposable {
   log = "";
   starts = 0;
 
-  constructor(private readonly env: Record<string, string> = {}) {}
+  constructor(
+    private readonly env: Record<string, string> = {},
+    /** Extra Node flags, e.g. ["--cpu-prof"] to profile the server. */
+    private readonly execArgv: string[] = [],
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -95,7 +99,7 @@ export class ServerProcess implements Endpoint, AsyncDisposable {
   /** Starts (again, on the same port and database) and resolves once /healthz answers. */
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
-    const child = spawn(process.execPath, [ensureServerBuilt()], {
+    const child = spawn(process.execPath, [...this.execArgv, ensureServerBuilt()], {
       cwd: this.dir,
       env: {
         PATH: process.env.PATH ?? "",
