@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, ParleyProcess, registerByApi, screenshotOnFailure, uniqueName } from "./harness.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { launchBrowser, newContext, ParleyProcess, registerByApi, screenshotOnFailure, takePageErrors, uniqueName } from "./harness.ts";
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
@@ -10,6 +10,10 @@ let browser: Browser;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([ParleyProcess.start("a11y"), launchBrowser()]);
+});
+
+afterEach(() => {
+  expect(takePageErrors(), "errors in the page").toEqual([]);
 });
 
 afterAll(async () => {
@@ -44,7 +48,7 @@ describe("accessibility (axe, WCAG 2.1 A/AA)", () => {
       const room = await server.call<{ id: number }>("rooms.create", { name: uniqueName("access"), description: "Checked" }, session.accessToken);
       await server.call("messages.send", { roomId: room.id, content: "Hello https://example.com", clientId: "a1" }, session.accessToken);
       // axe is injected as a script, which the app's CSP would rightly refuse.
-      const context = await browser.newContext({ bypassCSP: true, colorScheme, viewport: { width: 1280, height: 800 } });
+      const context = await newContext(browser, { bypassCSP: true, colorScheme, viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
       screenshotOnFailure(`a11y-${colorScheme}`, () => [page]);
       try {

@@ -1,12 +1,14 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
   launchBrowser,
+  newContext,
   type Person,
   ParleyProcess,
   registerByApi,
   screenshotOnFailure,
   signedIn,
+  takePageErrors,
   uniqueName,
 } from "./harness.ts";
 
@@ -16,6 +18,10 @@ const people: Person[] = [];
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([ParleyProcess.start("chat"), launchBrowser()]);
+});
+
+afterEach(() => {
+  expect(takePageErrors(), "errors in the page").toEqual([]);
 });
 
 afterAll(async () => {
@@ -66,7 +72,7 @@ const messageTexts = (page: Page) => page.locator(".msg[data-message-id] .msg-te
 
 describe("the chat in a real browser", () => {
   test("two people register, meet in a public room and see each other's messages, typing and presence", async () => {
-    const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
+    const contexts = await Promise.all([newContext(browser), newContext(browser)]);
     const [alicePage, bobPage] = await Promise.all(contexts.map((c) => c.newPage()));
     if (!alicePage || !bobPage) throw new Error("no pages");
     for (const [i, c] of contexts.entries()) people.push({ context: c, page: i === 0 ? alicePage : bobPage, username: "" });
@@ -87,8 +93,9 @@ describe("the chat in a real browser", () => {
     // A message reaches the other browser quickly.
     const started = Date.now();
     await send(alicePage, "Hello Bob, welcome!");
-    await bobPage.locator(".msg-text", { hasText: "Hello Bob, welcome!" }).waitFor({ timeout: 3_000 });
-    expect(Date.now() - started).toBeLessThan(3_000);
+    await bobPage.locator(".msg-text", { hasText: "Hello Bob, welcome!" }).waitFor({ timeout: 5_000 });
+    // Typically well under a second; the bound leaves room for a loaded CI machine.
+    expect(Date.now() - started).toBeLessThan(5_000);
     await alicePage.locator('.msg[data-status="sent"] .msg-text', { hasText: "Hello Bob, welcome!" }).waitFor();
 
     // Typing shows on the other side, and goes away when the message is sent.
@@ -214,7 +221,7 @@ describe("the chat in a real browser", () => {
     expect(await links.first().getAttribute("href")).toMatch(/^https:\/\/example\.com\//);
 
     // A username with markup is refused by the same rule the server uses, and the message shows as text.
-    const fresh = await browser.newContext();
+    const fresh = await newContext(browser);
     people.push({ context: fresh, page: await fresh.newPage(), username: "" });
     const signup = people[people.length - 1]?.page;
     if (!signup) throw new Error("no page");

@@ -56,6 +56,7 @@ export class ParleyProcess {
         DATABASE_URL: join(this.dir, "chat.db"),
         WEB_DIR: webDist,
         BCRYPT_COST: "4",
+        SECRET_KEY: "e2e-only-secret-e2e-only-secret-e2e-only",
         LOG_LEVEL: "warn",
         SEND_RATE_BURST: "1000",
         SEND_RATE_PER_SEC: "1000",
@@ -137,6 +138,29 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+const pageErrors: string[] = [];
+
+/** Records uncaught page errors and the app's own error logs ("parley: …"), so a test can insist on none. */
+export function watchErrors(page: Page): Page {
+  page.on("pageerror", (err) => pageErrors.push(`pageerror: ${err.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && m.text().startsWith("parley:")) pageErrors.push(`console: ${m.text()}`);
+  });
+  return page;
+}
+
+/** A browser context whose pages are watched for errors. */
+export async function newContext(browser: Browser, opts: Parameters<Browser["newContext"]>[0] = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(opts);
+  context.on("page", watchErrors);
+  return context;
+}
+
+/** The errors recorded since the last call. */
+export function takePageErrors(): string[] {
+  return pageErrors.splice(0);
+}
+
 export interface Person {
   context: BrowserContext;
   page: Page;
@@ -150,10 +174,13 @@ export async function signedIn(
   session: ApiSession,
   opts: { viewport?: { width: number; height: number }; colorScheme?: "light" | "dark" } = {},
 ): Promise<Person> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? "light" });
+  const context = await newContext(browser, {
+    viewport: opts.viewport ?? { width: 1280, height: 800 },
+    colorScheme: opts.colorScheme ?? "light",
+  });
   await context.addInitScript((s) => {
-    // Once per browser context (all its tabs share localStorage), like a sign-in would.
-    if (!localStorage.getItem("e2e.seeded")) {
+    // Once per browser context (all its tabs share localStorage), like a sign-in would; about:blank has no storage.
+    if (location.protocol.startsWith("http") && !localStorage.getItem("e2e.seeded")) {
       localStorage.setItem("parley.session", s);
       localStorage.setItem("e2e.seeded", "1");
     }

@@ -1,6 +1,15 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchBrowser, type Person, ParleyProcess, registerByApi, screenshotOnFailure, signedIn, uniqueName } from "./harness.ts";
+import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import {
+  launchBrowser,
+  type Person,
+  ParleyProcess,
+  registerByApi,
+  screenshotOnFailure,
+  signedIn,
+  takePageErrors,
+  uniqueName,
+} from "./harness.ts";
 
 let server: ParleyProcess;
 let browser: Browser;
@@ -8,6 +17,10 @@ const people: Person[] = [];
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([ParleyProcess.start("restart"), launchBrowser()]);
+});
+
+afterEach(() => {
+  expect(takePageErrors(), "errors in the page").toEqual([]);
 });
 
 afterAll(async () => {

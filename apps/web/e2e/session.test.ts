@@ -1,6 +1,15 @@
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchBrowser, type Person, ParleyProcess, registerByApi, screenshotOnFailure, signedIn, uniqueName } from "./harness.ts";
+import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import {
+  launchBrowser,
+  type Person,
+  ParleyProcess,
+  registerByApi,
+  screenshotOnFailure,
+  signedIn,
+  takePageErrors,
+  uniqueName,
+} from "./harness.ts";
 
 let server: ParleyProcess;
 let browser: Browser;
@@ -9,6 +18,10 @@ const people: Person[] = [];
 beforeAll(async () => {
   // Access tokens live 4 s here, so refreshes happen during the test.
   [server, browser] = await Promise.all([ParleyProcess.start("session", { ACCESS_TOKEN_TTL: "4s" }), launchBrowser()]);
+});
+
+afterEach(() => {
+  expect(takePageErrors(), "errors in the page").toEqual([]);
 });
 
 afterAll(async () => {

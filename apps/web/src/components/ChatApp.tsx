@@ -148,7 +148,12 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
   /** Keyed by room id so each room gets a fresh list and composer, while room edits update in place. */
   function RoomShell(p: { roomId: number }) {
     const room = () => chat.state.rooms.find((x) => x.id === p.roomId);
-    return <Show when={room()}>{(r) => <RoomView room={r()} />}</Show>;
+    // Keyed: when the room goes away the view is disposed, never re-read with a stale room.
+    return (
+      <Show when={room()} keyed>
+        {(r) => <RoomView room={r} />}
+      </Show>
+    );
   }
 
   function Home() {

@@ -163,14 +163,14 @@ export function MembersPanel(props: { room: RoomItem; onClose: () => void }) {
           }}
         </For>
       </ul>
-      <Show when={confirm()}>
+      <Show when={confirm()} keyed>
         {(c) => (
           <ConfirmDialog
             open={true}
-            title={text(c()).title}
-            message={text(c()).message}
-            confirmLabel={text(c()).label}
-            danger={c().kind !== "promote"}
+            title={text(c).title}
+            message={text(c).message}
+            confirmLabel={text(c).label}
+            danger={c.kind !== "promote"}
             busy={busy()}
             error={confirmError()}
             onConfirm={() => void run()}
