@@ -149,4 +149,27 @@ describe("two nodes over PostgreSQL alone (LISTEN/NOTIFY bus)", () => {
       expect(ids).toEqual(history.map((m) => m.id));
     }
   });
+
+  it("relays typing and presence between the nodes over NOTIFY", async () => {
+    const [one, two] = servers;
+    if (!one || !two) throw new Error("servers");
+    const alice = await registerUser(one, "nt-a");
+    const bob = await registerUser(two, "nt-b");
+    const room = await alice.http.rooms.create.mutate({ name: "notify-live" });
+    await bob.http.rooms.join.mutate({ roomId: room.id });
+    const bobSocket = wsApi(two, bob.accessToken);
+    sockets.push(bobSocket);
+    const b = record(bobSocket.api);
+    await b.waitFor((e) => e.type === "ready");
+
+    const aliceSocket = wsApi(one, alice.accessToken);
+    sockets.push(aliceSocket);
+    const a = record(aliceSocket.api);
+    await a.waitFor((e) => e.type === "ready");
+    await b.waitFor((e) => e.type === "presence" && e.userId === alice.id && e.online, 5000);
+    expect((await bob.http.users.online.query()).some((u) => u.id === alice.id)).toBe(true);
+
+    await alice.http.rooms.typing.mutate({ roomId: room.id, isTyping: true });
+    await b.waitFor((e) => e.type === "typing" && e.userId === alice.id && e.isTyping, 5000);
+  });
 });

@@ -70,6 +70,28 @@ describe("failures in a two-node cluster", () => {
     await a.start();
   });
 
+  it("moves the clients of a node stopped with SIGTERM to another node, resuming exactly", async () => {
+    const [a, b] = [node(cluster, 0), node(cluster, 1)];
+    const sender = await registerUser(b, "drain-s");
+    const reader = await registerUser(a, "drain-r");
+    const room = await sender.http.rooms.create.mutate({ name: "drain" });
+    await reader.http.rooms.join.mutate({ roomId: room.id });
+    const r = listen(reader, 0);
+    await r.rec.waitFor(isReady);
+    for (let k = 0; k < 5; k++) await sender.http.messages.send.mutate({ roomId: room.id, content: `d-${k}`, clientId: `d-${k}` });
+    await eventually(() => texts(r.rec).length === 5);
+
+    // The load balancer now sends new connections to B; A drains and tells its clients to reconnect.
+    r.client.target.current = b;
+    const stopping = a.stop("SIGTERM");
+    for (let k = 5; k < 15; k++) await sender.http.messages.send.mutate({ roomId: room.id, content: `d-${k}`, clientId: `d-${k}` });
+    await stopping;
+    await eventually(() => texts(r.rec).length >= 15, 10_000);
+    expect(texts(r.rec).map((m) => m.content)).toEqual(Array.from({ length: 15 }, (_, k) => `d-${k}`));
+    expect(r.rec.events.filter((e) => e.type === "ready" || e.type === "resync")).toHaveLength(1);
+    await a.start();
+  });
+
   it("loses nothing when Redis restarts: nodes catch up from the database", async () => {
     const redis = cluster.redis;
     if (!redis) throw new Error("cluster without Redis");
