@@ -1,6 +1,6 @@
 import type { OutboxItem } from "@parley/client";
 import { Match, Show, Switch } from "solid-js";
-import { now } from "../lib/now.ts";
+import { slowNow } from "../lib/now.ts";
 import { dayLabel, exactTime, relativeTime } from "../lib/time.ts";
 import type { Message } from "../state/types.ts";
 import { Avatar } from "./Avatar.tsx";
@@ -9,7 +9,7 @@ import { MessageText } from "./MessageText.tsx";
 export function DaySeparator(props: { at: number }) {
   return (
     <div class="day-separator">
-      <span>{dayLabel(props.at, now())}</span>
+      <span>{dayLabel(props.at, slowNow())}</span>
     </div>
   );
 }
@@ -19,7 +19,7 @@ function Time(props: { at: number; short?: boolean }) {
     <time class="msg-time" datetime={new Date(props.at).toISOString()} title={exactTime(props.at)}>
       {props.short
         ? new Date(props.at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })
-        : relativeTime(props.at, now())}
+        : relativeTime(props.at, slowNow())}
     </time>
   );
 }

@@ -1,10 +1,19 @@
 import { createSignal } from "solid-js";
 
-/** A shared clock for relative times and countdowns; `startClock` (once, at start-up) makes it tick. */
+/**
+ * Shared clocks, made to tick by `startClock` (once, at start-up): `now`
+ * every second (countdowns, typing expiry), `slowNow` every 30 s (relative
+ * message times, so a long history is not re-rendered every second).
+ */
 const [now, setNow] = createSignal(Date.now());
-export { now };
+const [slowNow, setSlowNow] = createSignal(Date.now());
+export { now, slowNow };
 
 export function startClock(): () => void {
-  const timer = setInterval(() => setNow(Date.now()), 1_000);
-  return () => clearInterval(timer);
+  const fast = setInterval(() => setNow(Date.now()), 1_000);
+  const slow = setInterval(() => setSlowNow(Date.now()), 30_000);
+  return () => {
+    clearInterval(fast);
+    clearInterval(slow);
+  };
 }
