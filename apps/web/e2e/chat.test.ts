@@ -253,6 +253,13 @@ describe("the chat in a real browser", () => {
     await member.page.locator(".room-topic", { hasText: "A fresh start" }).waitFor();
     await member.page.locator(".msg-system", { hasText: `renamed the room` }).waitFor();
 
+    // Privacy changes are confirmed first, and announced.
+    await page.getByRole("button", { name: "Settings" }).click();
+    await settings.getByRole("checkbox", { name: /Private room/ }).check();
+    await settings.getByRole("button", { name: "Save changes" }).click();
+    await page.getByTestId("confirm-dialog").getByRole("button", { name: "Make private" }).click();
+    await member.page.locator(".msg-system", { hasText: "made the room private" }).waitFor();
+
     // Adding someone who does not exist says so plainly.
     const panel = page.getByTestId("members-panel");
     if (!(await panel.isVisible())) await page.getByRole("button", { name: /^Members/ }).click();
