@@ -10,6 +10,7 @@ import {
   type ParleyDb,
   type Transaction,
 } from "@parley/db";
+import { sql } from "kysely";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadConfig } from "../config.ts";
@@ -92,8 +93,9 @@ describe("the event log on PostgreSQL", () => {
 describe("two nodes over PostgreSQL alone (LISTEN/NOTIFY bus)", () => {
   const servers: RunningServer[] = [];
   const sockets: WsApi[] = [];
+  let url = "";
   beforeAll(async () => {
-    const url = await createTestDatabase(inject("pgAdminUrl"), "notify");
+    url = await createTestDatabase(inject("pgAdminUrl"), "notify");
     for (const id of ["n1", "n2"]) {
       const config = loadConfig({
         NODE_ENV: "test",
@@ -148,6 +150,40 @@ describe("two nodes over PostgreSQL alone (LISTEN/NOTIFY bus)", () => {
       const ids = messageEvents(r.events).filter((m) => m.kind === "text").map((m) => m.id);
       expect(ids).toEqual(history.map((m) => m.id));
     }
+  });
+
+  it("reconnects a listener whose connection was killed, and catches up meanwhile", async () => {
+    const [one, two] = servers;
+    if (!one || !two) throw new Error("servers");
+    const alice = await registerUser(one, "lk-a");
+    const bob = await registerUser(two, "lk-b");
+    const room = await alice.http.rooms.create.mutate({ name: "listener-killed" });
+    await bob.http.rooms.join.mutate({ roomId: room.id });
+    const bobSocket = wsApi(two, bob.accessToken);
+    sockets.push(bobSocket);
+    const b = record(bobSocket.api);
+    await b.waitFor((e) => e.type === "ready");
+
+    // What a database failover or a network cut does to the LISTEN connections.
+    const admin = openPostgres({ url });
+    try {
+      const killed = await sql<{ ok: boolean }>`
+        select pg_terminate_backend(pid) as ok from pg_stat_activity
+        where datname = current_database() and query ilike 'listen %' and pid <> pg_backend_pid()`.execute(admin.db);
+      expect(killed.rows.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await admin.close();
+    }
+    for (let k = 0; k < 5; k++) await alice.http.messages.send.mutate({ roomId: room.id, content: `lk-${k}`, clientId: `lk-${k}` });
+    await eventually(() => messageEvents(b.events).filter((m) => m.kind === "text").length === 5, 10_000);
+
+    // Live events need the bus itself: typing crosses again once the listener is back.
+    await eventually(async () => {
+      await alice.http.rooms.typing.mutate({ roomId: room.id, isTyping: false });
+      await alice.http.rooms.typing.mutate({ roomId: room.id, isTyping: true });
+      await new Promise((r) => setTimeout(r, 200));
+      return b.events.some((e) => e.type === "typing" && e.userId === alice.id);
+    }, 10_000);
   });
 
   it("relays typing and presence between the nodes over NOTIFY", async () => {
