@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { type Bus, openPostgresBus, openRedisBus } from "@parley/api";
 import { migrate, openPostgres, openSqlite, type ParleyDb, pingDatabase } from "@parley/db";
 import type { Logger } from "pino";
@@ -37,10 +38,12 @@ export async function openBackends(
     throw err;
   }
   const onError = (err: unknown) => logger.warn({ err }, "bus error");
+  // Unique per process even if two nodes were given the same NODE_ID: a node ignores its own messages.
+  const nodeId = `${config.nodeId}-${randomBytes(4).toString("hex")}`;
   let bus: Bus | null = null;
   try {
-    if (config.redisUrl) bus = await openRedisBus({ url: config.redisUrl, nodeId: config.nodeId, onError });
-    else if (d.kind === "postgres") bus = await openPostgresBus({ url: d.url, nodeId: config.nodeId, onError });
+    if (config.redisUrl) bus = await openRedisBus({ url: config.redisUrl, nodeId, onError });
+    else if (d.kind === "postgres") bus = await openPostgresBus({ url: d.url, nodeId, onError });
   } catch (err) {
     await handle.close();
     throw err;
