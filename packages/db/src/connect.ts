@@ -1,5 +1,5 @@
 import SQLite from "better-sqlite3";
-import { Kysely, type KyselyConfig, type LogEvent, Migrator, SqliteDialect, sql } from "kysely";
+import { Kysely, type KyselyConfig, type LogEvent, Migrator, type SqliteDatabase, SqliteDialect, sql } from "kysely";
 import type { Dialect } from "./dialect.ts";
 import { migrationsFor } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
@@ -39,8 +39,35 @@ export function openSqlite(options: SqliteOptions): ParleyDb {
   raw.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
   raw.pragma("foreign_keys = ON");
   raw.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }), log: observeQueries(options.onQuery) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(raw) }), log: observeQueries(options.onQuery) });
   return { db, dialect: "sqlite", close: () => db.destroy() };
+}
+
+/**
+ * better-sqlite3 with prepared statements reused by SQL text. Kysely
+ * prepares every query afresh, and preparing (parsing and planning) costs
+ * more than running most of ours: measured under load, `prepare` was 12 %
+ * of the server's CPU while ingesting messages. A statement that is busy
+ * (mid-iteration) is not shared; the cache is bounded.
+ */
+function reusingStatements(raw: SQLite.Database, max = 500): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(text) {
+      const hit = cache.get(text);
+      if (hit && !hit.busy) return hit;
+      const stmt = raw.prepare(text);
+      if (!hit) {
+        if (cache.size >= max) {
+          const oldest = cache.keys().next();
+          if (!oldest.done) cache.delete(oldest.value);
+        }
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 /** Runs every pending migration; throws with the failing migration's name. */
