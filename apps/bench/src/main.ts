@@ -16,7 +16,9 @@ const rates = args
   .map(Number);
 const skipRaw = args.includes("--no-raw");
 
-runBench({ quick, only, rates, skipRaw }).then(
+const build = !args.includes("--no-build");
+
+runBench({ quick, only, rates, skipRaw, build }).then(
   (r) => process.exit(r.ok ? 0 : 1),
   (err: unknown) => {
     console.error(err);

@@ -54,7 +54,7 @@ export function table(r: BenchResults): string {
   if (i) {
     out.push("");
     out.push(`Ingest: ${i.params.senders} senders, closed loop, ${i.params.durationMs / 1000} s`);
-    out.push(`  parley ${i.parley.ackedPerSec} acked sends/s (ack p50 ${i.parley.ackMs.p50} ms, p99 ${i.parley.ackMs.p99} ms, cpu ${i.parley.serverCpuPct}%, errors ${i.parley.errors})`);
+    out.push(`  parley ${i.parley.ackedPerSec} acked sends/s (ack p50 ${i.parley.ackMs.p50} ms, p99 ${i.parley.ackMs.p99} ms, cpu ${i.parley.serverCpuPct}%, ${i.parley.cpuUsPerAck} µs CPU/ack, errors ${i.parley.errors})`);
     out.push(`  raw better-sqlite3, same file and pragmas: ${i.raw.perTransaction}/s one transaction per message, ${i.raw.batchedBy100}/s 100 per transaction → parley ${ratio(i.parley.ackedPerSec, i.raw.perTransaction)} of the former`);
   }
   if (r.problems.length) {

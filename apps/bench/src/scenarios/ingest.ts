@@ -21,6 +21,8 @@ export interface IngestResult {
   ackedPerSec: number;
   ackMs: LatencySummary;
   serverCpuPct: number;
+  /** Server CPU time per acknowledged send: robust to other load on the machine. */
+  cpuUsPerAck: number;
   loadAvg: number;
 }
 
@@ -46,9 +48,12 @@ export async function runIngest(server: ChildServer, conns: ConnSpec[], params: 
       ackedPerSec: Math.round(acked / (Math.max(...r.map((x) => x.ms)) / 1000)),
       ackMs: summarise(ack),
       serverCpuPct: Math.round(((after.cpuSec - before.cpuSec) / wallSec) * 100),
+      cpuUsPerAck: acked > 0 ? Math.round(((after.cpuSec - before.cpuSec) / acked) * 1e6) : 0,
       loadAvg: loadAvg(),
     };
-    progress.note(`ingest: ${result.ackedPerSec} acked sends/s, ack p50 ${result.ackMs.p50} ms, p99 ${result.ackMs.p99} ms`);
+    progress.note(
+      `ingest: ${result.ackedPerSec} acked sends/s, ack p50 ${result.ackMs.p50} ms, p99 ${result.ackMs.p99} ms, cpu ${result.serverCpuPct}% (${result.cpuUsPerAck} µs/ack)`,
+    );
     return result;
   } finally {
     await group.close();
