@@ -1,7 +1,9 @@
 import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, newContext, ParleyProcess, registerByApi, screenshotOnFailure, takePageErrors, uniqueName } from "./harness.ts";
+import {
+  hasChromium,
+  launchBrowser, newContext, ParleyProcess, registerByApi, screenshotOnFailure, takePageErrors, uniqueName } from "./harness.ts";
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
@@ -9,6 +11,7 @@ let server: ParleyProcess;
 let browser: Browser;
 
 beforeAll(async () => {
+  if (!hasChromium) return;
   [server, browser] = await Promise.all([ParleyProcess.start("a11y"), launchBrowser()]);
 });
 
@@ -41,7 +44,7 @@ async function audit(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-describe("accessibility (axe, WCAG 2.1 A/AA)", () => {
+describe.skipIf(!hasChromium)("accessibility (axe, WCAG 2.1 A/AA)", () => {
   for (const colorScheme of ["light", "dark"] as const) {
     test(`the sign-in form, a room and the dialogs have no serious findings (${colorScheme})`, async () => {
       const session = await registerByApi(server, uniqueName("ally"));

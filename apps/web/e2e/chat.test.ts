@@ -1,6 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
+  hasChromium,
   launchBrowser,
   newContext,
   type Person,
@@ -17,6 +18,7 @@ let browser: Browser;
 const people: Person[] = [];
 
 beforeAll(async () => {
+  if (!hasChromium) return;
   [server, browser] = await Promise.all([ParleyProcess.start("chat"), launchBrowser()]);
 });
 
@@ -70,7 +72,7 @@ async function send(page: Page, text: string) {
 
 const messageTexts = (page: Page) => page.locator(".msg[data-message-id] .msg-text").allTextContents();
 
-describe("the chat in a real browser", () => {
+describe.skipIf(!hasChromium)("the chat in a real browser", () => {
   test("two people register, meet in a public room and see each other's messages, typing and presence", async () => {
     const contexts = await Promise.all([newContext(browser), newContext(browser)]);
     const [alicePage, bobPage] = await Promise.all(contexts.map((c) => c.newPage()));

@@ -2,14 +2,14 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, test } from "vitest";
-import { type ApiSession, launchBrowser, type Person, ParleyProcess, registerByApi, signedIn } from "./harness.ts";
+import { type ApiSession, hasChromium, launchBrowser, type Person, ParleyProcess, registerByApi, signedIn } from "./harness.ts";
 
 /**
  * Screenshots of the main screens for the README (desktop and phone, light
  * and dark). Only with PARLEY_SCREENSHOTS=1: `PARLEY_SCREENSHOTS=1 npx vitest
  * run --project @parley/web e2e/screenshots.test.ts`.
  */
-const enabled = process.env.PARLEY_SCREENSHOTS === "1";
+const enabled = process.env.PARLEY_SCREENSHOTS === "1" && hasChromium;
 const outDir = fileURLToPath(new URL("../../../docs/screenshots", import.meta.url));
 
 let server: ParleyProcess;
