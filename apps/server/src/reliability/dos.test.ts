@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { eventually, registerUser, sleep, type TestServer, startTestServer } from "../test/harness.ts";
+import { ServerProcess } from "../test/process.ts";
 import { openWire, type WireSocket, wireCode } from "../test/wire.ts";
 
 /**
@@ -258,5 +260,49 @@ describe("a reader that never reads", () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(seen.map((m) => Number(m.content.split(" ")[0])).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
     expect(again.tracked(sub2).some((e) => e.data.type === "resync")).toBe(false);
+  });
+});
+
+describe("server memory under stalled readers", () => {
+  /** Peak resident memory of a process so far (VmHWM), in MiB. */
+  const peakRssMiB = (pid: number | undefined) => {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  };
+
+  it("stays bounded while ten readers stop reading during a 100+ MiB fan-out", { timeout: 180_000 }, async () => {
+    await using server = new ServerProcess({ MAX_BUFFERED_BYTES: String(1024 * 1024) });
+    await server.start();
+    const [writer, ...readers] = await Promise.all(Array.from({ length: 11 }, () => registerUser(server, "mem")));
+    if (!writer) throw new Error("no writer");
+    const room = await writer.http.rooms.create.mutate({ name: "mem" });
+    for (const r of readers) await r.http.rooms.join.mutate({ roomId: room.id });
+    const stalled = readers.map((r) => openWire(server, { token: r.accessToken, keep: false }));
+    for (const w of stalled) {
+      await w.opened;
+      w.subscribe("events.stream");
+    }
+    await sleep(300);
+    for (const w of stalled) (w.ws as unknown as { _socket: Socket })._socket.pause();
+    // Warm up (JIT, SQLite cache) before taking the baseline.
+    const send = openWire(server, { token: writer.accessToken });
+    const body = "x".repeat(3900);
+    const flood = async (from: number, count: number) => {
+      for (let i = from; i < from + count; i += 100) {
+        await Promise.all(
+          Array.from({ length: 100 }, (_, j) => send.call("mutation", "messages.send", { roomId: room.id, content: `${i + j} ${body}`, clientId: `mem${i + j}` }, 30_000)),
+        );
+      }
+    };
+    await flood(0, 200);
+    const baseline = peakRssMiB(server.pid);
+    // 3,000 messages of ~4 KB to each of 10 readers: ~117 MiB if the server buffered it all.
+    await flood(200, 3000);
+    const peak = peakRssMiB(server.pid);
+    console.log(`server peak RSS: ${baseline.toFixed(0)} MiB after warm-up, ${peak.toFixed(0)} MiB after the flood`);
+    expect(peak - baseline).toBeLessThan(60);
+    for (const w of stalled) w.close();
+    send.close();
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 });
