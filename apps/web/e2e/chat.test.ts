@@ -122,6 +122,9 @@ describe.skipIf(!hasChromium)("the chat in a real browser", () => {
     await bobPage.getByTestId("me-name").getByText(bob).waitFor();
     await bobPage.getByRole("button", { name: "Sign out" }).click();
     await bobPage.getByRole("button", { name: "Sign in" }).waitFor();
+    // Signed out, Bob goes offline for Alice (after the server's short grace period).
+    await members.locator(`[data-online="false"]`, { hasText: bob }).waitFor({ timeout: 10_000 });
+    await members.locator(`[data-online="false"]`, { hasText: bob }).getByText(/last seen/).waitFor();
     await bobPage.reload();
     await bobPage.getByRole("button", { name: "Sign in" }).waitFor();
     expect(await bobPage.evaluate(() => localStorage.getItem("parley.session"))).toBeNull();

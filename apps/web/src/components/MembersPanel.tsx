@@ -1,5 +1,7 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { plainError } from "../lib/errors.ts";
+import { slowNow } from "../lib/now.ts";
+import { relativeTime } from "../lib/time.ts";
 import { useApp } from "../state/context.ts";
 import type { MemberItem, RoomItem } from "../state/types.ts";
 import { Avatar } from "./Avatar.tsx";
@@ -137,6 +139,9 @@ export function MembersPanel(props: { room: RoomItem; onClose: () => void }) {
                   {m.username}
                   <Show when={m.userId === chat.me.id}>
                     <span class="muted"> (you)</span>
+                  </Show>
+                  <Show when={!online() && chat.state.lastSeen[m.userId]}>
+                    {(at) => <span class="member-seen">last seen {relativeTime(at(), slowNow())}</span>}
                   </Show>
                 </span>
                 <span class="sr-only">{online() ? "online" : "offline"}</span>

@@ -24,6 +24,8 @@ interface ChatState {
   timelines: Record<number, RoomTimeline>;
   members: Record<number, MemberItem[]>;
   online: Record<number, boolean>;
+  /** When each offline user was last seen (epoch ms), from members lists and presence events. */
+  lastSeen: Record<number, number>;
   typing: Record<number, TypingEntry[]>;
   unread: Record<number, number>;
 }
@@ -52,6 +54,7 @@ export function createChat(client: ChatClient, me: User) {
     timelines: {},
     members: {},
     online: { [me.id]: true },
+    lastSeen: {},
     typing: {},
     unread: {},
   });
@@ -79,6 +82,12 @@ export function createChat(client: ChatClient, me: User) {
       "online",
       produce((o) => {
         for (const m of members) if (m.online) o[m.userId] = true;
+      }),
+    );
+    setState(
+      "lastSeen",
+      produce((l) => {
+        for (const m of members) if (m.lastSeen !== null) l[m.userId] = m.lastSeen;
       }),
     );
   }
@@ -274,6 +283,7 @@ export function createChat(client: ChatClient, me: User) {
         return;
       case "presence":
         setState("online", e.userId, e.online || e.userId === me.id);
+        if (!e.online) setState("lastSeen", e.userId, e.lastSeen ?? Date.now());
         if (!e.online) {
           for (const key of Object.keys(state.typing)) setTyping(Number(key), e.userId, e.username, false);
         }
