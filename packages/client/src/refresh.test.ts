@@ -1,5 +1,6 @@
 import type { Message } from "@parley/api";
 import { describe, expect, test } from "vitest";
+import { httpClient } from "./http.ts";
 import { recordMessages, useDisposer } from "./test/fixtures.ts";
 import { ChaosProxy } from "./test/proxy.ts";
 import { clientFor, newUser, waitFor } from "./test/helpers.ts";
@@ -110,11 +111,16 @@ describe("a session shared by several clients", () => {
       refreshLock,
     };
     const a = t.client(clientFor(s.url, alice));
+    await a.ready;
+    const room = await a.api.rooms.create.mutate({ name: "tabs" });
+    // Joined before the tabs start: a direct api call can fail on a socket that closes meanwhile
+    // (a tab that adopted the other's tokens is closed with 4002 when its old token expires).
+    await httpClient(s.url, bob.accessToken).rooms.join.mutate({ roomId: room.id });
     const tab1 = t.client(clientFor(s.url, bob, shared));
     const tab2 = t.client(clientFor(s.url, bob, shared));
-    await Promise.all([a.ready, tab1.ready, tab2.ready]);
-    const room = await a.api.rooms.create.mutate({ name: "tabs" });
-    await tab1.api.rooms.join.mutate({ roomId: room.id });
+    await Promise.all([tab1.ready, tab2.ready]);
+    const statuses: string[] = [];
+    for (const tab of [tab1, tab2]) tab.connection.subscribe((c) => statuses.push(c.status));
     const logs = [recordMessages(tab1), recordMessages(tab2)];
     const sent: Message[] = [];
     const until = Date.now() + 6000;
@@ -127,8 +133,8 @@ describe("a session shared by several clients", () => {
       await waitFor(() => texts().length >= sent.length, 5000, "tab catches up");
       expect(texts()).toEqual(sent);
     }
-    expect(tab1.connection.get().status).toBe("open");
-    expect(tab2.connection.get().status).toBe("open");
-    expect(await tab2.api.auth.me.query()).toMatchObject({ id: bob.user.id });
+    // Neither tab was ever signed out (a reused refresh token would revoke the session).
+    expect(statuses.includes("unauthenticated")).toBe(false);
+    expect(saved).not.toBeNull();
   });
 });

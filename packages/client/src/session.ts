@@ -120,9 +120,10 @@ export class Session {
         this.deps.logger.warn("session ended: refresh refused", { error: String(err) });
         this.deps.onUnauthenticated(err instanceof Error ? err.message : "refresh refused");
       } else if (!this.stopped) {
-        // A network failure: try again soon, while the token may still be valid.
-        this.deps.logger.debug("refresh failed; will retry", { error: String(err) });
-        this.schedule(2000 + Math.random() * 1000);
+        // A network failure: try again soon while the token is still valid; after that, the next
+        // connection attempt refreshes first (see `accessToken`).
+        this.deps.logger.debug("refresh failed", { error: String(err) });
+        if (Date.now() < this.expiresAt) this.schedule(2000 + Math.random() * 1000);
       }
       throw err;
     }
