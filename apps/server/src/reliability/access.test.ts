@@ -131,11 +131,10 @@ describe("access matrix generated from the router", () => {
       results[path] = (await callOverHttp(outsider, path, type, samples[path]?.(room.id, cast))).code;
     }
     const readable = ["rooms.get", "rooms.members", "messages.list", "rooms.join"];
-    for (const [path, code] of Object.entries(results)) {
-      if (readable.includes(path)) expect([path, code]).toEqual([path, "OK"]);
-      else expect([path, code]).toEqual([path, path === "rooms.leave" ? code : "FORBIDDEN"]);
-    }
-    expect(["FORBIDDEN", "NOT_FOUND", "CONFLICT"]).toContain(results["rooms.leave"]);
+    const { "rooms.leave": leave, ...rest } = results;
+    expect(rest).toEqual(Object.fromEntries(Object.keys(rest).map((p) => [p, readable.includes(p) ? "OK" : "FORBIDDEN"])));
+    // Leaving a room one is not in is refused too (the exact code is not a secret).
+    expect(["FORBIDDEN", "NOT_FOUND", "CONFLICT"]).toContain(leave);
     expect(await owner.http.rooms.get.query({ roomId: room.id })).toMatchObject({ name: "lobby" });
   });
 });
