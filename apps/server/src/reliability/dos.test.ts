@@ -162,7 +162,7 @@ describe("idle, dead and surplus sockets", () => {
     for (const w of [silent, noParams, badToken]) {
       const c = await w.closed;
       expect(c.code).toBe(4003);
-      expect(c.afterMs).toBeLessThan(2000);
+      expect(c.afterMs).toBeLessThan(5000); // the default would be 15 s; slack for a busy CI machine
     }
     await sleep(300);
     expect(good.ws.readyState).toBe(1);
@@ -176,7 +176,7 @@ describe("idle, dead and surplus sockets", () => {
     expect(wireCode(await dead.call("query", "auth.me"))).toBe("OK");
     expect(wireCode(await alive.call("query", "auth.me"))).toBe("OK");
     const c = await dead.closed;
-    expect(c.afterMs).toBeLessThan(2000);
+    expect(c.afterMs).toBeLessThan(5000); // default keep-alive would take 40 s
     await eventually(() => server.svc.connections.count() === before + 1, 2000);
     expect(alive.ws.readyState).toBe(1);
   });
