@@ -1,6 +1,6 @@
 import type { AppRouter, User } from "@parley/api";
-import { createTRPCClient, type TRPCWebSocketClient } from "@trpc/client";
-import { errorMessage, isPermanent, isUnauthorized, ParleyClosedError } from "./errors.ts";
+import { createTRPCClient, retryLink, type TRPCWebSocketClient } from "@trpc/client";
+import { errorCode, errorMessage, isPermanent, isUnauthorized, ParleyClosedError } from "./errors.ts";
 import { catchUp, EventBus } from "./events.ts";
 import { baseUrl, httpClient, login, wsUrl } from "./http.ts";
 import { OutboxQueue } from "./outbox.ts";
@@ -105,7 +105,17 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     if (terminal) return Promise.reject(new ParleyClosedError());
     return wsClient ? Promise.resolve(wsClient) : firstWsClient.promise;
   };
-  const api = createTRPCClient<AppRouter>({ links: [currentWsLink(currentClient)] });
+  const api = createTRPCClient<AppRouter>({
+    links: [
+      // A query in flight when the socket drops is asked again on the next one (queries have no
+      // side effects); mutations are not, and the stream resumes by itself.
+      retryLink({
+        retry: ({ op, error, attempts }) => op.type === "query" && !terminal && errorCode(error) === null && attempts < 5,
+        retryDelayMs: (attempt) => backoffDelay(attempt - 1, options.reconnect),
+      }),
+      currentWsLink(currentClient),
+    ],
+  });
 
   const isOpen = () => connection.get().status === "open";
 

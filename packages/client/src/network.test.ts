@@ -85,5 +85,24 @@ describe("network changes", () => {
     expect(texts()).toEqual(stored);
     expect(b.connection.get().status).toBe("open");
   });
+
+  test("a query in flight when the connection dies is asked again on the next one", async () => {
+    const s = await t.server();
+    const proxy = new ChaosProxy(() => s.port);
+    await proxy.listen();
+    t.add(() => proxy[Symbol.asyncDispose]());
+    const alice = await newUser(s.url);
+    const c = t.client(clientFor(proxy.url, alice));
+    await c.ready;
+    await c.api.rooms.create.mutate({ name: "q" });
+
+    proxy.stalled = true;
+    const rooms = c.api.rooms.list.query();
+    await new Promise((r) => setTimeout(r, 200));
+    proxy.stalled = false;
+    proxy.dropAll();
+    expect((await rooms).map((r) => r.name)).toEqual(["q"]);
+    expect(proxy.drops).toBeGreaterThan(0);
+  });
 });
 

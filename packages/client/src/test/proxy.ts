@@ -13,6 +13,8 @@ export class ChaosProxy implements AsyncDisposable {
   drops = 0;
   /** While true, new connections are cut at once (the network is down). */
   blocked = false;
+  /** While true, what the server sends is swallowed (a link that went quiet, not yet cut). */
+  stalled = false;
 
   constructor(private readonly target: () => number) {
     this.server = createServer((client) => {
@@ -31,7 +33,9 @@ export class ChaosProxy implements AsyncDisposable {
       client.on("error", end).on("close", end);
       upstream.on("error", end).on("close", end);
       client.pipe(upstream);
-      upstream.pipe(client);
+      upstream.on("data", (chunk: Buffer) => {
+        if (!this.stalled) client.write(chunk);
+      });
     });
   }
 
