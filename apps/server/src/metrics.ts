@@ -69,7 +69,7 @@ export function createMetrics(nodeId: string): Metrics {
   });
   const delivery = new Histogram({
     name: "parley_delivery_seconds",
-    help: "From a message being stored to it being handed to a subscriber's socket",
+    help: "From a message being sent to this node handing it to its subscribers (once per message per node)",
     buckets: latencyBuckets,
     registers: [registry],
   });

@@ -5,7 +5,7 @@ import { RateLimiter } from "./domain/rate-limit.ts";
 import type { Bus } from "./realtime/bus.ts";
 import { ClusterHub } from "./realtime/cluster-hub.ts";
 import { Connections } from "./realtime/connections.ts";
-import { EventHub } from "./realtime/hub.ts";
+import { EventHub, type HubOptions } from "./realtime/hub.ts";
 import { Presence } from "./realtime/presence.ts";
 import { Typing } from "./realtime/typing.ts";
 
@@ -77,7 +77,7 @@ export class Inflight {
 export interface ApiObserver {
   /** A query or mutation finished. */
   call(path: string, type: "query" | "mutation", ok: boolean, seconds: number): void;
-  /** A new message reached a subscriber, `seconds` after it was stored. */
+  /** A new message was handed to this process's subscribers, `seconds` after it was sent. */
   delivered(seconds: number): void;
 }
 
@@ -119,7 +119,14 @@ export function createServices(
   } = {},
 ): Services {
   const now = opts.now ?? Date.now;
-  const hubOptions = { onError: opts.onError, maxQueued: config.maxQueuedEvents };
+  const observer = opts.observer ?? quietObserver;
+  const hubOptions: HubOptions = {
+    onError: opts.onError,
+    maxQueued: config.maxQueuedEvents,
+    onDispatched: (e) => {
+      if (e.type === "message.created") observer.delivered((now() - e.message.createdAt) / 1000);
+    },
+  };
   const hub = opts.bus ? new ClusterHub(db, opts.bus, hubOptions) : new EventHub(db, hubOptions);
   const presence = new Presence(hub, {
     graceMs: config.presenceGraceMs,
@@ -144,7 +151,7 @@ export function createServices(
     loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
     revokedSessions: new Set(),
     inflight: new Inflight(),
-    observer: opts.observer ?? quietObserver,
+    observer,
     now,
     async start() {
       await hub.start();

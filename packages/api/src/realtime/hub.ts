@@ -59,6 +59,8 @@ export interface HubOptions {
   /** Safety-net poll of the log, in case a notification was missed (0 = off). */
   pollMs?: number;
   onError?: (err: unknown) => void;
+  /** After each durable event has been handed to this process's subscribers (metrics). */
+  onDispatched?: (event: DurableEvent) => void;
 }
 
 /**
@@ -220,6 +222,7 @@ export class EventHub {
       for (const userId of members) this.pushTo(userId, d, out);
       if (subject !== null && !members.has(subject)) this.pushTo(subject, d, out);
     }
+    this.options.onDispatched?.(event);
 
     // …and shrinks after it (a removed member sees their removal, then nothing more).
     if (event.type === "member.left" || event.type === "member.removed") {
