@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -122,6 +122,20 @@ describe("parley CLI", () => {
     const unknown = await parley("alice", "send", "nowhere", "hi");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no room named "nowhere"');
+    // Saved tokens for a server that is not there: a one-shot command gives up instead of waiting forever.
+    const saved: Record<string, unknown> = JSON.parse(readFileSync(join(home, "alice", "credentials.json"), "utf8"));
+    mkdirSync(join(home, "dead"));
+    writeFileSync(join(home, "dead", "credentials.json"), JSON.stringify({ "http://127.0.0.1:9": saved[server.url] }));
+    const unreachable = await new Promise<{ code: number; stderr: string }>((done) =>
+      execFile(
+        process.execPath,
+        [bin, "send", "general", "hi", "--timeout", "2", "--server", "http://127.0.0.1:9"],
+        { env: { ...envFor("alice"), PARLEY_CONFIG: join(home, "dead") } },
+        (err, _out, stderr) => done({ code: err ? 1 : 0, stderr }),
+      ),
+    );
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain("cannot reach http://127.0.0.1:9");
     const nobody = await parley("carol", "rooms");
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain("parley login");

@@ -5,6 +5,9 @@ import { CredentialStore } from "./credentials.ts";
 import { formatMessage } from "./format.ts";
 import { CliError, openClient, resolveRoom } from "./session.ts";
 
+/** How long one-shot commands wait for the server. */
+const ONE_SHOT_WAIT_MS = 15_000;
+
 export interface Io {
   out(line: string): void;
   err(line: string): void;
@@ -73,14 +76,21 @@ export async function loginCommand(env: CliEnv, io: Io, flags: { username?: stri
 }
 
 export async function logoutCommand(env: CliEnv, io: Io) {
-  const client = await openClient(env);
-  await client.logout();
-  new CredentialStore(env.configDir).set(env.serverUrl, null);
+  const store = new CredentialStore(env.configDir);
+  if (!store.get(env.serverUrl)) throw new CliError(`not signed in to ${env.serverUrl}`);
+  try {
+    const client = await openClient(env, 5000);
+    await client.logout();
+  } catch (err) {
+    // The session may be over already (expired, revoked, server gone): forget it here anyway.
+    io.err(`(the server was not told: ${err instanceof Error ? err.message : String(err)})`);
+  }
+  store.set(env.serverUrl, null);
   io.out("signed out");
 }
 
 export async function roomsCommand(env: CliEnv, io: Io, json: boolean) {
-  const client = await openClient(env);
+  const client = await openClient(env, ONE_SHOT_WAIT_MS);
   try {
     const rooms = await client.api.rooms.list.query();
     for (const r of rooms) {
@@ -94,7 +104,7 @@ export async function roomsCommand(env: CliEnv, io: Io, json: boolean) {
 }
 
 export async function createCommand(env: CliEnv, io: Io, name: string, isPrivate: boolean) {
-  const client = await openClient(env);
+  const client = await openClient(env, ONE_SHOT_WAIT_MS);
   try {
     const room = await client.api.rooms.create.mutate({ name, isPrivate });
     io.out(`created #${room.id} ${room.name}`);
@@ -104,7 +114,7 @@ export async function createCommand(env: CliEnv, io: Io, name: string, isPrivate
 }
 
 export async function joinCommand(env: CliEnv, io: Io, ref: string) {
-  const client = await openClient(env);
+  const client = await openClient(env, ONE_SHOT_WAIT_MS);
   try {
     const room = await resolveRoom(client, ref);
     if (!room.isMember) await client.api.rooms.join.mutate({ roomId: room.id });
@@ -115,7 +125,7 @@ export async function joinCommand(env: CliEnv, io: Io, ref: string) {
 }
 
 export async function sendCommand(env: CliEnv, io: Io, ref: string, text: string, timeoutMs: number, json: boolean) {
-  const client = await openClient(env);
+  const client = await openClient(env, timeoutMs);
   try {
     const room = await resolveRoom(client, ref);
     let timer: ReturnType<typeof setTimeout> | undefined;

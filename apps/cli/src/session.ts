@@ -18,8 +18,12 @@ export function cliLogger(debug: boolean): Logger {
   return { debug: debug ? write("debug") : () => {}, info: debug ? write("info") : () => {}, warn: write("warn"), error: write("error") };
 }
 
-/** A client signed in with the saved tokens for this server (see `parley login`). */
-export async function openClient(env: CliEnv): Promise<ParleyClient> {
+/**
+ * A client signed in with the saved tokens for this server (see `parley login`).
+ * With `waitMs`, gives up if the server cannot be reached in that time (one-shot
+ * commands); without, waits for it (tail, bots).
+ */
+export async function openClient(env: CliEnv, waitMs?: number): Promise<ParleyClient> {
   const store = new CredentialStore(env.configDir);
   const saved = store.get(env.serverUrl);
   if (!saved) throw new CliError(`not signed in to ${env.serverUrl}: run \`parley login\``);
@@ -42,14 +46,24 @@ export async function openClient(env: CliEnv): Promise<ParleyClient> {
     loadTokens: () => store.get(env.serverUrl),
     refreshLock: (fn) => store.withLock(fn),
   });
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await client.ready;
+    await Promise.race([
+      client.ready,
+      new Promise<never>((_, reject) => {
+        if (waitMs !== undefined) {
+          timer = setTimeout(() => reject(new CliError(`cannot reach ${env.serverUrl} (gave up after ${waitMs / 1000} s)`)), waitMs);
+        }
+      }),
+    ]);
   } catch (err) {
     await client.close();
     if (client.connection.get().status === "unauthenticated") {
       throw new CliError(`session expired on ${env.serverUrl}: run \`parley login\` again`);
     }
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
   return client;
 }
