@@ -148,6 +148,7 @@ export class Presence {
     if (!e) return;
     this.online.delete(userId);
     this.remote.delete(userId);
+    this.names.delete(userId);
     const at = this.now();
     if (this.leftHere.delete(userId) || !this.options.bus) void this.options.persistLastSeen(userId, at).catch(() => {});
     this.hub.publishLive({ type: "presence", userId, username: e.username, online: false, lastSeen: at }, { everyone: true });
