@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import { appRouter, createWsContext, type Services } from "@parley/api";
+import { appRouter, type Context, createWsContext, type Services, StreamEndpoint } from "@parley/api";
 import { applyWSSHandler, jsonEncoder } from "@trpc/server/adapters/ws";
 import type { Logger } from "pino";
 import { type ServerOptions, WebSocketServer } from "ws";
@@ -34,10 +34,16 @@ export function attachWebSocket(server: Server, opts: WsOptions) {
     closeTimeout: opts.closeTimeoutMs ?? 2000,
   };
   const wss = new WebSocketServer(options);
+  // Each socket's context, for the events.stream endpoint below.
+  const contexts = new WeakMap<object, Promise<Context>>();
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: ({ req, res, info }) => createWsContext(opts.svc, req, res, info.connectionParams),
+    createContext: ({ req, res, info }) => {
+      const ctx = createWsContext(opts.svc, req, res, info.connectionParams);
+      contexts.set(res, ctx);
+      return ctx;
+    },
     keepAlive: { enabled: true, pingMs: opts.pingMs ?? 30_000, pongWaitMs: opts.pongWaitMs ?? 10_000 },
     // Plain JSON, plus a look at each outgoing message so a caught-up events.stream
     // can learn its subscription id and be served by the hub's fan-out (api realtime/fanout.ts).
@@ -54,6 +60,23 @@ export function attachWebSocket(server: Server, opts: WsOptions) {
   });
 
   wss.on("connection", (socket) => {
+    // events.stream subscriptions are served by a lean endpoint (api realtime/stream-endpoint.ts);
+    // every other frame reaches tRPC's handler as usual.
+    const streams = new StreamEndpoint(
+      appRouter,
+      socket,
+      () => contexts.get(socket),
+      (msg) => opts.svc.hub.streamIds.observe(msg),
+      (error) => {
+        if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path: "events.stream" }, "procedure failed");
+      },
+    );
+    const emit = socket.emit;
+    socket.emit = function (this: typeof socket, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === "message" && args[1] === false && Buffer.isBuffer(args[0]) && streams.handle(args[0])) return true;
+      return emit.apply(this, [event, ...args]);
+    };
+    socket.once("close", () => streams.closeAll());
     socket.on("error", () => socket.terminate());
     const timer = setTimeout(() => {
       if (!opts.svc.connections.has(socket)) socket.close(4003, "authenticate within the time limit");
