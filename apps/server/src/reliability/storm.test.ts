@@ -159,6 +159,8 @@ describe("reconnect storm", () => {
       const probeOnce = async () => {
         const api = httpApi(server, owner.accessToken);
         const t = Date.now();
+        // Only probes sent once the server was known to be up count (earlier ones meet a closed port).
+        const counts = up;
         try {
           const h = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(15_000) });
           if (!h.ok) failures.push(`healthz ${h.status}`);
@@ -166,7 +168,8 @@ describe("reconnect storm", () => {
           await api.rooms.get.query({ roomId });
           latencies.push(Date.now() - t);
         } catch (err) {
-          if (up) failures.push(String(err));
+          const cause = (err as { cause?: unknown }).cause;
+          if (counts) failures.push(`${String(err)}${cause ? ` (${String(cause)})` : ""} after ${Date.now() - t} ms`);
         }
       };
       const probe = (async () => {
