@@ -127,4 +127,53 @@ describe("events.stream served by the hub's fan-out", () => {
     s2.stop();
     second.ws.close();
   });
+
+  /** A raw socket recording every frame, to check the replies the standard client relies on. */
+  const rawSocket = async (token: string) => {
+    const frames: { id?: unknown; result?: { type?: string; id?: string }; error?: { data?: { code?: string }; message?: string } }[] = [];
+    const ws = new WebSocket(`${server.wsUrl}?connectionParams=1`);
+    ws.on("message", (d) => {
+      const s = d.toString();
+      if (s !== "PING") frames.push(JSON.parse(s));
+    });
+    await new Promise((r) => ws.once("open", r));
+    ws.send(JSON.stringify({ method: "connectionParams", data: { token } }));
+    return { ws, frames, send: (m: unknown) => ws.send(JSON.stringify(m)) };
+  };
+  const sub = (id: number, input: unknown = {}) => ({ id, method: "subscription", params: { path: "events.stream", input } });
+
+  test("answers like tRPC's adapter: started, tracked data, duplicate id refused, stopped on stop", async () => {
+    const reader = users[1];
+    if (!reader) throw new Error("no reader");
+    const s = await rawSocket(reader.token);
+    s.send(sub(7));
+    await until(() => s.frames.some((f) => f.id === 7 && f.result?.type === "data"));
+    expect(s.frames.filter((f) => f.id === 7).map((f) => f.result?.type)).toEqual(["started", "data"]);
+    expect(s.frames.find((f) => f.id === 7 && f.result?.type === "data")?.result?.id).toMatch(/^\d+$/);
+    s.send(sub(7));
+    await until(() => s.frames.some((f) => f.id === 7 && f.error));
+    expect(s.frames.find((f) => f.id === 7 && f.error)?.error?.data?.code).toBe("BAD_REQUEST");
+    s.send({ id: 7, method: "subscription.stop" });
+    await until(() => s.frames.some((f) => f.id === 7 && f.result?.type === "stopped"));
+    // Other procedures on the same socket still go to tRPC.
+    s.send({ id: 8, method: "query", params: { path: "auth.me", input: undefined } });
+    await until(() => s.frames.some((f) => f.id === 8));
+    expect(s.frames.find((f) => f.id === 8)?.result?.type).toBe("data");
+    s.ws.close();
+  });
+
+  test("refuses a stream without a valid token (UNAUTHORIZED) or with a malformed lastEventId (BAD_REQUEST)", async () => {
+    const anon = await rawSocket("not-a-token");
+    anon.send(sub(1));
+    await until(() => anon.frames.some((f) => f.id === 1));
+    expect(anon.frames.filter((f) => f.id === 1).map((f) => f.error?.data?.code)).toEqual(["UNAUTHORIZED"]);
+    anon.ws.close();
+    const reader = users[1];
+    if (!reader) throw new Error("no reader");
+    const bad = await rawSocket(reader.token);
+    bad.send(sub(2, { lastEventId: "../etc" }));
+    await until(() => bad.frames.some((f) => f.id === 2));
+    expect(bad.frames.filter((f) => f.id === 2).map((f) => f.error?.data?.code)).toEqual(["BAD_REQUEST"]);
+    bad.ws.close();
+  });
 });

@@ -13,6 +13,8 @@ import { createUsersInRooms } from "../setup.ts";
  */
 const n = Number(process.argv[2] ?? 500);
 const out = process.argv[3] ?? mkdtempSync(join(tmpdir(), "parley-heap-"));
+// "nosub": authenticated sockets without events.stream, to see what the subscription itself costs.
+const subscribe = process.argv[4] !== "nosub";
 buildServer();
 const server = await startParley({ dbFile: join(mkdtempSync(join(tmpdir(), "parley-heap-db-")), "h.db"), inspect: true });
 const inspector = server.inspector;
@@ -21,11 +23,11 @@ const users = await createUsersInRooms(server.httpUrl, { rooms: Math.max(1, n / 
 await inspector.gc();
 writeFileSync(join(out, "before.heapsnapshot"), await inspector.heapSnapshot());
 const group = LoadGroup.start(1);
-const c = await group.connect(server.wsUrl, users.map((u) => ({ token: u.token, roomId: u.roomId })), { subscribe: true, concurrency: 50 });
+const c = await group.connect(server.wsUrl, users.map((u) => ({ token: u.token, roomId: u.roomId })), { subscribe, concurrency: 50 });
 await new Promise((r) => setTimeout(r, 1000));
 await inspector.gc();
 writeFileSync(join(out, "after.heapsnapshot"), await inspector.heapSnapshot());
-console.log(`${c.ok} sockets; snapshots in ${out}`);
+console.log(`${c.ok} sockets${subscribe ? " with events.stream" : " without a subscription"}; snapshots in ${out}`);
 await group.close();
 await server.stop();
 process.exit(0);
