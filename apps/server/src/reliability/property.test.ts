@@ -6,7 +6,8 @@ import { ServerProcess } from "../test/process.ts";
 
 /**
  * The delivery promise as a property: for any sequence of sends, duplicate
- * sends, socket drops, reconnects, graceful restarts and hard kills, every
+ * sends, socket drops, reconnects, graceful restarts and hard kills (also
+ * with a send in flight), every
  * client's log equals the database and no acknowledged message is missing
  * or doubled. The server is the production build in a child process.
  *
@@ -22,6 +23,7 @@ const MAX_COMMANDS = SOAK ? 40 : 12;
 type Command =
   | { kind: "send"; user: number }
   | { kind: "sendDuringKill"; user: number }
+  | { kind: "sendDuringRestart"; user: number }
   | { kind: "duplicate"; user: number; pick: number }
   | { kind: "drop"; client: number }
   | { kind: "reconnect"; client: number }
@@ -34,6 +36,7 @@ const CLIENTS = 3; // client i belongs to user i % USERS
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("send" as const), user: fc.nat(USERS - 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("sendDuringKill" as const), user: fc.nat(USERS - 1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("sendDuringRestart" as const), user: fc.nat(USERS - 1) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("duplicate" as const), user: fc.nat(USERS - 1), pick: fc.nat(1000) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("drop" as const), client: fc.nat(CLIENTS - 1) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("reconnect" as const), client: fc.nat(CLIENTS - 1) }) },
@@ -154,14 +157,15 @@ async function runSequence(commands: Command[]): Promise<void> {
         await sendUntilAcked(u, `p${n}`, `message ${n} from ${u.username}`);
         break;
       }
-      case "sendDuringKill": {
+      case "sendDuringKill":
+      case "sendDuringRestart": {
         const u = users[cmd.user] ?? owner;
         n++;
         const clientId = `p${n}`;
-        const content = `message ${n} from ${u.username} during a kill`;
+        const content = `message ${n} from ${u.username} during a ${cmd.kind === "sendDuringKill" ? "kill" : "restart"}`;
         const inFlight = u.http.messages.send.mutate({ roomId: room.id, content, clientId });
         inFlight.catch(() => {});
-        await server.restart("SIGKILL");
+        await server.restart(cmd.kind === "sendDuringKill" ? "SIGKILL" : "SIGTERM");
         await sendUntilAcked(u, clientId, content, inFlight);
         break;
       }
