@@ -33,6 +33,12 @@ export interface StepSent {
   ackSpanMs: number;
 }
 
+/** CPU seconds this load-generator process has used so far. */
+const cpuSec = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 export interface StepReceived {
   type: "received";
   step: number;
@@ -43,6 +49,8 @@ export interface StepReceived {
   latency: HistogramData;
   /** ms from step start to the last delivery of this step. */
   deliverySpanMs: number;
+  /** CPU seconds this process used for the step (sending and receiving). */
+  cpuSec: number;
 }
 
 export interface FinalReport {
@@ -78,6 +86,7 @@ const byWire = new Map<WireConn, Conn>();
 const latency = new Map<number, Histogram>();
 const lastDelivery = new Map<number, number>();
 const stepStart = new Map<number, number>();
+const stepCpu = new Map<number, number>();
 let clientSeq = 0;
 
 function onDelivery(wire: WireConn, d: Delivery): void {
@@ -148,6 +157,7 @@ async function step(cmd: Extract<LoadCommand, { cmd: "step" }>): Promise<void> {
   let lastAck = 0;
   const start = wallMs();
   stepStart.set(cmd.step, start);
+  stepCpu.set(cmd.step, cpuSec());
   const inflight = new Set<Promise<unknown>>();
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
@@ -223,6 +233,7 @@ async function expect(cmd: Extract<LoadCommand, { cmd: "expect" }>): Promise<voi
     missing: r.expected - r.got,
     latency: h.toData(),
     deliverySpanMs: (lastDelivery.get(cmd.step) ?? 0) - (stepStart.get(cmd.step) ?? 0),
+    cpuSec: cpuSec() - (stepCpu.get(cmd.step) ?? 0),
   });
 }
 

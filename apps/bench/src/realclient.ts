@@ -41,7 +41,8 @@ export class RealClient {
             markReady();
             return;
           }
-          if (position <= this.lastPosition) this.disorder++;
+          const live = event.type === "presence" || event.type === "typing";
+          if (position < this.lastPosition || (position === this.lastPosition && !live)) this.disorder++;
           else this.lastPosition = position;
           if (event.type === "message.created" && event.roomId === roomId && event.message.content.startsWith(MARK)) this.received++;
         },

@@ -2,7 +2,7 @@ import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { BenchResults } from "./bench.ts";
 
-const pad = (s: string | number, n: number) => String(s).padStart(n);
+const pad = (s: string | number, n: number) => String(typeof s === "number" && s >= 100 ? Math.round(s) : s).padStart(n);
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");
 
 /** The human-readable table printed on stdout. */
@@ -15,12 +15,12 @@ export function table(r: BenchResults): string {
     out.push("");
     out.push(`Fan-out: ${f.params.rooms * f.params.perRoom} connections, ${f.params.rooms} rooms of ${f.params.perRoom}, ${f.params.stepMs / 1000} s per step`);
     out.push(
-      `${"server".padEnd(7)}${pad("msg/s", 7)}${pad("acked/s", 9)}${pad("deliv/s", 9)}${pad("p50", 8)}${pad("p95", 8)}${pad("p99", 8)}${pad("max", 8)}${pad("ack p50", 9)}${pad("ack p99", 9)}${pad("cpu%", 6)}${pad("µs/del", 8)}${pad("rss MB", 8)}${pad("late", 7)}`,
+      `${"server".padEnd(7)}${pad("msg/s", 7)}${pad("acked/s", 9)}${pad("deliv/s", 9)}${pad("p50", 8)}${pad("p95", 8)}${pad("p99", 8)}${pad("max", 8)}${pad("ack p50", 9)}${pad("ack p99", 9)}${pad("cpu%", 6)}${pad("µs/del", 8)}${pad("rss MB", 8)}${pad("gen%", 6)}${pad("late", 7)}`,
     );
     for (const res of [f.parley, f.raw]) {
       for (const s of res.steps) {
         out.push(
-          `${res.target.padEnd(7)}${pad(s.rate, 7)}${pad(s.ackedPerSec, 9)}${pad(s.deliveriesPerSec, 9)}${pad(s.latencyMs.p50, 8)}${pad(s.latencyMs.p95, 8)}${pad(s.latencyMs.p99, 8)}${pad(s.latencyMs.max, 8)}${pad(s.ackMs.p50, 9)}${pad(s.ackMs.p99, 9)}${pad(s.serverCpuPct, 6)}${pad(s.cpuUsPerDelivery, 8)}${pad(s.serverRssMb, 8)}${pad(s.late, 7)}${s.saturated ? "  saturated" : ""}`,
+          `${res.target.padEnd(7)}${pad(s.rate, 7)}${pad(s.ackedPerSec, 9)}${pad(s.deliveriesPerSec, 9)}${pad(s.latencyMs.p50, 8)}${pad(s.latencyMs.p95, 8)}${pad(s.latencyMs.p99, 8)}${pad(s.latencyMs.max, 8)}${pad(s.ackMs.p50, 9)}${pad(s.ackMs.p99, 9)}${pad(s.serverCpuPct, 6)}${pad(s.cpuUsPerDelivery, 8)}${pad(s.serverRssMb, 8)}${pad(s.loadgenCpuPct, 6)}${pad(s.late, 7)}${s.saturated ? "  saturated" : ""}`,
         );
       }
     }

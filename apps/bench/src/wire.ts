@@ -155,7 +155,9 @@ export class WireConn {
       ready(position);
       return;
     }
-    if (position <= this.lastPosition) this.disorder++;
+    // Live events (typing, presence) are tracked at the last durable position, so only a
+    // bench message must move forward; nothing may ever go back.
+    if (position < this.lastPosition || (position === this.lastPosition && content !== null)) this.disorder++;
     else this.lastPosition = position;
     this.onDelivery(this, { position, content });
   }

@@ -35,6 +35,8 @@ export interface FanoutStep {
   /** Server CPU time per delivery: robust to other load on the machine, unlike latency. */
   cpuUsPerDelivery: number;
   serverRssMb: number;
+  /** CPU of all load-generator processes during the step, in % of one core: near 100 × processes means the load side is the limit. */
+  loadgenCpuPct: number;
   loadAvg: number;
   saturated: boolean;
 }
@@ -122,13 +124,14 @@ export async function runFanout(
         serverCpuPct: round(((after.cpuSec - before.cpuSec) / wallSec) * 100),
         cpuUsPerDelivery: deliveries > 0 ? Math.round(((after.cpuSec - before.cpuSec) / deliveries) * 1e7) / 10 : 0,
         serverRssMb: Math.round(after.rssBytes / 1048576),
+        loadgenCpuPct: round((received.reduce((n, r) => n + r.cpuSec, 0) / wallSec) * 100),
         loadAvg: loadAvg(),
         saturated: false,
       };
       step.saturated = late > 0 || step.ackedPerSec < rate * 0.9 || step.latencyMs.p99 > 1000;
       steps.push(step);
       progress.note(
-        `${target}: ${rate} msg/s → ${step.ackedPerSec} acked/s, ${step.deliveriesPerSec} deliveries/s, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms, cpu ${step.serverCpuPct}% (${step.cpuUsPerDelivery} µs/delivery)${step.saturated ? " (saturated)" : ""}`,
+        `${target}: ${rate} msg/s → ${step.ackedPerSec} acked/s, ${step.deliveriesPerSec} deliveries/s, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms, cpu ${step.serverCpuPct}% (${step.cpuUsPerDelivery} µs/delivery), load generators ${step.loadgenCpuPct}%, load avg ${step.loadAvg}${step.saturated ? " (saturated)" : ""}`,
       );
       if (step.saturated) break;
     }
