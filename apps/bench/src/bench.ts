@@ -22,6 +22,8 @@ export interface BenchOptions {
   skipRaw?: boolean;
   /** Build apps/server first (default true). */
   build?: boolean;
+  /** A server bundle of an older commit to measure too (fan-out and connections), for before/after figures. */
+  baseline?: string | undefined;
 }
 
 export interface BenchResults {
@@ -31,8 +33,10 @@ export interface BenchResults {
   machine: { cpu: string; cores: number; memGb: number; node: string; loadStart: number; loadEnd: number };
   startedAt: string;
   finishedAt: string;
-  fanout?: { params: FanoutParams; parley: FanoutResult; raw: FanoutResult };
-  connections?: { params: ConnectionsParams; parley: ConnectionsResult; raw: ConnectionsResult };
+  fanout?: { params: FanoutParams; parley: FanoutResult; raw: FanoutResult; before?: FanoutResult };
+  connections?: { params: ConnectionsParams; parley: ConnectionsResult; raw: ConnectionsResult; before?: ConnectionsResult };
+  /** The older build measured as "before", if any. */
+  baseline?: string;
   history?: HistoryResult & { params: HistoryParams };
   ingest?: { params: IngestParams; parley: IngestResult; raw: { perTransaction: number; batchedBy100: number } };
 }
@@ -65,7 +69,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       buildServer();
     }
     if (want("fanout")) r.fanout = await fanout(opts, dir, progress);
-    if (want("connections")) r.connections = await connections(opts.quick, dir, progress);
+    if (want("connections")) r.connections = await connections(opts, dir, progress);
+    if (opts.baseline) r.baseline = opts.baseline;
     if (want("history")) r.history = await history(opts.quick, dir, progress);
     if (want("ingest")) r.ingest = await ingest(opts.quick, dir, progress);
   } finally {
@@ -127,8 +132,23 @@ async function fanout(opts: BenchOptions, dir: string, progress: Progress) {
   progress.note(
     `fan-out: ${params.rooms * params.perRoom} connections in ${params.rooms} rooms of ${params.perRoom}; rates ${params.rates.join(", ")} msg/s, ${params.stepMs / 1000} s each, ${params.workers} load processes`,
   );
-  const server = await startParley({ dbFile: join(dir, "fanout.db") });
-  let parley: FanoutResult;
+  const parley = await parleyFanout("parley", undefined, params, join(dir, "fanout.db"), progress);
+  const before = opts.baseline ? await parleyFanout("before", opts.baseline, params, join(dir, "fanout-before.db"), progress) : undefined;
+  if (opts.skipRaw) return { params, parley, before, raw: { ...parley, target: "raw" as const, steps: [], saturationDeliveriesPerSec: 0 } };
+  const raw = await startRaw();
+  try {
+    const conns = Array.from({ length: params.rooms * params.perRoom }, (_, i) => {
+      const room = Math.floor(i / params.perRoom) + 1;
+      return { token: `room:${room}:${i + 1}`, roomId: room };
+    });
+    return { params, parley, before, raw: await runFanout("raw", raw, conns, params, progress, null) };
+  } finally {
+    await raw.stop();
+  }
+}
+
+async function parleyFanout(target: "parley" | "before", serverJs: string | undefined, params: FanoutParams, dbFile: string, progress: Progress) {
+  const server = await startParley({ dbFile, serverJs });
   try {
     const users = await createUsersInRooms(server.httpUrl, {
       rooms: params.rooms,
@@ -140,48 +160,56 @@ async function fanout(opts: BenchOptions, dir: string, progress: Progress) {
     if (!first) throw new Error("no users");
     const realToken = await login(server.httpUrl, first.username);
     const conns = users.map((u) => ({ token: u.token, roomId: u.roomId }));
-    parley = await runFanout("parley", server, conns, params, progress, { token: realToken, roomId: first.roomId });
+    return await runFanout(target, server, conns, params, progress, { token: realToken, roomId: first.roomId });
   } finally {
     await server.stop();
   }
-  if (opts.skipRaw) return { params, parley, raw: { ...parley, target: "raw" as const, steps: [], saturationDeliveriesPerSec: 0 } };
-  const raw = await startRaw();
+}
+
+async function connections(opts: BenchOptions, dir: string, progress: Progress) {
+  const quick = opts.quick;
+  const params: ConnectionsParams = { connections: quick ? 500 : 10_000, workers: quick ? 1 : 2, concurrency: 100 };
+  const users = quick ? 50 : 1000;
+  const perUser = params.connections / users;
+  progress.note(`connections: ${params.connections} sockets (${users} users × ${perUser} devices), each with events.stream`);
+  const parley = await parleyConnections("parley", undefined, params, users, join(dir, "connections.db"), progress);
+  const before = opts.baseline
+    ? await parleyConnections("before", opts.baseline, params, users, join(dir, "connections-before.db"), progress)
+    : undefined;
+  const raw = await startRaw({ inspect: true });
   try {
-    const conns = Array.from({ length: params.rooms * params.perRoom }, (_, i) => {
-      const room = Math.floor(i / params.perRoom) + 1;
-      return { token: `room:${room}:${i + 1}`, roomId: room };
-    });
-    return { params, parley, raw: await runFanout("raw", raw, conns, params, progress, null) };
+    const conns = Array.from({ length: params.connections }, (_, k) => ({ token: `room:${(k % 20) + 1}:${k + 1}`, roomId: (k % 20) + 1 }));
+    return { params, parley, before, raw: await runConnections("raw", raw, conns, params, progress) };
   } finally {
     await raw.stop();
   }
 }
 
-async function connections(quick: boolean, dir: string, progress: Progress) {
-  const params: ConnectionsParams = { connections: quick ? 500 : 10_000, workers: quick ? 1 : 2, concurrency: 100 };
-  const users = quick ? 50 : 1000;
-  const perUser = params.connections / users;
-  progress.note(`connections: ${params.connections} sockets (${users} users × ${perUser} devices), each with events.stream`);
-  const server = await startParley({ dbFile: join(dir, "connections.db"), inspect: true });
-  let parley: ConnectionsResult;
+async function parleyConnections(
+  target: "parley" | "before",
+  serverJs: string | undefined,
+  params: ConnectionsParams,
+  users: number,
+  dbFile: string,
+  progress: Progress,
+) {
+  const server = await startParley({ dbFile, inspect: true, serverJs });
   try {
-    const us = await createUsersInRooms(server.httpUrl, { rooms: users / 50, perRoom: 50, prefix: "idle", progress: (d, t) => progress.note(`registered ${d}/${t} users`) });
+    const us = await createUsersInRooms(server.httpUrl, {
+      rooms: users / 50,
+      perRoom: 50,
+      prefix: "idle",
+      progress: (d, t) => progress.note(`registered ${d}/${t} users`),
+    });
     // Every user's first socket, then their other devices (so presence is announced once per user).
     const conns = Array.from({ length: params.connections }, (_, k) => {
       const u = us[k % users];
       if (!u) throw new Error("no user");
       return { token: u.token, roomId: u.roomId };
     });
-    parley = await runConnections("parley", server, conns, params, progress);
+    return await runConnections(target, server, conns, params, progress);
   } finally {
     await server.stop();
-  }
-  const raw = await startRaw({ inspect: true });
-  try {
-    const conns = Array.from({ length: params.connections }, (_, k) => ({ token: `room:${(k % 20) + 1}:${k + 1}`, roomId: (k % 20) + 1 }));
-    return { params, parley, raw: await runConnections("raw", raw, conns, params, progress) };
-  } finally {
-    await raw.stop();
   }
 }
 

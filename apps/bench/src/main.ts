@@ -17,8 +17,10 @@ const rates = args
 const skipRaw = args.includes("--no-raw");
 
 const build = !args.includes("--no-build");
+// --baseline=<server bundle of an older commit>: measured too, as "before".
+const baseline = args.find((a) => a.startsWith("--baseline="))?.slice(11);
 
-runBench({ quick, only, rates, skipRaw, build }).then(
+runBench({ quick, only, rates, skipRaw, build, baseline }).then(
   (r) => process.exit(r.ok ? 0 : 1),
   (err: unknown) => {
     console.error(err);

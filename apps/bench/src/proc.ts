@@ -103,6 +103,8 @@ function inspectorFrom(child: ChildProcess): Promise<string> {
 
 export interface ParleyOptions {
   dbFile: string;
+  /** Another build of the server to run instead (e.g. an older commit, for before/after figures). */
+  serverJs?: string | undefined;
   /** Attach the inspector, to force garbage collection before reading RSS. */
   inspect?: boolean;
   env?: Record<string, string>;
@@ -118,7 +120,7 @@ export async function startParley(opts: ParleyOptions): Promise<ChildServer> {
   const port = await freePort();
   // PARLEY_BENCH_NODE_OPTIONS: extra flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env.PARLEY_BENCH_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
-  const args = [...extra, ...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), join(serverDir, "dist", "main.js")];
+  const args = [...extra, ...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), opts.serverJs ?? join(serverDir, "dist", "main.js")];
   const t0 = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: serverDir,

@@ -17,7 +17,7 @@ export function table(r: BenchResults): string {
     out.push(
       `${"server".padEnd(7)}${pad("msg/s", 7)}${pad("acked/s", 9)}${pad("deliv/s", 9)}${pad("p50", 8)}${pad("p95", 8)}${pad("p99", 8)}${pad("max", 8)}${pad("ack p50", 9)}${pad("ack p99", 9)}${pad("cpu%", 6)}${pad("µs/del", 8)}${pad("rss MB", 8)}${pad("gen%", 6)}${pad("late", 7)}`,
     );
-    for (const res of [f.parley, f.raw]) {
+    for (const res of [...(f.before ? [f.before] : []), f.parley, f.raw]) {
       for (const s of res.steps) {
         out.push(
           `${res.target.padEnd(7)}${pad(s.rate, 7)}${pad(s.ackedPerSec, 9)}${pad(s.deliveriesPerSec, 9)}${pad(s.latencyMs.p50, 8)}${pad(s.latencyMs.p95, 8)}${pad(s.latencyMs.p99, 8)}${pad(s.latencyMs.max, 8)}${pad(s.ackMs.p50, 9)}${pad(s.ackMs.p99, 9)}${pad(s.serverCpuPct, 6)}${pad(s.cpuUsPerDelivery, 8)}${pad(s.serverRssMb, 8)}${pad(s.loadgenCpuPct, 6)}${pad(s.late, 7)}${s.saturated ? "  saturated" : ""}`,
@@ -27,6 +27,9 @@ export function table(r: BenchResults): string {
     out.push(
       `saturation: parley ${f.parley.saturationDeliveriesPerSec} deliveries/s, raw ${f.raw.saturationDeliveriesPerSec} → ${ratio(f.parley.saturationDeliveriesPerSec, f.raw.saturationDeliveriesPerSec)} of raw`,
     );
+    if (f.before) {
+      out.push(`before (${r.baseline ?? "older build"}): saturation ${f.before.saturationDeliveriesPerSec} deliveries/s → ${ratio(f.before.saturationDeliveriesPerSec, f.raw.saturationDeliveriesPerSec)} of raw; lost ${f.before.lost}, duplicated ${f.before.duplicated}, out of order ${f.before.outOfOrder}, sockets closed ${JSON.stringify(f.before.closed)}`);
+    }
     out.push(
       `integrity: parley lost ${f.parley.lost}, duplicated ${f.parley.duplicated}, out of order ${f.parley.outOfOrder}; raw lost ${f.raw.lost}, duplicated ${f.raw.duplicated}`,
     );
@@ -37,7 +40,7 @@ export function table(r: BenchResults): string {
   if (c) {
     out.push("");
     out.push(`Connections: ${c.params.connections} idle authenticated sockets, each with events.stream`);
-    for (const x of [c.parley, c.raw]) {
+    for (const x of [...(c.before ? [c.before] : []), c.parley, c.raw]) {
       out.push(
         `${x.target.padEnd(7)} ${x.connections} held (${x.failed} failed), ${x.connectsPerSec} connects/s, RSS ${x.rssBeforeMb} → ${x.rssAfterMb} MB: ${x.rssPerConnKb} KB/conn (heap ${x.heapPerConnKb} KB/conn)`,
       );
@@ -68,9 +71,10 @@ export function table(r: BenchResults): string {
 export async function chart(r: BenchResults): Promise<string | null> {
   const f = r.fanout;
   if (!f) return null;
-  const values = [f.parley, f.raw].flatMap((res) =>
+  const label = { parley: "Parley (tRPC, auth, SQLite)", before: "Parley before this work (tRPC adapter per subscriber)", raw: "raw ws broadcast (no auth, no db)" };
+  const values = [...(f.before ? [f.before] : []), f.parley, f.raw].flatMap((res) =>
     res.steps.map((s) => ({
-      server: res.target === "parley" ? "Parley (tRPC, auth, SQLite)" : "raw ws broadcast",
+      server: label[res.target],
       offered: s.offeredDeliveriesPerSec,
       p99: Math.max(0.1, s.latencyMs.p99),
     })),

@@ -2,6 +2,7 @@ import { LoadGroup } from "../group.ts";
 import type { ConnSpec } from "../loadgen.ts";
 import { type ChildServer, loadAvg } from "../proc.ts";
 import type { Progress } from "../progress.ts";
+import type { Target } from "./fanout.ts";
 
 export interface ConnectionsParams {
   connections: number;
@@ -10,7 +11,7 @@ export interface ConnectionsParams {
 }
 
 export interface ConnectionsResult {
-  target: "parley" | "raw";
+  target: Target;
   connections: number;
   failed: number;
   firstError: string | null;
@@ -26,7 +27,7 @@ export interface ConnectionsResult {
 
 /** Opens idle sockets, each with its live `events.stream`, and reads the server's memory after a full GC. */
 export async function runConnections(
-  target: "parley" | "raw",
+  target: Target,
   server: ChildServer,
   conns: ConnSpec[],
   params: ConnectionsParams,

@@ -42,7 +42,7 @@ export interface FanoutStep {
 }
 
 export interface FanoutResult {
-  target: "parley" | "raw";
+  target: Target;
   connections: number;
   connectMs: number;
   steps: FanoutStep[];
@@ -57,8 +57,11 @@ export interface FanoutResult {
 
 const round = (x: number) => Math.round(x);
 
+/** The server under test: Parley now, Parley at an older commit, or the raw `ws` reference. */
+export type Target = "parley" | "before" | "raw";
+
 export async function runFanout(
-  target: "parley" | "raw",
+  target: Target,
   server: ChildServer,
   conns: ConnSpec[],
   params: FanoutParams,
