@@ -1,6 +1,7 @@
 import { type Database, type Kysely, setLastSeen } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
+import { GroupCommit } from "./domain/group-commit.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
 import type { Bus } from "./realtime/bus.ts";
 import { ClusterHub } from "./realtime/cluster-hub.ts";
@@ -94,6 +95,8 @@ export interface Services {
   typing: Typing;
   connections: Connections;
   sendLimiter: RateLimiter;
+  /** Concurrent sends share transactions (see domain/group-commit.ts). */
+  sends: GroupCommit;
   loginLimiterUser: RateLimiter;
   loginLimiterIp: RateLimiter;
   /** Sessions revoked while this process runs: open sockets check it on every call. */
@@ -147,6 +150,7 @@ export function createServices(
     typing,
     connections: new Connections(config.maxSocketsPerUser),
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
+    sends: new GroupCommit(db),
     loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
     loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
     revokedSessions: new Set(),

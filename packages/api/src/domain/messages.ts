@@ -4,7 +4,6 @@ import type { Services } from "../services.ts";
 import { type Message, toMessage } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import { appendEvents, beginEventWrite } from "./event-log.ts";
-import { GroupCommit } from "./group-commit.ts";
 import { type RoomAccess, requireMember } from "./rooms.ts";
 
 /**
@@ -26,7 +25,7 @@ export async function sendMessage(
   if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
   const now = svc.now();
   try {
-    const message = await sendsOf(svc).run(async (trx) => {
+    const message = await svc.sends.run(async (trx) => {
       await beginEventWrite(trx);
       const m = toMessage(
         await insertMessage(trx, { roomId, senderId: auth.userId, kind: "text", content: input.content, clientId: input.clientId, now }),
@@ -45,17 +44,6 @@ export async function sendMessage(
     }
     throw err;
   }
-}
-
-/** Concurrent sends share transactions (see group-commit.ts): one committer per database handle. */
-const committers = new WeakMap<Services["db"], GroupCommit>();
-function sendsOf(svc: Services): GroupCommit {
-  let c = committers.get(svc.db);
-  if (!c) {
-    c = new GroupCommit(svc.db);
-    committers.set(svc.db, c);
-  }
-  return c;
 }
 
 async function findOriginal(svc: Services, userId: number, clientId: string, roomId: number): Promise<Message | null> {
