@@ -6,7 +6,8 @@ type Job<T> = { work: (trx: Transaction<Database>) => Promise<T>; resolve: (v: T
  * Group commit: writes that arrive while a transaction is running are run
  * together in the next one, so a burst of N sends costs one BEGIN/COMMIT
  * (and one read of the log by the hub) instead of N. An idle writer waits
- * for nobody: a lone write starts its transaction at once. Each write still
+ * only for the current round of I/O callbacks (one `setImmediate`), so the
+ * sends that arrived in it share the first transaction. Each write still
  * commits before its caller hears back. If a batch fails, its writes are
  * retried one transaction each, so one write's error (a duplicate, say)
  * never fails or undoes another's.
@@ -23,12 +24,14 @@ export class GroupCommit {
   run<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.running) void this.drain();
+      if (this.running) return;
+      // Start after the current round of I/O callbacks, so the sends that arrived in it share one commit.
+      this.running = true;
+      setImmediate(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
