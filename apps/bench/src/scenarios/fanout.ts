@@ -78,7 +78,8 @@ export async function runFanout(
       real = new RealClient(server.wsUrl, realClientToken.token, realClientToken.roomId);
       await real.ready;
     }
-    await new Promise((r) => setTimeout(r, 500));
+    // Let the connect phase settle (presence announcements to every socket) before measuring.
+    await new Promise((r) => setTimeout(r, Math.min(3000, params.stepMs)));
     const steps: FanoutStep[] = [];
     const totalPerRoom: Record<number, number> = {};
     for (const [i, rate] of params.rates.entries()) {
