@@ -28,7 +28,15 @@ export async function sendMessage(
     const message = await svc.sends.run(async (trx) => {
       await beginEventWrite(trx);
       const m = toMessage(
-        await insertMessage(trx, { roomId, senderId: auth.userId, kind: "text", content: input.content, clientId: input.clientId, now }),
+        await insertMessage(trx, {
+          roomId,
+          senderId: auth.userId,
+          senderName: auth.username,
+          kind: "text",
+          content: input.content,
+          clientId: input.clientId,
+          now,
+        }),
       );
       await appendEvents(trx, now, [{ body: { type: "message.created", roomId, message: m }, scope: "room" }]);
       return m;
