@@ -23,6 +23,8 @@ test("the quick bench runs every scenario and loses, duplicates or reorders noth
   expect(f?.parley.outOfOrder).toBe(0);
   expect(f?.parley.steps.every((s) => s.acked === s.sent && s.deliveries === s.acked * f.params.perRoom)).toBe(true);
   expect(f?.parley.realClient?.received).toBe(f?.parley.realClient?.expected);
+  expect(f?.parley.libClient?.received).toBe(f?.parley.libClient?.expected);
+  expect(f?.parley.libClient?.outOfOrder).toBe(0);
   expect(r.connections?.parley.connections).toBe(r.connections?.params.connections);
   expect(r.history?.pageMs.p50).toBeGreaterThan(0);
   expect(r.ingest?.parley.acked).toBeGreaterThan(0);

@@ -117,6 +117,10 @@ function problems(r: BenchResults): string[] {
     if (rc && (rc.received !== rc.expected || rc.outOfOrder || rc.errors.length)) {
       out.push(`@trpc/client client: received ${rc.received} of ${rc.expected}, out of order ${rc.outOfOrder}, errors ${rc.errors.join("; ")}`);
     }
+    const lc = f.parley.libClient;
+    if (lc && (lc.received !== lc.expected || lc.outOfOrder)) {
+      out.push(`@parley/client client: received ${lc.received} of ${lc.expected}, out of order ${lc.outOfOrder}, errors ${lc.errors.join("; ")}`);
+    }
   }
   const c = r.connections;
   if (c) for (const x of [c.parley, c.raw]) if (x.failed) out.push(`connections ${x.target}: ${x.failed} failed (${x.firstError})`);
@@ -160,7 +164,8 @@ async function parleyFanout(target: "parley" | "before", serverJs: string | unde
     if (!first) throw new Error("no users");
     const realToken = await login(server.httpUrl, first.username);
     const conns = users.map((u) => ({ token: u.token, roomId: u.roomId }));
-    return await runFanout(target, server, conns, params, progress, { token: realToken, roomId: first.roomId });
+    const realClient = { token: realToken, roomId: first.roomId, username: first.username, password: "bench-password" };
+    return await runFanout(target, server, conns, params, progress, realClient);
   } finally {
     await server.stop();
   }

@@ -1,4 +1,5 @@
 import type { AppRouter } from "@parley/api";
+import { createParleyClient, type ParleyClient } from "@parley/client";
 import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import WebSocket from "ws";
 import { MARK } from "./wire.ts";
@@ -55,5 +56,42 @@ export class RealClient {
   close(): void {
     this.unsubscribe();
     this.ws.close();
+  }
+}
+
+/**
+ * The same check through `@parley/client` (the library the web app and bots
+ * use: its own sign-in, reconnect and resume), receiving through its typed
+ * event bus.
+ */
+export class ParleyLibClient {
+  received = 0;
+  disorder = 0;
+  lastPosition = 0;
+  errors: string[] = [];
+  private readonly client: ParleyClient;
+  readonly ready: Promise<void>;
+
+  constructor(httpUrl: string, username: string, password: string, readonly roomId: number) {
+    this.client = createParleyClient({
+      url: httpUrl,
+      credentials: { username, password },
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      logger: { debug() {}, info() {}, warn: (m) => this.errors.push(m), error: (m) => this.errors.push(m) },
+    });
+    this.client.events.on(
+      "message.created",
+      (event) => {
+        if (event.id <= this.lastPosition) this.disorder++;
+        else this.lastPosition = event.id;
+        if (event.message.content.startsWith(MARK)) this.received++;
+      },
+      { roomId },
+    );
+    this.ready = this.client.ready;
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
   }
 }

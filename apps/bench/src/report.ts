@@ -35,6 +35,8 @@ export function table(r: BenchResults): string {
     );
     const rc = f.parley.realClient;
     if (rc) out.push(`@trpc/client wsLink client in room ${rc.roomId}: ${rc.received}/${rc.expected} received, ${rc.outOfOrder} out of order`);
+    const lc = f.parley.libClient;
+    if (lc) out.push(`@parley/client client in room ${lc.roomId}: ${lc.received}/${lc.expected} received, ${lc.outOfOrder} out of order`);
   }
   const c = r.connections;
   if (c) {

@@ -1,7 +1,7 @@
 import { LoadGroup } from "../group.ts";
 import type { ConnSpec } from "../loadgen.ts";
 import { type ChildServer, loadAvg, procSample } from "../proc.ts";
-import { RealClient } from "../realclient.ts";
+import { ParleyLibClient, RealClient } from "../realclient.ts";
 import { Histogram, type LatencySummary, summarise } from "../stats.ts";
 import type { Progress } from "../progress.ts";
 
@@ -53,6 +53,8 @@ export interface FanoutResult {
   outOfOrder: number;
   closed: Record<string, number>;
   realClient: { roomId: number; expected: number; received: number; outOfOrder: number; errors: string[] } | null;
+  /** The same check through @parley/client. */
+  libClient: { roomId: number; expected: number; received: number; outOfOrder: number; errors: string[] } | null;
 }
 
 const round = (x: number) => Math.round(x);
@@ -66,10 +68,11 @@ export async function runFanout(
   conns: ConnSpec[],
   params: FanoutParams,
   progress: Progress,
-  realClientToken: { token: string; roomId: number } | null,
+  realClientToken: { token: string; roomId: number; username: string; password: string } | null,
 ): Promise<FanoutResult> {
   const group = LoadGroup.start(params.workers);
   let real: RealClient | null = null;
+  let lib: ParleyLibClient | null = null;
   try {
     progress.note(`${target}: connecting ${conns.length} sockets`);
     const c = await group.connect(server.wsUrl, conns, { subscribe: true, concurrency: 50 });
@@ -77,6 +80,8 @@ export async function runFanout(
     if (realClientToken) {
       real = new RealClient(server.wsUrl, realClientToken.token, realClientToken.roomId);
       await real.ready;
+      lib = new ParleyLibClient(server.httpUrl, realClientToken.username, realClientToken.password, realClientToken.roomId);
+      await lib.ready;
     }
     // Let the connect phase settle (presence announcements to every socket) before measuring.
     await new Promise((r) => setTimeout(r, Math.min(3000, params.stepMs)));
@@ -149,6 +154,13 @@ export async function runFanout(
       while (real.received < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       realResult = { roomId: real.roomId, expected, received: real.received, outOfOrder: real.disorder, errors: real.errors };
     }
+    let libResult: FanoutResult["libClient"] = null;
+    if (lib) {
+      const expected = totalPerRoom[lib.roomId] ?? 0;
+      const deadline = Date.now() + params.drainMs;
+      while (lib.received < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      libResult = { roomId: lib.roomId, expected, received: lib.received, outOfOrder: lib.disorder, errors: lib.errors };
+    }
     return {
       target,
       connections: c.ok,
@@ -160,9 +172,11 @@ export async function runFanout(
       outOfOrder: fin.reduce((n, f) => n + f.disorder, 0),
       closed,
       realClient: realResult,
+      libClient: libResult,
     };
   } finally {
     real?.close();
+    await lib?.close();
     await group.close();
   }
 }
