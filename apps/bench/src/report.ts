@@ -73,7 +73,7 @@ export function table(r: BenchResults): string {
 export async function chart(r: BenchResults): Promise<string | null> {
   const f = r.fanout;
   if (!f) return null;
-  const label = { parley: "Parley (tRPC, auth, SQLite)", before: "Parley before this work (tRPC adapter per subscriber)", raw: "raw ws broadcast (no auth, no db)" };
+  const label = { parley: "Parley (tRPC, auth, SQLite)", before: "Parley before (tRPC adapter per subscriber)", raw: "raw ws broadcast (no auth, no db)" };
   const values = [...(f.before ? [f.before] : []), f.parley, f.raw].flatMap((res) =>
     res.steps.map((s) => ({
       server: label[res.target],
@@ -99,7 +99,7 @@ export async function chart(r: BenchResults): Promise<string | null> {
         encoding: {
           x: { field: "offered", type: "quantitative", title: "offered deliveries/s (messages/s × room size)", scale: { type: "log" } },
           y: { field: "p99", type: "quantitative", title: "p99 latency, send → receive (ms, log)", scale: { type: "log" } },
-          color: { field: "server", type: "nominal", title: null, legend: { orient: "top-left", labelLimit: 400 } },
+          color: { field: "server", type: "nominal", title: null, legend: { orient: "bottom", direction: "vertical", labelLimit: 400 } },
         },
       },
     ],
