@@ -1,35 +1,22 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   hasChromium,
-  launchBrowser,
   newContext,
   type Person,
-  ParleyProcess,
+  type ParleyProcess,
+  useE2eServer,
   registerByApi,
   screenshotOnFailure,
   signedIn,
-  takePageErrors,
   uniqueName,
 } from "./harness.ts";
 
 let server: ParleyProcess;
 let browser: Browser;
-const people: Person[] = [];
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  [server, browser] = await Promise.all([ParleyProcess.start("chat"), launchBrowser()]);
-});
-
-afterEach(() => {
-  expect(takePageErrors(), "errors in the page").toEqual([]);
-});
-
-afterAll(async () => {
-  for (const p of people) await p.context.close().catch(() => undefined);
-  await browser?.close();
-  await server?.dispose();
+const people = useE2eServer("chat", {}, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 async function person(name: string, viewport?: { width: number; height: number }): Promise<Person> {

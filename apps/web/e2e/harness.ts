@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { onTestFailed } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, onTestFailed } from "vitest";
 
 const webDist = fileURLToPath(new URL("../dist", import.meta.url));
 const serverMain = fileURLToPath(new URL("../../server/dist/main.js", import.meta.url));
@@ -166,6 +166,35 @@ export interface Person {
   context: BrowserContext;
   page: Page;
   username: string;
+}
+
+/**
+ * One test file's server and browser: started before its tests (when Chromium
+ * is here), every test checked for page errors, everything closed after.
+ * Returns the list to push each file's people onto, so their contexts close too.
+ */
+export function useE2eServer(
+  name: string,
+  env: Record<string, string>,
+  ready: (server: ParleyProcess, browser: Browser) => void,
+): Person[] {
+  const people: Person[] = [];
+  let server: ParleyProcess | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (!hasChromium) return;
+    [server, browser] = await Promise.all([ParleyProcess.start(name, env), launchBrowser()]);
+    ready(server, browser);
+  });
+  afterEach(() => {
+    expect(takePageErrors(), "errors in the page").toEqual([]);
+  });
+  afterAll(async () => {
+    for (const p of people) await p.context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.dispose();
+  });
+  return people;
 }
 
 /** A browser context already signed in (its session placed in localStorage before the app starts). */

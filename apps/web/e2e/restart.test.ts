@@ -1,34 +1,20 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import {
   hasChromium,
-  launchBrowser,
-  type Person,
-  ParleyProcess,
+  type ParleyProcess,
+  useE2eServer,
   registerByApi,
   screenshotOnFailure,
   signedIn,
-  takePageErrors,
   uniqueName,
 } from "./harness.ts";
 
 let server: ParleyProcess;
 let browser: Browser;
-const people: Person[] = [];
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  [server, browser] = await Promise.all([ParleyProcess.start("restart"), launchBrowser()]);
-});
-
-afterEach(() => {
-  expect(takePageErrors(), "errors in the page").toEqual([]);
-});
-
-afterAll(async () => {
-  for (const p of people) await p.context.close().catch(() => undefined);
-  await browser?.close();
-  await server?.dispose();
+const people = useE2eServer("restart", {}, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 const texts = (page: Page) => page.locator(".msg[data-message-id] .msg-text").allTextContents();

@@ -1,35 +1,21 @@
 import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import {
   hasChromium,
-  launchBrowser,
-  type Person,
-  ParleyProcess,
+  type ParleyProcess,
+  useE2eServer,
   registerByApi,
   screenshotOnFailure,
   signedIn,
-  takePageErrors,
   uniqueName,
 } from "./harness.ts";
 
 let server: ParleyProcess;
 let browser: Browser;
-const people: Person[] = [];
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  // Access tokens live 4 s here, so refreshes happen during the test.
-  [server, browser] = await Promise.all([ParleyProcess.start("session", { ACCESS_TOKEN_TTL: "4s" }), launchBrowser()]);
-});
-
-afterEach(() => {
-  expect(takePageErrors(), "errors in the page").toEqual([]);
-});
-
-afterAll(async () => {
-  for (const p of people) await p.context.close().catch(() => undefined);
-  await browser?.close();
-  await server?.dispose();
+// Access tokens live 4 s here, so refreshes happen during the test.
+const people = useE2eServer("session", { ACCESS_TOKEN_TTL: "4s" }, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 test.skipIf(!hasChromium)("two tabs of one session keep refreshing their tokens without signing each other out", async () => {
