@@ -29,6 +29,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       secretKey: config.secretKey,
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
       bcryptCost: config.bcryptCost,
       sendBurst: config.sendBurst,
       sendPerSecond: config.sendPerSecond,
@@ -44,6 +45,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       bus: bus ?? undefined,
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       observer: metrics.observer,
+      sendTransaction: handle.sendTransaction,
     },
   );
   await svc.start();

@@ -1,4 +1,4 @@
-import { type Database, type Kysely, setLastSeen } from "@parley/db";
+import { type Database, type Kysely, kyselySendTransaction, type SendTransaction, type SendTx, setLastSeen } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { GroupCommit } from "./domain/group-commit.ts";
@@ -14,6 +14,12 @@ export interface ApiConfig {
   secretKey: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /**
+   * How long after a refresh token was rotated presenting it again still
+   * counts as a retry of a lost reply rather than theft, if its successor was
+   * never used (see `refresh` in domain/auth.ts). 0: every reuse revokes the session.
+   */
+  refreshReuseGraceSeconds: number;
   bcryptCost: number;
   /** Sends per user: bucket size and refill per second. */
   sendBurst: number;
@@ -35,6 +41,7 @@ export interface ApiConfig {
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   accessTokenTtlSeconds: 30 * 60,
   refreshTokenTtlSeconds: 30 * 24 * 3600,
+  refreshReuseGraceSeconds: 60,
   bcryptCost: 10,
   sendBurst: 30,
   sendPerSecond: 10,
@@ -96,7 +103,7 @@ export interface Services {
   connections: Connections;
   sendLimiter: RateLimiter;
   /** Concurrent sends share transactions (see domain/group-commit.ts). */
-  sends: GroupCommit;
+  sends: GroupCommit<SendTx>;
   loginLimiterUser: RateLimiter;
   loginLimiterIp: RateLimiter;
   /** Sessions revoked while this process runs: open sockets check it on every call. */
@@ -119,6 +126,8 @@ export function createServices(
     bus?: Bus;
     presenceHeartbeatMs?: number;
     observer?: ApiObserver;
+    /** The database's lean send path (`ParleyDb.sendTransaction`); the Kysely one otherwise. */
+    sendTransaction?: SendTransaction;
   } = {},
 ): Services {
   const now = opts.now ?? Date.now;
@@ -150,7 +159,7 @@ export function createServices(
     typing,
     connections: new Connections(config.maxSocketsPerUser),
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
-    sends: new GroupCommit(db),
+    sends: new GroupCommit(opts.sendTransaction ?? kyselySendTransaction(db)),
     loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
     loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
     revokedSessions: new Set(),

@@ -14,6 +14,7 @@ import {
 } from "kysely";
 import type { Dialect } from "./dialect.ts";
 import { migrationsFor } from "./migrations/index.ts";
+import { type SendTransaction, type SendTx, sqliteSendTx } from "./queries/send.ts";
 import type { Database } from "./schema.ts";
 
 export type SqliteSynchronous = "NORMAL" | "FULL";
@@ -42,6 +43,8 @@ export function observeQueries(onQuery: QueryObserver | undefined): KyselyConfig
 export interface ParleyDb {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** The message-send write path (see queries/send.ts). */
+  sendTransaction: SendTransaction;
   close(): Promise<void>;
 }
 
@@ -51,8 +54,34 @@ export function openSqlite(options: SqliteOptions): ParleyDb {
   raw.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
   raw.pragma("foreign_keys = ON");
   raw.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new FifoSqliteDialect({ database: reusingStatements(raw) }), log: observeQueries(options.onQuery) });
-  return { db, dialect: "sqlite", close: () => db.destroy() };
+  const dialect = new FifoSqliteDialect({ database: reusingStatements(raw) });
+  const db = new Kysely<Database>({ dialect, log: observeQueries(options.onQuery) });
+  return { db, dialect: "sqlite", sendTransaction: sqliteSendTransaction(raw, dialect, options.onQuery), close: () => db.destroy() };
+}
+
+/**
+ * Sends on SQLite: BEGIN IMMEDIATE … COMMIT on the raw handle, holding the
+ * same connection lock as Kysely so no Kysely transaction interleaves. The
+ * statements are prepared on first use (after migrations).
+ */
+function sqliteSendTransaction(raw: SQLite.Database, dialect: FifoSqliteDialect, onQuery: QueryObserver | undefined): SendTransaction {
+  let tx: SendTx | null = null;
+  return (fn) =>
+    dialect.exclusive(async () => {
+      tx ??= sqliteSendTx(raw);
+      const start = performance.now();
+      raw.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(tx);
+        raw.exec("COMMIT");
+        onQuery?.(performance.now() - start, false);
+        return result;
+      } catch (err) {
+        if (raw.inTransaction) raw.exec("ROLLBACK");
+        onQuery?.(performance.now() - start, true);
+        throw err;
+      }
+    });
 }
 
 /**
@@ -80,12 +109,27 @@ class FifoSqliteDriver extends SqliteDriver {
 }
 
 class FifoSqliteDialect extends SqliteDialect {
+  private driver: FifoSqliteDriver | null = null;
+
   constructor(private readonly driverConfig: SqliteDialectConfig) {
     super(driverConfig);
   }
 
   override createDriver(): Driver {
-    return new FifoSqliteDriver(this.driverConfig);
+    this.driver = new FifoSqliteDriver(this.driverConfig);
+    return this.driver;
+  }
+
+  /** Runs `fn` holding the one connection, in turn with Kysely's queries. */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const driver = this.driver;
+    if (!driver) throw new Error("the SQLite dialect has no driver yet");
+    await driver.acquireConnection();
+    try {
+      return await fn();
+    } finally {
+      await driver.releaseConnection();
+    }
   }
 }
 

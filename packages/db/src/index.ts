@@ -10,11 +10,13 @@ export {
 } from "./connect.ts";
 export type { Dialect } from "./dialect.ts";
 export { isUniqueViolation } from "./errors.ts";
+export { migrationsFor } from "./migrations/index.ts";
 export { isPostgres, isPostgresUrl, openPostgres, type PostgresOptions } from "./postgres.ts";
 export * from "./queries/events.ts";
 export * from "./queries/members.ts";
 export * from "./queries/messages.ts";
 export * from "./queries/rooms.ts";
+export * from "./queries/send.ts";
 export * from "./queries/sessions.ts";
 export * from "./queries/users.ts";
 export type * from "./schema.ts";

@@ -1,4 +1,4 @@
-import { type Database, insertEvent, lockEventLog, type Transaction } from "@parley/db";
+import { type Database, insertEvent, lockEventLog, type NewEvent, type Transaction } from "@parley/db";
 import type { EventDraft } from "../events.ts";
 
 /**
@@ -19,14 +19,22 @@ export async function beginEventWrite(trx: Transaction<Database>): Promise<void>
 export async function appendEvents(trx: Transaction<Database>, now: number, drafts: readonly EventDraft[]): Promise<void> {
   if (drafts.length === 0) return;
   await lockEventLog(trx);
-  for (const d of drafts) {
-    await insertEvent(trx, {
-      type: d.body.type,
-      scope: d.scope,
-      room_id: "roomId" in d.body ? d.body.roomId : null,
-      user_id: d.userId ?? null,
-      payload: JSON.stringify(d.body),
-      created_at: now,
-    });
-  }
+  for (const d of drafts) await insertEvent(trx, toNewEvent(now, d));
+}
+
+/** The log row of an event. */
+export function toNewEvent(now: number, d: EventDraft): NewEvent {
+  return {
+    type: d.body.type,
+    scope: d.scope,
+    room_id: "roomId" in d.body ? d.body.roomId : null,
+    user_id: d.userId ?? null,
+    payload: JSON.stringify(d.body),
+    created_at: now,
+  };
+}
+
+/** The log row of an event every member of its room sees. */
+export function roomEvent(now: number, body: EventDraft["body"] & { roomId: number }): NewEvent {
+  return toNewEvent(now, { body, scope: "room" });
 }

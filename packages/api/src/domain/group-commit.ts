@@ -1,6 +1,11 @@
-import type { Database, Kysely, Transaction } from "@parley/db";
+import { DomainError } from "../errors.ts";
 
-type Job<T> = { work: (trx: Transaction<Database>) => Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
+/** Runs `fn` in one transaction of type `Tx`, committing if it returns. */
+export type RunTransaction<Tx> = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+
+type Job<Tx> = { work: (tx: Tx) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: DomainError };
 
 /**
  * Group commit: writes that arrive while a transaction is running are run
@@ -8,20 +13,24 @@ type Job<T> = { work: (trx: Transaction<Database>) => Promise<T>; resolve: (v: T
  * (and one read of the log by the hub) instead of N. An idle writer waits
  * only for the current round of I/O callbacks (one `setImmediate`), so the
  * sends that arrived in it share the first transaction. Each write still
- * commits before its caller hears back. If a batch fails, its writes are
- * retried one transaction each, so one write's error (a duplicate, say)
- * never fails or undoes another's.
+ * commits before its caller hears back.
+ *
+ * A job that throws a `DomainError` (not found, forbidden, too fast…) must
+ * not have written anything yet: its caller gets the error after the commit
+ * and the batch goes on. Any other error fails the batch, and its writes are
+ * retried one transaction each, so one write's failure (a duplicate key on
+ * another node, say) never fails or undoes another's.
  */
-export class GroupCommit {
-  private queue: Job<unknown>[] = [];
+export class GroupCommit<Tx> {
+  private queue: Job<Tx>[] = [];
   private running = false;
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly maxBatch = 200,
+    private readonly transaction: RunTransaction<Tx>,
+    private readonly maxBatch = 500,
   ) {}
 
-  run<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
       if (this.running) return;
@@ -35,33 +44,45 @@ export class GroupCommit {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
-        if (batch.length === 1) {
-          await this.one(batch[0] as Job<unknown>);
-          continue;
-        }
-        let results: unknown[];
+        let outcomes: Outcome[];
         try {
-          results = await this.db.transaction().execute(async (trx) => {
-            const out: unknown[] = [];
-            for (const job of batch) out.push(await job.work(trx));
+          outcomes = await this.transaction(async (tx) => {
+            const out: Outcome[] = [];
+            for (const job of batch) out.push(await attempt(job, tx));
             return out;
           });
-        } catch {
-          for (const job of batch) await this.one(job);
+        } catch (err) {
+          const only = batch.length === 1 ? batch[0] : undefined;
+          if (only) only.reject(err);
+          else for (const job of batch) await this.one(job);
           continue;
         }
-        for (const [i, job] of batch.entries()) job.resolve(results[i]);
+        for (const [i, job] of batch.entries()) {
+          const o = outcomes[i];
+          if (!o) job.reject(new Error("group commit lost a result"));
+          else if (o.ok) job.resolve(o.value);
+          else job.reject(o.error);
+        }
       }
     } finally {
       this.running = false;
     }
   }
 
-  private async one(job: Job<unknown>): Promise<void> {
+  private async one(job: Job<Tx>): Promise<void> {
     try {
-      job.resolve(await this.db.transaction().execute(job.work));
+      job.resolve(await this.transaction(job.work));
     } catch (err) {
       job.reject(err);
     }
+  }
+}
+
+async function attempt<Tx>(job: Job<Tx>, tx: Tx): Promise<Outcome> {
+  try {
+    return { ok: true, value: await job.work(tx) };
+  } catch (err) {
+    if (err instanceof DomainError) return { ok: false, error: err };
+    throw err;
   }
 }

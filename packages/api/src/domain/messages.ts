@@ -1,62 +1,54 @@
-import { findMessageByClientId, insertMessage, isUniqueViolation, listMessages } from "@parley/db";
-import { conflict, tooManyRequests } from "../errors.ts";
+import { findMessageByClientId, isUniqueViolation, listMessages, type MessageWithSender } from "@parley/db";
+import { conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { type Message, toMessage } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
-import { appendEvents, beginEventWrite } from "./event-log.ts";
-import { type RoomAccess, requireMember } from "./rooms.ts";
+import { roomEvent } from "./event-log.ts";
+import type { RoomAccess } from "./rooms.ts";
 
 /**
  * Stores a message once per (sender, clientId). A retry — sequential,
  * concurrent or after a restart — returns the stored original and writes
  * nothing; it is checked before the rate limit so retries cost no quota.
- * The reply is sent only after the commit.
+ * Access is checked inside the write transaction, so a member removed a
+ * moment ago cannot slip a message in. The reply is sent only after the
+ * commit; concurrent sends share one (see group-commit.ts).
  */
 export async function sendMessage(
   svc: Services,
   auth: Auth,
-  access: RoomAccess,
-  input: { content: string; clientId: string },
+  input: { roomId: number; content: string; clientId: string },
 ): Promise<Message> {
-  const roomId = Number(access.room.id);
-  const existing = await findOriginal(svc, auth.userId, input.clientId, roomId);
-  if (existing) return existing;
-  requireMember(access);
-  if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
+  const { roomId, clientId } = input;
   const now = svc.now();
   try {
-    const message = await svc.sends.run(async (trx) => {
-      await beginEventWrite(trx);
+    const message = await svc.sends.run(async (tx) => {
+      const access = await tx.senderAccess(roomId, auth.userId);
+      if (!access || access.deleted_at !== null || (Number(access.is_private) === 1 && !access.is_member)) throw notFound("Room");
+      const existing = await tx.findByClientId(auth.userId, clientId);
+      if (existing) return original(existing, roomId);
+      if (!access.is_member) throw forbidden("Join the room first");
+      if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
       const m = toMessage(
-        await insertMessage(trx, {
-          roomId,
-          senderId: auth.userId,
-          senderName: auth.username,
-          kind: "text",
-          content: input.content,
-          clientId: input.clientId,
-          now,
-        }),
+        await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now }),
       );
-      await appendEvents(trx, now, [{ body: { type: "message.created", roomId, message: m }, scope: "room" }]);
+      await tx.insertEvent(roomEvent(now, { type: "message.created", roomId, message: m }));
       return m;
     });
     svc.hub.notify();
     svc.typing.set(roomId, auth.userId, auth.username, false);
     return message;
   } catch (err) {
-    // A concurrent duplicate won the race: answer with what it stored.
+    // A concurrent duplicate (on another node) won the race: answer with what it stored.
     if (isUniqueViolation(err)) {
-      const original = await findOriginal(svc, auth.userId, input.clientId, roomId);
-      if (original) return original;
+      const row = await findMessageByClientId(svc.db, auth.userId, clientId);
+      if (row) return original(row, roomId);
     }
     throw err;
   }
 }
 
-async function findOriginal(svc: Services, userId: number, clientId: string, roomId: number): Promise<Message | null> {
-  const row = await findMessageByClientId(svc.db, userId, clientId);
-  if (!row) return null;
+function original(row: MessageWithSender, roomId: number): Message {
   if (Number(row.room_id) !== roomId) throw conflict("That clientId was already used for a message in another room");
   return toMessage(row);
 }
