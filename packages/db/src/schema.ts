@@ -65,8 +65,17 @@ export interface RefreshTokensTable {
   token_hash: string;
   session_id: string;
   created_at: Millis;
-  /** Set when rotated; presenting a used token again revokes the session. */
+  /**
+   * Set when rotated. Presenting a used token again revokes the session,
+   * except for a retry within the reuse grace period (see `replaced_by`).
+   */
   used_at: Millis | null;
+  /**
+   * Hash of the token that replaced this one at rotation (migration 0002).
+   * Null when unused, when the token was killed (its successor reply was
+   * presumed lost and superseded), and for rows older than 0002.
+   */
+  replaced_by: string | null;
 }
 
 /** Who may see a durable event (see `visibleEvents` in queries/events.ts). */

@@ -1,4 +1,5 @@
 import {
+  type Database,
   findRefreshToken,
   findSession,
   findUserById,
@@ -7,7 +8,10 @@ import {
   insertSession,
   insertUser,
   isUniqueViolation,
+  killRefreshToken,
+  replaceRefreshSuccessor,
   revokeSession,
+  type Transaction,
   useRefreshToken,
 } from "@parley/db";
 import { hashRefreshToken, newRefreshToken, newSessionId } from "../auth/tokens.ts";
@@ -91,32 +95,66 @@ async function startSession(svc: Services, user: User): Promise<AuthResult> {
 /**
  * Rotates the refresh token. A token that was already used means it leaked
  * (or a client raced itself): the whole session is revoked.
+ *
+ * One exception, as identity providers make it (Okta's grace period, Auth0's
+ * reuse interval): within `refreshReuseGraceSeconds` of a rotation whose new
+ * token was never used, presenting the old token again is taken as a client
+ * retrying a refresh whose reply it never received (socket closed mid-call,
+ * network drop). The unseen successor is killed — whoever presents it later
+ * revokes the session, so a thief racing the client still gets caught — and
+ * the caller gets a fresh token in its place.
  */
 export async function refresh(svc: Services, refreshToken: string): Promise<AuthResult & { sessionId: string }> {
   const now = svc.now();
   const hash = hashRefreshToken(refreshToken);
   const found = await findRefreshToken(svc.db, hash);
   if (!found || found.revoked_at !== null || Number(found.expires_at) <= now) throw unauthorized("Session expired");
+  const sessionId = found.session_id;
   const fresh = newRefreshToken();
+  const graceMs = svc.config.refreshReuseGraceSeconds * 1000;
+  const successor = found.replaced_by;
   const rotated = await svc.db.transaction().execute(async (trx) => {
-    if (!(await useRefreshToken(trx, hash, now))) return false;
-    await insertRefreshToken(trx, { sessionId: found.session_id, tokenHash: fresh.hash, now });
+    let spent: boolean;
+    if (found.used_at === null) {
+      spent = await useRefreshToken(trx, hash, now, fresh.hash);
+    } else if (successor !== null && graceMs > 0 && now - Number(found.used_at) <= graceMs) {
+      spent = await retryLostRotation(trx, { sessionId, hash, successor, fresh: fresh.hash, now });
+    } else {
+      spent = false;
+    }
+    if (!spent) return false;
+    await insertRefreshToken(trx, { sessionId, tokenHash: fresh.hash, now });
     return true;
   });
   if (!rotated) {
-    await revokeAndDisconnect(svc, found.session_id);
+    await revokeAndDisconnect(svc, sessionId);
     throw unauthorized("Refresh token reused; the session was revoked");
   }
   const user = await findUserById(svc.db, Number(found.user_id));
   if (!user) throw unauthorized("Session expired");
-  const access = svc.tokens.issueAccess(Number(user.id), found.session_id);
+  const access = svc.tokens.issueAccess(Number(user.id), sessionId);
   return {
     user: toUser(user),
     accessToken: access.token,
     accessTokenExpiresAt: access.expiresAt,
     refreshToken: fresh.token,
-    sessionId: found.session_id,
+    sessionId,
   };
+}
+
+/**
+ * The retry of a rotation whose reply was lost: kills the unused successor
+ * and points the presented token at the fresh one instead. Each step is
+ * conditional, so of two racing refreshes (this retry, a use of the
+ * successor, another retry) only one wins; the loser gets false and the
+ * session is revoked (so whatever it wrote before failing no longer matters).
+ */
+async function retryLostRotation(
+  trx: Transaction<Database>,
+  t: { sessionId: string; hash: string; successor: string; fresh: string; now: number },
+): Promise<boolean> {
+  if (!(await killRefreshToken(trx, { sessionId: t.sessionId, tokenHash: t.successor, now: t.now }))) return false;
+  return replaceRefreshSuccessor(trx, { tokenHash: t.hash, from: t.successor, to: t.fresh });
 }
 
 export async function revokeAndDisconnect(svc: Services, sessionId: string): Promise<void> {
