@@ -27,6 +27,17 @@ const duration = z.string().transform((v, ctx) => {
   return s;
 });
 
+/** A duration, or 0 (any unit) to switch the feature off. */
+const durationOrOff = z.string().transform((v, ctx) => {
+  if (/^0+\s*(ms|s|m|h|d)?$/.test(v.trim())) return 0;
+  const s = parseDuration(v);
+  if (s === null) {
+    ctx.addIssue({ code: "custom", message: `"${v}" is not a duration like 60s or 5m, or 0 for off` });
+    return z.NEVER;
+  }
+  return s;
+});
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8001),
@@ -36,6 +47,8 @@ const envSchema = z.object({
   ALLOWED_ORIGINS: z.string().default(""),
   ACCESS_TOKEN_TTL: duration.default(30 * 60),
   REFRESH_TOKEN_TTL: duration.default(30 * 86400),
+  /** A rotated refresh token presented again this soon, its successor unused, is a retry, not theft. */
+  REFRESH_REUSE_GRACE: durationOrOff.default(defaultApiConfig.refreshReuseGraceSeconds),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).optional(),
   SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
   SEND_RATE_BURST: z.coerce.number().int().min(1).default(30),
@@ -77,6 +90,8 @@ export interface ServerConfig {
   allowedOrigins: string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** 0: every reuse of a rotated refresh token revokes the session. */
+  refreshReuseGraceSeconds: number;
   bcryptCost: number;
   sendBurst: number;
   sendPerSecond: number;
@@ -188,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
       .filter(Boolean),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
+    refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE,
     bcryptCost,
     sendBurst: e.SEND_RATE_BURST,
     sendPerSecond: e.SEND_RATE_PER_SEC,
