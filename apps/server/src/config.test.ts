@@ -54,6 +54,14 @@ describe("configuration", () => {
     expect(c.allowedOrigins).toEqual(["https://a.example", "https://b.example"]);
   });
 
+  it("reads the refresh-token reuse grace period: 60 s by default, 0 for strict, a bad value named", () => {
+    const db = join(dir, "g.db");
+    expect(loadConfig({ DATABASE_URL: db }, quiet).refreshReuseGraceSeconds).toBe(60);
+    expect(loadConfig({ DATABASE_URL: db, REFRESH_REUSE_GRACE: "0" }, quiet).refreshReuseGraceSeconds).toBe(0);
+    expect(loadConfig({ DATABASE_URL: db, REFRESH_REUSE_GRACE: "2m" }, quiet).refreshReuseGraceSeconds).toBe(120);
+    expect(() => loadConfig({ DATABASE_URL: db, REFRESH_REUSE_GRACE: "a while" }, quiet)).toThrow(/REFRESH_REUSE_GRACE/);
+  });
+
   it("makes the production server exit non-zero with a clear message when the secret is missing", () => {
     const main = join(import.meta.dirname, "..", "dist", "main.js");
     if (!existsSync(main)) throw new Error("build apps/server first (pnpm test does)");
