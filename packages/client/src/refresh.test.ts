@@ -80,9 +80,11 @@ describe("token refresh", () => {
     const tokens: (Tokens | null)[] = [];
     const b = t.client(clientFor(s.url, bob, { onTokens: (tk) => tokens.push(tk) }));
     await b.ready;
-    // Someone else uses the refresh token first: the server treats the next use as theft and revokes the session.
+    // Someone else uses the refresh token first, then the one they got: the client's next use cannot be a
+    // retry of a lost reply (its successor was used), so the server treats it as theft and revokes the session.
     const { refreshTokens } = await import("./http.ts");
-    await refreshTokens(s.url, bob.refreshToken);
+    const stolen = await refreshTokens(s.url, bob.refreshToken);
+    await refreshTokens(s.url, stolen.refreshToken);
     await waitFor(() => b.connection.get().status === "unauthenticated", 6000, "unauthenticated");
     expect(tokens.at(-1)).toBeNull();
     await new Promise((r) => setTimeout(r, 1000));

@@ -121,7 +121,10 @@ export class Session {
         this.deps.onUnauthenticated(err instanceof Error ? err.message : "refresh refused");
       } else if (!this.stopped) {
         // A network failure: try again soon while the token is still valid; after that, the next
-        // connection attempt refreshes first (see `accessToken`).
+        // connection attempt refreshes first (see `accessToken`). The retry presents the same refresh
+        // token even though the server may have rotated it (the reply was lost, not the request): within
+        // its reuse grace period (REFRESH_REUSE_GRACE, 60 s by default) the server answers such a retry
+        // with fresh tokens instead of revoking the session, as long as the lost new token was never used.
         this.deps.logger.debug("refresh failed", { error: String(err) });
         if (Date.now() < this.expiresAt) this.schedule(2000 + Math.random() * 1000);
       }
