@@ -18,12 +18,7 @@ const people = useE2eServer("session", { ACCESS_TOKEN_TTL: "4s" }, (s, b) => {
   browser = b;
 });
 
-// Known race (see the issue note): with 4 s tokens a refresh whose reply is lost
-// in flight makes the retry reuse the spent refresh token, and the server's strict
-// reuse detection revokes the session. Seen in about 1 of 4 runs under load; the
-// retries keep that documented trade-off from blocking CI, and a consistent
-// failure still fails.
-test.skipIf(!hasChromium)("two tabs of one session keep refreshing their tokens without signing each other out", { retry: 2 }, async () => {
+test.skipIf(!hasChromium)("two tabs of one session keep refreshing their tokens without signing each other out", async () => {
   const session = await registerByApi(server, uniqueName("tabby"));
   const room = await server.call<{ id: number }>("rooms.create", { name: uniqueName("tabs") }, session.accessToken);
   const first = await signedIn(browser, server, session);
