@@ -1,4 +1,5 @@
 import { build } from "esbuild";
+import { fastSpread } from "./build/fast-spread.mjs";
 
 const here = import.meta.dirname;
 
@@ -15,4 +16,5 @@ await build({
   external: ["better-sqlite3", "pino"],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
+  plugins: [fastSpread()],
 });
