@@ -138,10 +138,13 @@ describe("events.stream", () => {
     expect(e.events.some((ev) => ev.type === "typing")).toBe(false);
   }, 15_000);
 
-  it("shows a user online while a socket is open, and offline after the last one closes", async () => {
-    const [alice, bob] = await Promise.all([registerUser(server, "p-a"), registerUser(server, "p-b")]);
+  it("shows a user online to the people they share a room with while a socket is open, and offline after the last one closes", async () => {
+    const [alice, bob, carol] = await Promise.all([registerUser(server, "p-a"), registerUser(server, "p-b"), registerUser(server, "p-c")]);
+    const room = await alice.http.rooms.create.mutate({ name: "presence" });
+    await bob.http.rooms.join.mutate({ roomId: room.id });
     const a = listen(alice);
-    await a.waitFor(isReady);
+    const c = listen(carol);
+    await Promise.all([a.waitFor(isReady), c.waitFor(isReady)]);
     const bobSocket = wsApi(server, bob.accessToken);
     await bobSocket.api.auth.me.query();
     await a.waitFor((e) => e.type === "presence" && e.userId === bob.id && e.online);
@@ -149,6 +152,8 @@ describe("events.stream", () => {
     await bobSocket.close();
     await a.waitFor((e) => e.type === "presence" && e.userId === bob.id && !e.online, 6000);
     expect((await alice.http.users.online.query()).map((u) => u.id)).not.toContain(bob.id);
+    // Carol shares no room with Bob: his comings and goings are not pushed to her.
+    expect(c.events.filter((e) => e.type === "presence" && e.userId === bob.id)).toEqual([]);
   }, 10_000);
 
   it("refuses the stream without a valid token", async () => {

@@ -2,7 +2,7 @@ import type { AppRouter } from "@parley/api";
 import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import { inject } from "vitest";
 import WebSocket from "ws";
-import { type Api, type Endpoint, wsUrl } from "../test/harness.ts";
+import { type Api, type Endpoint, type Recorder, type TestUser, wsUrl } from "../test/harness.ts";
 import { ServerProcess } from "../test/process.ts";
 import { createTestDatabase, type RedisServer, startRedis } from "../test/services.ts";
 
@@ -73,4 +73,15 @@ export function roamingClient(start: Endpoint, token: string): RoamingClient {
     retryDelayMs: () => 100,
   });
   return { api: createTRPCClient<AppRouter>({ links: [wsLink({ client })] }), target, close: () => client.close() };
+}
+
+/**
+ * Puts `other` in a room of `owner`'s and waits until `ownerStream` has seen
+ * it: from then on the owner's node knows they are peers, and presence
+ * changes of one reach the other (presence goes to people who share a room).
+ */
+export async function shareRoom(owner: TestUser, other: TestUser, ownerStream: Recorder): Promise<void> {
+  const room = await owner.http.rooms.create.mutate({ name: `peers ${owner.id}-${other.id}` });
+  await owner.http.rooms.addMember.mutate({ roomId: room.id, username: other.username });
+  await ownerStream.waitFor((e) => e.type === "member.joined" && e.member.userId === other.id);
 }

@@ -1,7 +1,7 @@
 import type { StreamEvent } from "@parley/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, messageEvents, type Recorder, record, registerUser, sleep, type TestUser } from "../test/harness.ts";
-import { type Cluster, node, type RoamingClient, roamingClient, startCluster } from "./cluster.ts";
+import { type Cluster, node, type RoamingClient, roamingClient, shareRoom, startCluster } from "./cluster.ts";
 
 // Three server processes over one PostgreSQL database and one Redis.
 let cluster: Cluster;
@@ -88,6 +88,7 @@ describe("a cluster of three nodes", () => {
     const carol = await registerUser(node(cluster, 0), "two-homes");
     const w = listen(watcher, 2);
     await w.rec.waitFor(isReady);
+    await shareRoom(watcher, carol, w.rec);
     const onlineSeenFromC = async () => (await watcher.http.users.online.query()).some((u) => u.id === carol.id);
 
     const onA = listen(carol, 0);

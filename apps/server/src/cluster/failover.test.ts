@@ -1,7 +1,7 @@
 import type { StreamEvent } from "@parley/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, httpApi, messageEvents, type Recorder, record, registerUser, type TestUser } from "../test/harness.ts";
-import { type Cluster, node, type RoamingClient, roamingClient, startCluster } from "./cluster.ts";
+import { type Cluster, node, type RoamingClient, roamingClient, shareRoom, startCluster } from "./cluster.ts";
 
 // Two server processes over one PostgreSQL database and one Redis; nodes and Redis get killed.
 let cluster: Cluster;
@@ -124,6 +124,7 @@ describe("failures in a two-node cluster", () => {
     const victim = await registerUser(b, "dead-v");
     const w = listen(watcher, 0);
     await w.rec.waitFor(isReady);
+    await shareRoom(watcher, victim, w.rec);
     const v = listen(victim, 1);
     await v.rec.waitFor(isReady);
     await w.rec.waitFor((e) => e.type === "presence" && e.userId === victim.id && e.online, 5000);

@@ -49,7 +49,13 @@ export class Subscriber {
   }
 }
 
-export type LiveAudience = { roomId: number; exceptUserId?: number } | { everyone: true };
+/**
+ * Who a live event reaches: a room's members (typing), or a user's peers —
+ * everyone who shares a room with them, and their own other devices
+ * (presence: telling every socket about every arrival would be O(users ×
+ * sockets) when a whole team connects at once).
+ */
+export type LiveAudience = { roomId: number; exceptUserId?: number } | { peersOf: number };
 
 export interface HubOptions {
   /** Rows read per query while catching up. */
@@ -74,6 +80,8 @@ export interface HubOptions {
 export class EventHub {
   private position = 0;
   private readonly rooms = new Map<number, Set<number>>();
+  /** The same picture by user: the rooms each user is in. */
+  private readonly roomsOf = new Map<number, Set<number>>();
   private readonly byUser = new Map<number, Set<Subscriber>>();
   private draining = false;
   private again = false;
@@ -163,13 +171,20 @@ export class EventHub {
     return this.rooms.get(roomId) ?? new Set();
   }
 
+  /** Everyone who shares a room with `userId`, and `userId`. */
+  peersOf(userId: number): Set<number> {
+    const peers = new Set<number>([userId]);
+    for (const roomId of this.roomsOf.get(userId) ?? []) for (const m of this.membersOf(roomId)) peers.add(m);
+    return peers;
+  }
+
   /** Typing and presence: delivered now, never stored. */
   publishLive(event: LiveEvent, audience: LiveAudience): void {
     const d: Delivery = { kind: "live", event };
     const out = new Outgoing(event, null);
     try {
-      if ("everyone" in audience) {
-        for (const subs of this.byUser.values()) for (const s of subs) s.deliver(d, out, this.batch);
+      if ("peersOf" in audience) {
+        for (const userId of this.peersOf(audience.peersOf)) this.pushTo(userId, d, out);
         return;
       }
       for (const userId of this.membersOf(audience.roomId)) {
@@ -225,10 +240,11 @@ export class EventHub {
     this.options.onDispatched?.(event);
 
     // …and shrinks after it (a removed member sees their removal, then nothing more).
-    if (event.type === "member.left" || event.type === "member.removed") {
-      this.rooms.get(event.roomId)?.delete(event.userId);
+    if (event.type === "member.left" || event.type === "member.removed") this.removeMember(event.roomId, event.userId);
+    if (event.type === "room.deleted") {
+      for (const userId of this.membersOf(event.roomId)) this.roomsOf.get(userId)?.delete(event.roomId);
+      this.rooms.delete(event.roomId);
     }
-    if (event.type === "room.deleted") this.rooms.delete(event.roomId);
   }
 
   private pushTo(userId: number, d: Delivery, out: Outgoing): void {
@@ -237,8 +253,18 @@ export class EventHub {
   }
 
   private addMember(roomId: number, userId: number): void {
-    const set = this.rooms.get(roomId) ?? new Set<number>();
-    set.add(userId);
-    this.rooms.set(roomId, set);
+    const members = this.rooms.get(roomId) ?? new Set<number>();
+    members.add(userId);
+    this.rooms.set(roomId, members);
+    const rooms = this.roomsOf.get(userId) ?? new Set<number>();
+    rooms.add(roomId);
+    this.roomsOf.set(userId, rooms);
+  }
+
+  private removeMember(roomId: number, userId: number): void {
+    this.rooms.get(roomId)?.delete(userId);
+    const rooms = this.roomsOf.get(userId);
+    rooms?.delete(roomId);
+    if (rooms?.size === 0) this.roomsOf.delete(userId);
   }
 }

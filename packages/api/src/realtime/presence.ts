@@ -29,6 +29,8 @@ const CHUNK = 100;
  * heartbeat; another node's users expire when its beats stop (it died), so
  * nobody stays online forever. Every node derives the same transitions from
  * that shared picture and tells its own subscribers; presence is live-only.
+ * A transition reaches the user's peers (who share a room with them, see
+ * `EventHub.peersOf`); `users.online()` answers for everyone.
  */
 export class Presence {
   /** Sockets on this node, by user. */
@@ -130,7 +132,7 @@ export class Presence {
         const username = this.names.get(userId) ?? "";
         const at = this.now();
         this.online.set(userId, { username, lastSeen: at });
-        this.hub.publishLive({ type: "presence", userId, username, online: true, lastSeen: at }, { everyone: true });
+        this.hub.publishLive({ type: "presence", userId, username, online: true, lastSeen: at }, { peersOf: userId });
       }
       return;
     }
@@ -151,7 +153,7 @@ export class Presence {
     this.names.delete(userId);
     const at = this.now();
     if (this.leftHere.delete(userId) || !this.options.bus) void this.options.persistLastSeen(userId, at).catch(() => {});
-    this.hub.publishLive({ type: "presence", userId, username: e.username, online: false, lastSeen: at }, { everyone: true });
+    this.hub.publishLive({ type: "presence", userId, username: e.username, online: false, lastSeen: at }, { peersOf: userId });
   }
 
   private onRemote(from: string, online: boolean, users: [number, string][]): void {
