@@ -1,8 +1,8 @@
 import type { Message } from "@parley/api";
+import { ServerProcess } from "@parley/server/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { SendFailedError } from "./errors.ts";
 import { clientFor, newUser, waitFor } from "./test/helpers.ts";
-import { ServerProcess } from "./test/server-process.ts";
 import type { ParleyClient, Tokens } from "./types.ts";
 
 const disposers: (() => Promise<void>)[] = [];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ensureServerBuilt, freePort } from "../test/process.ts";
+import { ensureServerBuilt, freePort } from "../test/index.ts";
 
 /**
  * Secrets and configuration, against the production build: a weak setup

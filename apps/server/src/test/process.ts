@@ -1,16 +1,17 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Endpoint } from "./harness.ts";
+import { freePort } from "./services.ts";
 
 /**
  * The production build (apps/server/dist/main.js) as a child process on a
  * temporary SQLite file, for what an in-process server cannot do: kill -9,
- * restart on the same port, a server on its own core.
+ * restart on the same port, a server on its own core. The one helper for
+ * this in the workspace: the server's reliability and cluster tests, the
+ * client's and the CLI's tests (through `@parley/client/testing`) and the
+ * web app's end-to-end tests use it.
  */
 
 const serverDir = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
@@ -61,27 +62,26 @@ export function ensureServerBuilt(): string {
   return mainJs;
 }
 
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
+export interface ServerProcessOptions {
+  /** Extra Node flags, e.g. ["--cpu-prof"] to profile the server. */
+  execArgv?: string[];
+  /** A file the output of every run is appended to as well, to read after the tests. */
+  logFile?: string;
 }
 
-export class ServerProcess implements Endpoint, AsyncDisposable {
+export class ServerProcess implements AsyncDisposable {
   readonly dir = mkdtempSync(join(tmpdir(), "parley-proc-"));
   readonly dbFile = join(this.dir, "chat.db");
   private child: ChildProcess | null = null;
   port = 0;
-  /** stderr of every run, for failure messages. */
+  /** stdout and stderr of every run, for failure messages. */
   log = "";
   starts = 0;
 
+  /** `env` is added to (and overrides) the test defaults below: port, database, secret, BCRYPT_COST=4, no send rate limit. */
   constructor(
     private readonly env: Record<string, string> = {},
-    /** Extra Node flags, e.g. ["--cpu-prof"] to profile the server. */
-    private readonly execArgv: string[] = [],
+    private readonly options: ServerProcessOptions = {},
   ) {}
 
   get url(): string {
@@ -99,7 +99,7 @@ export class ServerProcess implements Endpoint, AsyncDisposable {
   /** Starts (again, on the same port and database) and resolves once /healthz answers. */
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
-    const child = spawn(process.execPath, [...this.execArgv, ensureServerBuilt()], {
+    const child = spawn(process.execPath, [...(this.options.execArgv ?? []), ensureServerBuilt()], {
       cwd: this.dir,
       env: {
         PATH: process.env.PATH ?? "",
@@ -114,13 +114,17 @@ export class ServerProcess implements Endpoint, AsyncDisposable {
         SEND_RATE_PER_SEC: "1000000",
         ...this.env,
       },
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
     this.starts++;
-    child.stderr?.on("data", (c: Buffer) => {
+    const { logFile } = this.options;
+    const capture = (c: Buffer) => {
       this.log += c.toString();
-    });
+      if (logFile) appendFileSync(logFile, c);
+    };
+    child.stdout?.on("data", capture);
+    child.stderr?.on("data", capture);
     let exited = false;
     child.once("exit", () => {
       exited = true;
@@ -139,14 +143,25 @@ export class ServerProcess implements Endpoint, AsyncDisposable {
     }
   }
 
-  /** SIGKILL by default (no shutdown at all); SIGTERM is the graceful stop. Resolves once the process is gone. */
-  async stop(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+  /**
+   * SIGKILL by default (no shutdown at all); SIGTERM is the graceful stop.
+   * Resolves once the process is gone; with `killAfterMs`, a process still
+   * there by then gets SIGKILL.
+   */
+  async stop(signal: NodeJS.Signals = "SIGKILL", { killAfterMs }: { killAfterMs?: number } = {}): Promise<void> {
     const child = this.child;
     this.child = null;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once("exit", () => r()));
     child.kill(signal);
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
     await exited;
+    clearTimeout(timer);
+  }
+
+  /** The same as stop(): the name the client's and the CLI's tests use. */
+  kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    return this.stop(signal);
   }
 
   async restart(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Message } from "@parley/api";
+import { ServerProcess } from "@parley/server/testing";
 import { afterEach } from "vitest";
 import type { ParleyClient } from "../types.ts";
-import { ServerProcess } from "./server-process.ts";
 
 /** Resources a test made, disposed after it in reverse order. */
 export function useDisposer() {
