@@ -1,101 +1,50 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ServerProcess } from "@parley/server/testing";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, onTestFailed } from "vitest";
 
 const webDist = fileURLToPath(new URL("../dist", import.meta.url));
-const serverMain = fileURLToPath(new URL("../../server/dist/main.js", import.meta.url));
 export const resultsDir = fileURLToPath(new URL("../test-results", import.meta.url));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** The production server as a child process, so it can be stopped and started again on the same database. */
+/**
+ * The production server serving the built web app, as a child process, so it
+ * can be stopped and started again on the same port and database. Its output
+ * goes to test-results/server-<name>.log.
+ */
 export class ParleyProcess {
-  private child: ChildProcess | null = null;
-  readonly url: string;
-  private readonly dir: string;
-
-  private constructor(
-    readonly port: number,
-    private readonly name: string,
-    private readonly extraEnv: Record<string, string>,
-  ) {
-    this.url = `http://127.0.0.1:${port}`;
-    this.dir = mkdtempSync(join(tmpdir(), "parley-e2e-"));
-  }
+  private constructor(private readonly server: ServerProcess) {}
 
   static async start(name: string, extraEnv: Record<string, string> = {}): Promise<ParleyProcess> {
-    const p = new ParleyProcess(await freePort(), name, extraEnv);
+    mkdirSync(resultsDir, { recursive: true });
+    const env = { WEB_DIR: webDist, LOG_LEVEL: "warn", SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000", ...extraEnv };
+    const p = new ParleyProcess(new ServerProcess(env, { logFile: join(resultsDir, `server-${name}.log`) }));
     await p.startProcess();
     return p;
   }
 
-  async startProcess(): Promise<void> {
-    mkdirSync(resultsDir, { recursive: true });
-    const log = createWriteStream(join(resultsDir, `server-${this.name}.log`), { flags: "a" });
-    const child = spawn(process.execPath, [serverMain], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: "test",
-        PORT: String(this.port),
-        HOST: "127.0.0.1",
-        DATABASE_URL: join(this.dir, "chat.db"),
-        WEB_DIR: webDist,
-        BCRYPT_COST: "4",
-        SECRET_KEY: "e2e-only-secret-e2e-only-secret-e2e-only",
-        LOG_LEVEL: "warn",
-        SEND_RATE_BURST: "1000",
-        SEND_RATE_PER_SEC: "1000",
-        ...this.extraEnv,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    this.child = child;
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}; see test-results/server-${this.name}.log`);
-      try {
-        const r = await fetch(`${this.url}/healthz`);
-        if (r.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error("server did not start within 15 s");
+  get url(): string {
+    return this.server.url;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  /** Starts (again, on the same port and database) and resolves once the server answers. */
+  startProcess(): Promise<void> {
+    return this.server.start();
   }
 
   /** Stops the process (SIGTERM: a graceful restart) and waits for it to exit. */
-  async stopProcess(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-    this.child = null;
+  stopProcess(): Promise<void> {
+    return this.server.stop("SIGTERM", { killAfterMs: 10_000 });
   }
 
   async dispose(): Promise<void> {
     await this.stopProcess();
-    rmSync(this.dir, { recursive: true, force: true });
+    await this.server[Symbol.asyncDispose]();
   }
 
   /** Calls a procedure over HTTP, as a bot would. */
