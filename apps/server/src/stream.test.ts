@@ -1,4 +1,6 @@
-import type { StreamEvent } from "@parley/api";
+import type { AppRouter, StreamEvent } from "@parley/api";
+import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
+import WebSocket from "ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   eventually,
@@ -12,6 +14,7 @@ import {
   startTestServer,
   type WsApi,
   wsApi,
+  wsUrl,
 } from "./test/harness.ts";
 
 let server: TestServer;
@@ -52,6 +55,30 @@ describe("events.stream", () => {
     await sleep(100);
     expect(contents(e)).toEqual([]);
     expect(e.events.some((ev) => "roomId" in ev && ev.roomId === room.id)).toBe(false);
+  });
+
+  it("delivers short, long and the longest messages intact to a caught-up stream, on one socket", async () => {
+    // Caught-up streams get frames the hub writes itself: lengths cross the WebSocket header's 126-byte and 16-bit forms.
+    // A malformed frame would not lose anything (the client reconnects and resumes), so the test counts sockets too.
+    const [alice, bob] = await Promise.all([registerUser(server, "len-a"), registerUser(server, "len-b")]);
+    const room = await alice.http.rooms.create.mutate({ name: "lengths" });
+    await bob.http.rooms.join.mutate({ roomId: room.id });
+    let opened = 0;
+    const client = createWSClient({
+      url: wsUrl(server),
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      connectionParams: () => ({ token: bob.accessToken }),
+      onOpen: () => opened++,
+    });
+    const api = createTRPCClient<AppRouter>({ links: [wsLink({ client })] });
+    const b = record(api);
+    open.push(b, { api, close: () => client.close() });
+    await b.waitFor(isReady);
+    const texts = ["a", "é".repeat(60), "ü".repeat(200), "x".repeat(4000), "😀".repeat(4000)];
+    for (const [i, content] of texts.entries()) await alice.http.messages.send.mutate({ roomId: room.id, content, clientId: `len-${i}` });
+    await b.waitFor((ev) => ev.type === "message.created" && ev.message.clientId === `len-${texts.length - 1}`);
+    expect(contents(b)).toEqual(texts);
+    expect(opened).toBe(1);
   });
 
   it("gives every subscriber the same order under concurrent senders", async () => {

@@ -37,8 +37,9 @@ export class Outgoing {
   ) {}
 
   /**
-   * The frame for one subscription id, tracked at `at`. Durable events are
-   * tracked at their own position, so most recipients share one buffer.
+   * The whole WebSocket frame (header and text) for one subscription id,
+   * tracked at `at`. Durable events are tracked at their own position, so
+   * most recipients share one buffer.
    */
   frame(id: SubscriptionId, at: number): Buffer {
     if (id === this.firstId && at === this.firstAt && this.firstFrame) return this.firstFrame;
@@ -60,12 +61,55 @@ export class Outgoing {
 
   private build(id: SubscriptionId, at: number): Buffer {
     this.json ??= JSON.stringify(this.event);
-    return Buffer.from(`{"id":${JSON.stringify(id)},"result":{"type":"data","data":{"id":"${at}","data":${this.json}},"id":"${at}"}}`);
+    return textFrame(`{"id":${JSON.stringify(id)},"result":{"type":"data","data":{"id":"${at}","data":${this.json}},"id":"${at}"}}`);
   }
+}
+
+/** A final, unmasked WebSocket text frame (RFC 6455 §5.2), as a server sends it. */
+function textFrame(text: string): Buffer {
+  const n = Buffer.byteLength(text);
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + n);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (n < 126) {
+    frame[1] = n;
+  } else if (n < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  frame.write(text, head, "utf8");
+  return frame;
+}
+
+/** Length of the header `textFrame` put in front of the text. */
+const headerLength = (frame: Buffer) => (frame[1] === 126 ? 4 : frame[1] === 127 ? 10 : 2);
+
+/**
+ * `ws`'s net.Socket (its `_socket`): frames are written to it whole, and it
+ * is corked for a dispatch round. Writing there skips `ws`'s per-message
+ * framing, which is safe while `ws` itself queues nothing: without
+ * permessage-deflate (off on our server) and Blobs, it writes each message
+ * through at once, so frames from both paths stay in order.
+ */
+interface RawSocket {
+  cork(): void;
+  uncork(): void;
+  write(chunk: Buffer): boolean;
+  readonly writableCorked: number;
+}
+
+function rawSocket(socket: Socket): RawSocket | null {
+  const raw = (socket as { _socket?: Partial<RawSocket> })._socket;
+  return raw && typeof raw.cork === "function" && typeof raw.uncork === "function" && typeof raw.write === "function" ? (raw as RawSocket) : null;
 }
 
 /** A subscription that has handed its delivery to the hub. */
 export class DirectWriter {
+  private readonly raw: RawSocket | null;
+
   constructor(
     private readonly socket: Socket,
     private readonly id: SubscriptionId,
@@ -73,7 +117,9 @@ export class DirectWriter {
     private last: number,
     private readonly maxBufferedBytes: number,
     private readonly cutOff: () => void,
-  ) {}
+  ) {
+    this.raw = rawSocket(socket);
+  }
 
   write(out: Outgoing, batch: WriteBatch): void {
     if (out.position !== null) {
@@ -86,14 +132,15 @@ export class DirectWriter {
       this.cutOff();
       return;
     }
-    batch.cork(this.socket);
-    this.socket.send(out.frame(this.id, this.last), { binary: false });
+    const frame = out.frame(this.id, this.last);
+    if (this.raw) {
+      batch.cork(this.raw);
+      this.raw.write(frame);
+    } else {
+      // Another Socket implementation: let it frame the text itself.
+      this.socket.send(frame.subarray(headerLength(frame)), { binary: false });
+    }
   }
-}
-
-interface Corkable {
-  cork(): void;
-  uncork(): void;
 }
 
 /**
@@ -103,14 +150,12 @@ interface Corkable {
  * per event. The frames themselves are unchanged.
  */
 export class WriteBatch {
-  private readonly corked: Corkable[] = [];
+  private readonly corked: RawSocket[] = [];
 
-  cork(socket: Socket): void {
-    // `ws` keeps its net.Socket as `_socket`; without one (another Socket implementation) frames go out one by one.
-    const raw = (socket as { _socket?: Partial<Corkable> & { writableCorked?: number } })._socket;
-    if (!raw?.cork || !raw.uncork || (raw.writableCorked ?? 0) > 0) return;
+  cork(raw: RawSocket): void {
+    if (raw.writableCorked > 0) return;
     raw.cork();
-    this.corked.push(raw as Corkable);
+    this.corked.push(raw);
   }
 
   flush(): void {
