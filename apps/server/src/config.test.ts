@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, SETTING_NAMES } from "./config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "parley-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,5 +72,16 @@ describe("configuration", () => {
     });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/SECRET_KEY is required when NODE_ENV=production/);
+  });
+});
+
+describe("pnpm dev", () => {
+  it("passes every server setting through turbo (its strict env mode drops the ones not listed)", () => {
+    const turbo = JSON.parse(readFileSync(join(import.meta.dirname, "../../../turbo.json"), "utf8")) as {
+      globalEnv?: string[];
+      tasks: { dev?: { env?: string[] } };
+    };
+    const passed = new Set([...(turbo.globalEnv ?? []), ...(turbo.tasks.dev?.env ?? [])]);
+    expect(SETTING_NAMES.filter((name) => !passed.has(name))).toEqual([]);
   });
 });

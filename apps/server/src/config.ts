@@ -76,6 +76,9 @@ const envSchema = z.object({
   WEB_DIR: z.string().optional(),
 });
 
+/** Every environment variable the server reads. */
+export const SETTING_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface ServerConfig {
   env: "development" | "production" | "test";
   port: number;
