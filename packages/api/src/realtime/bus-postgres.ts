@@ -90,6 +90,7 @@ export async function openPostgresBus(options: PostgresBusOptions): Promise<Bus>
 
   await connectListener();
   await getSender();
+  let sending: Promise<unknown> = Promise.resolve();
 
   return {
     kind: "postgres",
@@ -101,7 +102,9 @@ export async function openPostgresBus(options: PostgresBusOptions): Promise<Bus>
         onError(new Error(`bus message of ${Buffer.byteLength(payload)} bytes dropped (NOTIFY limit)`));
         return;
       }
-      getSender()
+      // One NOTIFY at a time on the sender: pg queues overlapping queries itself but deprecates it (gone in pg 9).
+      sending = sending
+        .then(() => getSender())
         .then((c) => c.query("select pg_notify($1, $2)", [channel, payload]))
         .catch(onError);
     },
