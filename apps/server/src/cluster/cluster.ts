@@ -76,12 +76,13 @@ export function roamingClient(start: Endpoint, token: string): RoamingClient {
 }
 
 /**
- * Puts `other` in a room of `owner`'s and waits until `ownerStream` has seen
+ * Puts `other` in a room of `owner`'s (returns its id) and waits until `ownerStream` has seen
  * it: from then on the owner's node knows they are peers, and presence
  * changes of one reach the other (presence goes to people who share a room).
  */
-export async function shareRoom(owner: TestUser, other: TestUser, ownerStream: Recorder): Promise<void> {
+export async function shareRoom(owner: TestUser, other: TestUser, ownerStream: Recorder): Promise<number> {
   const room = await owner.http.rooms.create.mutate({ name: `peers ${owner.id}-${other.id}` });
   await owner.http.rooms.addMember.mutate({ roomId: room.id, username: other.username });
   await ownerStream.waitFor((e) => e.type === "member.joined" && e.member.userId === other.id);
+  return room.id;
 }

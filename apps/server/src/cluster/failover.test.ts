@@ -118,13 +118,13 @@ describe("failures in a two-node cluster", () => {
     await r.rec.waitFor((e) => e.type === "typing" && e.userId === sender.id, 5000);
   });
 
-  it("takes the users of a node that died offline on the others", async () => {
+  it("takes the users of a node that died offline on the others, and records when they were last seen", async () => {
     const [a, b] = [node(cluster, 0), node(cluster, 1)];
     const watcher = await registerUser(a, "dead-w");
     const victim = await registerUser(b, "dead-v");
     const w = listen(watcher, 0);
     await w.rec.waitFor(isReady);
-    await shareRoom(watcher, victim, w.rec);
+    const roomId = await shareRoom(watcher, victim, w.rec);
     const v = listen(victim, 1);
     await v.rec.waitFor(isReady);
     await w.rec.waitFor((e) => e.type === "presence" && e.userId === victim.id && e.online, 5000);
@@ -133,6 +133,11 @@ describe("failures in a two-node cluster", () => {
     await b.stop("SIGKILL");
     await w.rec.waitFor((e) => e.type === "presence" && e.userId === victim.id && !e.online, 10_000);
     expect((await watcher.http.users.online.query()).some((u) => u.id === victim.id)).toBe(false);
+    // The node that held the victim's socket died without saying so: the survivor records last_seen.
+    await eventually(async () => {
+      const members = await watcher.http.rooms.members.query({ roomId });
+      return (members.find((m) => m.userId === victim.id)?.lastSeen ?? null) !== null;
+    }, 5000);
     await b.start();
   });
 });

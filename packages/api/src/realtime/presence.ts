@@ -43,6 +43,12 @@ export class Presence {
   private readonly offlineChecks = new Map<number, ReturnType<typeof setTimeout>>();
   /** Users whose last socket anywhere was on this node: it records their last_seen. */
   private readonly leftHere = new Set<number>();
+  /**
+   * Users whose last node stopped beating (it died) rather than saying they
+   * left: nobody else will record their last_seen, so every node that sees
+   * them expire does (the same user row, a few ms apart).
+   */
+  private readonly expiredHere = new Set<number>();
   private beat: ReturnType<typeof setInterval> | null = null;
   private readonly now: () => number;
   private readonly heartbeatMs: number;
@@ -77,6 +83,7 @@ export class Presence {
     }
     this.local.set(userId, { username, sockets: 1 });
     this.leftHere.delete(userId);
+    this.expiredHere.delete(userId);
     this.options.bus?.publish({ t: "presence", online: true, users: [[userId, username]] });
     this.recompute(userId);
   }
@@ -108,6 +115,7 @@ export class Presence {
     this.local.clear();
     this.remote.clear();
     this.online.clear();
+    this.expiredHere.clear();
   }
 
   private present(userId: number): boolean {
@@ -152,7 +160,8 @@ export class Presence {
     this.remote.delete(userId);
     this.names.delete(userId);
     const at = this.now();
-    if (this.leftHere.delete(userId) || !this.options.bus) void this.options.persistLastSeen(userId, at).catch(() => {});
+    const record = this.leftHere.delete(userId) || this.expiredHere.delete(userId) || !this.options.bus;
+    if (record) void this.options.persistLastSeen(userId, at).catch(() => {});
     this.hub.publishLive({ type: "presence", userId, username: e.username, online: false, lastSeen: at }, { peersOf: userId });
   }
 
@@ -168,6 +177,7 @@ export class Presence {
         }
         nodes.set(from, expires);
         this.leftHere.delete(userId);
+        this.expiredHere.delete(userId);
       } else {
         nodes?.delete(from);
         if (nodes?.size === 0) this.remote.delete(userId);
@@ -188,7 +198,10 @@ export class Presence {
     for (const [userId, nodes] of this.remote) {
       for (const [node, expires] of nodes) if (expires <= now) nodes.delete(node);
       if (nodes.size === 0) this.remote.delete(userId);
-      if (!this.present(userId)) this.recompute(userId);
+      if (!this.present(userId)) {
+        if (this.online.has(userId)) this.expiredHere.add(userId);
+        this.recompute(userId);
+      }
     }
   }
 }
