@@ -3,6 +3,7 @@ import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import WebSocket from "ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  codeOf,
   eventually,
   messageEvents,
   type Recorder,
@@ -182,6 +183,53 @@ describe("events.stream", () => {
     // Carol shares no room with Bob: his comings and goings are not pushed to her.
     expect(c.events.filter((e) => e.type === "presence" && e.userId === bob.id)).toEqual([]);
   }, 10_000);
+
+  it("lets a connection preview a public room live without joining, until it stops watching", async () => {
+    const [alice, bob, carol] = await Promise.all([registerUser(server, "w-a"), registerUser(server, "w-b"), registerUser(server, "w-c")]);
+    const room = await alice.http.rooms.create.mutate({ name: "lobby" });
+    const other = await alice.http.rooms.create.mutate({ name: "elsewhere" });
+    const bobConn = connect(bob);
+    const b = record(bobConn.api);
+    const c = listen(carol);
+    open.push(b);
+    await Promise.all([b.waitFor(isReady), c.waitFor(isReady)]);
+    await bobConn.api.rooms.watch.mutate({ roomId: room.id });
+    await alice.http.messages.send.mutate({ roomId: room.id, content: "seen by the watcher", clientId: "w1" });
+    await alice.http.messages.send.mutate({ roomId: other.id, content: "not watched", clientId: "w2" });
+    await b.waitFor((e) => e.type === "message.created" && e.message.content === "seen by the watcher");
+    // Watching again moves the watch; unwatch ends it.
+    await bobConn.api.rooms.watch.mutate({ roomId: other.id });
+    await alice.http.messages.send.mutate({ roomId: other.id, content: "now watched", clientId: "w3" });
+    await b.waitFor((e) => e.type === "message.created" && e.message.content === "now watched");
+    await bobConn.api.rooms.unwatch.mutate();
+    await alice.http.messages.send.mutate({ roomId: other.id, content: "after unwatch", clientId: "w4" });
+    await alice.http.messages.send.mutate({ roomId: room.id, content: "after unwatch too", clientId: "w5" });
+    await sleep(200);
+    expect(contents(b)).toEqual(["seen by the watcher", "now watched"]);
+    // Carol, who watches nothing, got none of it.
+    expect(contents(c)).toEqual([]);
+  });
+
+  it("stops previewing a room that turns private, and refuses to watch a private room", async () => {
+    const [alice, bob] = await Promise.all([registerUser(server, "wp-a"), registerUser(server, "wp-b")]);
+    const room = await alice.http.rooms.create.mutate({ name: "closing" });
+    const secret = await alice.http.rooms.create.mutate({ name: "secret", isPrivate: true });
+    const bobConn = connect(bob);
+    const b = record(bobConn.api);
+    open.push(b);
+    await b.waitFor(isReady);
+    expect(await codeOf(bobConn.api.rooms.watch.mutate({ roomId: secret.id }))).toBe("NOT_FOUND");
+    expect(await codeOf(bob.http.rooms.watch.mutate({ roomId: room.id }))).toBe("BAD_REQUEST");
+    await bobConn.api.rooms.watch.mutate({ roomId: room.id });
+    await alice.http.messages.send.mutate({ roomId: room.id, content: "still public", clientId: "p1" });
+    await b.waitFor((e) => e.type === "message.created" && e.message.content === "still public");
+    await alice.http.rooms.update.mutate({ roomId: room.id, isPrivate: true });
+    await b.waitFor((e) => e.type === "room.updated" && e.roomId === room.id && e.room.isPrivate);
+    await alice.http.messages.send.mutate({ roomId: room.id, content: "members only now", clientId: "p2" });
+    await sleep(200);
+    // The announcement comes before the change in the log, so the watcher sees it; then nothing more.
+    expect(contents(b)).toEqual(["still public", `${alice.username} made the room private`]);
+  });
 
   it("refuses the stream without a valid token", async () => {
     const anon = wsApi(server, null);

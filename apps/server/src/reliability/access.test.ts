@@ -47,6 +47,7 @@ const samples: Record<string, (roomId: number, c: Cast) => unknown> = {
   "rooms.removeMember": (roomId, c) => ({ roomId, userId: c.owner.id }),
   "rooms.setAdmin": (roomId, c) => ({ roomId, userId: c.outsider.id, isAdmin: true }),
   "rooms.typing": (roomId) => ({ roomId, isTyping: true }),
+  "rooms.watch": (roomId) => ({ roomId }),
   "messages.list": (roomId) => ({ roomId }),
   "messages.send": (roomId) => ({ roomId, content: "let me in", clientId: `intruder-${roomId}` }),
 };
@@ -131,8 +132,13 @@ describe("access matrix generated from the router", () => {
       results[path] = (await callOverHttp(outsider, path, type, samples[path]?.(room.id, cast))).code;
     }
     const readable = ["rooms.get", "rooms.members", "messages.list", "rooms.join"];
-    const { "rooms.leave": leave, ...rest } = results;
+    const { "rooms.leave": leave, "rooms.watch": watch, ...rest } = results;
     expect(rest).toEqual(Object.fromEntries(Object.keys(rest).map((p) => [p, readable.includes(p) ? "OK" : "FORBIDDEN"])));
+    // Previewing is a read, but it follows a connection: allowed over a WebSocket, BAD_REQUEST over HTTP.
+    expect(watch).toBe("BAD_REQUEST");
+    const wire = openWire(server, { token: outsider.accessToken });
+    open.push(wire);
+    expect(wireCode(await wire.call("mutation", "rooms.watch", { roomId: room.id }))).toBe("OK");
     // Leaving a room one is not in is refused too (the exact code is not a secret).
     expect(["FORBIDDEN", "NOT_FOUND", "CONFLICT"]).toContain(leave);
     expect(await owner.http.rooms.get.query({ roomId: room.id })).toMatchObject({ name: "lobby" });

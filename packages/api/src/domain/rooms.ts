@@ -21,7 +21,8 @@ import {
   updateRoom as updateRoomRow,
 } from "@parley/db";
 import type { EventDraft } from "../events.ts";
-import { conflict, forbidden, notFound } from "../errors.ts";
+import { DomainError, conflict, forbidden, notFound } from "../errors.ts";
+import type { Socket } from "../realtime/connections.ts";
 import type { Services } from "../services.ts";
 import { type Member, type Message, type Room, toMessage, toRoom } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
@@ -153,6 +154,18 @@ export function deleteRoom(svc: Services, access: RoomAccess): Promise<{ roomId:
     await softDeleteRoom(trx, room.id, now);
     return { result: { roomId: room.id }, events: [{ body: { type: "room.deleted", roomId: room.id }, scope: roomScope(room) }] };
   });
+}
+
+/**
+ * Lets this connection's stream follow a room it can see but is not in (a
+ * public room being previewed), replacing its previous watch; `null` stops.
+ * Access was checked by the procedure (private → NOT_FOUND); the hub checks
+ * privacy again at every delivery, in log order.
+ */
+export function watchRoom(svc: Services, socket: Socket | null, roomId: number | null): { watching: number | null } {
+  if (!socket) throw new DomainError("BAD_REQUEST", "Watching a room needs a WebSocket connection");
+  svc.hub.watch(socket, roomId);
+  return { watching: roomId };
 }
 
 export async function joinRoom(svc: Services, auth: Auth, access: RoomAccess): Promise<Room> {

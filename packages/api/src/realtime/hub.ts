@@ -1,5 +1,6 @@
-import { allMemberships, type Database, type EventRow, eventsAfter, headPosition, type Kysely } from "@parley/db";
+import { allMemberships, type Database, type EventRow, eventsAfter, headPosition, type Kysely, privateRoomIds } from "@parley/db";
 import { type DurableEvent, decodeEvent, type LiveEvent } from "../events.ts";
+import type { Socket } from "./connections.ts";
 import { type DirectWriter, Outgoing, StreamIds, WriteBatch } from "./fanout.ts";
 import { EventQueue } from "./queue.ts";
 
@@ -18,6 +19,8 @@ export class Subscriber {
 
   constructor(
     readonly userId: number,
+    /** The connection it streams to (null in-process): watches are per connection. */
+    readonly socket: Socket | null,
     readonly queue: EventQueue<Delivery>,
     /** Every durable event with a higher position reaches this subscriber, in order. */
     readonly startPosition: number,
@@ -82,6 +85,12 @@ export class EventHub {
   private readonly rooms = new Map<number, Set<number>>();
   /** The same picture by user: the rooms each user is in. */
   private readonly roomsOf = new Map<number, Set<number>>();
+  /** Private rooms, kept in step with the log: nobody watches these. */
+  private readonly privateRooms = new Set<number>();
+  /** Connections watching a public room they are not in (see `watch`), by room and by connection. */
+  private readonly watchers = new Map<number, Set<Socket>>();
+  private readonly watching = new Map<Socket, number>();
+  private readonly bySocket = new Map<Socket, Set<Subscriber>>();
   private readonly byUser = new Map<number, Set<Subscriber>>();
   private draining = false;
   private again = false;
@@ -108,6 +117,7 @@ export class EventHub {
     await this.db.transaction().setIsolationLevel("repeatable read").execute(async (trx) => {
       this.position = await headPosition(trx);
       for (const m of await allMemberships(trx)) this.addMember(Number(m.room_id), Number(m.user_id));
+      for (const id of await privateRoomIds(trx)) this.privateRooms.add(id);
     });
     const pollMs = this.options.pollMs ?? 1000;
     if (pollMs > 0) {
@@ -151,16 +161,49 @@ export class EventHub {
     }
   }
 
-  subscribe(userId: number, onOverflow: () => void): Subscriber {
+  subscribe(userId: number, onOverflow: () => void, socket: Socket | null = null): Subscriber {
     const subs = this.byUser.get(userId) ?? new Set<Subscriber>();
     this.byUser.set(userId, subs);
     const queue = new EventQueue<Delivery>(this.maxQueued, onOverflow);
-    const sub = new Subscriber(userId, queue, this.position, (s) => {
+    const sub = new Subscriber(userId, socket, queue, this.position, (s) => {
       subs.delete(s);
       if (subs.size === 0 && this.byUser.get(userId) === subs) this.byUser.delete(userId);
+      const onSocket = s.socket ? this.bySocket.get(s.socket) : undefined;
+      onSocket?.delete(s);
+      if (s.socket && onSocket?.size === 0) this.bySocket.delete(s.socket);
     });
     subs.add(sub);
+    if (socket) {
+      const onSocket = this.bySocket.get(socket) ?? new Set<Subscriber>();
+      onSocket.add(sub);
+      this.bySocket.set(socket, onSocket);
+    }
     return sub;
+  }
+
+  /**
+   * The streams of `socket` also get the room events of `roomId` (a public
+   * room its user previews without joining), until another watch, `null`, or
+   * the socket closes. Checked at delivery against the hub's own picture, in
+   * log order: once the room turns private or is deleted, nothing more goes
+   * to watchers who are not members. Not replayed on resume: a client
+   * refetches the previewed room after a reconnect and watches again.
+   */
+  watch(socket: Socket, roomId: number | null): void {
+    const previous = this.watching.get(socket);
+    if (previous !== undefined) {
+      const set = this.watchers.get(previous);
+      set?.delete(socket);
+      if (set?.size === 0) this.watchers.delete(previous);
+      this.watching.delete(socket);
+    } else if (roomId !== null) {
+      socket.once("close", () => this.watch(socket, null));
+    }
+    if (roomId === null) return;
+    this.watching.set(socket, roomId);
+    const set = this.watchers.get(roomId) ?? new Set<Socket>();
+    set.add(socket);
+    this.watchers.set(roomId, set);
   }
 
   isMember(roomId: number, userId: number): boolean {
@@ -223,6 +266,10 @@ export class EventHub {
     this.position = event.id;
     // Membership grows before delivery (a new member sees their own join)…
     if (event.type === "room.created") this.addMember(event.roomId, event.room.createdBy);
+    if (event.type === "room.created" || event.type === "room.updated") {
+      if (event.room.isPrivate) this.privateRooms.add(event.roomId);
+      else this.privateRooms.delete(event.roomId);
+    }
     if (event.type === "member.joined") this.addMember(event.roomId, event.member.userId);
 
     const d: Delivery = { kind: "durable", event };
@@ -232,10 +279,12 @@ export class EventHub {
     } else if (row.scope === "user") {
       if (row.user_id !== null) this.pushTo(Number(row.user_id), d, out);
     } else if (row.room_id !== null) {
+      const roomId = Number(row.room_id);
       const subject = row.user_id === null ? null : Number(row.user_id);
-      const members = this.membersOf(Number(row.room_id));
+      const members = this.membersOf(roomId);
       for (const userId of members) this.pushTo(userId, d, out);
       if (subject !== null && !members.has(subject)) this.pushTo(subject, d, out);
+      this.pushToWatchers(roomId, members, subject, d, out);
     }
     this.options.onDispatched?.(event);
 
@@ -244,6 +293,19 @@ export class EventHub {
     if (event.type === "room.deleted") {
       for (const userId of this.membersOf(event.roomId)) this.roomsOf.get(userId)?.delete(event.roomId);
       this.rooms.delete(event.roomId);
+      this.privateRooms.delete(event.roomId);
+      for (const socket of this.watchers.get(event.roomId) ?? []) this.watching.delete(socket);
+      this.watchers.delete(event.roomId);
+    }
+  }
+
+  private pushToWatchers(roomId: number, members: ReadonlySet<number>, subject: number | null, d: Delivery, out: Outgoing): void {
+    const sockets = this.watchers.get(roomId);
+    if (!sockets || this.privateRooms.has(roomId)) return;
+    for (const socket of sockets) {
+      for (const s of this.bySocket.get(socket) ?? []) {
+        if (!members.has(s.userId) && s.userId !== subject) s.deliver(d, out, this.batch);
+      }
     }
   }
 

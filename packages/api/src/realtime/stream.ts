@@ -31,7 +31,7 @@ export async function* streamEvents(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<StreamItem> {
   const cutOff = () => socket?.close(CloseCode.slowConsumer, "slow consumer: resume from your last event");
-  const sub = svc.hub.subscribe(userId, cutOff);
+  const sub = svc.hub.subscribe(userId, cutOff, socket);
   const onAbort = () => sub.close();
   signal?.addEventListener("abort", onAbort, { once: true });
   let subscriptionId: number | string | null = null;

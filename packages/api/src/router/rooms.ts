@@ -22,6 +22,9 @@ export const roomsRouter = router({
   setAdmin: adminProcedure
     .input(setAdminSchema)
     .mutation(({ ctx, input }) => rooms.setAdmin(ctx.svc, ctx.auth, ctx.access, input.userId, input.isAdmin)),
+  /** This connection also receives the live events of a room it previews (public, not joined); one room at a time. */
+  watch: roomProcedure.mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, Number(ctx.access.room.id))),
+  unwatch: authedProcedure.mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, null)),
   typing: memberProcedure.input(typingSchema).mutation(({ ctx, input }) => {
     ctx.svc.typing.set(input.roomId, ctx.auth.userId, ctx.auth.username, input.isTyping);
     return { ok: true as const };

@@ -82,3 +82,9 @@ export async function countMembers(db: Db, roomId: number): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** Ids of the live private rooms (the hub's starting picture of who may watch what). */
+export async function privateRoomIds(db: Db): Promise<number[]> {
+  const rows = await db.selectFrom("rooms").select("id").where("is_private", "=", 1).where("deleted_at", "is", null).execute();
+  return rows.map((r) => Number(r.id));
+}
