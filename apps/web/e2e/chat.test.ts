@@ -145,6 +145,22 @@ describe.skipIf(!hasChromium)("the chat in a real browser", () => {
     await outsider.page.getByTestId("my-rooms").getByText(secret).waitFor();
   });
 
+  test("previewing a public room without joining shows its new messages live", async () => {
+    const [owner, visitor] = await Promise.all([person("host"), person("visitor")]);
+    screenshotOnFailure("preview", () => [owner.page, visitor.page]);
+    const name = uniqueName("open-house");
+    const roomId = await createRoom(owner.page, name);
+    await send(owner.page, "before you looked");
+    await owner.page.locator(".msg[data-message-id] .msg-text", { hasText: "before you looked" }).waitFor();
+
+    await visitor.page.goto(`${server.url}/#/room/${roomId}`);
+    await visitor.page.locator(".msg[data-message-id] .msg-text", { hasText: "before you looked" }).waitFor();
+    await send(owner.page, "while you watch");
+    await visitor.page.locator(".msg[data-message-id] .msg-text", { hasText: "while you watch" }).waitFor({ timeout: 5000 });
+    // Still only a visitor: the room is not among theirs.
+    expect(await visitor.page.getByTestId("my-rooms").textContent()).not.toContain(name);
+  });
+
   test("scrolling up pages back through history without moving the view", async () => {
     const session = await registerByApi(server, uniqueName("historian"));
     const room = await server.call<{ id: number }>("rooms.create", { name: uniqueName("archive") }, session.accessToken);
