@@ -231,6 +231,18 @@ describe("events.stream", () => {
     expect(contents(b)).toEqual(["still public", `${alice.username} made the room private`]);
   });
 
+  it("introduces new peers when someone joins: each learns the other is online", async () => {
+    const [alice, bob] = await Promise.all([registerUser(server, "intro-a"), registerUser(server, "intro-b")]);
+    const a = listen(alice);
+    const b = listen(bob);
+    await Promise.all([a.waitFor(isReady), b.waitFor(isReady)]);
+    // Both are online but share no room yet, so neither has been told about the other.
+    const room = await alice.http.rooms.create.mutate({ name: "meeting point" });
+    await bob.http.rooms.join.mutate({ roomId: room.id });
+    await a.waitFor((e) => e.type === "presence" && e.userId === bob.id && e.online);
+    await b.waitFor((e) => e.type === "presence" && e.userId === alice.id && e.online);
+  });
+
   it("refuses the stream without a valid token", async () => {
     const anon = wsApi(server, null);
     open.push(anon);

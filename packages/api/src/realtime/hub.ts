@@ -58,7 +58,7 @@ export class Subscriber {
  * (presence: telling every socket about every arrival would be O(users ×
  * sockets) when a whole team connects at once).
  */
-export type LiveAudience = { roomId: number; exceptUserId?: number } | { peersOf: number };
+export type LiveAudience = { roomId: number; exceptUserId?: number } | { peersOf: number } | { user: number };
 
 export interface HubOptions {
   /** Rows read per query while catching up. */
@@ -91,6 +91,7 @@ export class EventHub {
   private readonly watchers = new Map<number, Set<Socket>>();
   private readonly watching = new Map<Socket, number>();
   private readonly bySocket = new Map<Socket, Set<Subscriber>>();
+  private readonly joinListeners: ((roomId: number, userId: number) => void)[] = [];
   private readonly byUser = new Map<number, Set<Subscriber>>();
   private draining = false;
   private again = false;
@@ -214,6 +215,11 @@ export class EventHub {
     return this.rooms.get(roomId) ?? new Set();
   }
 
+  /** Called after a member.joined event has been delivered (presence introduces the new peers). */
+  onMemberJoined(fn: (roomId: number, userId: number) => void): void {
+    this.joinListeners.push(fn);
+  }
+
   /** Everyone who shares a room with `userId`, and `userId`. */
   peersOf(userId: number): Set<number> {
     const peers = new Set<number>([userId]);
@@ -228,6 +234,10 @@ export class EventHub {
     try {
       if ("peersOf" in audience) {
         for (const userId of this.peersOf(audience.peersOf)) this.pushTo(userId, d, out);
+        return;
+      }
+      if ("user" in audience) {
+        this.pushTo(audience.user, d, out);
         return;
       }
       for (const userId of this.membersOf(audience.roomId)) {
@@ -287,6 +297,7 @@ export class EventHub {
       this.pushToWatchers(roomId, members, subject, d, out);
     }
     this.options.onDispatched?.(event);
+    if (event.type === "member.joined") for (const fn of this.joinListeners) fn(event.roomId, event.member.userId);
 
     // …and shrinks after it (a removed member sees their removal, then nothing more).
     if (event.type === "member.left" || event.type === "member.removed") this.removeMember(event.roomId, event.userId);

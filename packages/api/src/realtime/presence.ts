@@ -63,6 +63,7 @@ export class Presence {
       if (msg.t === "presence") this.onRemote(from, msg.online, msg.users);
     });
     options.bus?.onReconnect(() => this.announceAll());
+    hub.onMemberJoined((roomId, userId) => this.introduce(roomId, userId));
   }
 
   start(): void {
@@ -116,6 +117,25 @@ export class Presence {
     this.remote.clear();
     this.online.clear();
     this.expiredHere.clear();
+  }
+
+  /**
+   * A join makes new peers: the room's members learn that the newcomer is
+   * online, and the newcomer learns which members are. Every node does this
+   * for its own subscribers as it reads the join from the log.
+   */
+  private introduce(roomId: number, userId: number): void {
+    const newcomer = this.online.get(userId);
+    if (newcomer) {
+      const event = { type: "presence", userId, username: newcomer.username, online: true, lastSeen: newcomer.lastSeen } as const;
+      this.hub.publishLive(event, { roomId, exceptUserId: userId });
+    }
+    for (const memberId of this.hub.membersOf(roomId)) {
+      const member = memberId === userId ? undefined : this.online.get(memberId);
+      if (!member) continue;
+      const event = { type: "presence", userId: memberId, username: member.username, online: true, lastSeen: member.lastSeen } as const;
+      this.hub.publishLive(event, { user: userId });
+    }
   }
 
   private present(userId: number): boolean {
