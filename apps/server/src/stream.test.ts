@@ -78,7 +78,8 @@ describe("events.stream", () => {
     const texts = ["a", "é".repeat(60), "ü".repeat(200), "x".repeat(4000), "😀".repeat(4000)];
     for (const [i, content] of texts.entries()) await alice.http.messages.send.mutate({ roomId: room.id, content, clientId: `len-${i}` });
     await b.waitFor((ev) => ev.type === "message.created" && ev.message.clientId === `len-${texts.length - 1}`);
-    expect(contents(b)).toEqual(texts);
+    // Only these: on PostgreSQL the hub may read Bob's own join after his stream started.
+    expect(messageEvents(b.events).filter((m) => m.clientId?.startsWith("len-")).map((m) => m.content)).toEqual(texts);
     expect(opened).toBe(1);
   });
 
