@@ -3,6 +3,7 @@ import { type DurableEvent, decodeEvent, type LiveEvent } from "../events.ts";
 import type { Socket } from "./connections.ts";
 import { type DirectWriter, Outgoing, StreamIds, WriteBatch } from "./fanout.ts";
 import { EventQueue } from "./queue.ts";
+import { RoomPicture } from "./room-picture.ts";
 
 export type Delivery = { kind: "durable"; event: DurableEvent } | { kind: "live"; event: LiveEvent };
 
@@ -82,11 +83,7 @@ export interface HubOptions {
  */
 export class EventHub {
   private position = 0;
-  private readonly rooms = new Map<number, Set<number>>();
-  /** The same picture by user: the rooms each user is in. */
-  private readonly roomsOf = new Map<number, Set<number>>();
-  /** Private rooms, kept in step with the log: nobody watches these. */
-  private readonly privateRooms = new Set<number>();
+  private readonly picture = new RoomPicture();
   /** Connections watching a public room they are not in (see `watch`), by room and by connection. */
   private readonly watchers = new Map<number, Set<Socket>>();
   private readonly watching = new Map<Socket, number>();
@@ -117,8 +114,8 @@ export class EventHub {
     // One snapshot for both reads (PostgreSQL's default isolation would take one per statement; SQLite ignores the level).
     await this.db.transaction().setIsolationLevel("repeatable read").execute(async (trx) => {
       this.position = await headPosition(trx);
-      for (const m of await allMemberships(trx)) this.addMember(Number(m.room_id), Number(m.user_id));
-      for (const id of await privateRoomIds(trx)) this.privateRooms.add(id);
+      const memberships = (await allMemberships(trx)).map((m) => ({ roomId: Number(m.room_id), userId: Number(m.user_id) }));
+      this.picture.load(memberships, await privateRoomIds(trx));
     });
     const pollMs = this.options.pollMs ?? 1000;
     if (pollMs > 0) {
@@ -208,23 +205,16 @@ export class EventHub {
   }
 
   isMember(roomId: number, userId: number): boolean {
-    return this.rooms.get(roomId)?.has(userId) ?? false;
+    return this.picture.isMember(roomId, userId);
   }
 
   membersOf(roomId: number): ReadonlySet<number> {
-    return this.rooms.get(roomId) ?? new Set();
+    return this.picture.membersOf(roomId);
   }
 
   /** Called after a member.joined event has been delivered (presence introduces the new peers). */
   onMemberJoined(fn: (roomId: number, userId: number) => void): void {
     this.joinListeners.push(fn);
-  }
-
-  /** Everyone who shares a room with `userId`, and `userId`. */
-  peersOf(userId: number): Set<number> {
-    const peers = new Set<number>([userId]);
-    for (const roomId of this.roomsOf.get(userId) ?? []) for (const m of this.membersOf(roomId)) peers.add(m);
-    return peers;
   }
 
   /** Typing and presence: delivered now, never stored. */
@@ -233,7 +223,7 @@ export class EventHub {
     const out = new Outgoing(event, null);
     try {
       if ("peersOf" in audience) {
-        for (const userId of this.peersOf(audience.peersOf)) this.pushTo(userId, d, out);
+        for (const userId of this.picture.peersOf(audience.peersOf)) this.pushTo(userId, d, out);
         return;
       }
       if ("user" in audience) {
@@ -275,12 +265,7 @@ export class EventHub {
     const event = decodeEvent(row);
     this.position = event.id;
     // Membership grows before delivery (a new member sees their own join)…
-    if (event.type === "room.created") this.addMember(event.roomId, event.room.createdBy);
-    if (event.type === "room.created" || event.type === "room.updated") {
-      if (event.room.isPrivate) this.privateRooms.add(event.roomId);
-      else this.privateRooms.delete(event.roomId);
-    }
-    if (event.type === "member.joined") this.addMember(event.roomId, event.member.userId);
+    this.picture.applyBefore(event);
 
     const d: Delivery = { kind: "durable", event };
     const out = new Outgoing(event, event.id);
@@ -300,11 +285,8 @@ export class EventHub {
     if (event.type === "member.joined") for (const fn of this.joinListeners) fn(event.roomId, event.member.userId);
 
     // …and shrinks after it (a removed member sees their removal, then nothing more).
-    if (event.type === "member.left" || event.type === "member.removed") this.removeMember(event.roomId, event.userId);
+    this.picture.applyAfter(event);
     if (event.type === "room.deleted") {
-      for (const userId of this.membersOf(event.roomId)) this.roomsOf.get(userId)?.delete(event.roomId);
-      this.rooms.delete(event.roomId);
-      this.privateRooms.delete(event.roomId);
       for (const socket of this.watchers.get(event.roomId) ?? []) this.watching.delete(socket);
       this.watchers.delete(event.roomId);
     }
@@ -312,7 +294,7 @@ export class EventHub {
 
   private pushToWatchers(roomId: number, members: ReadonlySet<number>, subject: number | null, d: Delivery, out: Outgoing): void {
     const sockets = this.watchers.get(roomId);
-    if (!sockets || this.privateRooms.has(roomId)) return;
+    if (!sockets || this.picture.isPrivate(roomId)) return;
     for (const socket of sockets) {
       for (const s of this.bySocket.get(socket) ?? []) {
         if (!members.has(s.userId) && s.userId !== subject) s.deliver(d, out, this.batch);
@@ -323,21 +305,5 @@ export class EventHub {
   private pushTo(userId: number, d: Delivery, out: Outgoing): void {
     const subs = this.byUser.get(userId);
     if (subs) for (const s of subs) s.deliver(d, out, this.batch);
-  }
-
-  private addMember(roomId: number, userId: number): void {
-    const members = this.rooms.get(roomId) ?? new Set<number>();
-    members.add(userId);
-    this.rooms.set(roomId, members);
-    const rooms = this.roomsOf.get(userId) ?? new Set<number>();
-    rooms.add(roomId);
-    this.roomsOf.set(userId, rooms);
-  }
-
-  private removeMember(roomId: number, userId: number): void {
-    this.rooms.get(roomId)?.delete(userId);
-    const rooms = this.roomsOf.get(userId);
-    rooms?.delete(roomId);
-    if (rooms?.size === 0) this.roomsOf.delete(userId);
   }
 }

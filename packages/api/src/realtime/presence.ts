@@ -30,7 +30,7 @@ const CHUNK = 100;
  * nobody stays online forever. Every node derives the same transitions from
  * that shared picture and tells its own subscribers; presence is live-only.
  * A transition reaches the user's peers (who share a room with them, see
- * `EventHub.peersOf`); `users.online()` answers for everyone.
+ * `RoomPicture.peersOf`); `users.online()` answers for everyone.
  */
 export class Presence {
   /** Sockets on this node, by user. */
