@@ -55,6 +55,7 @@ const envSchema = z.object({
   SEND_RATE_PER_SEC: z.coerce.number().positive().default(10),
   LOGIN_FAILURES_PER_USER: z.coerce.number().int().min(1).default(defaultApiConfig.loginFailuresPerUser),
   LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(defaultApiConfig.loginFailuresPerIp),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(defaultApiConfig.trustProxyHops),
   MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(defaultApiConfig.maxSocketsPerUser),
   MAX_REPLAY: z.coerce.number().int().min(1).default(defaultApiConfig.maxReplay),
   MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(defaultApiConfig.maxBufferedBytes),
@@ -99,6 +100,8 @@ export interface ServerConfig {
   sendBurst: number;
   sendPerSecond: number;
   /** Abuse and resource limits (defaults in @parley/api's defaultApiConfig and ws.ts). */
+  /** Reverse proxies in front that append X-Forwarded-For (0: the header is ignored). */
+  trustProxyHops: number;
   limits: {
     loginFailuresPerUser: number;
     loginFailuresPerIp: number;
@@ -210,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     bcryptCost,
     sendBurst: e.SEND_RATE_BURST,
     sendPerSecond: e.SEND_RATE_PER_SEC,
+    trustProxyHops: e.TRUST_PROXY,
     limits: {
       loginFailuresPerUser: e.LOGIN_FAILURES_PER_USER,
       loginFailuresPerIp: e.LOGIN_FAILURES_PER_IP,

@@ -30,6 +30,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+      trustProxyHops: config.trustProxyHops,
       bcryptCost: config.bcryptCost,
       sendBurst: config.sendBurst,
       sendPerSecond: config.sendPerSecond,

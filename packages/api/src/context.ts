@@ -20,7 +20,23 @@ export interface Context {
   clientAddress: string;
 }
 
-const clientAddress = (req: IncomingMessage) => req.socket.remoteAddress ?? "unknown";
+/**
+ * The client's address, for per-address limits. Behind `hops` trusted
+ * reverse proxies it is the address the outermost of them saw: X-Forwarded-For
+ * `hops` entries from the right (entries further left are whatever the
+ * client claimed). With no trusted proxy the header is ignored, so a client
+ * cannot choose its own address.
+ */
+function clientAddress(req: IncomingMessage, hops: number): string {
+  const direct = req.socket.remoteAddress ?? "unknown";
+  if (hops <= 0) return direct;
+  const header = req.headers["x-forwarded-for"];
+  const chain = (Array.isArray(header) ? header.join(",") : (header ?? ""))
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return chain[Math.max(0, chain.length - hops)] ?? direct;
+}
 
 function bearer(req: IncomingMessage): string | null {
   const h = req.headers.authorization;
@@ -36,7 +52,7 @@ export async function createHttpContext(svc: Services, req: IncomingMessage): Pr
       conn.auth = a;
     },
   };
-  return { svc, conn, clientAddress: clientAddress(req) };
+  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops) };
 }
 
 /**
@@ -81,5 +97,5 @@ export async function createWsContext(
       });
     }
   }
-  return { svc, conn, clientAddress: clientAddress(req) };
+  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops) };
 }

@@ -27,6 +27,12 @@ export interface ApiConfig {
   /** Failed logins allowed per username and per client address before `TOO_MANY_REQUESTS`. */
   loginFailuresPerUser: number;
   loginFailuresPerIp: number;
+  /**
+   * Reverse proxies in front of the server that append to X-Forwarded-For
+   * (nginx, Caddy, a load balancer): the client address is read from that
+   * header that many hops from the right. 0: the header is ignored.
+   */
+  trustProxyHops: number;
   typingTtlMs: number;
   presenceGraceMs: number;
   /** Events a resuming client may be behind before it is told to resync. */
@@ -42,6 +48,7 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   accessTokenTtlSeconds: 30 * 60,
   refreshTokenTtlSeconds: 30 * 24 * 3600,
   refreshReuseGraceSeconds: 60,
+  trustProxyHops: 0,
   bcryptCost: 10,
   sendBurst: 30,
   sendPerSecond: 10,

@@ -190,6 +190,39 @@ describe("brute force", () => {
     }
   });
 
+  it("behind a trusted proxy limits each client's address, and without one ignores X-Forwarded-For", async () => {
+    // A failed login as the address in X-Forwarded-For (what a reverse proxy appends).
+    const failFrom = async (server: TestServer, forwardedFor: string) => {
+      const res = await fetch(`${server.url}/trpc/auth.login`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
+        body: JSON.stringify({ username: `nobody-${forwardedFor}`, password: "password1" }),
+      });
+      const body = (await res.json()) as { error?: { data?: { code?: string } } };
+      return body.error?.data?.code ?? "OK";
+    };
+    const proxied = await startTestServer({ TRUST_PROXY: "1", LOGIN_FAILURES_PER_USER: "100", LOGIN_FAILURES_PER_IP: "3" });
+    try {
+      const codes = [];
+      for (let i = 0; i < 4; i++) codes.push(await failFrom(proxied, "198.51.100.7, 203.0.113.1"));
+      expect(codes).toEqual(["UNAUTHORIZED", "UNAUTHORIZED", "UNAUTHORIZED", "TOO_MANY_REQUESTS"]);
+      // Another client behind the same proxy is not locked out; what a client claims further left does not count.
+      expect(await failFrom(proxied, "203.0.113.2")).toBe("UNAUTHORIZED");
+      expect(await failFrom(proxied, "10.9.9.9, 203.0.113.1")).toBe("TOO_MANY_REQUESTS");
+    } finally {
+      await proxied.dispose();
+    }
+    const direct = await startTestServer({ LOGIN_FAILURES_PER_USER: "100", LOGIN_FAILURES_PER_IP: "3" });
+    try {
+      const codes = [];
+      for (let i = 0; i < 4; i++) codes.push(await failFrom(direct, `203.0.113.${10 + i}`));
+      // Without TRUST_PROXY a client cannot pick a new address per attempt.
+      expect(codes).toEqual(["UNAUTHORIZED", "UNAUTHORIZED", "UNAUTHORIZED", "TOO_MANY_REQUESTS"]);
+    } finally {
+      await direct.dispose();
+    }
+  });
+
   it("does not count successful logins", async () => {
     const u = await registerUser(limited, "fine");
     for (let i = 0; i < 5; i++) expect(await codeOf(httpApi(limited).auth.login.mutate({ username: u.username, password: "correct horse" }))).toBe("OK");
