@@ -1,4 +1,4 @@
-import { type Database, type Kysely, kyselySendTransaction, type SendTransaction, type SendTx, setLastSeen } from "@parley/db";
+import { type Database, type Kysely, type SendTransaction, type SendTx, setLastSeen } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { GroupCommit } from "./domain/group-commit.ts";
@@ -133,9 +133,9 @@ export function createServices(
     bus?: Bus;
     presenceHeartbeatMs?: number;
     observer?: ApiObserver;
-    /** The database's lean send path (`ParleyDb.sendTransaction`); the Kysely one otherwise. */
-    sendTransaction?: SendTransaction;
-  } = {},
+    /** The database's send path (`ParleyDb.sendTransaction`). */
+    sendTransaction: SendTransaction;
+  },
 ): Services {
   const now = opts.now ?? Date.now;
   const observer = opts.observer ?? quietObserver;
@@ -166,7 +166,7 @@ export function createServices(
     typing,
     connections: new Connections(config.maxSocketsPerUser),
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
-    sends: new GroupCommit(opts.sendTransaction ?? kyselySendTransaction(db)),
+    sends: new GroupCommit(opts.sendTransaction),
     loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
     loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
     revokedSessions: new Set(),

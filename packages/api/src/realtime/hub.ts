@@ -204,10 +204,6 @@ export class EventHub {
     this.watchers.set(roomId, set);
   }
 
-  isMember(roomId: number, userId: number): boolean {
-    return this.picture.isMember(roomId, userId);
-  }
-
   membersOf(roomId: number): ReadonlySet<number> {
     return this.picture.membersOf(roomId);
   }

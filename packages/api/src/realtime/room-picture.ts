@@ -41,10 +41,6 @@ export class RoomPicture {
     return this.members.get(roomId) ?? new Set();
   }
 
-  isMember(roomId: number, userId: number): boolean {
-    return this.members.get(roomId)?.has(userId) ?? false;
-  }
-
   isPrivate(roomId: number): boolean {
     return this.privateRooms.has(roomId);
   }
