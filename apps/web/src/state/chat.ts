@@ -1,6 +1,7 @@
 import { batch, createEffect, createSignal, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import type { ChatClient } from "../lib/chat-client.ts";
+import { createPreviewWatch } from "./preview.ts";
 import type { MemberItem, Message, RoomItem, StreamEvent, User } from "./types.ts";
 
 /** Messages of one room, oldest first, keyed by id; `nextCursor` pages back in history. */
@@ -291,36 +292,18 @@ export function createChat(client: ChatClient, me: User) {
     }
   }
 
-  /** The public room this connection previews (`rooms.watch`): its messages arrive live without joining. */
-  let watched: number | null = null;
+  /** The public room open without being a member: previewed, and watched so it stays live. */
   function previewedRoom(): number | null {
     const id = activeRoomId();
     const room = id === null ? undefined : state.rooms.find((r) => r.id === id);
     return room && !room.isMember && !room.isPrivate ? room.id : null;
   }
-  /** Settles when the server knows the current preview. */
-  let watchDone: Promise<void> = Promise.resolve();
-  /** Tells the server which room this connection previews; `again` after a reconnect (the server forgot). */
-  function syncWatch(again = false): Promise<void> {
-    const want = previewedRoom();
-    if (want === watched && !again) return watchDone;
-    const before = watched;
-    watched = want;
-    watchDone = (async () => {
-      try {
-        if (want !== null) await client.api.rooms.watch.mutate({ roomId: want });
-        else if (before !== null && !again) await client.api.rooms.unwatch.mutate();
-      } catch {
-        if (watched === want) watched = null; // the next change or reconnect tries again
-      }
-    })();
-    return watchDone;
-  }
+  const preview = createPreviewWatch(client, previewedRoom);
   // Joining, leaving or switching rooms changes what is previewed.
-  createEffect(() => void syncWatch());
+  createEffect(() => void preview.sync());
 
   async function refreshAll() {
-    await syncWatch(true);
+    await preview.sync(true);
     await Promise.allSettled([loadRooms(), loadOnline()]);
     const id = activeRoomId();
     if (id !== null && state.rooms.some((r) => r.id === id && (r.isMember || !r.isPrivate))) {
@@ -339,7 +322,7 @@ export function createChat(client: ChatClient, me: User) {
     const t = state.timelines[roomId];
     if (previewedRoom() === roomId) {
       // Not a member: nothing kept this timeline current. Watch first, then load, so nothing falls between.
-      void syncWatch().then(() => loadLatest(roomId));
+      void preview.sync().then(() => loadLatest(roomId));
     } else if (!t || (!t.loaded && !t.error)) void loadLatest(roomId);
     else if (t.error) void loadLatest(roomId);
     void loadMembers(roomId).catch(() => undefined);
