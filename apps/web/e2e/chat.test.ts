@@ -42,8 +42,10 @@ async function createRoom(page: Page, name: string, opts: { description?: string
   await dialog.getByLabel("Name", { exact: true }).fill(name);
   if (opts.description) await dialog.getByLabel("Description").fill(opts.description);
   if (opts.private) await dialog.getByRole("checkbox", { name: /Private room/ }).check();
+  const before = page.url();
   await dialog.getByRole("button", { name: "Create room" }).click();
-  await page.waitForURL(/#\/room\/\d+$/);
+  // The new room's address (when a room is already open, its address matches the pattern too).
+  await page.waitForURL((url) => /#\/room\/\d+$/.test(url.href) && url.href !== before);
   await page.locator(".composer textarea").waitFor();
   return Number(new URL(page.url()).hash.split("/").pop());
 }
