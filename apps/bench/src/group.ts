@@ -35,7 +35,8 @@ export class LoadGroup {
     const children = Array.from({ length: n }, () =>
       fork(join(benchDir, "src", "loadgen.ts"), [], {
         cwd: benchDir,
-        execArgv: ["--import", "tsx", "--max-old-space-size=2048"],
+        // PARLEY_BENCH_LOADGEN_NODE_OPTIONS: extra flags for the load generators, e.g. "--cpu-prof --cpu-prof-dir=/tmp/lgprof".
+        execArgv: ["--import", "tsx", "--max-old-space-size=2048", ...(process.env.PARLEY_BENCH_LOADGEN_NODE_OPTIONS ?? "").split(" ").filter(Boolean)],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       }),
     );
@@ -96,6 +97,9 @@ export class LoadGroup {
 
   async close(): Promise<void> {
     await Promise.race([this.all({ cmd: "close" }, "closed").catch(() => []), new Promise((r) => setTimeout(r, 3000))]);
+    // Give each process a moment to exit by itself (a --cpu-prof profile is written on exit).
+    const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)));
+    await Promise.race([Promise.all(this.children.map(exited)), new Promise((r) => setTimeout(r, 3000))]);
     for (const c of this.children) if (c.exitCode === null) c.kill();
   }
 }

@@ -17,8 +17,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Wiring choices that are not settings: tests use them to compare two ways of serving the same call. */
+export interface ServerWiring {
+  /** Serve `messages.send` on WebSockets through the lean endpoint (default true). */
+  leanSend?: boolean;
+}
+
 /** Wires the database, services, HTTP and WebSocket servers. No business rule lives here. */
-export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, logger: Logger, wiring: ServerWiring = {}): Promise<RunningServer> {
   const metrics = createMetrics(config.nodeId);
   const backends = await openBackends(config, logger, metrics.onQuery);
   const { handle, bus } = backends;
@@ -76,6 +82,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     authTimeoutMs: config.limits.wsAuthTimeoutMs,
     pingMs: config.limits.wsPingMs,
     pongWaitMs: config.limits.wsPongWaitMs,
+    leanSend: wiring.leanSend,
   });
 
   await new Promise<void>((resolve, reject) => {

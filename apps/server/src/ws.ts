@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import { appRouter, type Context, createWsContext, type Services, StreamEndpoint } from "@parley/api";
+import { appRouter, type Context, createWsContext, SendEndpoint, type Services, StreamEndpoint } from "@parley/api";
 import { applyWSSHandler, jsonEncoder } from "@trpc/server/adapters/ws";
 import type { Logger } from "pino";
 import { type ServerOptions, WebSocketServer } from "ws";
@@ -15,6 +15,8 @@ export interface WsOptions {
   closeTimeoutMs?: number;
   /** A socket that has not authenticated by then is closed. */
   authTimeoutMs?: number;
+  /** Serve `messages.send` through the lean endpoint (default true); false leaves it to tRPC (tests compare the two). */
+  leanSend?: boolean | undefined;
   /** Keep-alive: a peer that does not answer a ping within `pongWaitMs` is terminated. */
   pingMs?: number;
   pongWaitMs?: number;
@@ -71,9 +73,16 @@ export function attachWebSocket(server: Server, opts: WsOptions) {
         if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path: "events.stream" }, "procedure failed");
       },
     );
+    // messages.send, the hottest call, skips tRPC's per-call machinery too (api realtime/send-endpoint.ts).
+    const sends =
+      opts.leanSend === false
+        ? null
+        : new SendEndpoint(appRouter, socket, () => contexts.get(socket), (error) => {
+            if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path: "messages.send" }, "procedure failed");
+          });
     const emit = socket.emit;
     socket.emit = function (this: typeof socket, event: string | symbol, ...args: unknown[]): boolean {
-      if (event === "message" && args[1] === false && Buffer.isBuffer(args[0]) && streams.handle(args[0])) return true;
+      if (event === "message" && args[1] === false && Buffer.isBuffer(args[0]) && (sends?.handle(args[0]) || streams.handle(args[0]))) return true;
       return emit.apply(this, [event, ...args]);
     };
     socket.once("close", () => streams.closeAll());

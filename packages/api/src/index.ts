@@ -5,6 +5,7 @@ export { appRouter, type AppRouter } from "./root.ts";
 export { type Context, createHttpContext, createWsContext } from "./context.ts";
 export { type ApiConfig, type ApiObserver, createServices, defaultApiConfig, type Services } from "./services.ts";
 export { CloseCode, type Socket } from "./realtime/connections.ts";
+export { SendEndpoint } from "./realtime/send-endpoint.ts";
 export { StreamEndpoint } from "./realtime/stream-endpoint.ts";
 export type { Bus, BusKind } from "./realtime/bus.ts";
 export { openPostgresBus } from "./realtime/bus-postgres.ts";

@@ -1,9 +1,11 @@
-import { initTRPC, TRPCError } from "@trpc/server";
+import { getTRPCErrorFromUnknown, initTRPC, type ProcedureType, TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
 import type { Context } from "./context.ts";
+import type { Auth } from "./domain/auth.ts";
 import { requireAdmin, requireMember, roomAccess } from "./domain/rooms.ts";
 import { DomainError } from "./errors.ts";
 import { roomIdInput } from "./schemas.ts";
+import type { Services } from "./services.ts";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
@@ -31,34 +33,53 @@ export const router = t.router;
  * - domain errors become their tRPC codes here, and nowhere else;
  * - mutations under way are counted, so a graceful shutdown lets them commit and reply;
  * - each query's and mutation's duration goes to the app (metrics).
+ * The lean `messages.send` endpoint (realtime/send-endpoint.ts) does the same through `beginCall` and `toTRPCError`.
  */
 const edge = t.middleware(async function edge({ ctx, path, type, next }) {
-  const timed = type !== "subscription";
-  const write = type === "mutation";
-  const start = timed ? performance.now() : 0;
-  if (write) ctx.svc.inflight.begin();
+  const end = beginCall(ctx.svc, path, type);
+  let ok = false;
   try {
     const result = await next();
-    if (timed) ctx.svc.observer.call(path, type, result.ok, (performance.now() - start) / 1000);
-    if (!result.ok && result.error.cause instanceof DomainError) {
-      const cause = result.error.cause;
-      throw new TRPCError({ code: cause.code, message: cause.message, cause });
-    }
+    ok = result.ok;
+    if (!result.ok && result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
     return result;
   } finally {
-    if (write) ctx.svc.inflight.end();
+    end(ok);
   }
 });
 
-export const publicProcedure = t.procedure.use(edge);
+/** Starts the edge's bookkeeping for one call; the returned function ends it. */
+export function beginCall(svc: Services, path: string, type: ProcedureType): (ok: boolean) => void {
+  const timed = type !== "subscription";
+  const write = type === "mutation";
+  const start = timed ? performance.now() : 0;
+  if (write) svc.inflight.begin();
+  return (ok) => {
+    if (timed) svc.observer.call(path, type, ok, (performance.now() - start) / 1000);
+    if (write) svc.inflight.end();
+  };
+}
 
-/** Narrows `ctx.auth` to a live session: expiry and revocation are checked on every call. */
-export const authedProcedure = publicProcedure.use(function requireAuth({ ctx, next }) {
+/** A domain error as the tRPC error the client sees; anything else as tRPC would wrap it. */
+export function toTRPCError(cause: unknown): TRPCError {
+  if (cause instanceof DomainError) return new TRPCError({ code: cause.code, message: cause.message, cause });
+  return getTRPCErrorFromUnknown(cause);
+}
+
+/** The live session of a call: expiry and revocation are checked on every call. */
+export function liveAuth(ctx: Context): Auth {
   const auth = ctx.conn.auth;
   if (!auth) throw new TRPCError({ code: "UNAUTHORIZED", message: "Not signed in" });
   if (auth.expiresAt <= ctx.svc.now()) throw new TRPCError({ code: "UNAUTHORIZED", message: "Access token expired" });
   if (ctx.svc.revokedSessions.has(auth.sessionId)) throw new TRPCError({ code: "UNAUTHORIZED", message: "Session revoked" });
-  return next({ ctx: { auth } });
+  return auth;
+}
+
+export const publicProcedure = t.procedure.use(edge);
+
+/** Narrows `ctx.auth` to a live session (see `liveAuth`). */
+export const authedProcedure = publicProcedure.use(function requireAuth({ ctx, next }) {
+  return next({ ctx: { auth: liveAuth(ctx) } });
 });
 
 /** Loads the room; a private room is NOT_FOUND to non-members. */

@@ -7,7 +7,7 @@ import pino from "pino";
 import { inject } from "vitest";
 import WebSocket from "ws";
 import { loadConfig } from "../config.ts";
-import { type RunningServer, startServer } from "../server.ts";
+import { type RunningServer, type ServerWiring, startServer } from "../server.ts";
 import { createTestDatabase } from "./services.ts";
 
 export type Api = TRPCClient<AppRouter>;
@@ -40,7 +40,7 @@ async function databaseUrl(root: string): Promise<string> {
   return url;
 }
 
-export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, dir?: string, wiring: ServerWiring = {}): Promise<TestServer> {
   const root = dir ?? mkdtempSync(join(tmpdir(), "parley-test-"));
   const dbFile = join(root, "chat.db");
   const config = loadConfig({
@@ -52,13 +52,13 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     SECRET_KEY: SECRET,
     ...env,
   });
-  const server = await startServer(config, pino({ level: "silent" }));
+  const server = await startServer(config, pino({ level: "silent" }), wiring);
   const t: TestServer = {
     ...server,
     dbFile,
     async restart() {
       await server.close();
-      return startTestServer(env, root);
+      return startTestServer(env, root, wiring);
     },
     async dispose() {
       await server.close();
