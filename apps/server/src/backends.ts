@@ -30,7 +30,12 @@ export async function openBackends(
   const handle =
     d.kind === "postgres"
       ? openPostgres({ url: d.url, poolSize: d.poolSize, onError: (err) => logger.warn({ err }, "database connection lost"), onQuery })
-      : openSqlite({ filename: d.filename, synchronous: d.synchronous, onQuery });
+      : openSqlite({
+          filename: d.filename,
+          synchronous: d.synchronous,
+          onQuery,
+          onCheckpointerError: (err) => logger.warn({ err }, "WAL checkpointer failed; the writer checkpoints itself"),
+        });
   try {
     await migrate(handle);
   } catch (err) {

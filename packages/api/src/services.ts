@@ -166,7 +166,8 @@ export function createServices(
     typing,
     connections: new Connections(config.maxSocketsPerUser),
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
-    sends: new GroupCommit(opts.sendTransaction),
+    // On SQLite the hub delivers a batch's events straight from its commit (EventHub.appendCommitted).
+    sends: new GroupCommit((fn) => opts.sendTransaction(fn, (events) => hub.appendCommitted(events))),
     loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
     loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
     revokedSessions: new Set(),

@@ -12,6 +12,7 @@ import {
   SqliteDriver,
   sql,
 } from "kysely";
+import { startCheckpointer } from "./checkpointer.ts";
 import type { Dialect } from "./dialect.ts";
 import { migrationsFor } from "./migrations/index.ts";
 import { type SendTransaction, type SendTx, sqliteSendTx } from "./queries/send.ts";
@@ -29,7 +30,9 @@ export interface SqliteOptions {
    */
   synchronous?: SqliteSynchronous;
   /** Called after every query with its duration (for metrics). */
-  onQuery?: QueryObserver;
+  onQuery?: QueryObserver | undefined;
+  /** The background WAL checkpointer failed; the writer checkpoints itself from then on (see checkpointer.ts). */
+  onCheckpointerError?: ((err: unknown) => void) | undefined;
 }
 
 export type QueryObserver = (ms: number, failed: boolean) => void;
@@ -54,9 +57,21 @@ export function openSqlite(options: SqliteOptions): ParleyDb {
   raw.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
   raw.pragma("foreign_keys = ON");
   raw.pragma("busy_timeout = 5000");
+  const checkpointer =
+    options.filename === ":memory:" || options.filename === ""
+      ? null
+      : startCheckpointer(raw, { filename: options.filename, synchronous: options.synchronous ?? "NORMAL", onError: options.onCheckpointerError });
   const dialect = new FifoSqliteDialect({ database: reusingStatements(raw) });
   const db = new Kysely<Database>({ dialect, log: observeQueries(options.onQuery) });
-  return { db, dialect: "sqlite", sendTransaction: sqliteSendTransaction(raw, dialect, options.onQuery), close: () => db.destroy() };
+  return {
+    db,
+    dialect: "sqlite",
+    sendTransaction: sqliteSendTransaction(raw, dialect, options.onQuery),
+    async close() {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 /**
@@ -65,22 +80,27 @@ export function openSqlite(options: SqliteOptions): ParleyDb {
  * statements are prepared on first use (after migrations).
  */
 function sqliteSendTransaction(raw: SQLite.Database, dialect: FifoSqliteDialect, onQuery: QueryObserver | undefined): SendTransaction {
-  let tx: SendTx | null = null;
-  return (fn) =>
+  let tx: ReturnType<typeof sqliteSendTx> | null = null;
+  return (fn, onCommit) =>
     dialect.exclusive(async () => {
       tx ??= sqliteSendTx(raw);
       const start = performance.now();
+      tx.appended.length = 0;
       raw.exec("BEGIN IMMEDIATE");
+      let result: Awaited<ReturnType<typeof fn>>;
       try {
-        const result = await fn(tx);
+        result = await fn(tx);
         raw.exec("COMMIT");
         onQuery?.(performance.now() - start, false);
-        return result;
       } catch (err) {
         if (raw.inTransaction) raw.exec("ROLLBACK");
         onQuery?.(performance.now() - start, true);
         throw err;
       }
+      // Committed, and still holding the only connection: nothing else can have committed since.
+      // (Outside the try: whatever the listener does, the sends stay committed and succeed.)
+      if (onCommit && tx.appended.length > 0) onCommit(tx.appended.splice(0));
+      return result;
     });
 }
 

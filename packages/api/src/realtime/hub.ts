@@ -150,6 +150,28 @@ export class EventHub {
     });
   }
 
+  /**
+   * The send path hands over the event rows it has just committed, before
+   * any other write could commit (SQLite's one connection, see
+   * `SendTransaction`). If they are exactly the next positions of the log,
+   * they are delivered now, in order, without reading them back; otherwise
+   * (another writer's events come first, not yet read) nothing happens here
+   * and the regular read after `notify()` delivers them. Either way each
+   * position is delivered once: the read skips what is already delivered.
+   */
+  appendCommitted(rows: readonly EventRow[]): void {
+    const first = rows[0];
+    if (!first || this.stopped || first.id !== this.position + 1) return;
+    for (const [i, row] of rows.entries()) if (row.id !== first.id + i) return;
+    try {
+      for (const row of rows) this.dispatch(row);
+    } catch (err) {
+      this.options.onError?.(err);
+    } finally {
+      this.batch.flush();
+    }
+  }
+
   /** Resolves once every event committed before the call has been delivered. */
   async caughtUp(): Promise<void> {
     const target = await headPosition(this.db);
@@ -244,7 +266,8 @@ export class EventHub {
         do {
           rows = await eventsAfter(this.db, this.position, this.batchSize);
           try {
-            for (const row of rows) this.dispatch(row);
+            // A row may already have been delivered by `appendCommitted` while this read waited.
+            for (const row of rows) if (Number(row.id) > this.position) this.dispatch(row);
           } finally {
             this.batch.flush();
           }

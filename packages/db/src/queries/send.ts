@@ -1,6 +1,6 @@
 import type SQLite from "better-sqlite3";
 import type { Kysely, Transaction } from "kysely";
-import type { Database, MessageKind, NewEvent } from "../schema.ts";
+import type { Database, EventRow, MessageKind, NewEvent } from "../schema.ts";
 import { insertEvent, lockEventLog } from "./events.ts";
 import { findMessageByClientId, insertMessage, type MessageWithSender } from "./messages.ts";
 
@@ -41,8 +41,14 @@ export interface SendTx {
 /**
  * Runs `fn` in one write transaction and commits, or rolls back if it throws.
  * On PostgreSQL the event-log lock is taken first (see `lockEventLog`).
+ *
+ * On SQLite, `onCommit` gets the event rows the transaction appended, right
+ * after COMMIT and before the connection is released, so no other write can
+ * have committed in between: the hub can deliver them without reading them
+ * back (see `EventHub.appendCommitted`). On PostgreSQL other nodes write too,
+ * so it is not called and the hub reads the log as usual.
  */
-export type SendTransaction = <T>(fn: (tx: SendTx) => Promise<T>) => Promise<T>;
+export type SendTransaction = <T>(fn: (tx: SendTx) => Promise<T>, onCommit?: (events: EventRow[]) => void) => Promise<T>;
 
 export function kyselySendTransaction(db: Kysely<Database>): SendTransaction {
   return (fn) =>
@@ -73,7 +79,8 @@ function kyselySendTx(trx: Transaction<Database>): SendTx {
  * must hold the database's only connection (see `exclusive` in connect.ts):
  * better-sqlite3 is synchronous, so nothing else runs between statements.
  */
-export function sqliteSendTx(raw: SQLite.Database): SendTx {
+export function sqliteSendTx(raw: SQLite.Database): SendTx & { appended: EventRow[] } {
+  const appended: EventRow[] = [];
   const access = raw.prepare<[number, number], SenderAccess>(
     `select r.is_private, r.deleted_at, case when m.user_id is null then 0 else 1 end as is_member
        from rooms r left join room_members m on m.room_id = r.id and m.user_id = ?
@@ -91,6 +98,8 @@ export function sqliteSendTx(raw: SQLite.Database): SendTx {
     "insert into events (type, scope, room_id, user_id, payload, created_at) values (?, ?, ?, ?, ?, ?) returning id",
   );
   return {
+    /** The event rows written since the caller last emptied it. */
+    appended,
     senderAccess: (roomId, userId) => access.get(userId, roomId),
     findByClientId: (senderId, clientId) => byClientId.get(senderId, clientId),
     insertMessage(m) {
@@ -111,6 +120,8 @@ export function sqliteSendTx(raw: SQLite.Database): SendTx {
     insertEvent(e) {
       const row = insEvent.get(e.type, e.scope, e.room_id ?? null, e.user_id ?? null, e.payload, e.created_at);
       if (!row) throw new Error("insert into events returned no row");
+      const { type, scope, payload, created_at } = e;
+      appended.push({ id: row.id, type, scope, room_id: e.room_id ?? null, user_id: e.user_id ?? null, payload, created_at });
       return row.id;
     },
   };
