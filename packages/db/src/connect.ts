@@ -15,7 +15,7 @@ import {
 import { startCheckpointer } from "./checkpointer.ts";
 import type { Dialect } from "./dialect.ts";
 import { migrationsFor } from "./migrations/index.ts";
-import { type SendTransaction, type SendTx, sqliteSendTx } from "./queries/send.ts";
+import { type SendTransaction, sqliteSendTx } from "./queries/send.ts";
 import type { Database } from "./schema.ts";
 
 export type SqliteSynchronous = "NORMAL" | "FULL";
