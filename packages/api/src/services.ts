@@ -142,8 +142,8 @@ export function createServices(
   const hubOptions: HubOptions = {
     onError: opts.onError,
     maxQueued: config.maxQueuedEvents,
-    onDispatched: (e) => {
-      if (e.type === "message.created") observer.delivered((now() - e.message.createdAt) / 1000);
+    onDispatched: (type, createdAt) => {
+      if (type === "message.created") observer.delivered((now() - createdAt) / 1000);
     },
   };
   const hub = opts.bus ? new ClusterHub(db, opts.bus, hubOptions) : new EventHub(db, hubOptions);
@@ -167,7 +167,7 @@ export function createServices(
     connections: new Connections(config.maxSocketsPerUser),
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
     // On SQLite the hub delivers a batch's events straight from its commit (EventHub.appendCommitted).
-    sends: new GroupCommit((fn) => opts.sendTransaction(fn, (events) => hub.appendCommitted(events))),
+    sends: new GroupCommit((fn) => opts.sendTransaction(fn, (events) => hub.committed(events))),
     loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
     loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
     revokedSessions: new Set(),

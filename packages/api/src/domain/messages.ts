@@ -35,7 +35,7 @@ export async function sendMessage(
       await tx.insertEvent(roomEvent(now, { type: "message.created", roomId, message: m }));
       return m;
     });
-    svc.hub.notify();
+    // The hub has been told already: the send path hands it each batch's events at commit (services.ts).
     svc.typing.set(roomId, auth.userId, auth.username, false);
     return message;
   } catch (err) {

@@ -48,6 +48,15 @@ export class ClusterHub extends EventHub {
     super.stop();
   }
 
+  /**
+   * The send path committed: read the log rather than delivering the rows
+   * directly. Across nodes, positions are not drawn by one connection, so
+   * "exactly the next" cannot be told from the rows alone.
+   */
+  override committed(): void {
+    this.notify();
+  }
+
   /** A local commit: read the log, and tell the other nodes to read it too. */
   override notify(): void {
     super.notify();

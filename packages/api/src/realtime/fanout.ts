@@ -29,12 +29,29 @@ export class Outgoing {
   private firstAt = -1;
   private firstFrame: Buffer | null = null;
   private others: Map<SubscriptionId, Buffer> | null = null;
+  private readonly event: () => StreamEvent;
 
   constructor(
-    readonly event: StreamEvent,
+    event: StreamEvent | (() => StreamEvent),
     /** The stream position for durable events; null for live-only ones. */
     readonly position: number | null,
-  ) {}
+  ) {
+    this.event = typeof event === "function" ? event : () => event;
+  }
+
+  /**
+   * A durable event straight from its log row, without decoding it: the
+   * event the stream yields is the stored body with its position added
+   * (`decodeEvent`), so its JSON is the stored JSON with `"id":<position>`
+   * appended (the body is `JSON.stringify` output and has no `id` of its
+   * own; `fanout.test.ts` checks the two agree). `event` decodes only if
+   * something needs the object.
+   */
+  static fromPayload(event: () => StreamEvent, position: number, payload: string): Outgoing {
+    const out = new Outgoing(event, position);
+    if (payload.length > 2 && payload.endsWith("}")) out.json = `${payload.slice(0, -1)},"id":${position}}`;
+    return out;
+  }
 
   /**
    * The whole WebSocket frame (header and text) for one subscription id,
@@ -60,13 +77,13 @@ export class Outgoing {
   }
 
   private build(id: SubscriptionId, at: number): Buffer {
-    this.json ??= JSON.stringify(this.event);
+    this.json ??= JSON.stringify(this.event());
     return textFrame(`{"id":${JSON.stringify(id)},"result":{"type":"data","data":{"id":"${at}","data":${this.json}},"id":"${at}"}}`);
   }
 }
 
 /** A final, unmasked WebSocket text frame (RFC 6455 §5.2), as a server sends it. */
-function textFrame(text: string): Buffer {
+export function textFrame(text: string): Buffer {
   const n = Buffer.byteLength(text);
   const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(head + n);
@@ -101,7 +118,7 @@ interface RawSocket {
   readonly writableCorked: number;
 }
 
-function rawSocket(socket: Socket): RawSocket | null {
+export function rawSocket(socket: Socket): RawSocket | null {
   const raw = (socket as { _socket?: Partial<RawSocket> })._socket;
   return raw && typeof raw.cork === "function" && typeof raw.uncork === "function" && typeof raw.write === "function" ? (raw as RawSocket) : null;
 }

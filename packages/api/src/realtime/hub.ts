@@ -32,9 +32,10 @@ export class Subscriber {
     });
   }
 
-  deliver(d: Delivery, out: Outgoing, batch: WriteBatch): void {
+  /** `d` is built only for a subscriber whose stream still reads its queue (decoding is skipped otherwise). */
+  deliver(d: Delivery | (() => Delivery), out: Outgoing, batch: WriteBatch): void {
     if (this.direct) this.direct.write(out, batch);
-    else this.queue.push(d);
+    else this.queue.push(typeof d === "function" ? d() : d);
   }
 
   /** Hands delivery to `writer` if nothing is waiting in the queue (else the stream must drain it first). */
@@ -70,7 +71,7 @@ export interface HubOptions {
   pollMs?: number;
   onError?: (err: unknown) => void;
   /** After each durable event has been handed to this process's subscribers (metrics). */
-  onDispatched?: (event: DurableEvent) => void;
+  onDispatched?: (type: string, createdAt: number) => void;
 }
 
 /**
@@ -151,18 +152,22 @@ export class EventHub {
   }
 
   /**
-   * The send path hands over the event rows it has just committed, before
-   * any other write could commit (SQLite's one connection, see
-   * `SendTransaction`). If they are exactly the next positions of the log,
-   * they are delivered now, in order, without reading them back; otherwise
-   * (another writer's events come first, not yet read) nothing happens here
-   * and the regular read after `notify()` delivers them. Either way each
-   * position is delivered once: the read skips what is already delivered.
+   * A writer has committed `rows` (the send path, see `SendTransaction`).
+   * If they are exactly the next positions of the log they are delivered
+   * now, in order, without reading them back: on SQLite this runs before any
+   * other write can commit, so nothing can come between. Otherwise (another
+   * writer's events come first, not yet read) the log is read as usual.
+   * Either way each position is delivered once: the read skips what is
+   * already delivered.
    */
-  appendCommitted(rows: readonly EventRow[]): void {
+  committed(rows: readonly EventRow[]): void {
+    if (!this.deliverNext(rows)) this.notify();
+  }
+
+  private deliverNext(rows: readonly EventRow[]): boolean {
     const first = rows[0];
-    if (!first || this.stopped || first.id !== this.position + 1) return;
-    for (const [i, row] of rows.entries()) if (row.id !== first.id + i) return;
+    if (!first || this.stopped || Number(first.id) !== this.position + 1) return false;
+    for (const [i, row] of rows.entries()) if (Number(row.id) !== Number(first.id) + i) return false;
     try {
       for (const row of rows) this.dispatch(row);
     } catch (err) {
@@ -170,6 +175,7 @@ export class EventHub {
     } finally {
       this.batch.flush();
     }
+    return true;
   }
 
   /** Resolves once every event committed before the call has been delivered. */
@@ -281,13 +287,21 @@ export class EventHub {
   }
 
   private dispatch(row: EventRow): void {
-    const event = decodeEvent(row);
-    this.position = event.id;
+    const position = Number(row.id);
+    this.position = position;
+    // A message changes nothing in the hub's picture, and a stream the hub writes to directly
+    // gets its payload spliced into the frame: decoded only if a queued subscriber needs the object.
+    const message = row.type === "message.created";
+    let decoded: DurableEvent | null = message ? null : decodeEvent(row);
+    const event = () => {
+      decoded ??= decodeEvent(row);
+      return decoded;
+    };
     // Membership grows before delivery (a new member sees their own join)…
-    this.picture.applyBefore(event);
+    if (decoded) this.picture.applyBefore(decoded);
 
-    const d: Delivery = { kind: "durable", event };
-    const out = new Outgoing(event, event.id);
+    const d = () => ({ kind: "durable", event: event() }) as const;
+    const out = message ? Outgoing.fromPayload(event, position, row.payload) : new Outgoing(event(), position);
     if (row.scope === "all") {
       for (const subs of this.byUser.values()) for (const s of subs) s.deliver(d, out, this.batch);
     } else if (row.scope === "user") {
@@ -300,18 +314,25 @@ export class EventHub {
       if (subject !== null && !members.has(subject)) this.pushTo(subject, d, out);
       this.pushToWatchers(roomId, members, subject, d, out);
     }
-    this.options.onDispatched?.(event);
-    if (event.type === "member.joined") for (const fn of this.joinListeners) fn(event.roomId, event.member.userId);
+    this.options.onDispatched?.(row.type, Number(row.created_at));
+    if (!decoded) return;
+    if (decoded.type === "member.joined") for (const fn of this.joinListeners) fn(decoded.roomId, decoded.member.userId);
 
     // …and shrinks after it (a removed member sees their removal, then nothing more).
-    this.picture.applyAfter(event);
-    if (event.type === "room.deleted") {
-      for (const socket of this.watchers.get(event.roomId) ?? []) this.watching.delete(socket);
-      this.watchers.delete(event.roomId);
+    this.picture.applyAfter(decoded);
+    if (decoded.type === "room.deleted") {
+      for (const socket of this.watchers.get(decoded.roomId) ?? []) this.watching.delete(socket);
+      this.watchers.delete(decoded.roomId);
     }
   }
 
-  private pushToWatchers(roomId: number, members: ReadonlySet<number>, subject: number | null, d: Delivery, out: Outgoing): void {
+  private pushToWatchers(
+    roomId: number,
+    members: ReadonlySet<number>,
+    subject: number | null,
+    d: Delivery | (() => Delivery),
+    out: Outgoing,
+  ): void {
     const sockets = this.watchers.get(roomId);
     if (!sockets || this.picture.isPrivate(roomId)) return;
     for (const socket of sockets) {
@@ -321,7 +342,7 @@ export class EventHub {
     }
   }
 
-  private pushTo(userId: number, d: Delivery, out: Outgoing): void {
+  private pushTo(userId: number, d: Delivery | (() => Delivery), out: Outgoing): void {
     const subs = this.byUser.get(userId);
     if (subs) for (const s of subs) s.deliver(d, out, this.batch);
   }

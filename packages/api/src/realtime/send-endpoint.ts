@@ -5,6 +5,7 @@ import { sendMessage } from "../domain/messages.ts";
 import { sendMessageSchema } from "../schemas.ts";
 import { beginCall, liveAuth, toTRPCError } from "../trpc.ts";
 import type { Socket } from "./connections.ts";
+import { rawSocket, textFrame } from "./fanout.ts";
 
 const PATH = "messages.send";
 
@@ -34,13 +35,17 @@ interface SendRequest {
  * Anything that is not exactly one `messages.send` mutation is left to tRPC.
  */
 export class SendEndpoint {
+  private readonly raw: ReturnType<typeof rawSocket>;
+
   constructor(
     private readonly router: AnyRouter,
     private readonly socket: Socket,
     /** The connection's context, once tRPC has created it from the connection params. */
     private readonly context: () => Promise<Context> | undefined,
     private readonly onError: (err: TRPCError) => void,
-  ) {}
+  ) {
+    this.raw = rawSocket(socket);
+  }
 
   /** Takes an incoming text frame if it is ours; false leaves it to tRPC. */
   handle(frame: Buffer): boolean {
@@ -63,8 +68,12 @@ export class SendEndpoint {
     return true;
   }
 
+  /** One whole frame written to the socket, as the hub's fan-out does (see fanout.ts: safe while `ws` queues nothing). */
   private reply(msg: unknown): void {
-    if (this.socket.readyState === 1) this.socket.send(JSON.stringify(msg));
+    if (this.socket.readyState !== 1) return;
+    const text = JSON.stringify(msg);
+    if (this.raw) this.raw.write(textFrame(text));
+    else this.socket.send(text);
   }
 
   private async run(id: Id, jsonrpc: "2.0" | undefined, input: unknown, ctxPromise: Promise<Context>): Promise<void> {

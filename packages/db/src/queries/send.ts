@@ -38,27 +38,40 @@ export interface SendTx {
   insertEvent(e: NewEvent): Awaitable<number>;
 }
 
+const eventRow = (id: number, e: NewEvent): EventRow => ({
+  id,
+  type: e.type,
+  scope: e.scope,
+  room_id: e.room_id ?? null,
+  user_id: e.user_id ?? null,
+  payload: e.payload,
+  created_at: e.created_at,
+});
+
 /**
  * Runs `fn` in one write transaction and commits, or rolls back if it throws.
  * On PostgreSQL the event-log lock is taken first (see `lockEventLog`).
  *
- * On SQLite, `onCommit` gets the event rows the transaction appended, right
- * after COMMIT and before the connection is released, so no other write can
- * have committed in between: the hub can deliver them without reading them
- * back (see `EventHub.appendCommitted`). On PostgreSQL other nodes write too,
- * so it is not called and the hub reads the log as usual.
+ * `onCommit` then gets the event rows the transaction appended. On SQLite
+ * that is right after COMMIT, before the connection is released, so no other
+ * write can have committed in between and the hub can deliver them without
+ * reading them back (see `EventHub.committed`).
  */
 export type SendTransaction = <T>(fn: (tx: SendTx) => Promise<T>, onCommit?: (events: EventRow[]) => void) => Promise<T>;
 
 export function kyselySendTransaction(db: Kysely<Database>): SendTransaction {
-  return (fn) =>
-    db.transaction().execute(async (trx) => {
+  return async (fn, onCommit) => {
+    const appended: EventRow[] = [];
+    const result = await db.transaction().execute(async (trx) => {
       await lockEventLog(trx);
-      return fn(kyselySendTx(trx));
+      return fn(kyselySendTx(trx, appended));
     });
+    if (onCommit && appended.length > 0) onCommit(appended);
+    return result;
+  };
 }
 
-function kyselySendTx(trx: Transaction<Database>): SendTx {
+function kyselySendTx(trx: Transaction<Database>, appended: EventRow[]): SendTx {
   return {
     senderAccess: (roomId, userId) =>
       trx
@@ -70,7 +83,11 @@ function kyselySendTx(trx: Transaction<Database>): SendTx {
         .executeTakeFirst(),
     findByClientId: (senderId, clientId) => findMessageByClientId(trx, senderId, clientId),
     insertMessage: (m) => insertMessage(trx, m),
-    insertEvent: (e) => insertEvent(trx, e),
+    async insertEvent(e) {
+      const id = await insertEvent(trx, e);
+      appended.push(eventRow(id, e));
+      return id;
+    },
   };
 }
 
@@ -120,8 +137,7 @@ export function sqliteSendTx(raw: SQLite.Database): SendTx & { appended: EventRo
     insertEvent(e) {
       const row = insEvent.get(e.type, e.scope, e.room_id ?? null, e.user_id ?? null, e.payload, e.created_at);
       if (!row) throw new Error("insert into events returned no row");
-      const { type, scope, payload, created_at } = e;
-      appended.push({ id: row.id, type, scope, room_id: e.room_id ?? null, user_id: e.user_id ?? null, payload, created_at });
+      appended.push(eventRow(row.id, e));
       return row.id;
     },
   };

@@ -1,0 +1,44 @@
+import type { EventRow } from "@parley/db";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { roomEvent } from "../domain/event-log.ts";
+import { decodeEvent } from "../events.ts";
+import type { Message } from "../shapes.ts";
+import { Outgoing } from "./fanout.ts";
+
+const message: fc.Arbitrary<Message> = fc.record({
+  id: fc.nat(),
+  roomId: fc.nat(),
+  kind: fc.constantFrom("text" as const, "system" as const),
+  // Any text, lone surrogates and control characters included.
+  content: fc.string({ unit: "binary", maxLength: 200 }),
+  sender: fc.option(fc.record({ id: fc.nat(), username: fc.string({ maxLength: 40 }) }), { nil: null }),
+  clientId: fc.option(fc.string({ maxLength: 64 }), { nil: null }),
+  createdAt: fc.nat(),
+  editedAt: fc.option(fc.nat(), { nil: null }),
+});
+
+describe("Outgoing.fromPayload", () => {
+  it("writes the same frame as serialising the decoded event", () => {
+    fc.assert(
+      fc.property(message, fc.integer({ min: 1, max: 2 ** 40 }), fc.oneof(fc.nat(), fc.string({ maxLength: 8 })), (m, position, subscription) => {
+        const row: EventRow = { id: position, ...roomEvent(m.createdAt, { type: "message.created", roomId: m.roomId, message: m }), room_id: m.roomId, user_id: null };
+        const decoded = decodeEvent(row);
+        let decodes = 0;
+        const spliced = Outgoing.fromPayload(
+          () => {
+            decodes++;
+            return decoded;
+          },
+          position,
+          row.payload,
+        );
+        const reference = new Outgoing(decoded, position);
+        expect(spliced.frame(subscription, position).equals(reference.frame(subscription, position))).toBe(true);
+        // The point of the splice: nothing was decoded to write the frame.
+        expect(decodes).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
