@@ -3,16 +3,24 @@ import { Worker } from "node:worker_threads";
 import type SQLite from "better-sqlite3";
 
 /**
- * WAL checkpoints on a worker thread. SQLite's automatic checkpoint runs
- * inside the COMMIT that crosses 1,000 WAL pages, on the connection that
- * committed: here that is the server's one writer, on the thread that also
- * serves every socket, and copying the pages into the database file (and
- * the fsync that follows) took ~14 % of the server's time while ingesting.
- * A second connection on a worker runs a PASSIVE checkpoint every
- * `everyMs` instead: it never blocks the writer or readers, and SQLite
- * makes checkpoints from any connection safe. Durability is unchanged (a
- * commit is in the WAL either way). If the worker fails, the writer goes
- * back to checkpointing itself, so the WAL never grows without bound.
+ * WAL checkpoints, mostly on a worker thread. SQLite's automatic checkpoint
+ * runs inside the COMMIT that crosses its threshold (1,000 pages), on the
+ * connection that committed: here the server's one writer, on the thread
+ * that also serves every socket, and copying pages into the database file
+ * (and the fsync after it) was a large share of that thread's time while
+ * ingesting. A second connection on a worker runs a PASSIVE checkpoint every
+ * `everyMs`: it never blocks the writer or readers, and SQLite makes
+ * checkpoints from any connection safe.
+ *
+ * A passive checkpoint cannot finish while the writer keeps appending, and
+ * the WAL only starts over after one has finished, so under sustained
+ * writes the worker alone let the WAL grow without bound (380 MB in a 10 s
+ * ingest run). The writer therefore keeps its own checkpoint at a higher
+ * threshold, `writerPages`: by then the worker has copied nearly every
+ * frame, so the writer's checkpoint has little left to do, completes, and
+ * the WAL is reused from the start. Durability is unchanged (a commit is in
+ * the WAL either way). If the worker fails, the writer goes back to
+ * SQLite's default threshold.
  */
 export interface Checkpointer {
   stop(): Promise<void>;
@@ -41,19 +49,21 @@ export function startCheckpointer(
     filename: string;
     synchronous: string;
     everyMs?: number;
+    /** WAL size (pages) at which the writer checkpoints itself: the backstop that keeps the WAL bounded. */
+    writerPages?: number;
     onError?: ((err: unknown) => void) | undefined;
     /** The better-sqlite3 module the worker loads (tests pass a broken one). */
     driver?: string;
   },
 ): Checkpointer {
-  writer.pragma("wal_autocheckpoint = 0");
+  writer.pragma(`wal_autocheckpoint = ${opts.writerPages ?? 4000}`);
   const worker = new Worker(WORKER, {
     eval: true,
     workerData: {
       driver: opts.driver ?? createRequire(import.meta.url).resolve("better-sqlite3"),
       filename: opts.filename,
       synchronous: opts.synchronous,
-      everyMs: opts.everyMs ?? 200,
+      everyMs: opts.everyMs ?? 100,
     },
   });
   // The worker's timer must not keep a process alive that is otherwise done.
