@@ -272,7 +272,7 @@ export class EventHub {
         do {
           rows = await eventsAfter(this.db, this.position, this.batchSize);
           try {
-            // A row may already have been delivered by `appendCommitted` while this read waited.
+            // A row may already have been delivered by `committed` while this read waited.
             for (const row of rows) if (Number(row.id) > this.position) this.dispatch(row);
           } finally {
             this.batch.flush();
