@@ -89,6 +89,9 @@ describe("the lean messages.send endpoint", () => {
       send(11, { roomId: 3, content: "x", clientId: "c-1" }), // clientId used in another room
       send(12, { roomId: 2, content: "private", clientId: "c-12" }),
       send(13, { roomId: 1, content: "<b>markup</b> & \u2028 😀", clientId: "c-13" }),
+      send(14, { roomId: 1, content: "x", clientId: "c-14" }, { jsonrpc: "1.0" }), // not JSON-RPC 2.0: tRPC's own refusal
+      // lastEventId is for subscriptions; tRPC merges it into the input, and so must whoever serves this.
+      JSON.stringify({ id: 15, method: "mutation", params: { path: "messages.send", input: { roomId: 1, content: "y", clientId: "c-15" }, lastEventId: "3" } }),
     ];
     const bobFrames = [
       send(1, { roomId: 1, content: "not a member", clientId: "b-1" }), // public, not joined: FORBIDDEN
@@ -113,7 +116,7 @@ describe("the lean messages.send endpoint", () => {
     }
     // The comparison would prove little if the replies were all alike.
     expect([...kinds].sort()).toEqual(
-      ["BAD_REQUEST (zod)", "CONFLICT", "FORBIDDEN", "NOT_FOUND", "TOO_MANY_REQUESTS", "UNAUTHORIZED", "data"].sort(),
+      ["BAD_REQUEST (zod)", "CONFLICT", "FORBIDDEN", "NOT_FOUND", "PARSE_ERROR", "TOO_MANY_REQUESTS", "UNAUTHORIZED", "data"].sort(),
     );
   });
 });

@@ -166,7 +166,7 @@ export function createServices(
     typing,
     connections: new Connections(config.maxSocketsPerUser),
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
-    // On SQLite the hub delivers a batch's events straight from its commit (EventHub.appendCommitted).
+    // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
     sends: new GroupCommit((fn) => opts.sendTransaction(fn, (events) => hub.committed(events))),
     loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
     loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),

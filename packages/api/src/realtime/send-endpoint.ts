@@ -13,7 +13,7 @@ type Id = number | string;
 
 interface SendRequest {
   id?: unknown;
-  jsonrpc?: "2.0";
+  jsonrpc?: unknown;
   method?: unknown;
   params?: { path?: unknown; input?: unknown; lastEventId?: unknown };
 }
@@ -60,11 +60,12 @@ export class SendEndpoint {
     if (typeof msg !== "object" || msg === null || Array.isArray(msg)) return false;
     const id = msg.id;
     if ((typeof id !== "number" && typeof id !== "string") || msg.method !== "mutation") return false;
+    if (msg.jsonrpc !== undefined && msg.jsonrpc !== "2.0") return false; // tRPC refuses it, in its own words
     const params = msg.params;
     if (typeof params !== "object" || params === null || params.path !== PATH || params.lastEventId !== undefined) return false;
     const ctx = this.context();
     if (!ctx) return false; // no connection params yet: tRPC decides what this frame is
-    void this.run(id, msg.jsonrpc, params.input, ctx);
+    void this.run(id, msg.jsonrpc === "2.0" ? "2.0" : undefined, params.input, ctx);
     return true;
   }
 
