@@ -49,13 +49,15 @@ describe("operations endpoints", () => {
     const valueIn = (text: string, name: string) => Number(text.split("\n").find((l) => l.startsWith(name))?.split(" ").pop());
     const deliveredBefore = valueIn(await scrape(), "parley_delivery_seconds_count");
     await alice.http.messages.send.mutate({ roomId: room.id, content: "hi", clientId: "m1" });
-    await rec.waitFor((e) => e.type === "message.created" && e.message.content === "hi");
+    // Over the WebSocket too: that send takes the lean endpoint (api realtime/send-endpoint.ts), which must count alike.
+    await socket.api.messages.send.mutate({ roomId: room.id, content: "hi again", clientId: "m2" });
+    await rec.waitFor((e) => e.type === "message.created" && e.message.content === "hi again");
     const text = await scrape();
     const value = (name: string) => valueIn(text, name);
     expect(value("parley_ws_connections")).toBe(1);
     expect(value('parley_procedure_seconds_count{node="')).toBeGreaterThan(0);
-    expect(text).toMatch(/parley_procedure_seconds_count\{[^}]*path="messages.send"[^}]*\} 1/);
-    expect(value("parley_delivery_seconds_count") - deliveredBefore).toBe(1);
+    expect(text).toMatch(/parley_procedure_seconds_count\{[^}]*path="messages.send"[^}]*\} 2/);
+    expect(value("parley_delivery_seconds_count") - deliveredBefore).toBe(2);
     expect(value("parley_db_query_seconds_count")).toBeGreaterThan(0);
     expect(value("parley_event_log_position")).toBeGreaterThanOrEqual(2);
     rec.stop();
