@@ -18,9 +18,11 @@ import type SQLite from "better-sqlite3";
  * ingest run). The writer therefore keeps its own checkpoint at a higher
  * threshold, `writerPages`: by then the worker has copied nearly every
  * frame, so the writer's checkpoint has little left to do, completes, and
- * the WAL is reused from the start. Durability is unchanged (a commit is in
- * the WAL either way). If the worker fails, the writer goes back to
- * SQLite's default threshold.
+ * the WAL is reused from the start. A commit is in the WAL either way, so a
+ * process crash loses nothing; with `synchronous = NORMAL` each checkpoint
+ * also fsyncs the WAL, which bounds what a power loss can take to the writes
+ * since the last one (SECURITY.md). If the worker fails, the writer goes
+ * back to SQLite's default threshold.
  */
 export interface Checkpointer {
   stop(): Promise<void>;

@@ -4,6 +4,7 @@ import type { Socket } from "./connections.ts";
 import { type DirectWriter, Outgoing, StreamIds, WriteBatch } from "./fanout.ts";
 import { EventQueue } from "./queue.ts";
 import { RoomPicture } from "./room-picture.ts";
+import { Watches } from "./watches.ts";
 
 export type Delivery = { kind: "durable"; event: DurableEvent } | { kind: "live"; event: LiveEvent };
 
@@ -85,9 +86,8 @@ export interface HubOptions {
 export class EventHub {
   private position = 0;
   private readonly picture = new RoomPicture();
-  /** Connections watching a public room they are not in (see `watch`), by room and by connection. */
-  private readonly watchers = new Map<number, Set<Socket>>();
-  private readonly watching = new Map<Socket, number>();
+  /** Connections watching a public room they are not in (see `watch`). */
+  private readonly watches = new Watches();
   private readonly bySocket = new Map<Socket, Set<Subscriber>>();
   private readonly joinListeners: ((roomId: number, userId: number) => void)[] = [];
   private readonly byUser = new Map<number, Set<Subscriber>>();
@@ -216,20 +216,7 @@ export class EventHub {
    * refetches the previewed room after a reconnect and watches again.
    */
   watch(socket: Socket, roomId: number | null): void {
-    const previous = this.watching.get(socket);
-    if (previous !== undefined) {
-      const set = this.watchers.get(previous);
-      set?.delete(socket);
-      if (set?.size === 0) this.watchers.delete(previous);
-      this.watching.delete(socket);
-    } else if (roomId !== null) {
-      socket.once("close", () => this.watch(socket, null));
-    }
-    if (roomId === null) return;
-    this.watching.set(socket, roomId);
-    const set = this.watchers.get(roomId) ?? new Set<Socket>();
-    set.add(socket);
-    this.watchers.set(roomId, set);
+    this.watches.set(socket, roomId);
   }
 
   membersOf(roomId: number): ReadonlySet<number> {
@@ -320,10 +307,7 @@ export class EventHub {
 
     // …and shrinks after it (a removed member sees their removal, then nothing more).
     this.picture.applyAfter(decoded);
-    if (decoded.type === "room.deleted") {
-      for (const socket of this.watchers.get(decoded.roomId) ?? []) this.watching.delete(socket);
-      this.watchers.delete(decoded.roomId);
-    }
+    if (decoded.type === "room.deleted") this.watches.roomDeleted(decoded.roomId);
   }
 
   private pushToWatchers(
@@ -333,7 +317,7 @@ export class EventHub {
     d: Delivery | (() => Delivery),
     out: Outgoing,
   ): void {
-    const sockets = this.watchers.get(roomId);
+    const sockets = this.watches.of(roomId);
     if (!sockets || this.picture.isPrivate(roomId)) return;
     for (const socket of sockets) {
       for (const s of this.bySocket.get(socket) ?? []) {
