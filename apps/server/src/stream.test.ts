@@ -185,6 +185,30 @@ describe("events.stream", () => {
     expect(c.events.filter((e) => e.type === "presence" && e.userId === bob.id)).toEqual([]);
   }, 10_000);
 
+  it("lists as online only the people who share a room with the caller, and the caller", async () => {
+    const [alice, bob, loner] = await Promise.all([registerUser(server, "on-a"), registerUser(server, "on-b"), registerUser(server, "on-l")]);
+    const room = await alice.http.rooms.create.mutate({ name: "online" });
+    await bob.http.rooms.join.mutate({ roomId: room.id });
+    const a = listen(alice);
+    listen(bob);
+    const l = listen(loner);
+    await Promise.all([a.waitFor(isReady), l.waitFor(isReady)]);
+    await a.waitFor((e) => e.type === "presence" && e.userId === bob.id && e.online);
+    const ids = async (u: TestUser) => (await u.http.users.online.query()).map((x) => x.id).sort((x, y) => x - y);
+    expect(await ids(alice)).toEqual([alice.id, bob.id].sort((x, y) => x - y));
+    // Users from other tests are online too, and Alice and Bob certainly are: the loner shares no room with anyone.
+    expect(await ids(loner)).toEqual([loner.id]);
+    // Sharing a room makes them peers, both ways round; leaving it undoes that.
+    await loner.http.rooms.join.mutate({ roomId: room.id });
+    await l.waitFor((e) => e.type === "member.joined" && e.roomId === room.id && e.member.userId === loner.id);
+    expect(await ids(loner)).toEqual([alice.id, bob.id, loner.id].sort((x, y) => x - y));
+    expect(await ids(bob)).toContain(loner.id);
+    await loner.http.rooms.leave.mutate({ roomId: room.id });
+    await a.waitFor((e) => e.type === "member.left" && e.roomId === room.id && e.userId === loner.id);
+    expect(await ids(loner)).toEqual([loner.id]);
+    expect(await ids(alice)).not.toContain(loner.id);
+  });
+
   it("lets a connection preview a public room live without joining, until it stops watching", async () => {
     const [alice, bob, carol] = await Promise.all([registerUser(server, "w-a"), registerUser(server, "w-b"), registerUser(server, "w-c")]);
     const room = await alice.http.rooms.create.mutate({ name: "lobby" });

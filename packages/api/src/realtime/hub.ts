@@ -223,6 +223,11 @@ export class EventHub {
     return this.picture.membersOf(roomId);
   }
 
+  /** Everyone who shares a room with `userId`, and `userId`, as of the last event delivered. */
+  peersOf(userId: number): ReadonlySet<number> {
+    return this.picture.peersOf(userId);
+  }
+
   /** Called after a member.joined event has been delivered (presence introduces the new peers). */
   onMemberJoined(fn: (roomId: number, userId: number) => void): void {
     this.joinListeners.push(fn);

@@ -30,7 +30,8 @@ const CHUNK = 100;
  * nobody stays online forever. Every node derives the same transitions from
  * that shared picture and tells its own subscribers; presence is live-only.
  * A transition reaches the user's peers (who share a room with them, see
- * `RoomPicture.peersOf`); `users.online()` answers for everyone.
+ * `RoomPicture.peersOf`), and `visibleTo` answers with the same audience
+ * the other way round: who is online is nobody else's business.
  */
 export class Presence {
   /** Sockets on this node, by user. */
@@ -106,6 +107,20 @@ export class Presence {
 
   list(): OnlineUser[] {
     return [...this.online].map(([id, e]) => ({ id, username: e.username, lastSeen: e.lastSeen }));
+  }
+
+  /**
+   * The online users `userId` may know about: those who share a room with
+   * them, and themselves if online. The hub's membership picture is the one
+   * presence transitions are pushed by, so the list and the pushes agree.
+   */
+  visibleTo(userId: number): OnlineUser[] {
+    const users: OnlineUser[] = [];
+    for (const id of this.hub.peersOf(userId)) {
+      const e = this.online.get(id);
+      if (e) users.push({ id, username: e.username, lastSeen: e.lastSeen });
+    }
+    return users;
   }
 
   stop(): void {

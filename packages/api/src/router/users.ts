@@ -1,5 +1,6 @@
 import { authedProcedure, router } from "../trpc.ts";
 
 export const usersRouter = router({
-  online: authedProcedure.query(({ ctx }) => ctx.svc.presence.list()),
+  /** Online users who share a room with the caller (and the caller): the audience presence events go to. */
+  online: authedProcedure.query(({ ctx }) => ctx.svc.presence.visibleTo(ctx.auth.userId)),
 });
