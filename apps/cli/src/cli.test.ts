@@ -30,11 +30,17 @@ const envFor = (user: string) => ({ PATH: process.env.PATH ?? "", PARLEY_URL: se
 
 /** Runs `parley …` to completion. */
 function parley(user: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return parleyWithInput(user, "", ...args);
+}
+
+/** Runs `parley …` to completion with `input` on its stdin (which, unlike arguments, can carry a NUL). */
+function parleyWithInput(user: string, input: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { env: envFor(user), timeout: 20_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [bin, ...args], { env: envFor(user), timeout: 20_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
       done({ code, stdout, stderr });
     });
+    child.stdin?.end(input);
   });
 }
 
@@ -89,13 +95,15 @@ describe("parley CLI", () => {
     await server.start();
     const r = await parley("alice", "send", "#1", "after the crash");
     expect(r.code).toBe(0);
-    await until(() => tail.lines.length >= 4, "the line sent after the crash");
-    await new Promise((r) => setTimeout(r, 300));
+    // A marker sent last: tail prints in stream order, so any duplicate of the earlier lines would come before it.
+    expect((await parley("alice", "send", "#1", "marker")).code).toBe(0);
+    await until(() => tail.lines.some((l) => l.endsWith("alice: marker")), "the marker");
     expect(tail.lines.map((l) => l.replace(/^\[[\d:]+\] /, ""))).toEqual([
       "alice: one",
       "alice: two",
       "alice: three",
       "alice: after the crash",
+      "alice: marker",
     ]);
     expect(tail.stderr()).toContain("reconnecting");
 
@@ -111,7 +119,8 @@ describe("parley CLI", () => {
     await until(() => tail.stderr().includes("-- tailing general"), "tail running");
     await parley("alice", "send", "general", "ping");
     await until(() => tail.lines.some((l) => l.endsWith("bob: echo: ping")), "the echo");
-    expect(bot.lines.some((l) => /^replied #\d+ to #\d+$/.test(l))).toBe(true);
+    // The bot prints its line when its send is acknowledged, which may come after the tail has the echo.
+    await until(() => bot.lines.some((l) => /^replied #\d+ to #\d+$/.test(l)), "the bot's report of its reply");
     bot.child.kill("SIGTERM");
     tail.child.kill("SIGTERM");
     await Promise.all([bot.exited, tail.exited]);
@@ -139,6 +148,60 @@ describe("parley CLI", () => {
     const nobody = await parley("carol", "rooms");
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain("parley login");
+  });
+
+  test("shows control characters and bidi controls from the server as visible escapes, in every output", async () => {
+    // What a member can put in front of another member's terminal: each must reach stdout as text, never as a control.
+    const hostile: [string, string][] = [
+      ["\x1b[2J\x1b[Hclear", "\\x1b[2J\\x1b[Hclear"],
+      ["\x1b]52;c;cm0gLXJmIH4=\x07clipboard", "\\x1b]52;c;cm0gLXJmIH4=\\x07clipboard"],
+      ["\x1b]0;owned\x1b\\title", "\\x1b]0;owned\\x1b\\title"],
+      ["\u009b31mc1 csi\u009d0;t\u009c", "\\u009b31mc1 csi\\u009d0;t\\u009c"],
+      ["gpj\u202eexe.jpg\u202c", "gpj\\u202eexe.jpg\\u202c"],
+      ["\u2066isolated\u2069 \u2067rtl\u2068fsi", "\\u2066isolated\\u2069 \\u2067rtl\\u2068fsi"],
+      ["over\rwritten\x08\x7f\x00", "over\\x0dwritten\\x08\\u007f\\x00"],
+      ["tabs\tand\nnewlines stay", "tabs\tand\nnewlines stay"],
+    ];
+    await parley("mallory", "register", "-u", "mallory", "--email", "mallory@example.test", "-p", "password123");
+    // No bidi control in the name: the server refuses those in names (they are tested in messages).
+    const roomName = "evil\x1b]0;title\x07\x1b[31mroom";
+    const shownName = "evil\\x1b]0;title\\x07\\x1b[31mroom";
+    const created = await parley("mallory", "create", roomName);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(`${shownName}\n`);
+    const roomId = /^created #(\d+) /.exec(created.stdout)?.[1] ?? "";
+    await parley("alice", "join", `#${roomId}`);
+
+    const tail = start("alice", "tail", `#${roomId}`, "-n", "0");
+    const json = start("alice", "tail", `#${roomId}`, "-n", "0", "--json");
+    await until(() => tail.stderr().includes("-- tailing") && json.stderr().includes("-- tailing"), "both tails running");
+    for (const [text] of hostile) expect((await parleyWithInput("mallory", text, "send", `#${roomId}`, "-")).code).toBe(0);
+    await parley("mallory", "send", `#${roomId}`, "the end");
+    await until(() => tail.lines.some((l) => l.endsWith("mallory: the end")), "the last message in text");
+    await until(() => json.lines.some((l) => l.includes('"content":"the end"')), "the last message in JSON");
+
+    const lines = (tail.lines.join("\n").match(/\] mallory: [\s\S]*?(?=\n\[|$)/g) ?? []).map((l) => l.replace(/^\] mallory: /, ""));
+    expect(lines).toEqual([...hostile.map(([, shown]) => shown), "the end"]);
+    expect(tail.stderr()).toContain(`-- tailing ${shownName}`);
+    // --json stays valid JSON carrying the exact text: C0 is escaped by JSON itself, the rest as \u escapes.
+    expect(json.lines.map((l) => (JSON.parse(l) as { content: string }).content)).toEqual([...hostile.map(([text]) => text), "the end"]);
+
+    const rooms = await parley("alice", "rooms");
+    expect(rooms.stdout).toContain(`\t${shownName}\t`);
+    // An error that carries server text (a room name) on stderr.
+    const notIn = await parley("bob", "tail", `#${roomId}`);
+    expect(notIn.code).toBe(1);
+    expect(notIn.stderr).toContain(`you are not in ${shownName}`);
+
+    const everything = [tail.lines.join("\n"), tail.stderr(), json.lines.join("\n"), json.stderr(), created.stdout, rooms.stdout, notIn.stderr];
+    for (const out of everything) {
+      // No C0 but tab and newline, no DEL or C1, no bidi control.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point.
+      expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u);
+    }
+    tail.child.kill("SIGINT");
+    json.child.kill("SIGINT");
+    await Promise.all([tail.exited, json.exited]);
   });
 
   test("several parley processes share one session through token refreshes without revoking it", async () => {

@@ -4,6 +4,7 @@ import type { CliEnv } from "./config.ts";
 import { CredentialStore } from "./credentials.ts";
 import { formatMessage } from "./format.ts";
 import { CliError, openClient, resolveRoom } from "./session.ts";
+import { safe } from "./terminal.ts";
 
 /** How long one-shot commands wait for the server. */
 const ONE_SHOT_WAIT_MS = 15_000;
@@ -29,7 +30,7 @@ async function ask(question: string): Promise<string> {
 function askHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) return Promise.reject(new CliError("password is required (--password or $PARLEY_PASSWORD)", 2));
-  process.stderr.write(question);
+  process.stderr.write(safe(question));
   stdin.setRawMode(true);
   stdin.setEncoding("utf8");
   stdin.resume();

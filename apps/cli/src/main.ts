@@ -13,6 +13,7 @@ import {
 } from "./commands.ts";
 import { readEnv } from "./config.ts";
 import { CliError } from "./session.ts";
+import { writeLine } from "./terminal.ts";
 
 const USAGE = `usage: parley [--server URL] <command>
 
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const [command, ...rest] = args;
   if (f.help || !command) {
-    process.stdout.write(`${USAGE}\n`);
+    writeLine(process.stdout, USAGE);
     return command || f.help ? 0 : 2;
   }
   const env = readEnv(process.env, f.server);
@@ -60,9 +61,10 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
   });
+  // Every line goes through `writeLine`: most of what is printed came from the server.
   const io: Io = {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    out: (line) => writeLine(process.stdout, line),
+    err: (line) => writeLine(process.stderr, line),
     stopped,
   };
   const need = (n: number, what: string) => {
@@ -112,12 +114,12 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof CliError) {
-      process.stderr.write(`parley: ${err.message}\n`);
+      writeLine(process.stderr, `parley: ${err.message}`);
       process.exit(err.exitCode);
     }
     const code = errorCode(err);
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`parley: ${code ? `${code}: ` : ""}${message}\n`);
+    writeLine(process.stderr, `parley: ${code ? `${code}: ` : ""}${message}`);
     process.exit(1);
   },
 );

@@ -2,6 +2,7 @@ import { createParleyClient, type Logger, type ParleyClient } from "@parley/clie
 import WebSocket from "ws";
 import type { CliEnv } from "./config.ts";
 import { CredentialStore } from "./credentials.ts";
+import { writeLine } from "./terminal.ts";
 
 export class CliError extends Error {
   constructor(
@@ -14,7 +15,7 @@ export class CliError extends Error {
 
 export function cliLogger(debug: boolean): Logger {
   const write = (level: string) => (msg: string, data?: Record<string, unknown>) =>
-    process.stderr.write(`parley ${level}: ${msg}${data ? ` ${JSON.stringify(data)}` : ""}\n`);
+    writeLine(process.stderr, `parley ${level}: ${msg}${data ? ` ${JSON.stringify(data)}` : ""}`);
   return { debug: debug ? write("debug") : () => {}, info: debug ? write("info") : () => {}, warn: write("warn"), error: write("error") };
 }
 
