@@ -7,9 +7,9 @@ import {
   eventually,
   messageEvents,
   type Recorder,
+  httpApi,
   record,
   registerUser,
-  sleep,
   type TestServer,
   type TestUser,
   startTestServer,
@@ -17,6 +17,7 @@ import {
   wsApi,
   wsUrl,
 } from "./test/harness.ts";
+import { syncPoint, withoutSyncPoints } from "./test/sync.ts";
 
 let server: TestServer;
 const open: (WsApi | Recorder)[] = [];
@@ -40,7 +41,7 @@ afterEach(async () => {
 afterAll(() => server.dispose());
 
 const isReady = (e: StreamEvent) => e.type === "ready";
-const contents = (r: Recorder) => messageEvents(r.events).map((m) => m.content);
+const contents = (r: Recorder) => messageEvents(withoutSyncPoints(r)).map((m) => m.content);
 
 describe("events.stream", () => {
   it("starts with a ready marker and delivers messages of my rooms only", async () => {
@@ -53,7 +54,8 @@ describe("events.stream", () => {
     await e.waitFor(isReady);
     await alice.http.messages.send.mutate({ roomId: room.id, content: "psst", clientId: "p1" });
     await b.waitFor((ev) => ev.type === "message.created" && ev.message.content === "psst");
-    await sleep(100);
+    // Eve's marker, sent after "psst", has arrived: "psst" would have come before it.
+    await syncPoint(eve, e);
     expect(contents(e)).toEqual([]);
     expect(e.events.some((ev) => "roomId" in ev && ev.roomId === room.id)).toBe(false);
   });
@@ -116,7 +118,7 @@ describe("events.stream", () => {
     await alice.http.rooms.removeMember.mutate({ roomId: room.id, userId: bob.id });
     await alice.http.messages.send.mutate({ roomId: room.id, content: "after", clientId: "rm2" });
     await b.waitFor((e) => e.type === "member.removed" && e.userId === bob.id);
-    await sleep(150);
+    await syncPoint(bob, b);
     expect(contents(b)).toEqual(["before"]);
     // The removal notice is the last thing about the room.
     const last = b.events.filter((e) => "roomId" in e && e.roomId === room.id).at(-1);
@@ -163,6 +165,8 @@ describe("events.stream", () => {
     await b.waitFor((ev) => ev.type === "typing" && ev.isTyping && ev.userId === alice.id);
     // Expires by itself after ~5 s without a refresh.
     await b.waitFor((ev) => ev.type === "typing" && !ev.isTyping && ev.userId === alice.id, 8000);
+    // Markers after both typing events: had Alice or Eve been sent either, it would be here by now.
+    await Promise.all([syncPoint(alice, a), syncPoint(eve, e)]);
     expect(a.events.some((ev) => ev.type === "typing")).toBe(false);
     expect(e.events.some((ev) => ev.type === "typing")).toBe(false);
   }, 15_000);
@@ -182,6 +186,7 @@ describe("events.stream", () => {
     await a.waitFor((e) => e.type === "presence" && e.userId === bob.id && !e.online, 6000);
     expect((await alice.http.users.online.query()).map((u) => u.id)).not.toContain(bob.id);
     // Carol shares no room with Bob: his comings and goings are not pushed to her.
+    await syncPoint(carol, c);
     expect(c.events.filter((e) => e.type === "presence" && e.userId === bob.id)).toEqual([]);
   }, 10_000);
 
@@ -229,7 +234,7 @@ describe("events.stream", () => {
     await bobConn.api.rooms.unwatch.mutate();
     await alice.http.messages.send.mutate({ roomId: other.id, content: "after unwatch", clientId: "w4" });
     await alice.http.messages.send.mutate({ roomId: room.id, content: "after unwatch too", clientId: "w5" });
-    await sleep(200);
+    await Promise.all([syncPoint(bob, b), syncPoint(carol, c)]);
     expect(contents(b)).toEqual(["seen by the watcher", "now watched"]);
     // Carol, who watches nothing, got none of it.
     expect(contents(c)).toEqual([]);
@@ -251,7 +256,7 @@ describe("events.stream", () => {
     await alice.http.rooms.update.mutate({ roomId: room.id, isPrivate: true });
     await b.waitFor((e) => e.type === "room.updated" && e.roomId === room.id && e.room.isPrivate);
     await alice.http.messages.send.mutate({ roomId: room.id, content: "members only now", clientId: "p2" });
-    await sleep(200);
+    await syncPoint(bob, b);
     // The announcement comes before the change in the log, so the watcher sees it; then nothing more.
     expect(contents(b)).toEqual(["still public", `${alice.username} made the room private`]);
   });
@@ -294,13 +299,14 @@ describe("resume across a server restart", () => {
       r.stop();
       await c.close();
       s = await s.restart();
-      const alice2 = { ...alice, http: (await import("./test/harness.ts")).httpApi(s, alice.accessToken) };
+      const alice2 = { ...alice, http: httpApi(s, alice.accessToken) };
       await alice2.http.messages.send.mutate({ roomId: room.id, content: "post-1", clientId: "x2" });
       await alice2.http.messages.send.mutate({ roomId: room.id, content: "post-2", clientId: "x3" });
       const c2 = wsApi(s, bob.accessToken);
       const r2 = record(c2.api, seen);
       await r2.waitFor((e) => e.type === "message.created" && e.message.content === "post-2");
-      await sleep(100);
+      // A duplicate (the replay and the live range overlapping) would come after post-2: a marker after it settles that.
+      await syncPoint({ ...bob, http: httpApi(s, bob.accessToken) }, r2);
       expect(contents(r2)).toEqual(["post-1", "post-2"]);
       r2.stop();
       await c2.close();
