@@ -6,13 +6,13 @@ import {
   type Recorder,
   record,
   registerUser,
-  sleep,
   type TestServer,
   type TestUser,
   startTestServer,
   type WsApi,
   wsApi,
 } from "../test/harness.ts";
+import { syncPoint, withoutSyncPoints } from "../test/sync.ts";
 import { openWire, type WireSocket, wireCode } from "../test/wire.ts";
 
 /**
@@ -118,7 +118,8 @@ describe("access matrix generated from the router", () => {
     expect(history.items.filter((m) => m.kind === "text").map((m) => m.content)).toEqual(["classified-content"]);
     expect((await owner.http.rooms.members.query({ roomId: room.id })).map((m) => m.userId)).toEqual([owner.id]);
     expect((await outsider.http.rooms.list.query()).some((r) => r.id === room.id)).toBe(false);
-    await sleep(100);
+    // The owner's marker comes after every refused call: typing published by one would be here by now.
+    await syncPoint(owner, ownerStream);
     expect(ownerStream.events.filter((e) => e.type === "typing")).toEqual([]);
   });
 
@@ -162,16 +163,17 @@ describe("the event stream of a private room", () => {
     const witness = record(wsApi(server, owner.accessToken).api, "0");
     open.push(witness);
     await witness.waitFor((e) => e.type === "member.removed" && e.roomId === room.id);
-    await server.svc.hub.caughtUp();
-    await sleep(100);
+    // The outsider's own marker, committed after all of it, has arrived: the room's events would have come first.
+    await syncPoint(outsider, live);
     expect(live.events.filter(touchesRoom(room.id))).toEqual([]);
 
     const resumed = record(wsApi(server, outsider.accessToken).api, "0");
     open.push(resumed);
-    await sleep(300);
+    // Replay runs in log order up to the marker (or the marker comes live after it): the whole log has been judged.
+    await syncPoint(outsider, resumed);
     expect(resumed.error()).toBeNull();
     expect(resumed.events.filter(touchesRoom(room.id))).toEqual([]);
-    expect(JSON.stringify(resumed.events)).not.toContain("vault");
+    expect(JSON.stringify(withoutSyncPoints(resumed))).not.toContain("vault");
   });
 
   it("gives a removed member, resuming from before the removal, nothing of the room but the removal", async () => {
@@ -190,18 +192,17 @@ describe("the event stream of a private room", () => {
     await owner.http.messages.send.mutate({ roomId: room.id, content: "after-removal", clientId: "a1" });
     await owner.http.rooms.update.mutate({ roomId: room.id, name: "renamed-after" });
     await owner.http.rooms.typing.mutate({ roomId: room.id, isTyping: true });
-    await server.svc.hub.caughtUp();
-    await sleep(100);
+    await syncPoint(member, stream);
     const removal = stream.events.findIndex((e) => e.type === "member.removed");
     expect(stream.events.slice(removal + 1).filter(touchesRoom(room.id))).toEqual([]);
 
     const resumed = record(wsApi(server, member.accessToken).api, String(joinedAt));
     open.push(resumed);
     await resumed.waitFor((e) => e.type === "member.removed");
-    await sleep(200);
+    await syncPoint(member, resumed);
     const ofRoom = resumed.events.filter(touchesRoom(room.id));
     expect(ofRoom.map((e) => e.type)).toEqual(["member.removed"]);
-    expect(JSON.stringify(resumed.events)).not.toContain("after");
+    expect(JSON.stringify(withoutSyncPoints(resumed))).not.toContain("after");
     expect(await codeOf(httpApi(server, member.accessToken).messages.list.query({ roomId: room.id }))).toBe("NOT_FOUND");
   });
 });
