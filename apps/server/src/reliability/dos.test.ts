@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { eventually, registerUser, sleep, type TestServer, startTestServer } from "../test/harness.ts";
+import { eventually, registerUser, type TestServer, startTestServer } from "../test/harness.ts";
 import { ServerProcess } from "../test/process.ts";
 import { openWire, type WireSocket, wireCode } from "../test/wire.ts";
 
@@ -139,6 +139,11 @@ describe("garbage on the wire", () => {
     const w = wire(server, { token: u.accessToken });
     await w.opened;
     for (const f of frames) if (w.ws.readyState === 1) w.send(f);
+    // A last call on the same socket: its reply (or the socket's close) means the server has read and dispatched every frame before it.
+    // (An id of its own: the garbage above reuses small numeric ids.)
+    if (w.ws.readyState === 1) w.send('{"id":"after-the-garbage","method":"query","params":{"path":"auth.me"}}');
+    const last = await w.waitFor((m) => m.id === "after-the-garbage", 10_000).then(wireCode, () => (w.ws.readyState === 3 ? "closed" : "no reply in time"));
+    expect(["OK", "closed"]).toContain(last);
     for (const p of paramsVariants) {
       const s = wire(server, { query: "connectionParams=1" });
       await s.opened;
@@ -146,7 +151,6 @@ describe("garbage on the wire", () => {
       const reply = await Promise.race([s.call("query", "auth.me", undefined, 2000).then(wireCode, () => "closed"), s.closed.then(() => "closed")]);
       expect(["UNAUTHORIZED", "closed", "PARSE_ERROR"], p).toContain(reply);
     }
-    await sleep(200);
     await stillServing();
   });
 });
@@ -159,12 +163,14 @@ describe("idle, dead and surplus sockets", () => {
     const badToken = wire(server, { token: "bad" });
     const good = wire(server, { token: u.accessToken });
     expect(wireCode(await good.call("query", "auth.me"))).toBe("OK");
-    for (const w of [silent, noParams, badToken]) {
+    // Opened after the good one: once its auth timeout has closed it, the good socket's own timer has fired too, if it had one.
+    const later = wire(server);
+    for (const w of [silent, noParams, badToken, later]) {
       const c = await w.closed;
       expect(c.code).toBe(4003);
       expect(c.afterMs).toBeLessThan(5000); // the default would be 15 s; slack for a busy CI machine
     }
-    await sleep(300);
+    expect(wireCode(await good.call("query", "auth.me"))).toBe("OK");
     expect(good.ws.readyState).toBe(1);
   });
 
@@ -278,11 +284,14 @@ describe("server memory under stalled readers", () => {
     const room = await writer.http.rooms.create.mutate({ name: "mem" });
     for (const r of readers) await r.http.rooms.join.mutate({ roomId: room.id });
     const stalled = readers.map((r) => openWire(server, { token: r.accessToken, keep: false }));
-    for (const w of stalled) {
-      await w.opened;
-      w.subscribe("events.stream");
-    }
-    await sleep(300);
+    // Each stream has started (its first frame arrived) before its reader stops reading.
+    await Promise.all(
+      stalled.map(async (w) => {
+        await w.opened;
+        const sub = w.subscribe("events.stream");
+        await w.waitFor((m) => m.id === sub && m.result?.type === "data", 10_000);
+      }),
+    );
     for (const w of stalled) (w.ws as unknown as { _socket: Socket })._socket.pause();
     // Warm up (JIT, SQLite cache) before taking the baseline.
     const send = openWire(server, { token: writer.accessToken });
