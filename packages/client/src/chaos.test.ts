@@ -1,4 +1,5 @@
 import type { Message } from "@parley/api";
+import { seededRandom } from "@parley/server/testing";
 import { describe, expect, test } from "vitest";
 import { history, recordMessages, useDisposer } from "./test/fixtures.ts";
 import { clientFor, newUser, waitFor } from "./test/helpers.ts";
@@ -14,8 +15,10 @@ describe("chaos", () => {
   test(
     "three clients exchange 1,000 messages through dropped connections and a server crash, and every log equals the database",
     async () => {
+      // Which connection drops when, and the senders' pauses: replayable from the seed printed on failure.
+      const { random } = seededRandom(1105);
       const server = await t.server({ SEND_RATE_BURST: "100000", SEND_RATE_PER_SEC: "100000" });
-      const proxy = new ChaosProxy(() => server.port);
+      const proxy = new ChaosProxy(() => server.port, random);
       await proxy.listen();
       t.add(() => proxy[Symbol.asyncDispose]());
 
@@ -38,9 +41,9 @@ describe("chaos", () => {
       const sent: Promise<Message>[] = [];
       const chaosLoop = (async () => {
         while (chaos) {
-          await new Promise((r) => setTimeout(r, 100 + Math.random() * 300));
+          await new Promise((r) => setTimeout(r, 100 + random() * 300));
           if (!chaos) break;
-          if (Math.random() < 0.2) proxy.dropAll();
+          if (random() < 0.2) proxy.dropAll();
           else proxy.dropOne();
           if (!crashed && sent.length >= TOTAL * 0.4) {
             crashed = true;
@@ -59,7 +62,7 @@ describe("chaos", () => {
           const text = `client ${k} message ${i}`;
           texts[k]?.push(text);
           sent.push(c.send(room.id, text));
-          if (i % 10 === 0) await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+          if (i % 10 === 0) await new Promise((r) => setTimeout(r, 5 + random() * 20));
         }
       });
       await Promise.all(senders);

@@ -1,8 +1,9 @@
 import Database from "better-sqlite3";
 import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
-import { codeOf, httpApi, registerUser, sleep, startTestServer, type TestUser } from "../test/harness.ts";
+import { codeOf, eventually, httpApi, registerUser, sleep, startTestServer, type TestUser } from "../test/harness.ts";
 import { ServerProcess } from "../test/process.ts";
+import { seededRandom } from "../test/random.ts";
 
 /**
  * Durability: an acknowledged send survives `kill -9`, exactly once, and the
@@ -25,7 +26,7 @@ interface Ack {
 }
 
 /** One client sending continuously, retrying the same clientId until it is acknowledged (what the client library's outbox does). */
-function sender(endpoint: { url: string }, user: TestUser, roomId: number, acks: Ack[], stop: { now: boolean }) {
+function sender(endpoint: { url: string }, user: TestUser, roomId: number, acks: Ack[], stop: { now: boolean }, random: () => number) {
   return (async () => {
     const api = httpApi(endpoint, user.accessToken);
     let n = 0;
@@ -39,14 +40,16 @@ function sender(endpoint: { url: string }, user: TestUser, roomId: number, acks:
         n++;
       } catch {
         attempts++;
-        await sleep(10 + Math.random() * 20);
+        await sleep(10 + random() * 20);
       }
     }
     return attempts;
   })();
 }
 
-async function killUnderLoad(server: ServerProcess, kills: number) {
+/** Sends under load while the server is killed `kills` times at seeded random moments. */
+async function killUnderLoad(server: ServerProcess, kills: number, seed: number) {
+  const { random } = seededRandom(seed);
   const users = await Promise.all(Array.from({ length: SENDERS }, (_, i) => registerUser(server, `dur${i}`)));
   const [owner] = users;
   if (!owner) throw new Error("no users");
@@ -55,16 +58,20 @@ async function killUnderLoad(server: ServerProcess, kills: number) {
 
   const acks: Ack[] = [];
   const stop = { now: false };
-  const loops = users.map((u) => sender(server, u, room.id, acks, stop));
-  for (let k = 0; k < kills; k++) {
-    await sleep(100 + Math.random() * 250);
-    await server.restart("SIGKILL");
+  const loops = users.map((u) => sender(server, u, room.id, acks, stop, random));
+  try {
+    for (let k = 0; k < kills; k++) {
+      await sleep(100 + random() * 250);
+      await server.restart("SIGKILL");
+    }
+    // Let every sender get its pending message acknowledged once more, then stop.
+    const settled = acks.length;
+    await eventually(() => acks.length >= settled + users.length * 3, 30_000);
+  } finally {
+    // Also when a wait above fails: the senders would otherwise retry forever.
+    stop.now = true;
+    await Promise.all(loops);
   }
-  // Let every sender get its pending message acknowledged once more, then stop.
-  const settled = acks.length;
-  while (acks.length < settled + users.length * 3) await sleep(20);
-  stop.now = true;
-  await Promise.all(loops);
   await server.stop("SIGTERM");
   return { acks, room, users };
 }
@@ -104,7 +111,7 @@ describe("kill -9 under send load", () => {
     const server = new ServerProcess({ SQLITE_SYNCHRONOUS: "NORMAL" });
     servers.push(server);
     await server.start();
-    const { acks, room } = await killUnderLoad(server, KILLS);
+    const { acks, room } = await killUnderLoad(server, KILLS, 1101);
     expect(server.starts).toBe(KILLS + 1);
     expect(acks.length).toBeGreaterThan(KILLS);
     checkDatabase(server.dbFile, room.id, acks);
@@ -114,7 +121,7 @@ describe("kill -9 under send load", () => {
     const server = new ServerProcess({ SQLITE_SYNCHRONOUS: "FULL" });
     servers.push(server);
     await server.start();
-    const { acks, room } = await killUnderLoad(server, SOAK ? 30 : 3);
+    const { acks, room } = await killUnderLoad(server, SOAK ? 30 : 3, 1102);
     checkDatabase(server.dbFile, room.id, acks);
   });
 });

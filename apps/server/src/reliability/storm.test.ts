@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpApi, registerUser, sleep, type TestUser } from "../test/harness.ts";
 import { ServerProcess } from "../test/process.ts";
+import { seededRandom } from "../test/random.ts";
 import { openWire, type WireMessage, type WireSocket } from "../test/wire.ts";
 
 /**
@@ -21,10 +22,10 @@ const STORMS = SOAK ? 3 : 1;
 const USERS = 10;
 
 /** The client library's schedule (packages/client transport.ts backoffDelay, defaults): 0–250 ms, then equal jitter from 500 ms up. */
-function backoffDelay(attempt: number): number {
-  if (attempt === 0) return Math.random() * 250;
+function backoffDelay(attempt: number, random: () => number): number {
+  if (attempt === 0) return random() * 250;
   const step = Math.min(30_000, 500 * 2 ** (attempt - 1));
-  return step / 2 + Math.random() * (step / 2);
+  return step / 2 + random() * (step / 2);
 }
 
 /** CPU time (user + system) a process has used, from /proc; -1 where there is none. */
@@ -53,6 +54,7 @@ class StormClient {
   constructor(
     private readonly server: ServerProcess,
     private readonly user: TestUser,
+    private readonly random: () => number,
   ) {}
 
   connect(): void {
@@ -69,7 +71,7 @@ class StormClient {
     void w.closed.then(() => {
       this.open = false;
       if (this.stopped) return;
-      const delay = backoffDelay(this.failuresInARow);
+      const delay = backoffDelay(this.failuresInARow, this.random);
       this.failuresInARow++;
       setTimeout(() => this.connect(), delay);
     });
@@ -137,7 +139,9 @@ describe("reconnect storm", () => {
   it(`brings ${CLIENTS} clients dropped at once back with jitter, no loops, and the server stays responsive`, { timeout: SOAK ? 600_000 : 120_000 }, async () => {
     const [owner] = users;
     if (!owner) throw new Error("no users");
-    clients.push(...Array.from({ length: CLIENTS }, (_, i) => new StormClient(server, users[i % USERS] ?? owner)));
+    // The jitter is seeded (printed on failure): the same schedule can be replayed.
+    const { random } = seededRandom(1107);
+    clients.push(...Array.from({ length: CLIENTS }, (_, i) => new StormClient(server, users[i % USERS] ?? owner, random)));
     for (const [i, c] of clients.entries()) {
       c.connect();
       if (i % 100 === 99) await sleep(20);

@@ -3,6 +3,7 @@
  * (`@parley/server/testing`): the production build as a child process, and
  * private PostgreSQL and Redis servers.
  */
+export { mulberry32, seededRandom } from "./random.ts";
 export { ensureServerBuilt, ServerProcess, type ServerProcessOptions, startServerProcess, TEST_SECRET } from "./process.ts";
 export {
   createTestDatabase,

@@ -1,5 +1,6 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { mulberry32 } from "@parley/server/testing";
 
 /**
  * A TCP proxy that can cut every connection through it at once, like a flaky
@@ -15,8 +16,14 @@ export class ChaosProxy implements AsyncDisposable {
   blocked = false;
   /** While true, what the server sends is swallowed (a link that went quiet, not yet cut). */
   stalled = false;
+  /** What was swallowed while stalled, as text (tRPC frames are JSON, unmasked server to client): lets a test see a reply was lost. */
+  swallowed = "";
 
-  constructor(private readonly target: () => number) {
+  /** `random` picks `dropOne`'s victim: pass a seeded one (see `seededRandom`) so a run can be replayed. */
+  constructor(
+    private readonly target: () => number,
+    private readonly random: () => number = mulberry32(1),
+  ) {
     this.server = createServer((client) => {
       if (this.blocked) {
         client.destroy();
@@ -35,6 +42,7 @@ export class ChaosProxy implements AsyncDisposable {
       client.pipe(upstream);
       upstream.on("data", (chunk: Buffer) => {
         if (!this.stalled) client.write(chunk);
+        else this.swallowed += chunk.toString("latin1");
       });
     });
   }
@@ -62,7 +70,7 @@ export class ChaosProxy implements AsyncDisposable {
   /** Cuts one random connection. */
   dropOne(): boolean {
     const all = [...this.pairs];
-    const pick = all[Math.floor(Math.random() * all.length)];
+    const pick = all[Math.floor(this.random() * all.length)];
     if (!pick) return false;
     pick[0].destroy();
     pick[1].destroy();
