@@ -88,7 +88,9 @@ describe("events.stream served by the hub's fan-out", () => {
     await until(() => a.seen.length > 0 && b.seen.length > 0);
     await send(300, "two");
     await until(() => messages(a.seen, "two").length >= 300 && messages(b.seen, "two").length >= 300);
-    await new Promise((r) => setTimeout(r, 200));
+    // A marker sent after them: a duplicate or late copy would arrive before it, on both subscriptions.
+    await send(1, "marker");
+    await until(() => messages(a.seen, "marker").length === 1 && messages(b.seen, "marker").length === 1);
     for (const s of [a, b]) {
       const got = messages(s.seen, "two");
       expect(got.map((m) => m.content)).toEqual(Array.from({ length: 300 }, (_, i) => `two ${i}`));

@@ -24,7 +24,9 @@ describe("outbox", () => {
     await waitFor(() => a.connection.get().status === "reconnecting", 5000, "reconnecting");
     const texts = Array.from({ length: 30 }, (_, i) => `offline ${i}`);
     const sends = texts.map((text, i) => a.send(i % 2 === 0 ? r1.id : r2.id, text));
-    await new Promise((r) => setTimeout(r, 300));
+    // Two more failed connection attempts with the messages queued: each was a chance to lose, reorder or fail them.
+    const tried = a.connection.get().attempt ?? 0;
+    await waitFor(() => (a.connection.get().attempt ?? 0) >= tried + 2, 5000, "two more reconnect attempts");
     expect(a.outbox.get().map((i) => i.content)).toEqual(texts);
     expect(a.outbox.get().every((i) => i.status === "pending")).toBe(true);
 
