@@ -1,6 +1,7 @@
 import type { StreamEvent } from "@parley/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, messageEvents, type Recorder, record, registerUser, sleep, type TestUser } from "../test/harness.ts";
+import { syncPoint } from "../test/sync.ts";
 import { type Cluster, node, type RoamingClient, roamingClient, shareRoom, startCluster } from "./cluster.ts";
 
 // Three server processes over one PostgreSQL database and one Redis.
@@ -98,7 +99,9 @@ describe("a cluster of three nodes", () => {
     expect(await onlineSeenFromC()).toBe(true);
 
     await onA.client.close();
-    await sleep(4000); // past the 3 s grace period
+    await sleep(4000); // time must pass: beyond the 3 s grace period an offline would have been published
+    // …and a marker after it settles that it would have been delivered by now.
+    await syncPoint(watcher, w.rec);
     expect(await onlineSeenFromC()).toBe(true);
     expect(w.rec.events.some((e) => e.type === "presence" && e.userId === carol.id && !e.online)).toBe(false);
 

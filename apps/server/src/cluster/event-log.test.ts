@@ -79,7 +79,11 @@ describe("the event log on PostgreSQL", () => {
       .then(() => {
         bCommitted = true;
       });
-    await new Promise((r) => setTimeout(r, 300));
+    // B is blocked on the event-log lock, as PostgreSQL itself reports: a wait, not just a slow start.
+    await eventually(async () => {
+      const r = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`.execute(db);
+      return (r.rows[0]?.n ?? 0) >= 1;
+    }, 5000);
     expect(bCommitted).toBe(false); // B waits for A…
     expect(await eventsAfter(db, from, 10)).toEqual([]); // …and a reader sees neither yet.
     a.release();
