@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline/promises";
-import { login, type Message, type ParleyClient, register, SendFailedError } from "@parley/client";
+import { listAllRooms, login, type Message, type ParleyClient, register, SendFailedError } from "@parley/client";
 import type { CliEnv } from "./config.ts";
 import { CredentialStore } from "./credentials.ts";
 import { formatMessage } from "./format.ts";
@@ -93,7 +93,7 @@ export async function logoutCommand(env: CliEnv, io: Io) {
 export async function roomsCommand(env: CliEnv, io: Io, json: boolean) {
   const client = await openClient(env, ONE_SHOT_WAIT_MS);
   try {
-    const rooms = await client.api.rooms.list.query();
+    const rooms = await listAllRooms(client.api);
     for (const r of rooms) {
       if (json) io.out(JSON.stringify(r));
       else io.out(`#${r.id}\t${r.name}\t${r.memberCount} member${r.memberCount === 1 ? "" : "s"}${r.isPrivate ? "\tprivate" : ""}${r.isMember ? "\tjoined" : ""}`);

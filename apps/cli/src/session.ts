@@ -1,4 +1,4 @@
-import { createParleyClient, type Logger, type ParleyClient } from "@parley/client";
+import { createParleyClient, listAllRooms, type Logger, type ParleyClient } from "@parley/client";
 import WebSocket from "ws";
 import type { CliEnv } from "./config.ts";
 import { CredentialStore } from "./credentials.ts";
@@ -71,7 +71,7 @@ export async function openClient(env: CliEnv, waitMs?: number): Promise<ParleyCl
 
 /** A room by id (`12`, `#12`) or by name (case-insensitive). */
 export async function resolveRoom(client: ParleyClient, ref: string): Promise<{ id: number; name: string; isMember: boolean }> {
-  const rooms = await client.api.rooms.list.query();
+  const rooms = await listAllRooms(client.api);
   const asId = /^#?(\d+)$/.exec(ref);
   if (asId) {
     const id = Number(asId[1]);

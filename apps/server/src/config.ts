@@ -55,6 +55,9 @@ const envSchema = z.object({
   SEND_RATE_PER_SEC: z.coerce.number().positive().default(10),
   LOGIN_FAILURES_PER_USER: z.coerce.number().int().min(1).default(defaultApiConfig.loginFailuresPerUser),
   LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(defaultApiConfig.loginFailuresPerIp),
+  /** Rooms a user may create at once, and how many more per hour after that. */
+  ROOM_CREATE_BURST: z.coerce.number().int().min(1).default(defaultApiConfig.roomCreateBurst),
+  ROOM_CREATE_PER_HOUR: z.coerce.number().positive().default(defaultApiConfig.roomCreatePerHour),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(defaultApiConfig.trustProxyHops),
   MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(defaultApiConfig.maxSocketsPerUser),
   MAX_REPLAY: z.coerce.number().int().min(1).default(defaultApiConfig.maxReplay),
@@ -105,6 +108,8 @@ export interface ServerConfig {
   limits: {
     loginFailuresPerUser: number;
     loginFailuresPerIp: number;
+    roomCreateBurst: number;
+    roomCreatePerHour: number;
     maxSocketsPerUser: number;
     maxReplay: number;
     maxBufferedBytes: number;
@@ -217,6 +222,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     limits: {
       loginFailuresPerUser: e.LOGIN_FAILURES_PER_USER,
       loginFailuresPerIp: e.LOGIN_FAILURES_PER_IP,
+      roomCreateBurst: e.ROOM_CREATE_BURST,
+      roomCreatePerHour: e.ROOM_CREATE_PER_HOUR,
       maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,
       maxReplay: e.MAX_REPLAY,
       maxBufferedBytes: e.MAX_BUFFERED_BYTES,

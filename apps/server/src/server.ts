@@ -42,6 +42,8 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       sendPerSecond: config.sendPerSecond,
       loginFailuresPerUser: config.limits.loginFailuresPerUser,
       loginFailuresPerIp: config.limits.loginFailuresPerIp,
+      roomCreateBurst: config.limits.roomCreateBurst,
+      roomCreatePerHour: config.limits.roomCreatePerHour,
       maxSocketsPerUser: config.limits.maxSocketsPerUser,
       maxReplay: config.limits.maxReplay,
       maxBufferedBytes: config.limits.maxBufferedBytes,

@@ -163,6 +163,25 @@ describe.skipIf(!hasChromium)("the chat in a real browser", () => {
     expect(await visitor.page.getByTestId("my-rooms").textContent()).not.toContain(name);
   });
 
+  test("a previewed public room that turns private leaves the visitor's screen, and its new name never shows", async () => {
+    const host = await registerByApi(server, uniqueName("closer"));
+    const name = uniqueName("soon-closed");
+    const room = await server.call<{ id: number }>("rooms.create", { name }, host.accessToken);
+    await server.call("messages.send", { roomId: room.id, content: "open for now", clientId: "o1" }, host.accessToken);
+    const visitor = await person("peeker");
+    screenshotOnFailure("turned-private", () => [visitor.page]);
+    await visitor.page.goto(`${server.url}/#/room/${room.id}`);
+    await visitor.page.locator(".msg[data-message-id] .msg-text", { hasText: "open for now" }).waitFor();
+    await server.call("rooms.update", { roomId: room.id, name: "secret-new-name", isPrivate: true }, host.accessToken);
+    // The room is gone from the visitor's screen (the app goes home), and so is any trace of its new name.
+    await visitor.page.waitForURL((url) => !url.hash.includes(`/room/${room.id}`));
+    await visitor.page.getByRole("button", { name: "Browse rooms" }).first().click();
+    await visitor.page.getByTestId("browse-list").waitFor();
+    const text = (await visitor.page.locator("body").textContent()) ?? "";
+    expect(text).not.toContain(name);
+    expect(text).not.toContain("secret-new-name");
+  });
+
   test("scrolling up pages back through history without moving the view", async () => {
     const session = await registerByApi(server, uniqueName("historian"));
     const room = await server.call<{ id: number }>("rooms.create", { name: uniqueName("archive") }, session.accessToken);

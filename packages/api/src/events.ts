@@ -11,12 +11,37 @@ export type DurableEventBody =
   | { type: "room.created"; roomId: number; room: Room }
   | { type: "room.updated"; roomId: number; room: Room }
   | { type: "room.deleted"; roomId: number }
+  /**
+   * A public room turned private: for everyone who is not a member it is
+   * gone (take it off the list, stop previewing). It carries nothing of the
+   * room's new state; members get that in a `room.updated` of scope `room`.
+   */
+  | { type: "room.hidden"; roomId: number }
   | { type: "member.joined"; roomId: number; member: Member; room: Room; addedBy: number | null }
   | { type: "member.left"; roomId: number; userId: number }
   | { type: "member.removed"; roomId: number; userId: number; removedBy: number }
   | { type: "member.admin"; roomId: number; userId: number; isAdmin: boolean };
 
 export type DurableEvent = DurableEventBody & { id: number };
+export type DurableEventType = DurableEventBody["type"];
+
+/**
+ * Every durable event type, at run time: a test walks this list (what a
+ * non-member may receive of each), and the Record makes the compiler refuse
+ * a new member of the union until it is listed here.
+ */
+const durableTypes: Record<DurableEventType, true> = {
+  "message.created": true,
+  "room.created": true,
+  "room.updated": true,
+  "room.deleted": true,
+  "room.hidden": true,
+  "member.joined": true,
+  "member.left": true,
+  "member.removed": true,
+  "member.admin": true,
+};
+export const DURABLE_EVENT_TYPES = Object.keys(durableTypes) as readonly DurableEventType[];
 
 /** Live-only events: not stored, not replayed. */
 export type LiveEvent =

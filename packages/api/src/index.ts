@@ -10,7 +10,16 @@ export { StreamEndpoint } from "./realtime/stream-endpoint.ts";
 export type { Bus, BusKind } from "./realtime/bus.ts";
 export { openPostgresBus } from "./realtime/bus-postgres.ts";
 export { openRedisBus } from "./realtime/bus-redis.ts";
-export type { ControlEvent, DurableEvent, DurableEventBody, LiveEvent, StreamEvent, StreamEventType } from "./events.ts";
+export {
+  type ControlEvent,
+  DURABLE_EVENT_TYPES,
+  type DurableEvent,
+  type DurableEventBody,
+  type DurableEventType,
+  type LiveEvent,
+  type StreamEvent,
+  type StreamEventType,
+} from "./events.ts";
 export type { Member, Message, Room, User } from "./shapes.ts";
 export * from "./schemas.ts";
 

@@ -58,20 +58,61 @@ export const refreshSchema = z.object({ refreshToken: z.string().min(1).max(512)
 export const idSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const roomIdInput = z.object({ roomId: idSchema });
 
-const roomName = z.string().trim().min(1, "Room name is required").max(80, "Room name must be at most 80 characters");
-const roomDescription = z.string().trim().max(500, "Description must be at most 500 characters");
+/**
+ * Text that shows nothing: Unicode's default-ignorable code points (zero-width
+ * space and joiners, word joiner, soft hyphen, bidi controls, variation
+ * selectors, tags, Hangul fillers…), whitespace (the BOM included), control
+ * characters and the blank Braille pattern. Anchored so a typical message
+ * fails at its first visible character.
+ */
+const INVISIBLE_ONLY = /^[\p{Default_Ignorable_Code_Point}\p{White_Space}\p{Cc}\u2800]*$/u;
+export const hasVisibleText = (s: string): boolean => !INVISIBLE_ONLY.test(s);
+
+/**
+ * Bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069) and the
+ * directional marks (LRM, RLM, ALM): in a name they make text read in another
+ * order than it is stored (`gpj.exe` shown as `exe.jpg`). Names are shown
+ * isolated (`<bdi>`), which sets their direction without these.
+ */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
+export const hasBidiControl = (s: string): boolean => BIDI_CONTROL.test(s);
+
+const roomName = z
+  .string()
+  .trim()
+  .min(1, "Room name is required")
+  .max(80, "Room name must be at most 80 characters")
+  .refine(hasVisibleText, "Room name must have a visible character")
+  .refine((s) => !hasBidiControl(s), "Room name may not contain bidi control characters");
+const roomDescription = z
+  .string()
+  .trim()
+  .max(500, "Description must be at most 500 characters")
+  .refine((s) => s === "" || hasVisibleText(s), "Description must have a visible character, or be empty");
 
 export const createRoomSchema = z.object({
   name: roomName,
   description: roomDescription.optional(),
   isPrivate: z.boolean().optional(),
 });
-export const updateRoomSchema = z.object({
-  roomId: idSchema,
-  name: roomName.optional(),
-  description: roomDescription.optional(),
-  isPrivate: z.boolean().optional(),
-});
+export const updateRoomSchema = z
+  .object({
+    roomId: idSchema,
+    name: roomName.optional(),
+    description: roomDescription.optional(),
+    isPrivate: z.boolean().optional(),
+  })
+  .refine((u) => u.name !== undefined || u.description !== undefined || u.isPrivate !== undefined, "Nothing to change");
+
+/** The most rooms one `rooms.list` call returns (also its default: callers without input keep getting every room of a normal server). */
+export const ROOM_PAGE_MAX = 500;
+/** Keyset paging in room id order: the next page starts after the last id of this one. */
+export const listRoomsSchema = z
+  .object({
+    after: idSchema.optional(),
+    limit: z.number().int().min(1).max(ROOM_PAGE_MAX).default(ROOM_PAGE_MAX),
+  })
+  .optional();
 export const addMemberSchema = z.object({ roomId: idSchema, username: z.string().trim().min(1).max(64) });
 export const memberTargetSchema = z.object({ roomId: idSchema, userId: idSchema });
 export const setAdminSchema = z.object({ roomId: idSchema, userId: idSchema, isAdmin: z.boolean() });
@@ -81,6 +122,7 @@ export const messageContentSchema = z
   .string()
   .trim()
   .min(1, "Message is empty")
+  .refine(hasVisibleText, "Message is empty")
   .refine((s) => charCount(s) <= MESSAGE_MAX_CHARS, `Message must be at most ${MESSAGE_MAX_CHARS} characters`);
 
 export const sendMessageSchema = z.object({

@@ -27,6 +27,9 @@ export interface ApiConfig {
   /** Failed logins allowed per username and per client address before `TOO_MANY_REQUESTS`. */
   loginFailuresPerUser: number;
   loginFailuresPerIp: number;
+  /** Rooms one user may create: bucket size, and refill per hour. */
+  roomCreateBurst: number;
+  roomCreatePerHour: number;
   /**
    * Reverse proxies in front of the server that append to X-Forwarded-For
    * (nginx, Caddy, a load balancer): the client address is read from that
@@ -54,6 +57,8 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   sendPerSecond: 10,
   loginFailuresPerUser: 10,
   loginFailuresPerIp: 100,
+  roomCreateBurst: 20,
+  roomCreatePerHour: 20,
   typingTtlMs: 5000,
   presenceGraceMs: 3000,
   maxReplay: 10_000,
@@ -113,6 +118,8 @@ export interface Services {
   sends: GroupCommit<SendTx>;
   loginLimiterUser: RateLimiter;
   loginLimiterIp: RateLimiter;
+  /** `rooms.create` per user. */
+  roomCreateLimiter: RateLimiter;
   /** Sessions revoked while this process runs: open sockets check it on every call. */
   revokedSessions: Set<string>;
   /** Writes under way: shutdown waits for them before closing the database. */
@@ -170,6 +177,7 @@ export function createServices(
     sends: new GroupCommit((fn) => opts.sendTransaction(fn, (events) => hub.committed(events))),
     loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
     loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
+    roomCreateLimiter: new RateLimiter(config.roomCreateBurst, config.roomCreatePerHour / 3600, now),
     revokedSessions: new Set(),
     inflight: new Inflight(),
     observer,

@@ -1,6 +1,7 @@
 export { createParleyClient } from "./client.ts";
 export { errorCode, isPermanent, ParleyClosedError, SendFailedError } from "./errors.ts";
 export { login, register, wsUrl } from "./http.ts";
+export { listAllRooms } from "./rooms.ts";
 export { localStorageOutbox, memoryOutbox, type OutboxStorage } from "./storage.ts";
 export type { Readable } from "./store.ts";
 export type {

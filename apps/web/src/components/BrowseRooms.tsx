@@ -68,9 +68,11 @@ export function BrowseRooms() {
                 <div class="browse-info">
                   <h2 class="browse-name">
                     <Icon name={room.isPrivate ? "lock" : "hash"} size={15} />
-                    {room.name}
+                    <bdi>{room.name}</bdi>
                   </h2>
-                  <p class="browse-description">{room.description || "No description"}</p>
+                  <p class="browse-description" dir="auto">
+                    {room.description || "No description"}
+                  </p>
                   <p class="browse-meta">
                     {room.memberCount} {room.memberCount === 1 ? "member" : "members"}
                   </p>

@@ -169,7 +169,9 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
           <div class="home-mark">
             <Icon name="chat" size={34} />
           </div>
-          <h1 id="home-heading">Hi {chat.me.username}!</h1>
+          <h1 id="home-heading">
+            Hi <bdi>{chat.me.username}</bdi>!
+          </h1>
           <p>
             {count() > 0
               ? "Pick a room from the sidebar, or find a new one."

@@ -80,7 +80,7 @@ export function Composer(props: { roomId: number; roomName: string }) {
     >
       <div class="composer-box" classList={{ "composer-over": over() }}>
         <label for={`composer-${props.roomId}`} class="sr-only">
-          Message {props.roomName}
+          Message <bdi>{props.roomName}</bdi>
         </label>
         <textarea
           id={`composer-${props.roomId}`}

@@ -136,7 +136,7 @@ export function MembersPanel(props: { room: RoomItem; onClose: () => void }) {
               <li class="member" data-user-id={m.userId} data-online={online() ? "true" : "false"}>
                 <Avatar name={m.username} size="small" online={online()} />
                 <span class="member-name">
-                  {m.username}
+                  <bdi>{m.username}</bdi>
                   <Show when={m.userId === chat.me.id}>
                     <span class="muted"> (you)</span>
                   </Show>

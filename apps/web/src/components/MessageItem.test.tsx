@@ -43,6 +43,24 @@ describe("a message", () => {
     expect(container.querySelector(".msg-grouped")).not.toBeNull();
   });
 
+  test("isolates user text, so a name or link cannot read in another order than it is stored", () => {
+    const rlo = "\u202e";
+    const content = `invoice https://example.test/${rlo}gpj.exe and more`;
+    const m = { ...message(content), sender: { id: 7, username: "alice" } };
+    const { container } = render(() => <MessageItem message={m} grouped={false} mine={false} online={false} />);
+    expect(container.querySelector(".msg-text")?.getAttribute("dir")).toBe("auto");
+    expect(container.querySelector(".msg-author")?.getAttribute("dir")).toBe("auto");
+    // The link stops at the override: what it shows is where it goes, in its own left-to-right isolate.
+    const link = container.querySelector(".msg-text a");
+    expect(link?.textContent).toBe("https://example.test/");
+    expect(link?.getAttribute("href")).toBe("https://example.test/");
+    expect(link?.getAttribute("dir")).toBe("ltr");
+    // The text is all still there, as stored.
+    expect(container.querySelector(".msg-text")?.textContent).toBe(content);
+    const { container: system } = render(() => <MessageItem message={message(`${rlo}txt.exe joined`, "system")} grouped={false} mine={false} online={false} />);
+    expect(system.querySelector(".msg-system-text")?.getAttribute("dir")).toBe("auto");
+  });
+
   test("sets system messages apart", () => {
     const { container } = render(() => (
       <MessageItem message={message("bob joined", "system")} grouped={false} mine={false} online={false} />

@@ -31,7 +31,9 @@ export function MessageItem(props: { message: Message; grouped: boolean; mine: b
     <Switch>
       <Match when={m().kind === "system"}>
         <div class="msg-system" data-message-id={m().id} data-kind="system">
-          <span class="msg-system-text">{m().content}</span>
+          <span class="msg-system-text" dir="auto">
+            {m().content}
+          </span>
           <Time at={m().createdAt} />
         </div>
       </Match>
@@ -51,11 +53,13 @@ export function MessageItem(props: { message: Message; grouped: boolean; mine: b
           <div class="msg-body">
             <Show when={!props.grouped}>
               <header class="msg-header">
-                <span class="msg-author">{m().sender?.username ?? "Deleted user"}</span>
+                <span class="msg-author" dir="auto">
+                  {m().sender?.username ?? "Deleted user"}
+                </span>
                 <Time at={m().createdAt} />
               </header>
             </Show>
-            <p class="msg-text">
+            <p class="msg-text" dir="auto">
               <MessageText content={m().content} />
             </p>
           </div>
@@ -88,10 +92,12 @@ export function OutgoingItem(props: {
       <div class="msg-body">
         <Show when={!props.grouped}>
           <header class="msg-header">
-            <span class="msg-author">{props.username}</span>
+            <span class="msg-author" dir="auto">
+              {props.username}
+            </span>
           </header>
         </Show>
-        <p class="msg-text">
+        <p class="msg-text" dir="auto">
           <MessageText content={props.item.content} />
         </p>
         <Show

@@ -156,8 +156,10 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
               <div class="room-intro-mark">
                 <Icon name="hash" size={26} />
               </div>
-              <h2>Welcome to {props.roomName}</h2>
-              <p>{props.roomDescription || "This is the very beginning of the room."}</p>
+              <h2>
+                Welcome to <bdi>{props.roomName}</bdi>
+              </h2>
+              <p dir="auto">{props.roomDescription || "This is the very beginning of the room."}</p>
             </div>
           </Show>
           <Show when={timeline()?.loadingOlder}>

@@ -56,10 +56,12 @@ export function RoomView(props: { room: RoomItem }) {
               <span class="room-hash">
                 <Icon name={props.room.isPrivate ? "lock" : "hash"} size={17} />
               </span>
-              <span class="room-title-text">{props.room.name}</span>
+              <span class="room-title-text" dir="auto">
+                {props.room.name}
+              </span>
             </h1>
             <Show when={props.room.description}>
-              <p class="room-topic" title={props.room.description}>
+              <p class="room-topic" title={props.room.description} dir="auto">
                 {props.room.description}
               </p>
             </Show>
@@ -94,7 +96,9 @@ export function RoomView(props: { room: RoomItem }) {
           when={props.room.isMember}
           fallback={
             <div class="join-bar">
-              <span>You are viewing {props.room.name}.</span>
+              <span>
+                You are viewing <bdi>{props.room.name}</bdi>.
+              </span>
               <button type="button" class="button button-primary" onClick={() => void join()}>
                 Join room
               </button>

@@ -91,7 +91,9 @@ export function Sidebar() {
                   <span class="room-hash">
                     <Icon name={room.isPrivate ? "lock" : "hash"} size={15} />
                   </span>
-                  <span class="room-name">{room.name}</span>
+                  <span class="room-name" dir="auto">
+                    {room.name}
+                  </span>
                   <Show when={room.isPrivate}>
                     <span class="sr-only">(private)</span>
                   </Show>
@@ -111,7 +113,7 @@ export function Sidebar() {
       <div class="sidebar-footer">
         <Avatar name={chat.me.username} online={online()} />
         <div class="me">
-          <span class="me-name" data-testid="me-name">
+          <span class="me-name" data-testid="me-name" dir="auto">
             {chat.me.username}
           </span>
           <span class="me-status" classList={{ away: !online() }}>

@@ -23,7 +23,7 @@ export function TypingIndicator(props: { roomId: number }) {
           <i />
           <i />
         </span>
-        <span>{typingText(names())}</span>
+        <span dir="auto">{typingText(names())}</span>
       </Show>
     </div>
   );

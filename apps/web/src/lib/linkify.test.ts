@@ -21,4 +21,14 @@ describe("linkify", () => {
     const parts = linkify("(https://en.wikipedia.org/wiki/Foo_(bar))");
     expect(parts.find((p) => p.kind === "link")?.text).toBe("https://en.wikipedia.org/wiki/Foo_(bar)");
   });
+
+  test("ends a link at bidi controls and zero-width characters, which stay in the text", () => {
+    for (const hidden of ["\u202e", "\u202d", "\u2066", "\u200f", "\u200b", "\u2060", "\u00ad", "\ufeff"]) {
+      const parts = linkify(`https://example.test/a${hidden}gpj.exe`);
+      expect(parts).toEqual([
+        { kind: "link", text: "https://example.test/a", href: "https://example.test/a" },
+        { kind: "text", text: `${hidden}gpj.exe` },
+      ]);
+    }
+  });
 });

@@ -5,7 +5,13 @@
  */
 export type TextPart = { kind: "text"; text: string } | { kind: "link"; text: string; href: string };
 
-const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"'`]+/gi;
+/**
+ * A URL ends at whitespace, markup, quotes, and at any default-ignorable code
+ * point (bidi controls, zero-width characters): those would make the link
+ * read in another order than it goes (`gpj.exe` shown as `exe.jpg`) or hide
+ * part of where it goes, so they stay in the text around it.
+ */
+const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"'`\p{Default_Ignorable_Code_Point}]+/giu;
 const TRAILING = ".,;:!?)]}'\"";
 
 const count = (s: string, ch: string) => s.split(ch).length - 1;

@@ -1,3 +1,4 @@
+import { listAllRooms } from "@parley/client";
 import { batch, createEffect, createSignal, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import type { ChatClient } from "../lib/chat-client.ts";
@@ -64,7 +65,8 @@ export function createChat(client: ChatClient, me: User) {
   const arrivalListeners = new Set<(m: Message) => void>();
 
   async function loadRooms() {
-    const rooms = await client.api.rooms.list.query();
+    // Paged on the wire (rooms.list returns at most ROOM_PAGE_MAX), whole here: the sidebar needs every joined room.
+    const rooms = await listAllRooms(client.api);
     setState("rooms", reconcile(rooms, { key: "id" }));
     setState("roomsLoaded", true);
   }
@@ -243,6 +245,13 @@ export function createChat(client: ChatClient, me: User) {
       case "room.deleted":
         dropRoom(e.roomId);
         return;
+      case "room.hidden": {
+        // A public room turned private: gone for non-members (a preview ends with it); members get its room.updated.
+        const existing = state.rooms.find((r) => r.id === e.roomId);
+        if (existing?.isMember) patchRoom(e.roomId, { isPrivate: true });
+        else dropRoom(e.roomId);
+        return;
+      }
       case "member.joined": {
         const existing = state.rooms.find((r) => r.id === e.roomId);
         const isMe = e.member.userId === me.id;

@@ -21,7 +21,7 @@ import {
   updateRoom as updateRoomRow,
 } from "@parley/db";
 import type { EventDraft } from "../events.ts";
-import { DomainError, conflict, forbidden, notFound } from "../errors.ts";
+import { DomainError, conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
 import type { Socket } from "../realtime/connections.ts";
 import type { Services } from "../services.ts";
 import { type Member, type Message, type Room, toMessage, toRoom } from "../shapes.ts";
@@ -59,8 +59,9 @@ export interface RoomListItem extends Room {
   memberCount: number;
 }
 
-export async function listRooms(svc: Services, userId: number): Promise<RoomListItem[]> {
-  const rows = await listRoomsForUser(svc.db, userId);
+/** One page of the rooms the user can see, in id order (`after`: the last id of the previous page). */
+export async function listRooms(svc: Services, userId: number, page: { after?: number | undefined; limit: number }): Promise<RoomListItem[]> {
+  const rows = await listRoomsForUser(svc.db, userId, { after: page.after ?? 0, limit: page.limit });
   return rows.map((r) => ({
     ...toRoom({ ...r, deleted_at: null }),
     isMember: r.my_id !== null,
@@ -104,6 +105,7 @@ export function createRoom(
   auth: Auth,
   input: { name: string; description?: string | undefined; isPrivate?: boolean | undefined },
 ): Promise<Room> {
+  if (!svc.roomCreateLimiter.take(String(auth.userId))) throw tooManyRequests("Too many rooms created; try again later");
   return write(svc, async (trx, now) => {
     const room = toRoom(
       await insertRoom(trx, {
@@ -123,26 +125,47 @@ export function createRoom(
   });
 }
 
-export function updateRoom(
-  svc: Services,
-  auth: Auth,
-  access: RoomAccess,
-  patch: { name?: string | undefined; description?: string | undefined; isPrivate?: boolean | undefined },
-): Promise<Room> {
+type RoomPatch = { name?: string | undefined; description?: string | undefined; isPrivate?: boolean | undefined };
+
+/**
+ * The events that tell who may see a room about its new state. A public room
+ * turning private is, for everyone who is not a member, a removal: they get
+ * `room.hidden` (only the id) and members get the new state; both come
+ * before anything else the change writes (its system messages name the new
+ * name), so the hub stops previews at the first of them.
+ */
+function roomChanged(before: Room, room: Room): EventDraft[] {
+  const updated = { type: "room.updated", roomId: room.id, room } as const;
+  if (!room.isPrivate) return [{ body: updated, scope: "all" }];
+  if (before.isPrivate) return [{ body: updated, scope: "room" }];
+  return [
+    { body: updated, scope: "room" },
+    { body: { type: "room.hidden", roomId: room.id }, scope: "all" },
+  ];
+}
+
+export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch: RoomPatch): Promise<Room> {
   requireAdmin(access);
-  const before = toRoom(access.room);
+  if (patch.name === undefined && patch.description === undefined && patch.isPrivate === undefined) {
+    throw new DomainError("BAD_REQUEST", "Nothing to change");
+  }
+  const roomId = Number(access.room.id);
   return write(svc, async (trx, now) => {
-    const room = toRoom(await updateRoomRow(trx, before.id, patch));
-    const events: EventDraft[] = [];
+    // Read again inside the write: another update may have committed since the access check.
+    const current = await findRoom(trx, roomId);
+    if (!current) throw notFound("Room");
+    const before = toRoom(current);
+    const room = toRoom(await updateRoomRow(trx, roomId, patch));
+    if (room.name === before.name && room.description === before.description && room.isPrivate === before.isPrivate) {
+      return { result: room, events: [] };
+    }
+    const events = roomChanged(before, room);
     if (room.name !== before.name) {
       events.push(await system(trx, room.id, `${auth.username} renamed the room from "${before.name}" to "${room.name}"`, now));
     }
     if (room.isPrivate !== before.isPrivate) {
       events.push(await system(trx, room.id, `${auth.username} made the room ${room.isPrivate ? "private" : "public"}`, now));
     }
-    // A room turning private tells everyone who could see it before, once.
-    const scope = before.isPrivate && room.isPrivate ? "room" : "all";
-    events.push({ body: { type: "room.updated", roomId: room.id, room }, scope });
     return { result: room, events };
   });
 }
@@ -187,13 +210,31 @@ async function addMemberRows(
 ): Promise<{ result: Member; events: EventDraft[] }> {
   await insertMember(trx, { roomId: room.id, userId, isAdmin: false, now });
   const member: Member = { userId, username, isAdmin: false, joinedAt: now };
-  return {
-    result: member,
-    events: [
-      { body: { type: "member.joined", roomId: room.id, member, room, addedBy }, scope: "room", userId },
-      await system(trx, room.id, text, now),
-    ],
-  };
+  const events: EventDraft[] = [
+    { body: { type: "member.joined", roomId: room.id, member, room, addedBy }, scope: "room", userId },
+    await system(trx, room.id, text, now),
+  ];
+  // The first member of a room its last member left becomes its admin.
+  const promoted = await ensureAdmin(trx, room.id);
+  if (promoted) events.push(promoted);
+  return { result: { ...member, isAdmin: promoted?.body.userId === userId }, events };
+}
+
+/**
+ * A room with members always has an admin: if none is left, the
+ * longest-standing member (after a join into an empty room, the newcomer)
+ * becomes one, and the returned event says so. Runs inside the write, after
+ * the membership change (on PostgreSQL the event-log lock orders writers).
+ */
+async function ensureAdmin(
+  trx: Kysely<Database>,
+  roomId: number,
+): Promise<{ body: { type: "member.admin"; roomId: number; userId: number; isAdmin: true }; scope: "room" } | null> {
+  if ((await countAdmins(trx, roomId)) > 0) return null;
+  const heir = await longestStandingMember(trx, roomId, 0);
+  if (!heir) return null;
+  await setMemberAdmin(trx, roomId, Number(heir.user_id), true);
+  return { body: { type: "member.admin", roomId, userId: Number(heir.user_id), isAdmin: true }, scope: "room" };
 }
 
 export function addMember(svc: Services, auth: Auth, access: RoomAccess, username: string): Promise<Member> {
@@ -208,9 +249,10 @@ export function addMember(svc: Services, auth: Auth, access: RoomAccess, usernam
 }
 
 /**
- * Removes a member (leaving, or removed by an admin). If they were the last
- * admin, the longest-standing remaining member becomes admin, so a room is
- * never left without one.
+ * Removes a member (leaving, or removed by an admin). If no admin is left,
+ * the longest-standing remaining member becomes admin, so a room with
+ * members is never without one (`ensureAdmin`). A private room its last
+ * member leaves is deleted: nobody could ever see or join it again.
  */
 async function removeMemberRows(
   trx: Kysely<Database>,
@@ -221,20 +263,22 @@ async function removeMemberRows(
 ): Promise<EventDraft[]> {
   const userId = Number(target.user_id);
   const events: EventDraft[] = [];
-  if (Number(target.is_admin) === 1 && (await countAdmins(trx, roomId)) === 1) {
-    const heir = await longestStandingMember(trx, roomId, userId);
-    if (heir) {
-      await setMemberAdmin(trx, roomId, Number(heir.user_id), true);
-      events.push({ body: { type: "member.admin", roomId, userId: Number(heir.user_id), isAdmin: true }, scope: "room" });
-    }
-  }
   await deleteMember(trx, roomId, userId);
+  // The heir is promoted in the same transaction, so nobody sees a room with members and no admin.
+  const promoted = await ensureAdmin(trx, roomId);
+  if (promoted) events.push(promoted);
   events.push(
     leaving.type === "left"
       ? { body: { type: "member.left", roomId, userId }, scope: "room", userId }
       : { body: { type: "member.removed", roomId, userId, removedBy: leaving.by }, scope: "room", userId },
   );
   events.push(await system(trx, roomId, leaving.text, now));
+  const room = await findRoom(trx, roomId);
+  if (room && Number(room.is_private) === 1 && (await countMembers(trx, roomId)) === 0) {
+    await softDeleteRoom(trx, roomId, now);
+    // Scope `room` with the leaver as subject: the only one who could still care.
+    events.push({ body: { type: "room.deleted", roomId }, scope: "room", userId });
+  }
   return events;
 }
 

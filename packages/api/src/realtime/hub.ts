@@ -212,7 +212,8 @@ export class EventHub {
    * room its user previews without joining), until another watch, `null`, or
    * the socket closes. Checked at delivery against the hub's own picture, in
    * log order: once the room turns private or is deleted, nothing more goes
-   * to watchers who are not members. Not replayed on resume: a client
+   * to watchers who are not members, and the watch ends (they get the
+   * room's `room.hidden` or `room.deleted`, which every user gets). Not replayed on resume: a client
    * refetches the previewed room after a reconnect and watches again.
    */
   watch(socket: Socket, roomId: number | null): void {
@@ -312,7 +313,8 @@ export class EventHub {
 
     // …and shrinks after it (a removed member sees their removal, then nothing more).
     this.picture.applyAfter(decoded);
-    if (decoded.type === "room.deleted") this.watches.roomDeleted(decoded.roomId);
+    // A watch ends with the room's visibility: if the room turns public again, a previewer watches anew.
+    if (decoded.type === "room.deleted" || decoded.type === "room.hidden") this.watches.roomGone(decoded.roomId);
   }
 
   private pushToWatchers(

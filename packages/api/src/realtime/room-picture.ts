@@ -24,6 +24,8 @@ export class RoomPicture {
       if (event.room.isPrivate) this.privateRooms.add(event.roomId);
       else this.privateRooms.delete(event.roomId);
     }
+    // Private from this position on, whichever of the transition's events comes first in the log.
+    if (event.type === "room.hidden") this.privateRooms.add(event.roomId);
     if (event.type === "member.joined") this.addMember(event.roomId, event.member.userId);
   }
 

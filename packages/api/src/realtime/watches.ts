@@ -3,7 +3,7 @@ import type { Socket } from "./connections.ts";
 /**
  * Which connection previews which public room (one room per connection),
  * both ways round. A connection's watch ends with another watch, `null`,
- * the room's deletion, or the socket closing.
+ * the room's deletion or turning private, or the socket closing.
  */
 export class Watches {
   private readonly byRoom = new Map<number, Set<Socket>>();
@@ -34,7 +34,8 @@ export class Watches {
     return this.byRoom.get(roomId);
   }
 
-  roomDeleted(roomId: number): void {
+  /** The room was deleted or turned private: every watch of it ends. */
+  roomGone(roomId: number): void {
     for (const socket of this.byRoom.get(roomId) ?? []) this.bySocket.delete(socket);
     this.byRoom.delete(roomId);
   }

@@ -1,9 +1,21 @@
 import * as rooms from "../domain/rooms.ts";
-import { addMemberSchema, createRoomSchema, memberTargetSchema, setAdminSchema, typingSchema, updateRoomSchema } from "../schemas.ts";
+import {
+  addMemberSchema,
+  createRoomSchema,
+  listRoomsSchema,
+  memberTargetSchema,
+  ROOM_PAGE_MAX,
+  setAdminSchema,
+  typingSchema,
+  updateRoomSchema,
+} from "../schemas.ts";
 import { adminProcedure, authedProcedure, memberProcedure, roomProcedure, router } from "../trpc.ts";
 
 export const roomsRouter = router({
-  list: authedProcedure.query(({ ctx }) => rooms.listRooms(ctx.svc, ctx.auth.userId)),
+  /** Without input: the first `ROOM_PAGE_MAX` rooms, as before paging; `{ after, limit }` pages on. */
+  list: authedProcedure
+    .input(listRoomsSchema)
+    .query(({ ctx, input }) => rooms.listRooms(ctx.svc, ctx.auth.userId, input ?? { limit: ROOM_PAGE_MAX })),
   create: authedProcedure.input(createRoomSchema).mutation(({ ctx, input }) => rooms.createRoom(ctx.svc, ctx.auth, input)),
   get: roomProcedure.query(({ ctx }) => rooms.roomDetails(ctx.svc, ctx.access)),
   update: adminProcedure

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database, RoomRow } from "../schema.ts";
+import { type Kysely, sql, type Updateable } from "kysely";
+import type { Database, RoomRow, RoomsTable } from "../schema.ts";
 
 type Db = Kysely<Database>;
 
@@ -26,29 +26,30 @@ export function findRoom(db: Db, id: number): Promise<RoomRow | undefined> {
   return db.selectFrom("rooms").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst();
 }
 
-export function updateRoom(
+/** Sets the given fields; with none given it writes nothing (an empty SET is a syntax error) and returns the row as it is. */
+export async function updateRoom(
   db: Db,
   id: number,
   patch: { name?: string | undefined; description?: string | undefined; isPrivate?: boolean | undefined },
 ): Promise<RoomRow> {
-  return db
-    .updateTable("rooms")
-    .set({
-      ...(patch.name !== undefined && { name: patch.name }),
-      ...(patch.description !== undefined && { description: patch.description }),
-      ...(patch.isPrivate !== undefined && { is_private: patch.isPrivate ? 1 : 0 }),
-    })
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const set: Updateable<RoomsTable> = {
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.description !== undefined && { description: patch.description }),
+    ...(patch.isPrivate !== undefined && { is_private: patch.isPrivate ? 1 : 0 }),
+  };
+  if (Object.keys(set).length === 0) return db.selectFrom("rooms").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  return db.updateTable("rooms").set(set).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
 }
 
 export async function softDeleteRoom(db: Db, id: number, now: number): Promise<void> {
   await db.updateTable("rooms").set({ deleted_at: now }).where("id", "=", id).execute();
 }
 
-/** Every public room and every private room the user belongs to, with the user's standing in each. */
-export function listRoomsForUser(db: Db, userId: number) {
+/**
+ * The public rooms and the private rooms the user belongs to, with the
+ * user's standing in each: one page in id order, after room `after`.
+ */
+export function listRoomsForUser(db: Db, userId: number, page: { after: number; limit: number }) {
   return db
     .selectFrom("rooms as r")
     .leftJoin("room_members as me", (j) => j.onRef("me.room_id", "=", "r.id").on("me.user_id", "=", userId))
@@ -69,8 +70,10 @@ export function listRoomsForUser(db: Db, userId: number) {
           .as("member_count"),
     ])
     .where("r.deleted_at", "is", null)
+    .where("r.id", ">", page.after)
     .where((eb) => eb.or([eb("r.is_private", "=", 0), eb("me.user_id", "is not", null)]))
     .orderBy("r.id")
+    .limit(page.limit)
     .execute();
 }
 
