@@ -135,6 +135,7 @@ export async function startParley(opts: ParleyOptions): Promise<ChildServer> {
       BCRYPT_COST: "4",
       SEND_RATE_BURST: "1000000",
       SEND_RATE_PER_SEC: "1000000",
+      REGISTRATIONS_PER_IP: "1000000",
       LOG_LEVEL: "warn",
       ...opts.env,
     },

@@ -55,6 +55,10 @@ const envSchema = z.object({
   SEND_RATE_PER_SEC: z.coerce.number().positive().default(10),
   LOGIN_FAILURES_PER_USER: z.coerce.number().int().min(1).default(defaultApiConfig.loginFailuresPerUser),
   LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(defaultApiConfig.loginFailuresPerIp),
+  /** Password checks under way at once per client address; more get TOO_MANY_REQUESTS at once. */
+  LOGIN_CONCURRENCY_PER_IP: z.coerce.number().int().min(1).max(10_000).default(defaultApiConfig.loginConcurrencyPerIp),
+  /** Accounts registered per client address per hour. */
+  REGISTRATIONS_PER_IP: z.coerce.number().int().min(1).default(defaultApiConfig.registrationsPerIp),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(defaultApiConfig.trustProxyHops),
   MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(defaultApiConfig.maxSocketsPerUser),
   MAX_REPLAY: z.coerce.number().int().min(1).default(defaultApiConfig.maxReplay),
@@ -105,6 +109,8 @@ export interface ServerConfig {
   limits: {
     loginFailuresPerUser: number;
     loginFailuresPerIp: number;
+    loginConcurrencyPerIp: number;
+    registrationsPerIp: number;
     maxSocketsPerUser: number;
     maxReplay: number;
     maxBufferedBytes: number;
@@ -217,6 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     limits: {
       loginFailuresPerUser: e.LOGIN_FAILURES_PER_USER,
       loginFailuresPerIp: e.LOGIN_FAILURES_PER_IP,
+      loginConcurrencyPerIp: e.LOGIN_CONCURRENCY_PER_IP,
+      registrationsPerIp: e.REGISTRATIONS_PER_IP,
       maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,
       maxReplay: e.MAX_REPLAY,
       maxBufferedBytes: e.MAX_BUFFERED_BYTES,

@@ -42,6 +42,8 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       sendPerSecond: config.sendPerSecond,
       loginFailuresPerUser: config.limits.loginFailuresPerUser,
       loginFailuresPerIp: config.limits.loginFailuresPerIp,
+      loginConcurrencyPerIp: config.limits.loginConcurrencyPerIp,
+      registrationsPerIp: config.limits.registrationsPerIp,
       maxSocketsPerUser: config.limits.maxSocketsPerUser,
       maxReplay: config.limits.maxReplay,
       maxBufferedBytes: config.limits.maxBufferedBytes,

@@ -2,6 +2,7 @@ import { type Database, type Kysely, type SendTransaction, type SendTx, setLastS
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { GroupCommit } from "./domain/group-commit.ts";
+import { LoginLimits } from "./domain/login-limits.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
 import type { Bus } from "./realtime/bus.ts";
 import { ClusterHub } from "./realtime/cluster-hub.ts";
@@ -24,9 +25,16 @@ export interface ApiConfig {
   /** Sends per user: bucket size and refill per second. */
   sendBurst: number;
   sendPerSecond: number;
-  /** Failed logins allowed per username and per client address before `TOO_MANY_REQUESTS`. */
+  /**
+   * Failed logins allowed per (account, client address) and per client address
+   * before `TOO_MANY_REQUESTS` (see domain/login-limits.ts).
+   */
   loginFailuresPerUser: number;
   loginFailuresPerIp: number;
+  /** Password checks under way at once per client address; more are refused, not queued. */
+  loginConcurrencyPerIp: number;
+  /** Accounts registered per client address per hour. */
+  registrationsPerIp: number;
   /**
    * Reverse proxies in front of the server that append to X-Forwarded-For
    * (nginx, Caddy, a load balancer): the client address is read from that
@@ -54,6 +62,8 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   sendPerSecond: 10,
   loginFailuresPerUser: 10,
   loginFailuresPerIp: 100,
+  loginConcurrencyPerIp: 4,
+  registrationsPerIp: 20,
   typingTtlMs: 5000,
   presenceGraceMs: 3000,
   maxReplay: 10_000,
@@ -111,8 +121,8 @@ export interface Services {
   sendLimiter: RateLimiter;
   /** Concurrent sends share transactions (see domain/group-commit.ts). */
   sends: GroupCommit<SendTx>;
-  loginLimiterUser: RateLimiter;
-  loginLimiterIp: RateLimiter;
+  /** Sign-in and registration limits (brute force, bcrypt work per address). */
+  logins: LoginLimits;
   /** Sessions revoked while this process runs: open sockets check it on every call. */
   revokedSessions: Set<string>;
   /** Writes under way: shutdown waits for them before closing the database. */
@@ -155,7 +165,6 @@ export function createServices(
     heartbeatMs: opts.presenceHeartbeatMs,
   });
   const typing = new Typing(hub, config.typingTtlMs);
-  const window = 15 * 60;
   return {
     db,
     config,
@@ -168,8 +177,13 @@ export function createServices(
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
     // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
     sends: new GroupCommit((fn) => opts.sendTransaction(fn, (events) => hub.committed(events))),
-    loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
-    loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
+    logins: new LoginLimits({
+      failuresPerAccountAddress: config.loginFailuresPerUser,
+      failuresPerAddress: config.loginFailuresPerIp,
+      concurrentPerAddress: config.loginConcurrencyPerIp,
+      registrationsPerAddress: config.registrationsPerIp,
+      now,
+    }),
     revokedSessions: new Set(),
     inflight: new Inflight(),
     observer,
