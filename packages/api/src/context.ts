@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { type Auth, authenticate } from "./domain/auth.ts";
 import { CloseCode, type Socket } from "./realtime/connections.ts";
+import { type LongTimeout, setLongTimeout } from "./realtime/timers.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -70,11 +71,10 @@ export async function createWsContext(
 ): Promise<Context> {
   const token = connectionParams?.token;
   const auth = await authenticate(svc, typeof token === "string" ? token : null);
-  let expiry: ReturnType<typeof setTimeout> | null = null;
+  let expiry: LongTimeout | null = null;
   const armExpiry = (a: Auth) => {
-    if (expiry) clearTimeout(expiry);
-    // setTimeout caps at ~24.8 days; access tokens live far shorter.
-    expiry = setTimeout(() => socket.close(4002, "access token expired"), Math.max(0, a.expiresAt - svc.now()));
+    expiry?.clear();
+    expiry = setLongTimeout(() => socket.close(4002, "access token expired"), a.expiresAt - svc.now());
   };
   const conn: Connection = {
     auth,
@@ -91,7 +91,7 @@ export async function createWsContext(
       armExpiry(auth);
       svc.presence.connect(auth.userId, auth.username);
       socket.once("close", () => {
-        if (expiry) clearTimeout(expiry);
+        expiry?.clear();
         svc.connections.remove(socket, auth.userId, auth.sessionId);
         svc.presence.disconnect(auth.userId);
       });
