@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrationsFor, openPostgres, openSqlite, type ParleyDb } from "@parley/db";
 import { Migrator } from "kysely";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { loadConfig } from "./config.ts";
+import { startServer } from "./server.ts";
 import { codeOf, eventually, httpApi, registerUser, sleep, type TestServer, startTestServer, wsApi } from "./test/harness.ts";
 import { createTestDatabase } from "./test/services.ts";
 import { openWire, wireCode } from "./test/wire.ts";
-import { loadConfig } from "./config.ts";
-import { startServer } from "./server.ts";
-import pino from "pino";
 
 let server: TestServer;
 beforeAll(async () => {
