@@ -9,6 +9,7 @@ import { ClusterHub } from "./realtime/cluster-hub.ts";
 import { Connections } from "./realtime/connections.ts";
 import { EventHub, type HubOptions } from "./realtime/hub.ts";
 import { Presence } from "./realtime/presence.ts";
+import { Revocations } from "./realtime/revocations.ts";
 import { Typing } from "./realtime/typing.ts";
 
 export interface ApiConfig {
@@ -123,8 +124,8 @@ export interface Services {
   sends: GroupCommit<SendTx>;
   /** Sign-in and registration limits (brute force, bcrypt work per address). */
   logins: LoginLimits;
-  /** Sessions revoked while this process runs: open sockets check it on every call. */
-  revokedSessions: Set<string>;
+  /** Sessions revoked recently, here or on another node: open sockets check it on every call. */
+  revokedSessions: Revocations;
   /** Writes under way: shutdown waits for them before closing the database. */
   inflight: Inflight;
   observer: ApiObserver;
@@ -142,6 +143,8 @@ export function createServices(
     /** Other nodes (Redis or PostgreSQL): events, typing and presence then reach every node. */
     bus?: Bus;
     presenceHeartbeatMs?: number;
+    /** How often a node on a bus looks for revocations it missed (default 500 ms). */
+    revocationPollMs?: number;
     observer?: ApiObserver;
     /** The database's send path (`ParleyDb.sendTransaction`). */
     sendTransaction: SendTransaction;
@@ -165,6 +168,16 @@ export function createServices(
     heartbeatMs: opts.presenceHeartbeatMs,
   });
   const typing = new Typing(hub, config.typingTtlMs);
+  const connections = new Connections(config.maxSocketsPerUser);
+  const revokedSessions = new Revocations({
+    db,
+    connections,
+    bus: opts.bus,
+    accessTokenTtlMs: config.accessTokenTtlSeconds * 1000,
+    pollMs: opts.revocationPollMs,
+    now,
+    onError: opts.onError,
+  });
   return {
     db,
     config,
@@ -173,7 +186,7 @@ export function createServices(
     hub,
     presence,
     typing,
-    connections: new Connections(config.maxSocketsPerUser),
+    connections,
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
     // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
     sends: new GroupCommit((fn) => opts.sendTransaction(fn, (events) => hub.committed(events))),
@@ -184,15 +197,17 @@ export function createServices(
       registrationsPerAddress: config.registrationsPerIp,
       now,
     }),
-    revokedSessions: new Set(),
+    revokedSessions,
     inflight: new Inflight(),
     observer,
     now,
     async start() {
       await hub.start();
       presence.start();
+      revokedSessions.start();
     },
     stop() {
+      revokedSessions.stop();
       typing.stop();
       presence.stop();
       hub.stop();

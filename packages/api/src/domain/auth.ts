@@ -172,10 +172,10 @@ async function retryLostRotation(
   return replaceRefreshSuccessor(trx, { tokenHash: t.hash, from: t.successor, to: t.fresh });
 }
 
+/** Revokes the session in the database, then closes its sockets on every node (realtime/revocations.ts). */
 export async function revokeAndDisconnect(svc: Services, sessionId: string): Promise<void> {
   await revokeSession(svc.db, sessionId, svc.now());
   svc.revokedSessions.add(sessionId);
-  svc.connections.closeSession(sessionId, 4001, "logged out");
 }
 
 /** Verifies an access token and that its session is still live. */

@@ -67,6 +67,11 @@ export class Connections {
     });
   }
 
+  /** Sessions with at least one open socket here. */
+  sessionIds(): string[] {
+    return [...this.bySession.keys()];
+  }
+
   count(): number {
     let n = 0;
     for (const set of this.bySession.values()) n += set.size;
