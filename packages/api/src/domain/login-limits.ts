@@ -48,6 +48,8 @@ export class LoginLimits {
   private readonly pressure = new Map<string, { n: number; at: number }>();
   private readonly busy = new Map<string, number>();
   private readonly decayPerMs: number;
+  /** Size at which decayed accounts are swept out (doubling, so sweeps stay amortised O(1)). */
+  private sweepAt = 10_000;
 
   constructor(private readonly o: LoginLimitsOptions) {
     this.pair = new RateLimiter(o.failuresPerAccountAddress, o.failuresPerAccountAddress / WINDOW_SECONDS, o.now);
@@ -118,7 +120,14 @@ export class LoginLimits {
     const next = Math.max(0, n + by);
     if (next <= 0) this.pressure.delete(account);
     else this.pressure.set(account, { n: next, at: t });
+    if (this.pressure.size > this.sweepAt) this.sweep(t);
     return Math.floor(n);
+  }
+
+  /** Drops accounts whose failures have decayed away, so probes of endless names do not pile up. */
+  private sweep(t: number): void {
+    for (const [account, p] of this.pressure) if (p.n - (t - p.at) * this.decayPerMs <= 0) this.pressure.delete(account);
+    this.sweepAt = Math.max(10_000, this.pressure.size * 2);
   }
 }
 
