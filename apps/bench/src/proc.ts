@@ -137,6 +137,7 @@ export async function startParley(opts: ParleyOptions): Promise<ChildServer> {
       SEND_RATE_PER_SEC: "1000000",
       // The history scenario creates its rooms as one user.
       ROOM_CREATE_BURST: "1000000",
+      REGISTRATIONS_PER_IP: "1000000",
       LOG_LEVEL: "warn",
       ...opts.env,
     },

@@ -4,9 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrationsFor, openPostgres, openSqlite, type ParleyDb } from "@parley/db";
 import { Migrator } from "kysely";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { loadConfig } from "./config.ts";
+import { startServer } from "./server.ts";
 import { codeOf, eventually, httpApi, registerUser, sleep, type TestServer, startTestServer, wsApi } from "./test/harness.ts";
 import { createTestDatabase } from "./test/services.ts";
+import { openWire, wireCode } from "./test/wire.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -293,5 +297,28 @@ describe("token expiry on an open socket", () => {
     expect((await ws.api.auth.me.query()).id).toBe(u.id);
     expect(short.svc.connections.count()).toBe(1);
     await ws.close();
+  });
+});
+
+describe("a token that outlives setTimeout's range", () => {
+  it("does not close the socket at once when the access token expires more than 2^31 − 1 ms from now", async () => {
+    // Configuration refuses such a TTL (config.test.ts); this proves the timer itself copes,
+    // so no other path to a long expiry can close every socket at once.
+    const root = mkdtempSync(join(tmpdir(), "parley-longttl-"));
+    const config = loadConfig({ NODE_ENV: "test", PORT: "0", HOST: "127.0.0.1", DATABASE_URL: join(root, "chat.db"), SECRET_KEY: "x".repeat(48) }, () => {});
+    const running = await startServer({ ...config, accessTokenTtlSeconds: 30 * 86_400 }, pino({ level: "silent" }));
+    try {
+      const u = await registerUser(running, "longttl");
+      const wire = openWire(running, { token: u.accessToken });
+      expect(wireCode(await wire.call("query", "auth.me"))).toBe("OK");
+      // An overflowed timer fires after 1 ms; a reply well after that shows the socket survived it.
+      await sleep(100);
+      expect(wireCode(await wire.call("query", "auth.me"))).toBe("OK");
+      expect(wire.ws.readyState).toBe(wire.ws.OPEN);
+      wire.close();
+    } finally {
+      await running.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -62,6 +62,42 @@ describe("configuration", () => {
     expect(() => loadConfig({ DATABASE_URL: db, REFRESH_REUSE_GRACE: "a while" }, quiet)).toThrow(/REFRESH_REUSE_GRACE/);
   });
 
+  it("bounds access tokens to 24 hours: 30d is refused at start-up, naming the variable and the bound", () => {
+    const db = join(dir, "ttl.db");
+    expect(loadConfig({ DATABASE_URL: db, ACCESS_TOKEN_TTL: "24h" }, quiet).accessTokenTtlSeconds).toBe(86_400);
+    for (const v of ["30d", "25h", "86401s", "99999999999999999999d"]) {
+      expect(() => loadConfig({ DATABASE_URL: db, ACCESS_TOKEN_TTL: v }, quiet), v).toThrow(/ACCESS_TOKEN_TTL: .*at most 24h/);
+    }
+  });
+
+  it.each([
+    ["REFRESH_TOKEN_TTL", "400d", /at most 365d/],
+    ["REFRESH_TOKEN_TTL", "10m", /at least ACCESS_TOKEN_TTL/],
+    ["REFRESH_REUSE_GRACE", "2h", /at most 10m/],
+    ["WS_AUTH_TIMEOUT_MS", "3000000000", /600000/],
+    ["WS_PING_MS", "2147483648", /600000/],
+    ["WS_PONG_WAIT_MS", "1e12", /600000/],
+    ["PRESENCE_HEARTBEAT_MS", "9999999999", /600000/],
+  ])("refuses %s=%s with a clear message", (name, value, message) => {
+    try {
+      loadConfig({ DATABASE_URL: join(dir, "bounds.db"), [name]: value }, quiet);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as Error).message).toContain(name);
+      expect((e as Error).message).toMatch(message);
+    }
+  });
+
+  it("accepts the longest allowed durations", () => {
+    const c = loadConfig(
+      { DATABASE_URL: join(dir, "long.db"), ACCESS_TOKEN_TTL: "24h", REFRESH_TOKEN_TTL: "365d", REFRESH_REUSE_GRACE: "10m", WS_PING_MS: "600000" },
+      quiet,
+    );
+    expect(c).toMatchObject({ accessTokenTtlSeconds: 86_400, refreshTokenTtlSeconds: 365 * 86_400, refreshReuseGraceSeconds: 600 });
+    expect(c.limits.wsPingMs).toBe(600_000);
+  });
+
   it("makes the production server exit non-zero with a clear message when the secret is missing", () => {
     const main = join(import.meta.dirname, "..", "dist", "main.js");
     if (!existsSync(main)) throw new Error("build apps/server first (pnpm test does)");

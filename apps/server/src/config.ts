@@ -18,25 +18,47 @@ function parseDuration(v: string): number | null {
   return seconds !== undefined && seconds >= 1 ? seconds : null;
 }
 
-const duration = z.string().transform((v, ctx) => {
-  const s = parseDuration(v);
-  if (s === null) {
-    ctx.addIssue({ code: "custom", message: `"${v}" is not a duration like 30m, 900s or 1h` });
-    return z.NEVER;
-  }
-  return s;
-});
+/** Upper bounds, so a typo cannot make a token live for a month or overflow a timer (setTimeout wraps past 2^31 − 1 ms). */
+const HOUR = 3600;
+const DAY = 86_400;
+const bound = (seconds: number) =>
+  seconds % DAY === 0 && seconds > DAY ? `${seconds / DAY}d` : seconds % HOUR === 0 ? `${seconds / HOUR}h` : `${seconds / 60}m`;
 
-/** A duration, or 0 (any unit) to switch the feature off. */
-const durationOrOff = z.string().transform((v, ctx) => {
-  if (/^0+\s*(ms|s|m|h|d)?$/.test(v.trim())) return 0;
-  const s = parseDuration(v);
-  if (s === null) {
-    ctx.addIssue({ code: "custom", message: `"${v}" is not a duration like 60s or 5m, or 0 for off` });
-    return z.NEVER;
-  }
-  return s;
-});
+/** A duration of 1 s up to `maxSeconds`, in seconds. */
+const duration = (maxSeconds: number) =>
+  z.string().transform((v, ctx) => {
+    const s = parseDuration(v);
+    if (s === null) {
+      ctx.addIssue({ code: "custom", message: `"${v}" is not a duration like 30m, 900s or 1h` });
+      return z.NEVER;
+    }
+    if (s > maxSeconds) {
+      ctx.addIssue({ code: "custom", message: `"${v}" is too long: at most ${bound(maxSeconds)}` });
+      return z.NEVER;
+    }
+    return s;
+  });
+
+/** A duration up to `maxSeconds`, or 0 (any unit) to switch the feature off. */
+const durationOrOff = (maxSeconds: number) =>
+  z.string().transform((v, ctx) => {
+    if (/^0+\s*(ms|s|m|h|d)?$/.test(v.trim())) return 0;
+    const s = parseDuration(v);
+    if (s === null) {
+      ctx.addIssue({ code: "custom", message: `"${v}" is not a duration like 60s or 5m, or 0 for off` });
+      return z.NEVER;
+    }
+    if (s > maxSeconds) {
+      ctx.addIssue({ code: "custom", message: `"${v}" is too long: at most ${bound(maxSeconds)}` });
+      return z.NEVER;
+    }
+    return s;
+  });
+
+/** A timer setting in milliseconds, at most 10 minutes (far below setTimeout's 2^31 − 1 ms). */
+const MAX_TIMER_MS = 600_000;
+const timerMs = (min: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} (10 minutes)`).default(fallback);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -45,10 +67,10 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).default("chat.db"),
   SECRET_KEY: z.string().optional(),
   ALLOWED_ORIGINS: z.string().default(""),
-  ACCESS_TOKEN_TTL: duration.default(30 * 60),
-  REFRESH_TOKEN_TTL: duration.default(30 * 86400),
+  ACCESS_TOKEN_TTL: duration(DAY).default(30 * 60),
+  REFRESH_TOKEN_TTL: duration(365 * DAY).default(30 * DAY),
   /** A rotated refresh token presented again this soon, its successor unused, is a retry, not theft. */
-  REFRESH_REUSE_GRACE: durationOrOff.default(defaultApiConfig.refreshReuseGraceSeconds),
+  REFRESH_REUSE_GRACE: durationOrOff(10 * 60).default(defaultApiConfig.refreshReuseGraceSeconds),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).optional(),
   SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
   SEND_RATE_BURST: z.coerce.number().int().min(1).default(30),
@@ -58,15 +80,19 @@ const envSchema = z.object({
   /** Rooms a user may create at once, and how many more per hour after that. */
   ROOM_CREATE_BURST: z.coerce.number().int().min(1).default(defaultApiConfig.roomCreateBurst),
   ROOM_CREATE_PER_HOUR: z.coerce.number().positive().default(defaultApiConfig.roomCreatePerHour),
+  /** Password checks under way at once per client address; more get TOO_MANY_REQUESTS at once. */
+  LOGIN_CONCURRENCY_PER_IP: z.coerce.number().int().min(1).max(10_000).default(defaultApiConfig.loginConcurrencyPerIp),
+  /** Accounts registered per client address per hour. */
+  REGISTRATIONS_PER_IP: z.coerce.number().int().min(1).default(defaultApiConfig.registrationsPerIp),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(defaultApiConfig.trustProxyHops),
   MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(defaultApiConfig.maxSocketsPerUser),
   MAX_REPLAY: z.coerce.number().int().min(1).default(defaultApiConfig.maxReplay),
   MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(defaultApiConfig.maxBufferedBytes),
   MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).default(defaultApiConfig.maxQueuedEvents),
   WS_MAX_PAYLOAD: z.coerce.number().int().min(1024).default(64 * 1024),
-  WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
-  WS_PING_MS: z.coerce.number().int().min(100).default(30_000),
-  WS_PONG_WAIT_MS: z.coerce.number().int().min(100).default(10_000),
+  WS_AUTH_TIMEOUT_MS: timerMs(100, 15_000),
+  WS_PING_MS: timerMs(100, 30_000),
+  WS_PONG_WAIT_MS: timerMs(100, 10_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   REDIS_URL: z
     .string()
@@ -74,7 +100,7 @@ const envSchema = z.object({
     .optional(),
   /** Identifies this node in logs and metrics (default: the host name and process id). */
   NODE_ID: z.string().min(1).max(64).optional(),
-  PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(50).default(10_000),
+  PRESENCE_HEARTBEAT_MS: timerMs(50, 10_000),
   METRICS: z.enum(["on", "off"]).default("on"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WEB_DIR: z.string().optional(),
@@ -110,6 +136,8 @@ export interface ServerConfig {
     loginFailuresPerIp: number;
     roomCreateBurst: number;
     roomCreatePerHour: number;
+    loginConcurrencyPerIp: number;
+    registrationsPerIp: number;
     maxSocketsPerUser: number;
     maxReplay: number;
     maxBufferedBytes: number;
@@ -179,6 +207,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
       throw new ConfigError("DATABASE_URL: not a valid postgres:// URL");
     }
   }
+  if (e.REFRESH_TOKEN_TTL < e.ACCESS_TOKEN_TTL) {
+    throw new ConfigError("Invalid configuration:\n  REFRESH_TOKEN_TTL: must be at least ACCESS_TOKEN_TTL (a session cannot end before its access token)");
+  }
   const filename = postgres ? ":memory:" : sqliteFile(e.DATABASE_URL);
   const production = e.NODE_ENV === "production";
   let secretKey = e.SECRET_KEY?.trim();
@@ -224,6 +255,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
       loginFailuresPerIp: e.LOGIN_FAILURES_PER_IP,
       roomCreateBurst: e.ROOM_CREATE_BURST,
       roomCreatePerHour: e.ROOM_CREATE_PER_HOUR,
+      loginConcurrencyPerIp: e.LOGIN_CONCURRENCY_PER_IP,
+      registrationsPerIp: e.REGISTRATIONS_PER_IP,
       maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,
       maxReplay: e.MAX_REPLAY,
       maxBufferedBytes: e.MAX_BUFFERED_BYTES,

@@ -44,6 +44,8 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       loginFailuresPerIp: config.limits.loginFailuresPerIp,
       roomCreateBurst: config.limits.roomCreateBurst,
       roomCreatePerHour: config.limits.roomCreatePerHour,
+      loginConcurrencyPerIp: config.limits.loginConcurrencyPerIp,
+      registrationsPerIp: config.limits.registrationsPerIp,
       maxSocketsPerUser: config.limits.maxSocketsPerUser,
       maxReplay: config.limits.maxReplay,
       maxBufferedBytes: config.limits.maxBufferedBytes,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { type Auth, authenticate } from "./domain/auth.ts";
 import { CloseCode, type Socket } from "./realtime/connections.ts";
+import { type LongTimeout, setLongTimeout } from "./realtime/timers.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -59,8 +60,12 @@ export async function createHttpContext(svc: Services, req: IncomingMessage): Pr
  * WebSocket context: the token comes from `connectionParams` (never the
  * URL). A bad or missing token does not fail the socket — procedures answer
  * UNAUTHORIZED — so a client is told why instead of reconnecting in a loop.
- * An authenticated socket counts for presence, joins the per-user cap, and
+ * A signed-in socket counts for presence, joins the per-user cap, is
+ * registered under its session (so that session's logout closes it), and
  * is closed when its access token expires unless refreshed on the socket.
+ * However it gains or changes its session — a token at connection,
+ * `auth.refresh` on a socket opened without one, a refresh moving it to
+ * another session — it goes through `bind`, so no way in skips a control.
  */
 export async function createWsContext(
   svc: Services,
@@ -70,32 +75,48 @@ export async function createWsContext(
 ): Promise<Context> {
   const token = connectionParams?.token;
   const auth = await authenticate(svc, typeof token === "string" ? token : null);
-  let expiry: ReturnType<typeof setTimeout> | null = null;
-  const armExpiry = (a: Auth) => {
-    if (expiry) clearTimeout(expiry);
-    // setTimeout caps at ~24.8 days; access tokens live far shorter.
-    expiry = setTimeout(() => socket.close(4002, "access token expired"), Math.max(0, a.expiresAt - svc.now()));
+  let expiry: LongTimeout | null = null;
+  /** What the socket is registered under (connections, presence); null until it signs in. */
+  let registered: Auth | null = null;
+  const unregister = () => {
+    if (!registered) return;
+    svc.connections.remove(socket, registered.userId, registered.sessionId);
+    svc.presence.disconnect(registered.userId);
+    registered = null;
+  };
+  const bind = (a: Auth) => {
+    // A socket that already closed has run its close handler: registering it now would leak.
+    if (socket.readyState !== 1) return;
+    if (registered && registered.userId !== a.userId) unregister();
+    if (!registered) {
+      if (!svc.connections.add(socket, a.userId, a.sessionId)) {
+        socket.close(CloseCode.tooManyConnections, "too many connections for this user");
+        return;
+      }
+      svc.presence.connect(a.userId, a.username);
+    } else if (registered.sessionId !== a.sessionId) {
+      svc.connections.move(socket, registered.sessionId, a.sessionId);
+    }
+    registered = a;
+    expiry?.clear();
+    expiry = setLongTimeout(() => socket.close(4002, "access token expired"), a.expiresAt - svc.now());
+    // Revoked between the check that let it in and now (a logout racing this refresh).
+    if (svc.revokedSessions.has(a.sessionId)) socket.close(CloseCode.loggedOut, "logged out");
   };
   const conn: Connection = {
     auth,
     socket,
     setAuth(a) {
       conn.auth = a;
-      armExpiry(a);
+      bind(a);
     },
   };
-  if (auth && socket.readyState === 1) {
-    if (!svc.connections.add(socket, auth.userId, auth.sessionId)) {
-      socket.close(CloseCode.tooManyConnections, "too many connections for this user");
-    } else {
-      armExpiry(auth);
-      svc.presence.connect(auth.userId, auth.username);
-      socket.once("close", () => {
-        if (expiry) clearTimeout(expiry);
-        svc.connections.remove(socket, auth.userId, auth.sessionId);
-        svc.presence.disconnect(auth.userId);
-      });
-    }
+  if (socket.readyState === 1) {
+    socket.once("close", () => {
+      expiry?.clear();
+      unregister();
+    });
+    if (auth) bind(auth);
   }
   return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops) };
 }

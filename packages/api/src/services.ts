@@ -2,12 +2,14 @@ import { type Database, type Kysely, type SendTransaction, type SendTx, setLastS
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { GroupCommit } from "./domain/group-commit.ts";
+import { LoginLimits } from "./domain/login-limits.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
 import type { Bus } from "./realtime/bus.ts";
 import { ClusterHub } from "./realtime/cluster-hub.ts";
 import { Connections } from "./realtime/connections.ts";
 import { EventHub, type HubOptions } from "./realtime/hub.ts";
 import { Presence } from "./realtime/presence.ts";
+import { Revocations } from "./realtime/revocations.ts";
 import { Typing } from "./realtime/typing.ts";
 
 export interface ApiConfig {
@@ -24,12 +26,19 @@ export interface ApiConfig {
   /** Sends per user: bucket size and refill per second. */
   sendBurst: number;
   sendPerSecond: number;
-  /** Failed logins allowed per username and per client address before `TOO_MANY_REQUESTS`. */
+  /**
+   * Failed logins allowed per (account, client address) and per client address
+   * before `TOO_MANY_REQUESTS` (see domain/login-limits.ts).
+   */
   loginFailuresPerUser: number;
   loginFailuresPerIp: number;
   /** Rooms one user may create: bucket size, and refill per hour. */
   roomCreateBurst: number;
   roomCreatePerHour: number;
+  /** Password checks under way at once per client address; more are refused, not queued. */
+  loginConcurrencyPerIp: number;
+  /** Accounts registered per client address per hour. */
+  registrationsPerIp: number;
   /**
    * Reverse proxies in front of the server that append to X-Forwarded-For
    * (nginx, Caddy, a load balancer): the client address is read from that
@@ -59,6 +68,8 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   loginFailuresPerIp: 100,
   roomCreateBurst: 20,
   roomCreatePerHour: 20,
+  loginConcurrencyPerIp: 4,
+  registrationsPerIp: 20,
   typingTtlMs: 5000,
   presenceGraceMs: 3000,
   maxReplay: 10_000,
@@ -116,12 +127,12 @@ export interface Services {
   sendLimiter: RateLimiter;
   /** Concurrent sends share transactions (see domain/group-commit.ts). */
   sends: GroupCommit<SendTx>;
-  loginLimiterUser: RateLimiter;
-  loginLimiterIp: RateLimiter;
   /** `rooms.create` per user. */
   roomCreateLimiter: RateLimiter;
-  /** Sessions revoked while this process runs: open sockets check it on every call. */
-  revokedSessions: Set<string>;
+  /** Sign-in and registration limits (brute force, bcrypt work per address). */
+  logins: LoginLimits;
+  /** Sessions revoked recently, here or on another node: open sockets check it on every call. */
+  revokedSessions: Revocations;
   /** Writes under way: shutdown waits for them before closing the database. */
   inflight: Inflight;
   observer: ApiObserver;
@@ -139,6 +150,8 @@ export function createServices(
     /** Other nodes (Redis or PostgreSQL): events, typing and presence then reach every node. */
     bus?: Bus;
     presenceHeartbeatMs?: number;
+    /** How often a node on a bus looks for revocations it missed (default 500 ms). */
+    revocationPollMs?: number;
     observer?: ApiObserver;
     /** The database's send path (`ParleyDb.sendTransaction`). */
     sendTransaction: SendTransaction;
@@ -162,7 +175,16 @@ export function createServices(
     heartbeatMs: opts.presenceHeartbeatMs,
   });
   const typing = new Typing(hub, config.typingTtlMs);
-  const window = 15 * 60;
+  const connections = new Connections(config.maxSocketsPerUser);
+  const revokedSessions = new Revocations({
+    db,
+    connections,
+    bus: opts.bus,
+    accessTokenTtlMs: config.accessTokenTtlSeconds * 1000,
+    pollMs: opts.revocationPollMs,
+    now,
+    onError: opts.onError,
+  });
   return {
     db,
     config,
@@ -171,22 +193,29 @@ export function createServices(
     hub,
     presence,
     typing,
-    connections: new Connections(config.maxSocketsPerUser),
+    connections,
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
     // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
     sends: new GroupCommit((fn) => opts.sendTransaction(fn, (events) => hub.committed(events))),
-    loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
-    loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
     roomCreateLimiter: new RateLimiter(config.roomCreateBurst, config.roomCreatePerHour / 3600, now),
-    revokedSessions: new Set(),
+    logins: new LoginLimits({
+      failuresPerAccountAddress: config.loginFailuresPerUser,
+      failuresPerAddress: config.loginFailuresPerIp,
+      concurrentPerAddress: config.loginConcurrencyPerIp,
+      registrationsPerAddress: config.registrationsPerIp,
+      now,
+    }),
+    revokedSessions,
     inflight: new Inflight(),
     observer,
     now,
     async start() {
       await hub.start();
       presence.start();
+      revokedSessions.start();
     },
     stop() {
+      revokedSessions.stop();
       typing.stop();
       presence.stop();
       hub.stop();

@@ -78,7 +78,7 @@ export class ServerProcess implements AsyncDisposable {
   log = "";
   starts = 0;
 
-  /** `env` is added to (and overrides) the test defaults below: port, database, secret, BCRYPT_COST=4, no send rate limit. */
+  /** `env` is added to (and overrides) the test defaults below: port, database, secret, BCRYPT_COST=4, no send rate limit, no registration limit. */
   constructor(
     private readonly env: Record<string, string> = {},
     private readonly options: ServerProcessOptions = {},
@@ -112,6 +112,7 @@ export class ServerProcess implements AsyncDisposable {
         LOG_LEVEL: "error",
         SEND_RATE_BURST: "1000000",
         SEND_RATE_PER_SEC: "1000000",
+        REGISTRATIONS_PER_IP: "1000000",
         ...this.env,
       },
       stdio: ["ignore", "pipe", "pipe"],

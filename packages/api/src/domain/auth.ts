@@ -37,7 +37,10 @@ export interface Auth {
 export async function register(
   svc: Services,
   input: { username: string; email: string; password: string },
+  clientAddress: string,
 ): Promise<AuthResult> {
+  // Taken before the bcrypt work, and kept whatever the outcome (a CONFLICT probe costs one too).
+  if (!svc.logins.register(clientAddress)) throw tooManyRequests("Too many accounts registered from your address; try again later");
   const passwordHash = await svc.passwords.hash(input.password);
   try {
     const row = await insertUser(svc.db, {
@@ -55,26 +58,38 @@ export async function register(
 }
 
 const badLogin = () => unauthorized("Wrong username or password");
+const lockedOut = () => tooManyRequests("Too many failed sign-in attempts; try again later");
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Every attempt is reserved before its password check and refunded on
+ * success (domain/login-limits.ts), so parallel calls and batches get no
+ * more checks than the limit; at most a few checks per address run at once.
+ * The answers say the same whether or not the user exists.
+ */
 export async function login(
   svc: Services,
   input: { username: string; password: string },
   clientAddress: string,
 ): Promise<AuthResult> {
-  const key = input.username.normalize("NFKC").toLowerCase();
-  // Limits are checked before the password, and say the same whether or not the user exists.
-  if (!svc.loginLimiterUser.allows(key) || !svc.loginLimiterIp.allows(clientAddress)) {
-    throw tooManyRequests("Too many failed sign-in attempts; try again later");
+  const slot = svc.logins.enter(clientAddress);
+  if (!slot) throw tooManyRequests("Too many sign-in attempts at once from your address; try again");
+  try {
+    if (!svc.logins.addressAllows(clientAddress)) throw lockedOut();
+    const key = input.username.normalize("NFKC").toLowerCase();
+    const row = await findUserByLogin(svc.db, key, key);
+    // Username and e-mail are one account: the user's id; an unknown name is limited under its own name.
+    const attempt = svc.logins.reserve(row ? `user:${row.id}` : `name:${key}`, clientAddress);
+    if (!attempt) throw lockedOut();
+    if (attempt.delayMs > 0) await sleep(attempt.delayMs);
+    const ok = row ? await svc.passwords.verify(input.password, row.password_hash) : false;
+    if (!row) await svc.passwords.verifyDummy(input.password);
+    if (!row || !ok) throw badLogin();
+    attempt.succeeded();
+    return await startSession(svc, toUser(row));
+  } finally {
+    slot.release();
   }
-  const row = await findUserByLogin(svc.db, key, key);
-  const ok = row ? await svc.passwords.verify(input.password, row.password_hash) : false;
-  if (!row) await svc.passwords.verifyDummy(input.password);
-  if (!row || !ok) {
-    svc.loginLimiterUser.take(key);
-    svc.loginLimiterIp.take(clientAddress);
-    throw badLogin();
-  }
-  return startSession(svc, toUser(row));
 }
 
 async function startSession(svc: Services, user: User): Promise<AuthResult> {
@@ -157,10 +172,10 @@ async function retryLostRotation(
   return replaceRefreshSuccessor(trx, { tokenHash: t.hash, from: t.successor, to: t.fresh });
 }
 
+/** Revokes the session in the database, then closes its sockets on every node (realtime/revocations.ts). */
 export async function revokeAndDisconnect(svc: Services, sessionId: string): Promise<void> {
   await revokeSession(svc.db, sessionId, svc.now());
   svc.revokedSessions.add(sessionId);
-  svc.connections.closeSession(sessionId, 4001, "logged out");
 }
 
 /** Verifies an access token and that its session is still live. */

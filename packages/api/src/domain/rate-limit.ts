@@ -21,6 +21,14 @@ export class RateLimiter {
     return true;
   }
 
+  /** Gives back a token taken for something that turned out not to count (a sign-in that succeeded). */
+  refund(key: string): void {
+    const b = this.refill(key);
+    b.tokens = Math.min(this.burst, b.tokens + 1);
+    if (b.tokens >= this.burst) this.buckets.delete(key);
+    else this.buckets.set(key, b);
+  }
+
   /** True when the key still has a token, without spending it. */
   allows(key: string): boolean {
     return this.refill(key).tokens >= 1;

@@ -7,12 +7,14 @@ import type { LiveAudience } from "./hub.ts";
  * "something was committed, read the log", and carries no event; a node that
  * misses it catches up on its next poll. Live events (typing) are carried
  * whole because they are never stored. Presence carries which users have a
- * socket on the sending node (see presence.ts).
+ * socket on the sending node (see presence.ts). `revoked` names a session
+ * whose sockets every node closes (see revocations.ts).
  */
 export type BusMessage =
   | { t: "log" }
   | { t: "live"; event: LiveEvent; audience: LiveAudience }
-  | { t: "presence"; online: boolean; users: [id: number, username: string][] };
+  | { t: "presence"; online: boolean; users: [id: number, username: string][] }
+  | { t: "revoked"; sessionId: string };
 
 export interface BusEnvelope {
   /** The sending node: a node ignores its own messages. */

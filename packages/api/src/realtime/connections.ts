@@ -40,6 +40,15 @@ export class Connections {
     return this.registered.has(socket);
   }
 
+  /** The socket now belongs to another session of the same user (a refresh on it). */
+  move(socket: Socket, from: string, to: string): void {
+    const old = this.bySession.get(from);
+    if (old?.delete(socket) && old.size === 0) this.bySession.delete(from);
+    const set = this.bySession.get(to) ?? new Set<Socket>();
+    set.add(socket);
+    this.bySession.set(to, set);
+  }
+
   remove(socket: Socket, userId: number, sessionId: string): void {
     this.registered.delete(socket);
     const set = this.bySession.get(sessionId);
@@ -56,6 +65,11 @@ export class Connections {
     setImmediate(() => {
       for (const s of set) s.close(code, reason);
     });
+  }
+
+  /** Sessions with at least one open socket here. */
+  sessionIds(): string[] {
+    return [...this.bySession.keys()];
   }
 
   count(): number {

@@ -3,7 +3,7 @@ import { loginSchema, refreshSchema, registerSchema } from "../schemas.ts";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
 
 export const authRouter = router({
-  register: publicProcedure.input(registerSchema).mutation(({ ctx, input }) => auth.register(ctx.svc, input)),
+  register: publicProcedure.input(registerSchema).mutation(({ ctx, input }) => auth.register(ctx.svc, input, ctx.clientAddress)),
 
   login: publicProcedure.input(loginSchema).mutation(({ ctx, input }) => auth.login(ctx.svc, input, ctx.clientAddress)),
 

@@ -84,3 +84,10 @@ export async function revokeSession(db: Db, id: string, now: number): Promise<vo
 export async function extendSession(db: Db, id: string, expiresAt: number): Promise<void> {
   await db.updateTable("sessions").set({ expires_at: expiresAt }).where("id", "=", id).execute();
 }
+
+/** Which of these sessions are revoked (by primary key: the cost follows the list, not the table). */
+export async function revokedAmong(db: Db, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom("sessions").select("id").where("id", "in", ids).where("revoked_at", "is not", null).execute();
+  return rows.map((r) => r.id);
+}
