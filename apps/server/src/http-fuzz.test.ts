@@ -157,8 +157,11 @@ function send(port: number, bytes: Buffer, reset: boolean, r: Rng): Promise<Outc
 }
 
 async function healthz(port: number): Promise<number> {
-  const r = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5000) });
-  return r.status;
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5000) })).status;
+  } catch (err) {
+    throw new Error(`/healthz unanswered (server process ${server.running ? "still running" : "exited"}): ${String(err)}`);
+  }
 }
 
 const webRoot = mkdtempSync(join(tmpdir(), "parley-fuzz-web-"));
@@ -173,7 +176,8 @@ beforeAll(async () => {
   writeFileSync(join(webRoot, "evil.txt"), "outside the web dir");
   symlinkSync(join(webRoot, "evil.txt"), join(web, "link-out"));
   symlinkSync(join(web, "index.html"), join(web, "link-in"));
-  server = new ServerProcess({ WEB_DIR: web, LOG_LEVEL: "fatal" });
+  // Errors are logged: a handler that failed on some input shows up below even if its reply looked fine.
+  server = new ServerProcess({ WEB_DIR: web, LOG_LEVEL: "error" });
   await server.start();
 }, 60_000);
 
@@ -215,6 +219,8 @@ describe("HTTP fuzz against the server process", () => {
     expect(fives, `5xx replies (seed ${SEED})`).toEqual([]);
     expect(await healthz(port)).toBe(200);
     expect(server.pid).toBe(pid);
+    const failures = server.log.split("\n").filter((l) => /"msg":"(request failed|upgrade failed|procedure failed|http server error)"/.test(l));
+    expect(failures, `errors logged (seed ${SEED})`).toEqual([]);
     // Most cases must have been answered at all: a server that only drops connections would pass the checks above.
     expect(answered).toBeGreaterThan(CASES / 2);
   }, 60_000);
