@@ -60,13 +60,52 @@ const MAX_TIMER_MS = 600_000;
 const timerMs = (min: number, fallback: number) =>
   z.coerce.number().int().min(min).max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} (10 minutes)`).default(fallback);
 
+/** The origin of an http(s) URL that is nothing but scheme, host and port; null otherwise. */
+function originOf(text: string): string | null {
+  try {
+    const u = new URL(text);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return null;
+    if (u.username || u.password || u.search || u.hash || (u.pathname !== "/" && u.pathname !== "")) return null;
+    return u.origin;
+  } catch {
+    return null;
+  }
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8001),
   HOST: z.string().min(1).default("0.0.0.0"),
   DATABASE_URL: z.string().min(1).default("chat.db"),
   SECRET_KEY: z.string().optional(),
-  ALLOWED_ORIGINS: z.string().default(""),
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((v, ctx) => {
+      const origins = v
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean);
+      const bad = origins.filter((o) => originOf(o) === null);
+      if (bad.length > 0) {
+        ctx.addIssue({ code: "custom", message: `not an http(s) origin like https://chat.example.com: ${bad.map((b) => JSON.stringify(b)).join(", ")}` });
+        return z.NEVER;
+      }
+      return origins.flatMap((o) => originOf(o) ?? []);
+    }),
+  /** The URL browsers reach the server at (behind a proxy: the proxy's); same-origin and Host checks use it. */
+  PUBLIC_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return null;
+      const origin = originOf(v.trim());
+      if (origin === null) {
+        ctx.addIssue({ code: "custom", message: `"${v}" is not an http(s) URL like https://chat.example.com (scheme, host and port only)` });
+        return z.NEVER;
+      }
+      return origin;
+    }),
   ACCESS_TOKEN_TTL: duration(DAY).default(30 * 60),
   REFRESH_TOKEN_TTL: duration(365 * DAY).default(30 * DAY),
   /** A rotated refresh token presented again this soon, its successor unused, is a retry, not theft. */
@@ -102,6 +141,8 @@ const envSchema = z.object({
   NODE_ID: z.string().min(1).max(64).optional(),
   PRESENCE_HEARTBEAT_MS: timerMs(50, 10_000),
   METRICS: z.enum(["on", "off"]).default("on"),
+  /** A caller presenting it as `Authorization: Bearer …` may read /metrics from anywhere. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -hex 24)").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WEB_DIR: z.string().optional(),
 });
@@ -119,8 +160,13 @@ export interface ServerConfig {
   nodeId: string;
   presenceHeartbeatMs: number;
   metrics: boolean;
+  /** null: /metrics only for loopback peers (and, behind TRUST_PROXY, for nobody). */
+  metricsToken: string | null;
   secretKey: string;
+  /** Origins (normalised) besides the server's own that browsers may call from. */
   allowedOrigins: string[];
+  /** The origin browsers reach the server at, if configured (PUBLIC_URL). */
+  publicUrl: string | null;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   /** 0: every reuse of a rotated refresh token revokes the session. */
@@ -225,6 +271,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
   if (!secretKey) secretKey = devSecret(filename, warn);
   const bcryptCost = e.BCRYPT_COST ?? (e.NODE_ENV === "test" ? 4 : 10);
   if (production && bcryptCost < 10) throw new ConfigError("BCRYPT_COST must be at least 10 in production");
+  if (e.METRICS === "on" && e.TRUST_PROXY > 0 && !e.METRICS_TOKEN) {
+    warn("TRUST_PROXY is set and METRICS_TOKEN is not: behind a proxy every peer looks local, so /metrics answers 404 to everyone. Set METRICS_TOKEN to scrape it.");
+  }
   if (filename !== ":memory:" && !existsSync(dirname(filename))) {
     throw new ConfigError(`DATABASE_URL: directory ${dirname(filename)} does not exist`);
   }
@@ -239,10 +288,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
     presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS,
     metrics: e.METRICS === "on",
+    metricsToken: e.METRICS_TOKEN ?? null,
     secretKey,
-    allowedOrigins: e.ALLOWED_ORIGINS.split(",")
-      .map((o) => o.trim().replace(/\/$/, ""))
-      .filter(Boolean),
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    publicUrl: e.PUBLIC_URL,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE,

@@ -3,13 +3,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { appRouter, createHttpContext, type Services } from "@parley/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
+import type { Edge } from "./boundary.ts";
 import type { Metrics } from "./metrics.ts";
-import { originAllowed } from "./origins.ts";
-import { serveStatic } from "./static.ts";
+import type { OriginPolicy } from "./origins.ts";
+import { HttpRefusal } from "./request-target.ts";
+import { createStaticFiles } from "./static.ts";
 
 export interface HttpDeps {
   svc: Services;
-  allowedOrigins: readonly string[];
+  origins: OriginPolicy;
   webDir: string | null;
   logger: Logger;
   isReady: () => boolean;
@@ -17,6 +19,8 @@ export interface HttpDeps {
   checkBackends?: () => Promise<{ database: boolean; bus: boolean }>;
   /** Prometheus metrics at /metrics; null turns the route off. */
   metrics?: Metrics | null;
+  /** Who may read /metrics (metrics-access.ts); without it, nobody. */
+  metricsAllowed?: (req: IncomingMessage, hostKnown: boolean) => boolean;
 }
 
 /** A caller's X-Request-Id if it looks like one, else a new id; echoed back and put on every log line. */
@@ -31,7 +35,12 @@ function requestId(req: IncomingMessage): string {
 const json = (res: ServerResponse, status: number, body: unknown) =>
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 
-/** Routes: /healthz, /trpc (queries and mutations, Bearer token, CORS), and the web app. */
+/**
+ * Routes: /healthz, /readyz, /metrics, /trpc (queries and mutations, Bearer
+ * token, CORS), and the web app. Runs inside the edge's boundary
+ * (boundary.ts): the target and Host arrive parsed, and a throw here is a
+ * 500 for this request only.
+ */
 export function createRequestHandler(deps: HttpDeps) {
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -46,51 +55,48 @@ export function createRequestHandler(deps: HttpDeps) {
     },
   });
 
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const url = req.url ?? "/";
+  const serveStatic = deps.webDir ? createStaticFiles(deps.webDir) : null;
+
+  return async (req: IncomingMessage, res: ServerResponse, edge: Edge) => {
+    const path = edge.target.pathname;
     const reqId = requestId(req);
     res.setHeader("x-request-id", reqId);
     const started = performance.now();
     res.once("finish", () => {
-      // The path only: query strings may carry procedure input.
-      const path = url.split("?")[0];
       if (path === "/healthz" || path === "/readyz" || path === "/metrics") return;
       deps.logger.debug({ reqId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, "request");
     });
-    if (url === "/healthz") {
+    // Liveness and readiness say nothing about anyone: load balancers and probes address them by IP, so any Host may ask.
+    if (path === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
       return;
     }
-    if (url === "/readyz") {
+    if (path === "/readyz") {
       if (!deps.isReady()) {
         json(res, 503, { ready: false, draining: true });
         return;
       }
       const check = deps.checkBackends ?? (async () => ({ database: true, bus: true }));
-      void check().then(
-        (c) => json(res, c.database && c.bus ? 200 : 503, { ready: c.database && c.bus, ...c }),
-        () => json(res, 503, { ready: false }),
-      );
+      const c = await check().catch(() => null);
+      if (c === null) json(res, 503, { ready: false });
+      else json(res, c.database && c.bus ? 200 : 503, { ready: c.database && c.bus, ...c });
       return;
     }
-    if (url === "/metrics" && deps.metrics) {
+    const hostKnown = deps.origins.hostAllowed(edge.host);
+    if (path === "/metrics" && deps.metrics) {
+      // Refused exactly like a route that does not exist.
+      if (!deps.metricsAllowed?.(req, hostKnown)) throw new HttpRefusal(404, "not found");
       const m = deps.metrics;
-      void m.render().then(
-        (body) => res.writeHead(200, { "content-type": m.contentType }).end(body),
-        (err) => {
-          deps.logger.error({ err, reqId }, "metrics failed");
-          res.writeHead(500).end();
-        },
-      );
+      const body = await m.render();
+      res.writeHead(200, { "content-type": m.contentType }).end(body);
       return;
     }
-    if (url.startsWith("/trpc/")) {
+    // DNS rebinding: a page on a name that resolves here must get nothing, whatever its Origin says.
+    if (!hostKnown) throw new HttpRefusal(421, "unknown host");
+    if (path.startsWith("/trpc/")) {
       const origin = req.headers.origin;
       if (origin !== undefined) {
-        if (!originAllowed(req, deps.allowedOrigins)) {
-          res.writeHead(403).end("origin not allowed");
-          return;
-        }
+        if (!deps.origins.originAllowed(origin)) throw new HttpRefusal(403, "origin not allowed");
         res.setHeader("access-control-allow-origin", origin);
         res.setHeader("vary", "origin");
         res.setHeader("access-control-allow-headers", "authorization, content-type, trpc-accept");
@@ -101,10 +107,12 @@ export function createRequestHandler(deps: HttpDeps) {
         res.writeHead(204).end();
         return;
       }
+      // tRPC turns a method fetch() cannot carry (TRACE, CONNECT) into a 500: only its own two reach it.
+      if (req.method !== "GET" && req.method !== "POST") throw new HttpRefusal(405, "method not allowed", { allow: "GET, POST, OPTIONS" });
       trpc(req, res);
       return;
     }
-    if (deps.webDir && serveStatic(deps.webDir, req, res)) return;
+    if (serveStatic && (await serveStatic(edge.target.segments, req, res))) return;
     res.writeHead(404, { "content-type": "text/plain" }).end("not found");
   };
 }

@@ -4,9 +4,12 @@ import { createServices, defaultApiConfig, type Services } from "@parley/api";
 import type { Logger } from "pino";
 import { describeDatabase, openBackends } from "./backends.ts";
 import type { ServerConfig } from "./config.ts";
+import { serveSafely } from "./boundary.ts";
 import { createRequestHandler } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
-import { attachWebSocket } from "./ws.ts";
+import { createMetricsAccess } from "./metrics-access.ts";
+import { createOriginPolicy } from "./origins.ts";
+import { createWebSocket } from "./ws.ts";
 
 export interface RunningServer {
   port: number;
@@ -63,24 +66,22 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
   metrics.bind(svc);
 
   let ready = true;
-  const http = createServer(
-    createRequestHandler({
-      svc,
-      allowedOrigins: config.allowedOrigins,
-      webDir: config.webDir,
-      logger,
-      isReady: () => ready,
-      checkBackends: backends.check,
-      metrics: config.metrics ? metrics : null,
-    }),
-  );
-  // Bounded headers and timeouts: a flood of headers or a slowloris does not pin the process.
-  http.maxHeadersCount = 100;
-  http.headersTimeout = 10_000;
-  http.requestTimeout = 30_000;
-  const ws = attachWebSocket(http, {
+  // Known once listening (tests listen on port 0); the origin policy reads it on first use.
+  let port = 0;
+  const origins = createOriginPolicy({ publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, bindHost: config.host }, () => port);
+  const requests = createRequestHandler({
     svc,
-    allowedOrigins: config.allowedOrigins,
+    origins,
+    webDir: config.webDir,
+    logger,
+    isReady: () => ready,
+    checkBackends: backends.check,
+    metrics: config.metrics ? metrics : null,
+    metricsAllowed: createMetricsAccess({ token: config.metricsToken, trustProxyHops: config.trustProxyHops }),
+  });
+  const ws = createWebSocket({
+    svc,
+    origins,
     logger,
     maxPayload: config.limits.wsMaxPayload,
     authTimeoutMs: config.limits.wsAuthTimeoutMs,
@@ -88,12 +89,22 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
     pongWaitMs: config.limits.wsPongWaitMs,
     leanSend: wiring.leanSend,
   });
+  const http = createServer();
+  // Every entry point (requests, upgrades, parser errors) inside one error boundary.
+  serveSafely(http, logger, { request: requests, upgrade: ws.upgrade });
+  // Bounded headers and timeouts: a flood of headers or a slowloris does not pin the process.
+  http.maxHeadersCount = 100;
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 30_000;
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
-    http.listen(config.port, config.host, () => resolve());
+    http.listen(config.port, config.host, () => {
+      http.off("error", reject);
+      resolve();
+    });
   });
-  const port = (http.address() as AddressInfo).port;
+  port = (http.address() as AddressInfo).port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   logger.info(
     { port, database: describeDatabase(config), bus: bus?.kind ?? "none" },

@@ -1,13 +1,16 @@
-import type { Server } from "node:http";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import { appRouter, type Context, createWsContext, SendEndpoint, type Services, StreamEndpoint } from "@parley/api";
 import { applyWSSHandler, jsonEncoder } from "@trpc/server/adapters/ws";
 import type { Logger } from "pino";
 import { type ServerOptions, WebSocketServer } from "ws";
-import { originAllowed } from "./origins.ts";
+import type { Edge } from "./boundary.ts";
+import type { OriginPolicy } from "./origins.ts";
+import { HttpRefusal } from "./request-target.ts";
 
 export interface WsOptions {
   svc: Services;
-  allowedOrigins: readonly string[];
+  origins: OriginPolicy;
   logger: Logger;
   /** Largest frame accepted; a bigger one closes that socket with 1009. */
   maxPayload?: number;
@@ -23,10 +26,12 @@ export interface WsOptions {
 }
 
 /**
- * WebSocket at /ws. We route upgrades ourselves: that is where the Origin
- * check lives (cross-site WebSocket hijacking), and other paths are refused.
+ * WebSocket at /ws. We route upgrades ourselves: that is where the Host and
+ * Origin checks live (DNS rebinding, cross-site WebSocket hijacking), and
+ * other paths are refused. The returned `upgrade` runs inside the edge's
+ * boundary (boundary.ts), which parses the target and Host first.
  */
-export function attachWebSocket(server: Server, opts: WsOptions) {
+export function createWebSocket(opts: WsOptions) {
   // closeTimeout (ws ≥ 8.19, not yet in @types/ws): a peer that does not finish
   // the closing handshake — a slow reader cut off with 4009, a dead peer after
   // logout — is destroyed after 2 s instead of holding its buffers for 30 s.
@@ -93,21 +98,16 @@ export function attachWebSocket(server: Server, opts: WsOptions) {
     socket.once("close", () => clearTimeout(timer));
   });
 
-  server.on("upgrade", (req, socket, head) => {
-    const path = (req.url ?? "").split("?")[0];
-    if (path !== "/ws") {
-      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
-      return;
-    }
-    if (!originAllowed(req, opts.allowedOrigins)) {
-      socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
-      return;
-    }
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, edge: Edge) => {
+    if (edge.target.pathname !== "/ws") throw new HttpRefusal(404, "not found");
+    if (!opts.origins.hostAllowed(edge.host)) throw new HttpRefusal(421, "unknown host");
+    if (!opts.origins.originAllowed(req.headers.origin)) throw new HttpRefusal(403, "origin not allowed");
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
-  });
+  };
 
   return {
     wss,
+    upgrade,
     /** Tells every client to reconnect (elsewhere, or here after a restart). */
     broadcastReconnect: () => handler.broadcastReconnectNotification(),
   };
