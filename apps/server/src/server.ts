@@ -46,6 +46,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       maxReplay: config.limits.maxReplay,
       maxBufferedBytes: config.limits.maxBufferedBytes,
       maxQueuedEvents: config.limits.maxQueuedEvents,
+      maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
     },
     {
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),
@@ -68,6 +69,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       isReady: () => ready,
       checkBackends: backends.check,
       metrics: config.metrics ? metrics : null,
+      maxBatchSize: config.limits.maxBatchSize,
     }),
   );
   // Bounded headers and timeouts: a flood of headers or a slowloris does not pin the process.
@@ -79,6 +81,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
     allowedOrigins: config.allowedOrigins,
     logger,
     maxPayload: config.limits.wsMaxPayload,
+    maxBatchSize: config.limits.maxBatchSize,
     authTimeoutMs: config.limits.wsAuthTimeoutMs,
     pingMs: config.limits.wsPingMs,
     pongWaitMs: config.limits.wsPongWaitMs,

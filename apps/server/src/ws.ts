@@ -11,6 +11,8 @@ export interface WsOptions {
   logger: Logger;
   /** Largest frame accepted; a bigger one closes that socket with 1009. */
   maxPayload?: number;
+  /** Calls one frame may batch (default 20); a longer batch gets BAD_REQUEST for each of its ids. */
+  maxBatchSize?: number;
   /** How long a closing socket may take to finish the handshake before it is destroyed. */
   closeTimeoutMs?: number;
   /** A socket that has not authenticated by then is closed. */
@@ -41,6 +43,8 @@ export function attachWebSocket(server: Server, opts: WsOptions) {
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
+    // tRPC answers a longer batch with BAD_REQUEST for each id, before parsing any input.
+    maxBatchSize: opts.maxBatchSize ?? 20,
     createContext: ({ req, res, info }) => {
       const ctx = createWsContext(opts.svc, req, res, info.connectionParams);
       contexts.set(res, ctx);

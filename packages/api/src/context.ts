@@ -1,6 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { type Auth, authenticate } from "./domain/auth.ts";
+import { SubscriptionSlots } from "./realtime/admission.ts";
 import { CloseCode, type Socket } from "./realtime/connections.ts";
+import { ReplyBudget } from "./reply-budget.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -11,6 +13,8 @@ import type { Services } from "./services.ts";
 export interface Connection {
   auth: Auth | null;
   socket: Socket | null;
+  /** Subscriptions running on the socket; null over HTTP, which serves none. */
+  subscriptions: SubscriptionSlots | null;
   setAuth(auth: Auth): void;
 }
 
@@ -18,6 +22,8 @@ export interface Context {
   svc: Services;
   conn: Connection;
   clientAddress: string;
+  /** A batched HTTP request's response budget; null elsewhere (a socket's replies count against its buffer limit). */
+  replyBudget: ReplyBudget | null;
 }
 
 /**
@@ -43,16 +49,19 @@ function bearer(req: IncomingMessage): string | null {
   return h?.startsWith("Bearer ") ? h.slice(7) : null;
 }
 
-export async function createHttpContext(svc: Services, req: IncomingMessage): Promise<Context> {
+/** `batch`: the request carries several calls (tRPC's `?batch=1`), whose outputs share one response budget. */
+export async function createHttpContext(svc: Services, req: IncomingMessage, opts: { batch?: boolean } = {}): Promise<Context> {
   const auth = await authenticate(svc, bearer(req));
   const conn: Connection = {
     auth,
     socket: null,
+    subscriptions: null,
     setAuth(a) {
       conn.auth = a;
     },
   };
-  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops) };
+  const replyBudget = opts.batch ? new ReplyBudget(svc.config.maxBufferedBytes) : null;
+  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops), replyBudget };
 }
 
 /**
@@ -79,6 +88,7 @@ export async function createWsContext(
   const conn: Connection = {
     auth,
     socket,
+    subscriptions: new SubscriptionSlots(svc.config.maxSubscriptionsPerSocket),
     setAuth(a) {
       conn.auth = a;
       armExpiry(a);
@@ -97,5 +107,5 @@ export async function createWsContext(
       });
     }
   }
-  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops) };
+  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops), replyBudget: null };
 }

@@ -4,6 +4,7 @@ import type { Context } from "./context.ts";
 import type { Auth } from "./domain/auth.ts";
 import { requireAdmin, requireMember, roomAccess } from "./domain/rooms.ts";
 import { DomainError } from "./errors.ts";
+import { admitSubscription, releaseWhenDone } from "./realtime/admission.ts";
 import { roomIdInput } from "./schemas.ts";
 import type { Services } from "./services.ts";
 
@@ -32,17 +33,33 @@ export const router = t.router;
  * a context merge per call, and this runs on every message sent):
  * - domain errors become their tRPC codes here, and nowhere else;
  * - mutations under way are counted, so a graceful shutdown lets them commit and reply;
- * - each query's and mutation's duration goes to the app (metrics).
+ * - each query's and mutation's duration goes to the app (metrics);
+ * - every subscription, whatever the router adds later, is admitted here:
+ *   WebSocket only, a few per socket (realtime/admission.ts);
+ * - a batched HTTP response stays within its byte budget (`ReplyBudget`).
  * The lean `messages.send` endpoint (realtime/send-endpoint.ts) does the same through `beginCall` and `toTRPCError`.
  */
-const edge = t.middleware(async function edge({ ctx, path, type, next }) {
+const edge = t.middleware(async function edge({ ctx, path, type, signal, next }) {
+  const release = type === "subscription" ? admitSubscription(ctx.conn.subscriptions, signal) : null;
   const end = beginCall(ctx.svc, path, type);
   let ok = false;
   try {
     const result = await next();
-    ok = result.ok;
-    if (!result.ok && result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
+    if (!result.ok) {
+      release?.();
+      if (result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
+      return result;
+    }
+    if (release) {
+      ok = true;
+      return { ...result, data: releaseWhenDone(result.data, release) };
+    }
+    ctx.replyBudget?.spend(result.data);
+    ok = true;
     return result;
+  } catch (err) {
+    release?.();
+    throw err;
   } finally {
     end(ok);
   }
