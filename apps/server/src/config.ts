@@ -63,6 +63,8 @@ const envSchema = z.object({
   /** Calls one HTTP request or one WebSocket frame may batch; a longer batch is refused (BAD_REQUEST for each call). */
   MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
   MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(100).default(defaultApiConfig.maxSubscriptionsPerSocket),
+  /** Queries and mutations one socket may have under way (sent, not yet answered). */
+  MAX_CALLS_PER_SOCKET: z.coerce.number().int().min(1).max(100_000).default(defaultApiConfig.maxCallsPerSocket),
   WS_MAX_PAYLOAD: z.coerce.number().int().min(1024).default(64 * 1024),
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   WS_PING_MS: z.coerce.number().int().min(100).default(30_000),
@@ -114,6 +116,7 @@ export interface ServerConfig {
     maxQueuedEvents: number;
     maxBatchSize: number;
     maxSubscriptionsPerSocket: number;
+    maxCallsPerSocket: number;
     wsMaxPayload: number;
     wsAuthTimeoutMs: number;
     wsPingMs: number;
@@ -228,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
       maxQueuedEvents: e.MAX_QUEUED_EVENTS,
       maxBatchSize: e.MAX_BATCH_SIZE,
       maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxCallsPerSocket: e.MAX_CALLS_PER_SOCKET,
       wsMaxPayload: e.WS_MAX_PAYLOAD,
       wsAuthTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
       wsPingMs: e.WS_PING_MS,

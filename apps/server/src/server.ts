@@ -47,6 +47,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       maxBufferedBytes: config.limits.maxBufferedBytes,
       maxQueuedEvents: config.limits.maxQueuedEvents,
       maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
+      maxCallsPerSocket: config.limits.maxCallsPerSocket,
     },
     {
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),

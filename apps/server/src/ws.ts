@@ -4,6 +4,7 @@ import { applyWSSHandler, jsonEncoder } from "@trpc/server/adapters/ws";
 import type { Logger } from "pino";
 import { type ServerOptions, WebSocketServer } from "ws";
 import { originAllowed } from "./origins.ts";
+import { guardSocket } from "./socket-guard.ts";
 
 export interface WsOptions {
   svc: Services;
@@ -84,11 +85,10 @@ export function attachWebSocket(server: Server, opts: WsOptions) {
         : new SendEndpoint(appRouter, socket, () => contexts.get(socket), (error) => {
             if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path: "messages.send" }, "procedure failed");
           });
-    const emit = socket.emit;
-    socket.emit = function (this: typeof socket, event: string | symbol, ...args: unknown[]): boolean {
-      if (event === "message" && args[1] === false && Buffer.isBuffer(args[0]) && (sends?.handle(args[0]) || streams.handle(args[0]))) return true;
-      return emit.apply(this, [event, ...args]);
-    };
+    guardSocket(socket, {
+      maxBufferedBytes: opts.svc.config.maxBufferedBytes,
+      take: (frame) => sends?.handle(frame) === true || streams.handle(frame),
+    });
     socket.once("close", () => streams.closeAll());
     socket.on("error", () => socket.terminate());
     const timer = setTimeout(() => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { type Auth, authenticate } from "./domain/auth.ts";
-import { SubscriptionSlots } from "./realtime/admission.ts";
+import { Slots } from "./realtime/admission.ts";
 import { CloseCode, type Socket } from "./realtime/connections.ts";
 import { ReplyBudget } from "./reply-budget.ts";
 import type { Services } from "./services.ts";
@@ -14,7 +14,9 @@ export interface Connection {
   auth: Auth | null;
   socket: Socket | null;
   /** Subscriptions running on the socket; null over HTTP, which serves none. */
-  subscriptions: SubscriptionSlots | null;
+  subscriptions: Slots | null;
+  /** Queries and mutations under way on the socket; null over HTTP (a request's batch is capped instead). */
+  calls: Slots | null;
   setAuth(auth: Auth): void;
 }
 
@@ -56,6 +58,7 @@ export async function createHttpContext(svc: Services, req: IncomingMessage, opt
     auth,
     socket: null,
     subscriptions: null,
+    calls: null,
     setAuth(a) {
       conn.auth = a;
     },
@@ -88,7 +91,8 @@ export async function createWsContext(
   const conn: Connection = {
     auth,
     socket,
-    subscriptions: new SubscriptionSlots(svc.config.maxSubscriptionsPerSocket),
+    subscriptions: new Slots(svc.config.maxSubscriptionsPerSocket, `at most ${svc.config.maxSubscriptionsPerSocket} subscriptions per connection: stop one first`),
+    calls: new Slots(svc.config.maxCallsPerSocket, `at most ${svc.config.maxCallsPerSocket} calls under way per connection: wait for replies`),
     setAuth(a) {
       conn.auth = a;
       armExpiry(a);

@@ -44,6 +44,8 @@ export interface ApiConfig {
   maxQueuedEvents: number;
   /** Subscriptions one socket may run at once (the client library runs one). */
   maxSubscriptionsPerSocket: number;
+  /** Queries and mutations one socket may have under way; the next gets TOO_MANY_REQUESTS. */
+  maxCallsPerSocket: number;
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -63,6 +65,7 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   maxBufferedBytes: 4 * 1024 * 1024,
   maxQueuedEvents: 5000,
   maxSubscriptionsPerSocket: 4,
+  maxCallsPerSocket: 128,
 };
 
 export class Inflight {

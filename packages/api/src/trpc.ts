@@ -33,6 +33,8 @@ export const router = t.router;
  * a context merge per call, and this runs on every message sent):
  * - domain errors become their tRPC codes here, and nowhere else;
  * - mutations under way are counted, so a graceful shutdown lets them commit and reply;
+ * - a socket has at most a batch's worth of calls under way (`beginCall`): however
+ *   many frames a client sends without waiting, the server works on a few of its calls at a time;
  * - each query's and mutation's duration goes to the app (metrics);
  * - every subscription, whatever the router adds later, is admitted here:
  *   WebSocket only, a few per socket (realtime/admission.ts);
@@ -41,7 +43,7 @@ export const router = t.router;
  */
 const edge = t.middleware(async function edge({ ctx, path, type, signal, next }) {
   const release = type === "subscription" ? admitSubscription(ctx.conn.subscriptions, signal) : null;
-  const end = beginCall(ctx.svc, path, type);
+  const end = beginCall(ctx, path, type);
   let ok = false;
   try {
     const result = await next();
@@ -65,13 +67,20 @@ const edge = t.middleware(async function edge({ ctx, path, type, signal, next })
   }
 });
 
-/** Starts the edge's bookkeeping for one call; the returned function ends it. */
-export function beginCall(svc: Services, path: string, type: ProcedureType): (ok: boolean) => void {
+/**
+ * Starts the edge's bookkeeping for one call; the returned function ends it.
+ * Throws TOO_MANY_REQUESTS when the socket already has its limit of queries
+ * and mutations under way.
+ */
+export function beginCall(ctx: Context, path: string, type: ProcedureType): (ok: boolean) => void {
+  const svc = ctx.svc;
   const timed = type !== "subscription";
   const write = type === "mutation";
+  const slot = timed ? (ctx.conn.calls?.acquire() ?? null) : null;
   const start = timed ? performance.now() : 0;
   if (write) svc.inflight.begin();
   return (ok) => {
+    slot?.();
     if (timed) svc.observer.call(path, type, ok, (performance.now() - start) / 1000);
     if (write) svc.inflight.end();
   };

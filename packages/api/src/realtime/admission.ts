@@ -1,6 +1,9 @@
 import { TRPCError } from "@trpc/server";
 
 /**
+ * Per-socket limits on work under way: running subscriptions (see below) and
+ * queries and mutations (`beginCall` in trpc.ts).
+ *
  * Who may start a subscription, checked once for every subscription the
  * router declares (the edge middleware in trpc.ts calls `admitSubscription`),
  * so a new one cannot skip it:
@@ -13,16 +16,18 @@ import { TRPCError } from "@trpc/server";
  *   stream holds a hub subscription and a replay may read up to MAX_REPLAY
  *   events, so one frame of hundreds of resumes from 0 must not start hundreds.
  */
-export class SubscriptionSlots {
+export class Slots {
   private used = 0;
 
-  constructor(readonly max: number) {}
+  constructor(
+    readonly max: number,
+    /** The refusal's message, e.g. "at most 4 subscriptions per connection". */
+    private readonly refusal: string,
+  ) {}
 
-  /** Takes a slot; the returned function gives it back (once, however often it is called). */
+  /** Takes a slot, or throws TOO_MANY_REQUESTS; the returned function gives it back (once, however often it is called). */
   acquire(): () => void {
-    if (this.used >= this.max) {
-      throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `at most ${this.max} subscriptions per connection: stop one first` });
-    }
+    if (this.used >= this.max) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: this.refusal });
     this.used++;
     let held = true;
     return () => {
@@ -45,7 +50,7 @@ export const overHttpMessage = "subscriptions are served over WebSocket at /ws";
  * socket closing: both transports' handlers abort it) or its iterator ends
  * (see `releaseWhenDone`).
  */
-export function admitSubscription(slots: SubscriptionSlots | null, signal: AbortSignal | undefined): () => void {
+export function admitSubscription(slots: Slots | null, signal: AbortSignal | undefined): () => void {
   if (slots === null) throw new TRPCError({ code: "METHOD_NOT_SUPPORTED", message: overHttpMessage });
   const release = slots.acquire();
   signal?.addEventListener("abort", release, { once: true });
