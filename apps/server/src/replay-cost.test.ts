@@ -100,7 +100,6 @@ describe("resume cost", () => {
     expect(onEvents.length).toBeGreaterThanOrEqual(4);
     for (const s of onEvents) {
       const p = await plan(s);
-      if (process.env.SHOW_PLANS) console.log(s.sql, "\n  ", p);
       // Each reads one of the replay's own indexes, or fetches rows by id; a range over the log's ids
       // (the old plan: "SEARCH e USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") is the full log again.
       const why = `${s.sql}\n${p}`;
@@ -157,7 +156,7 @@ describe("resume cost", () => {
       await c.close();
     }
     // From just under MAX_REPLAY back, the replay streams in pages with the event loop running between them:
-    // no single stretch of blocked loop comes near the replay's whole duration (it was all of it: one query, one loop).
+    // no single stretch of blocked loop comes near the replay's whole duration (before: 633 ms of 1,133; after: ~45).
     const upTo = await head();
     const from = (await referenceIds(busy.id, 0, upTo)).at(-9_000) ?? 0;
     const c2 = wsApi(server, busy.accessToken);
@@ -172,7 +171,7 @@ describe("resume cost", () => {
       loop.disable();
       const longestBlockMs = loop.max / 1e6;
       expect(r.events.filter((e) => e.type !== "presence" && e.type !== "typing")).toHaveLength(9_000);
-      expect(longestBlockMs, `longest blocked stretch ${longestBlockMs.toFixed(1)} ms of a ${totalMs.toFixed(1)} ms replay`).toBeLessThan(totalMs / 2);
+      expect(longestBlockMs, `longest blocked stretch ${longestBlockMs.toFixed(1)} ms of a ${totalMs.toFixed(1)} ms replay`).toBeLessThan(totalMs / 4);
       r.stop();
     } finally {
       await c2.close();
