@@ -6,7 +6,6 @@ import { requireAdmin, requireMember, roomAccess } from "./domain/rooms.ts";
 import { DomainError } from "./errors.ts";
 import { admitSubscription, releaseWhenDone } from "./realtime/admission.ts";
 import { roomIdInput } from "./schemas.ts";
-import type { Services } from "./services.ts";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
