@@ -128,6 +128,11 @@ const envSchema = z.object({
   MAX_REPLAY: z.coerce.number().int().min(1).default(defaultApiConfig.maxReplay),
   MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(defaultApiConfig.maxBufferedBytes),
   MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).default(defaultApiConfig.maxQueuedEvents),
+  /** Calls one HTTP request or one WebSocket frame may batch; a longer batch is refused (BAD_REQUEST for each call). */
+  MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(100).default(defaultApiConfig.maxSubscriptionsPerSocket),
+  /** Queries and mutations one socket may have under way (sent, not yet answered). */
+  MAX_CALLS_PER_SOCKET: z.coerce.number().int().min(1).max(100_000).default(defaultApiConfig.maxCallsPerSocket),
   WS_MAX_PAYLOAD: z.coerce.number().int().min(1024).default(64 * 1024),
   WS_AUTH_TIMEOUT_MS: timerMs(100, 15_000),
   WS_PING_MS: timerMs(100, 30_000),
@@ -188,6 +193,9 @@ export interface ServerConfig {
     maxReplay: number;
     maxBufferedBytes: number;
     maxQueuedEvents: number;
+    maxBatchSize: number;
+    maxSubscriptionsPerSocket: number;
+    maxCallsPerSocket: number;
     wsMaxPayload: number;
     wsAuthTimeoutMs: number;
     wsPingMs: number;
@@ -310,6 +318,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
       maxReplay: e.MAX_REPLAY,
       maxBufferedBytes: e.MAX_BUFFERED_BYTES,
       maxQueuedEvents: e.MAX_QUEUED_EVENTS,
+      maxBatchSize: e.MAX_BATCH_SIZE,
+      maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxCallsPerSocket: e.MAX_CALLS_PER_SOCKET,
       wsMaxPayload: e.WS_MAX_PAYLOAD,
       wsAuthTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
       wsPingMs: e.WS_PING_MS,

@@ -21,6 +21,8 @@ export interface HttpDeps {
   metrics?: Metrics | null;
   /** Who may read /metrics (metrics-access.ts); without it, nobody. */
   metricsAllowed?: (req: IncomingMessage, hostKnown: boolean) => boolean;
+  /** Calls one request may batch (default 20); more are refused with BAD_REQUEST. */
+  maxBatchSize?: number;
 }
 
 /** A caller's X-Request-Id if it looks like one, else a new id; echoed back and put on every log line. */
@@ -47,7 +49,9 @@ export function createRequestHandler(deps: HttpDeps) {
     basePath: "/trpc/",
     // Far above any valid input (a message is ≤ 16 KB of UTF-8); bigger bodies get 413.
     maxBodySize: 256 * 1024,
-    createContext: ({ req }) => createHttpContext(deps.svc, req),
+    // A batch multiplies one request's work and response; its outputs also share a byte budget (api reply-budget.ts).
+    maxBatchSize: deps.maxBatchSize ?? 20,
+    createContext: ({ req, info }) => createHttpContext(deps.svc, req, { batch: info.isBatchCall }),
     onError: ({ error, path, req }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") {
         deps.logger.error({ err: error.cause ?? error, path, reqId: requestIds.get(req) }, "procedure failed");

@@ -53,6 +53,8 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       maxReplay: config.limits.maxReplay,
       maxBufferedBytes: config.limits.maxBufferedBytes,
       maxQueuedEvents: config.limits.maxQueuedEvents,
+      maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
+      maxCallsPerSocket: config.limits.maxCallsPerSocket,
     },
     {
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),
@@ -78,12 +80,14 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
     checkBackends: backends.check,
     metrics: config.metrics ? metrics : null,
     metricsAllowed: createMetricsAccess({ token: config.metricsToken, trustProxyHops: config.trustProxyHops }),
+    maxBatchSize: config.limits.maxBatchSize,
   });
   const ws = createWebSocket({
     svc,
     origins,
     logger,
     maxPayload: config.limits.wsMaxPayload,
+    maxBatchSize: config.limits.maxBatchSize,
     authTimeoutMs: config.limits.wsAuthTimeoutMs,
     pingMs: config.limits.wsPingMs,
     pongWaitMs: config.limits.wsPongWaitMs,

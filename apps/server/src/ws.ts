@@ -7,6 +7,7 @@ import { type ServerOptions, WebSocketServer } from "ws";
 import type { Edge } from "./boundary.ts";
 import type { OriginPolicy } from "./origins.ts";
 import { HttpRefusal } from "./request-target.ts";
+import { guardSocket } from "./socket-guard.ts";
 
 export interface WsOptions {
   svc: Services;
@@ -14,6 +15,8 @@ export interface WsOptions {
   logger: Logger;
   /** Largest frame accepted; a bigger one closes that socket with 1009. */
   maxPayload?: number;
+  /** Calls one frame may batch (default 20); a longer batch gets BAD_REQUEST for each of its ids. */
+  maxBatchSize?: number;
   /** How long a closing socket may take to finish the handshake before it is destroyed. */
   closeTimeoutMs?: number;
   /** A socket that has not authenticated by then is closed. */
@@ -46,6 +49,8 @@ export function createWebSocket(opts: WsOptions) {
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
+    // tRPC answers a longer batch with BAD_REQUEST for each id, before parsing any input.
+    maxBatchSize: opts.maxBatchSize ?? 20,
     createContext: ({ req, res, info }) => {
       const ctx = createWsContext(opts.svc, req, res, info.connectionParams);
       contexts.set(res, ctx);
@@ -85,11 +90,10 @@ export function createWebSocket(opts: WsOptions) {
         : new SendEndpoint(appRouter, socket, () => contexts.get(socket), (error) => {
             if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path: "messages.send" }, "procedure failed");
           });
-    const emit = socket.emit;
-    socket.emit = function (this: typeof socket, event: string | symbol, ...args: unknown[]): boolean {
-      if (event === "message" && args[1] === false && Buffer.isBuffer(args[0]) && (sends?.handle(args[0]) || streams.handle(args[0]))) return true;
-      return emit.apply(this, [event, ...args]);
-    };
+    guardSocket(socket, {
+      maxBufferedBytes: opts.svc.config.maxBufferedBytes,
+      take: (frame) => sends?.handle(frame) === true || streams.handle(frame),
+    });
     socket.once("close", () => streams.closeAll());
     socket.on("error", () => socket.terminate());
     const timer = setTimeout(() => {

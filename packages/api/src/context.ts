@@ -1,7 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import { type Auth, authenticate } from "./domain/auth.ts";
+import { Slots } from "./realtime/admission.ts";
 import { CloseCode, type Socket } from "./realtime/connections.ts";
 import { type LongTimeout, setLongTimeout } from "./realtime/timers.ts";
+import { ReplyBudget } from "./reply-budget.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -12,6 +14,10 @@ import type { Services } from "./services.ts";
 export interface Connection {
   auth: Auth | null;
   socket: Socket | null;
+  /** Subscriptions running on the socket; null over HTTP, which serves none. */
+  subscriptions: Slots | null;
+  /** Queries and mutations under way on the socket; null over HTTP (a request's batch is capped instead). */
+  calls: Slots | null;
   setAuth(auth: Auth): void;
 }
 
@@ -19,6 +25,8 @@ export interface Context {
   svc: Services;
   conn: Connection;
   clientAddress: string;
+  /** A batched HTTP request's response budget; null elsewhere (a socket's replies count against its buffer limit). */
+  replyBudget: ReplyBudget | null;
 }
 
 /**
@@ -44,16 +52,20 @@ function bearer(req: IncomingMessage): string | null {
   return h?.startsWith("Bearer ") ? h.slice(7) : null;
 }
 
-export async function createHttpContext(svc: Services, req: IncomingMessage): Promise<Context> {
+/** `batch`: the request carries several calls (tRPC's `?batch=1`), whose outputs share one response budget. */
+export async function createHttpContext(svc: Services, req: IncomingMessage, opts: { batch?: boolean } = {}): Promise<Context> {
   const auth = await authenticate(svc, bearer(req));
   const conn: Connection = {
     auth,
     socket: null,
+    subscriptions: null,
+    calls: null,
     setAuth(a) {
       conn.auth = a;
     },
   };
-  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops) };
+  const replyBudget = opts.batch ? new ReplyBudget(svc.config.maxBufferedBytes) : null;
+  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops), replyBudget };
 }
 
 /**
@@ -106,6 +118,8 @@ export async function createWsContext(
   const conn: Connection = {
     auth,
     socket,
+    subscriptions: new Slots(svc.config.maxSubscriptionsPerSocket, `at most ${svc.config.maxSubscriptionsPerSocket} subscriptions per connection: stop one first`),
+    calls: new Slots(svc.config.maxCallsPerSocket, `at most ${svc.config.maxCallsPerSocket} calls under way per connection: wait for replies`),
     setAuth(a) {
       conn.auth = a;
       bind(a);
@@ -118,5 +132,5 @@ export async function createWsContext(
     });
     if (auth) bind(auth);
   }
-  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops) };
+  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops), replyBudget: null };
 }

@@ -54,6 +54,10 @@ export interface ApiConfig {
   maxBufferedBytes: number;
   /** Events queued for one subscriber before it counts as a slow reader and is cut off. */
   maxQueuedEvents: number;
+  /** Subscriptions one socket may run at once (the client library runs one). */
+  maxSubscriptionsPerSocket: number;
+  /** Queries and mutations one socket may have under way; the next gets TOO_MANY_REQUESTS. */
+  maxCallsPerSocket: number;
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -76,6 +80,8 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   maxSocketsPerUser: 20,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxQueuedEvents: 5000,
+  maxSubscriptionsPerSocket: 4,
+  maxCallsPerSocket: 128,
 };
 
 export class Inflight {

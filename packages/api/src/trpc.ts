@@ -4,8 +4,8 @@ import type { Context } from "./context.ts";
 import type { Auth } from "./domain/auth.ts";
 import { requireAdmin, requireMember, roomAccess } from "./domain/rooms.ts";
 import { DomainError } from "./errors.ts";
+import { admitSubscription, releaseWhenDone } from "./realtime/admission.ts";
 import { roomIdInput } from "./schemas.ts";
-import type { Services } from "./services.ts";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
@@ -32,29 +32,54 @@ export const router = t.router;
  * a context merge per call, and this runs on every message sent):
  * - domain errors become their tRPC codes here, and nowhere else;
  * - mutations under way are counted, so a graceful shutdown lets them commit and reply;
- * - each query's and mutation's duration goes to the app (metrics).
+ * - a socket has at most a batch's worth of calls under way (`beginCall`): however
+ *   many frames a client sends without waiting, the server works on a few of its calls at a time;
+ * - each query's and mutation's duration goes to the app (metrics);
+ * - every subscription, whatever the router adds later, is admitted here:
+ *   WebSocket only, a few per socket (realtime/admission.ts);
+ * - a batched HTTP response stays within its byte budget (`ReplyBudget`).
  * The lean `messages.send` endpoint (realtime/send-endpoint.ts) does the same through `beginCall` and `toTRPCError`.
  */
-const edge = t.middleware(async function edge({ ctx, path, type, next }) {
-  const end = beginCall(ctx.svc, path, type);
+const edge = t.middleware(async function edge({ ctx, path, type, signal, next }) {
+  const release = type === "subscription" ? admitSubscription(ctx.conn.subscriptions, signal) : null;
+  const end = beginCall(ctx, path, type);
   let ok = false;
   try {
     const result = await next();
-    ok = result.ok;
-    if (!result.ok && result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
+    if (!result.ok) {
+      release?.();
+      if (result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
+      return result;
+    }
+    if (release) {
+      ok = true;
+      return { ...result, data: releaseWhenDone(result.data, release) };
+    }
+    ctx.replyBudget?.spend(result.data);
+    ok = true;
     return result;
+  } catch (err) {
+    release?.();
+    throw err;
   } finally {
     end(ok);
   }
 });
 
-/** Starts the edge's bookkeeping for one call; the returned function ends it. */
-export function beginCall(svc: Services, path: string, type: ProcedureType): (ok: boolean) => void {
+/**
+ * Starts the edge's bookkeeping for one call; the returned function ends it.
+ * Throws TOO_MANY_REQUESTS when the socket already has its limit of queries
+ * and mutations under way.
+ */
+export function beginCall(ctx: Context, path: string, type: ProcedureType): (ok: boolean) => void {
+  const svc = ctx.svc;
   const timed = type !== "subscription";
   const write = type === "mutation";
+  const slot = timed ? (ctx.conn.calls?.acquire() ?? null) : null;
   const start = timed ? performance.now() : 0;
   if (write) svc.inflight.begin();
   return (ok) => {
+    slot?.();
     if (timed) svc.observer.call(path, type, ok, (performance.now() - start) / 1000);
     if (write) svc.inflight.end();
   };

@@ -4,7 +4,7 @@ import type { Context } from "../context.ts";
 import { sendMessage } from "../domain/messages.ts";
 import { sendMessageSchema } from "../schemas.ts";
 import { beginCall, liveAuth, toTRPCError } from "../trpc.ts";
-import type { Socket } from "./connections.ts";
+import { CloseCode, type Socket } from "./connections.ts";
 import { rawSocket, textFrame } from "./fanout.ts";
 
 const PATH = "messages.send";
@@ -69,9 +69,16 @@ export class SendEndpoint {
     return true;
   }
 
-  /** One whole frame written to the socket, as the hub's fan-out does (see fanout.ts: safe while `ws` queues nothing). */
-  private reply(msg: unknown): void {
+  /**
+   * One whole frame written to the socket, as the hub's fan-out does (see fanout.ts: safe while `ws` queues nothing).
+   * A client that sends and never reads its replies is cut off at the socket's buffer limit, like a slow stream reader.
+   */
+  private reply(msg: unknown, maxBufferedBytes: number): void {
     if (this.socket.readyState !== 1) return;
+    if (this.socket.bufferedAmount > maxBufferedBytes) {
+      this.socket.close(CloseCode.slowConsumer, "slow consumer: resume from your last event");
+      return;
+    }
     const text = JSON.stringify(msg);
     if (this.raw) this.raw.write(textFrame(text));
     else this.socket.send(text);
@@ -81,7 +88,7 @@ export class SendEndpoint {
     let ctx: Context | undefined;
     try {
       ctx = await ctxPromise;
-      const end = beginCall(ctx.svc, PATH, "mutation");
+      const end = beginCall(ctx, PATH, "mutation");
       let ok = false;
       try {
         const auth = liveAuth(ctx);
@@ -89,14 +96,15 @@ export class SendEndpoint {
         if (!parsed.success) throw new TRPCError({ code: "BAD_REQUEST", cause: parsed.error });
         const data = await sendMessage(ctx.svc, auth, parsed.data);
         ok = true;
-        this.reply({ id, jsonrpc, result: { type: "data", data } });
+        this.reply({ id, jsonrpc, result: { type: "data", data } }, ctx.svc.config.maxBufferedBytes);
       } finally {
         end(ok);
       }
     } catch (cause) {
       const error = toTRPCError(cause);
       this.onError(error);
-      this.reply({ id, jsonrpc, error: getErrorShape({ config: this.router._def._config, error, type: "mutation", path: PATH, input, ctx }) });
+      const limit = ctx?.svc.config.maxBufferedBytes ?? Number.POSITIVE_INFINITY;
+      this.reply({ id, jsonrpc, error: getErrorShape({ config: this.router._def._config, error, type: "mutation", path: PATH, input, ctx }) }, limit);
     }
   }
 }

@@ -1,8 +1,14 @@
-import { visibleEventsAfter } from "@parley/db";
+import { eventsByIds, visibleEventIds } from "@parley/db";
 import { decodeEvent, type StreamEvent } from "../events.ts";
 import type { Services } from "../services.ts";
 import { CloseCode, type Socket } from "./connections.ts";
 import { DirectWriter } from "./fanout.ts";
+
+/** Rows read per replay query. */
+const REPLAY_PAGE = 200;
+
+/** Lets the event loop run (I/O, other sockets) between replay queries. */
+const breather = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface StreamItem {
   event: StreamEvent;
@@ -53,11 +59,22 @@ export async function* streamEvents(
     } else if (from > last) {
       yield item({ type: "resync", id: last, reason: "ahead" }, last);
     } else {
-      const rows = await visibleEventsAfter(svc.db, { userId, after: from, upTo: last, limit: svc.config.maxReplay + 1 });
-      if (rows.length > svc.config.maxReplay) {
+      // Which events first (index-only reads, a page at a time), then their rows a page at a time,
+      // letting the process serve others in between; the range is fixed, so pages neither overlap nor miss.
+      const ids = await visibleEventIds(svc.db, { userId, after: from, upTo: last, limit: svc.config.maxReplay + 1 }, breather);
+      if (ids.length > svc.config.maxReplay) {
         yield item({ type: "resync", id: last, reason: "gap" }, last);
       } else {
-        for (const row of rows) yield item(decodeEvent(row), Number(row.id));
+        for (let i = 0; i < ids.length; i += REPLAY_PAGE) {
+          // A reader that does not keep up with its own replay is cut off like a slow live reader.
+          if (socket && socket.bufferedAmount > svc.config.maxBufferedBytes) {
+            cutOff();
+            return;
+          }
+          const rows = await eventsByIds(svc.db, ids.slice(i, i + REPLAY_PAGE));
+          for (const row of rows) yield item(decodeEvent(row), Number(row.id));
+          await breather();
+        }
       }
     }
     for (;;) {

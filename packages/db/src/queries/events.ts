@@ -41,37 +41,3 @@ export async function headPosition(db: Db): Promise<number> {
 export function eventsAfter(db: Db, after: number, limit: number): Promise<EventRow[]> {
   return db.selectFrom("events").selectAll().where("id", ">", after).orderBy("id").limit(limit).execute();
 }
-
-/**
- * The events in (after, upTo] that `userId` may see, oldest first: the
- * resume replay. Visibility: scope `all`; scope `user` addressed to them;
- * scope `room` for rooms they belong to now, or where they are the subject
- * (the member who left or was removed sees that event).
- */
-export function visibleEventsAfter(
-  db: Db,
-  q: { userId: number; after: number; upTo: number; limit: number },
-): Promise<EventRow[]> {
-  return db
-    .selectFrom("events as e")
-    .selectAll("e")
-    .where("e.id", ">", q.after)
-    .where("e.id", "<=", q.upTo)
-    .where((eb) =>
-      eb.or([
-        eb("e.scope", "=", "all"),
-        eb.and([eb("e.scope", "in", ["user", "room"]), eb("e.user_id", "=", q.userId)]),
-        eb.and([
-          eb("e.scope", "=", "room"),
-          eb(
-            "e.room_id",
-            "in",
-            eb.selectFrom("room_members as m").select("m.room_id").where("m.user_id", "=", q.userId),
-          ),
-        ]),
-      ]),
-    )
-    .orderBy("e.id")
-    .limit(q.limit)
-    .execute();
-}
