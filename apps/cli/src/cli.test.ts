@@ -159,7 +159,7 @@ describe("parley CLI", () => {
       ["\u009b31mc1 csi\u009d0;t\u009c", "\\u009b31mc1 csi\\u009d0;t\\u009c"],
       ["gpj\u202eexe.jpg\u202c", "gpj\\u202eexe.jpg\\u202c"],
       ["\u2066isolated\u2069 \u2067rtl\u2068fsi", "\\u2066isolated\\u2069 \\u2067rtl\\u2068fsi"],
-      ["over\rwritten\x08\x7f\x00", "over\\x0dwritten\\x08\\u007f\\x00"],
+      ["over\rwritten\x08\x7f\x01", "over\\x0dwritten\\x08\\u007f\\x01"],
       ["tabs\tand\nnewlines stay", "tabs\tand\nnewlines stay"],
     ];
     await parley("mallory", "register", "-u", "mallory", "--email", "mallory@example.test", "-p", "password123");

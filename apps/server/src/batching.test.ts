@@ -52,8 +52,8 @@ type Reply = { result?: unknown; error?: { message: string; data?: { code?: stri
 const replyCode = (r: Reply | undefined) => (r?.error ? (r.error.data?.code ?? "?") : "OK");
 
 describe("batches over HTTP", () => {
-  it("a batch of more than 20 calls is refused with BAD_REQUEST before any of them runs", async () => {
-    const res = await fetch(batchUrl(21), { headers: { authorization: `Bearer ${owner.accessToken}` } });
+  it("a batch of more than MAX_BATCH_SIZE (100) calls is refused with BAD_REQUEST before any of them runs", async () => {
+    const res = await fetch(batchUrl(101), { headers: { authorization: `Bearer ${owner.accessToken}` } });
     expect(res.status).toBe(400);
     const text = await res.text();
     expect(text.length).toBeLessThan(10_000);
@@ -78,14 +78,14 @@ describe("batches over HTTP", () => {
 });
 
 describe("batches over WebSocket", () => {
-  it("a frame of more than 20 calls gets BAD_REQUEST for each id, and the socket keeps serving", async () => {
+  it("a frame of more than MAX_BATCH_SIZE (100) calls gets BAD_REQUEST for each id, and the socket keeps serving", async () => {
     const w = openWire(server, { token: owner.accessToken });
     sockets.push(w);
     await w.opened;
-    const ids = Array.from({ length: 21 }, (_, i) => 500 + i);
+    const ids = Array.from({ length: 101 }, (_, i) => 500 + i);
     w.send(JSON.stringify(ids.map((id) => ({ id, method: "query", params: { path: "messages.list", input: listInput() } }))));
     const replies = await Promise.all(ids.map((id) => w.waitFor((m: WireMessage) => m.id === id)));
-    expect(replies.map(wireCode)).toEqual(Array(21).fill("BAD_REQUEST"));
+    expect(replies.map(wireCode)).toEqual(Array(101).fill("BAD_REQUEST"));
     expect(wireCode(await w.call("query", "auth.me"))).toBe("OK");
   });
 });

@@ -128,8 +128,13 @@ const envSchema = z.object({
   MAX_REPLAY: z.coerce.number().int().min(1).default(defaultApiConfig.maxReplay),
   MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(defaultApiConfig.maxBufferedBytes),
   MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).default(defaultApiConfig.maxQueuedEvents),
-  /** Calls one HTTP request or one WebSocket frame may batch; a longer batch is refused (BAD_REQUEST for each call). */
-  MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+  /**
+   * Calls one HTTP request or one WebSocket frame may batch; a longer batch is refused (BAD_REQUEST for each call).
+   * Not lower: tRPC's WebSocket client sends everything queued while it reconnects in one frame (a pending send per
+   * room, the stream, the app's queries), and a refused send is not retried. Bytes and concurrency are bounded apart
+   * (the reply budget, MAX_CALLS_PER_SOCKET, MAX_BUFFERED_BYTES).
+   */
+  MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(100).default(defaultApiConfig.maxSubscriptionsPerSocket),
   /** Queries and mutations one socket may have under way (sent, not yet answered). */
   MAX_CALLS_PER_SOCKET: z.coerce.number().int().min(1).max(100_000).default(defaultApiConfig.maxCallsPerSocket),

@@ -21,7 +21,7 @@ export interface HttpDeps {
   metrics?: Metrics | null;
   /** Who may read /metrics (metrics-access.ts); without it, nobody. */
   metricsAllowed?: (req: IncomingMessage, hostKnown: boolean) => boolean;
-  /** Calls one request may batch (default 20); more are refused with BAD_REQUEST. */
+  /** Calls one request may batch (default 100); more are refused with BAD_REQUEST. */
   maxBatchSize?: number;
 }
 
@@ -50,7 +50,7 @@ export function createRequestHandler(deps: HttpDeps) {
     // Far above any valid input (a message is ≤ 16 KB of UTF-8); bigger bodies get 413.
     maxBodySize: 256 * 1024,
     // A batch multiplies one request's work and response; its outputs also share a byte budget (api reply-budget.ts).
-    maxBatchSize: deps.maxBatchSize ?? 20,
+    maxBatchSize: deps.maxBatchSize ?? 100,
     createContext: ({ req, info }) => createHttpContext(deps.svc, req, { batch: info.isBatchCall }),
     onError: ({ error, path, req }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") {

@@ -90,6 +90,19 @@ describe("text that shows nothing", () => {
     expect(texts).toEqual([]);
   });
 
+  it("refuses NUL in names, descriptions and messages (PostgreSQL cannot store it), and stores nothing", async () => {
+    const owner = await registerUser(server, "nul");
+    const room = await owner.http.rooms.create.mutate({ name: "nul-free" });
+    const codes = [
+      await codeOf(owner.http.rooms.create.mutate({ name: "a\u0000b" })),
+      await codeOf(owner.http.rooms.update.mutate({ roomId: room.id, description: "a\u0000b" })),
+      await codeOf(owner.http.messages.send.mutate({ roomId: room.id, content: "a\u0000b", clientId: "nul1" })),
+    ];
+    expect(codes).toEqual(["BAD_REQUEST", "BAD_REQUEST", "BAD_REQUEST"]);
+    const texts = (await owner.http.messages.list.query({ roomId: room.id })).items.filter((m) => m.kind === "text");
+    expect(texts).toEqual([]);
+  });
+
   it("keeps text where invisible characters sit among visible ones, and an empty description", async () => {
     const owner = await registerUser(server, "vis");
     const family = "\u{1f468}\u200d\u{1f469}\u200d\u{1f467}";

@@ -50,7 +50,7 @@ export function createWebSocket(opts: WsOptions) {
     wss,
     router: appRouter,
     // tRPC answers a longer batch with BAD_REQUEST for each id, before parsing any input.
-    maxBatchSize: opts.maxBatchSize ?? 20,
+    maxBatchSize: opts.maxBatchSize ?? 100,
     createContext: ({ req, res, info }) => {
       const ctx = createWsContext(opts.svc, req, res, info.connectionParams);
       contexts.set(res, ctx);

@@ -77,18 +77,23 @@ export const hasVisibleText = (s: string): boolean => !INVISIBLE_ONLY.test(s);
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
 export const hasBidiControl = (s: string): boolean => BIDI_CONTROL.test(s);
 
+/** PostgreSQL cannot store U+0000 in text (SQLite can): refused everywhere, so both databases agree. */
+export const hasNul = (s: string): boolean => s.includes("\u0000");
+
 const roomName = z
   .string()
   .trim()
   .min(1, "Room name is required")
   .max(80, "Room name must be at most 80 characters")
   .refine(hasVisibleText, "Room name must have a visible character")
+  .refine((s) => !hasNul(s), "Room name may not contain NUL characters")
   .refine((s) => !hasBidiControl(s), "Room name may not contain bidi control characters");
 const roomDescription = z
   .string()
   .trim()
   .max(500, "Description must be at most 500 characters")
-  .refine((s) => s === "" || hasVisibleText(s), "Description must have a visible character, or be empty");
+  .refine((s) => s === "" || hasVisibleText(s), "Description must have a visible character, or be empty")
+  .refine((s) => !hasNul(s), "Description may not contain NUL characters");
 
 export const createRoomSchema = z.object({
   name: roomName,
@@ -123,6 +128,7 @@ export const messageContentSchema = z
   .trim()
   .min(1, "Message is empty")
   .refine(hasVisibleText, "Message is empty")
+  .refine((s) => !hasNul(s), "Message may not contain NUL characters")
   .refine((s) => charCount(s) <= MESSAGE_MAX_CHARS, `Message must be at most ${MESSAGE_MAX_CHARS} characters`);
 
 export const sendMessageSchema = z.object({
