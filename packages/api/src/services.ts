@@ -1,8 +1,8 @@
-import { type Database, type Kysely, type SendTransaction, type SendTx, setLastSeen } from "@parley/db";
+import { type Database, type Kysely, setLastSeen, type WriteTransaction } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
-import { GroupCommit } from "./domain/group-commit.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
+import { Writer } from "./domain/writer.ts";
 import type { Bus } from "./realtime/bus.ts";
 import { ClusterHub } from "./realtime/cluster-hub.ts";
 import { Connections } from "./realtime/connections.ts";
@@ -109,8 +109,8 @@ export interface Services {
   typing: Typing;
   connections: Connections;
   sendLimiter: RateLimiter;
-  /** Concurrent sends share transactions (see domain/group-commit.ts). */
-  sends: GroupCommit<SendTx>;
+  /** The one write path: every state change is an operation run by it (domain/writer.ts). */
+  writes: Writer;
   loginLimiterUser: RateLimiter;
   loginLimiterIp: RateLimiter;
   /** Sessions revoked while this process runs: open sockets check it on every call. */
@@ -133,8 +133,8 @@ export function createServices(
     bus?: Bus;
     presenceHeartbeatMs?: number;
     observer?: ApiObserver;
-    /** The database's send path (`ParleyDb.sendTransaction`). */
-    sendTransaction: SendTransaction;
+    /** The database's write path (`ParleyDb.writeTransaction`). */
+    writeTransaction: WriteTransaction;
   },
 ): Services {
   const now = opts.now ?? Date.now;
@@ -167,7 +167,7 @@ export function createServices(
     connections: new Connections(config.maxSocketsPerUser),
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
     // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
-    sends: new GroupCommit((fn) => opts.sendTransaction(fn, (events) => hub.committed(events))),
+    writes: new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now),
     loginLimiterUser: new RateLimiter(config.loginFailuresPerUser, config.loginFailuresPerUser / window, now),
     loginLimiterIp: new RateLimiter(config.loginFailuresPerIp, config.loginFailuresPerIp / window, now),
     revokedSessions: new Set(),

@@ -1,40 +1,39 @@
 import type { MessageWithSender, RoomRow, UserRow } from "@parley/db";
+import { z } from "zod";
 
 /** Rows become API shapes here, once per domain, so every procedure and event agrees. */
 
-export interface User {
-  id: number;
-  username: string;
-  email: string;
-  createdAt: number;
-}
+const id = z.number().int();
 
-export interface Room {
-  id: number;
-  name: string;
-  description: string;
-  isPrivate: boolean;
-  createdBy: number;
-  createdAt: number;
-}
+/** The API's shapes: their zod schemas validate stored event bodies (events.ts), and their types are inferred from them. */
+export const userShape = z.object({ id, username: z.string(), email: z.string(), createdAt: z.number() });
 
-export interface Message {
-  id: number;
-  roomId: number;
-  kind: "text" | "system";
-  content: string;
-  sender: { id: number; username: string } | null;
-  clientId: string | null;
-  createdAt: number;
-  editedAt: number | null;
-}
+export const roomShape = z.object({
+  id,
+  name: z.string(),
+  description: z.string(),
+  isPrivate: z.boolean(),
+  createdBy: id,
+  createdAt: z.number(),
+});
 
-export interface Member {
-  userId: number;
-  username: string;
-  isAdmin: boolean;
-  joinedAt: number;
-}
+export const messageShape = z.object({
+  id,
+  roomId: id,
+  kind: z.enum(["text", "system"]),
+  content: z.string(),
+  sender: z.object({ id, username: z.string() }).nullable(),
+  clientId: z.string().nullable(),
+  createdAt: z.number(),
+  editedAt: z.number().nullable(),
+});
+
+export const memberShape = z.object({ userId: id, username: z.string(), isAdmin: z.boolean(), joinedAt: z.number() });
+
+export type User = z.infer<typeof userShape>;
+export type Room = z.infer<typeof roomShape>;
+export type Message = z.infer<typeof messageShape>;
+export type Member = z.infer<typeof memberShape>;
 
 export const toUser = (u: UserRow): User => ({
   id: Number(u.id),

@@ -16,7 +16,7 @@ export * from "./queries/events.ts";
 export * from "./queries/members.ts";
 export * from "./queries/messages.ts";
 export * from "./queries/rooms.ts";
-export * from "./queries/send.ts";
+export * from "./queries/write.ts";
 export * from "./queries/sessions.ts";
 export * from "./queries/users.ts";
 export type * from "./schema.ts";

@@ -52,7 +52,7 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     SECRET_KEY: SECRET,
     ...env,
   });
-  const server = await startServer(config, pino({ level: "silent" }), wiring);
+  const server = await startServer(config, pino({ level: process.env.TEST_LOG ?? "silent" }), wiring);
   const t: TestServer = {
     ...server,
     dbFile,

@@ -3,7 +3,6 @@ import { conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { type Message, toMessage } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
-import { roomEvent } from "./event-log.ts";
 import type { RoomAccess } from "./rooms.ts";
 
 /**
@@ -20,20 +19,18 @@ export async function sendMessage(
   input: { roomId: number; content: string; clientId: string },
 ): Promise<Message> {
   const { roomId, clientId } = input;
-  const now = svc.now();
   try {
-    const message = await svc.sends.run(async (tx) => {
+    const message = await svc.writes.run(async (tx, now) => {
       const access = await tx.senderAccess(roomId, auth.userId);
       if (!access || access.deleted_at !== null || (Number(access.is_private) === 1 && !access.is_member)) throw notFound("Room");
       const existing = await tx.findByClientId(auth.userId, clientId);
-      if (existing) return original(existing, roomId);
+      if (existing) return { result: original(existing, roomId), events: [] };
       if (!access.is_member) throw forbidden("Join the room first");
       if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
       const m = toMessage(
         await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now }),
       );
-      await tx.insertEvent(roomEvent(now, { type: "message.created", roomId, message: m }));
-      return m;
+      return { result: m, events: [{ body: { type: "message.created", roomId, message: m }, scope: "room" }] };
     });
     // The hub has been told already: the send path hands it each batch's events at commit (services.ts).
     svc.typing.set(roomId, auth.userId, auth.username, false);

@@ -1,5 +1,6 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database, MessageKind } from "../schema.ts";
+import type { Args } from "./args.ts";
 
 type Db = Kysely<Database>;
 
@@ -15,40 +16,39 @@ const messageColumns = [
   "m.edited_at",
 ] as const;
 
+export interface NewMessage {
+  roomId: number;
+  senderId: number | null;
+  kind: MessageKind;
+  content: string;
+  clientId: string | null;
+  now: number;
+}
+
+/** The insert, written once: run by Kysely, or prepared once by the SQLite accelerator (queries/write.ts). */
+export const insertMessageQuery = (db: Db, a: Args<NewMessage>) =>
+  db
+    .insertInto("messages")
+    .values({
+      room_id: a.roomId,
+      sender_id: a.senderId,
+      kind: a.kind,
+      content: a.content,
+      client_id: a.clientId,
+      created_at: a.now,
+      edited_at: sql.lit(null),
+    })
+    .returning(["id", "room_id", "sender_id", "kind", "content", "client_id", "created_at", "edited_at"]);
+
 /**
  * Inserts a message and returns it as `findMessage` would. With the
  * sender's name given (or no sender) that is one statement, not an insert
- * and a read-back: `messages.send` is the hot path.
+ * and a read-back.
  */
-export async function insertMessage(
-  db: Db,
-  m: {
-    roomId: number;
-    senderId: number | null;
-    senderName?: string | undefined;
-    kind: MessageKind;
-    content: string;
-    clientId: string | null;
-    now: number;
-  },
-) {
-  const row = await db
-    .insertInto("messages")
-    .values({
-      room_id: m.roomId,
-      sender_id: m.senderId,
-      kind: m.kind,
-      content: m.content,
-      client_id: m.clientId,
-      created_at: m.now,
-      edited_at: null,
-    })
-    .returning(["id", "room_id", "sender_id", "kind", "content", "client_id", "created_at", "edited_at"])
-    .executeTakeFirstOrThrow();
-  if (m.senderId === null || m.senderName !== undefined) {
-    const withSender: MessageWithSender = { ...row, sender_name: m.senderName ?? null };
-    return withSender;
-  }
+export async function insertMessage(db: Db, m: NewMessage & { senderName?: string | undefined }): Promise<MessageWithSender> {
+  const { senderName, ...values } = m;
+  const row = await insertMessageQuery(db, values).executeTakeFirstOrThrow();
+  if (m.senderId === null || senderName !== undefined) return { ...row, sender_name: senderName ?? null };
   const found = await findMessage(db, Number(row.id));
   if (!found) throw new Error(`message ${row.id} vanished after insert`);
   return found;
@@ -63,14 +63,17 @@ export function findMessage(db: Db, id: number) {
     .executeTakeFirst();
 }
 
-export function findMessageByClientId(db: Db, senderId: number, clientId: string) {
-  return db
+/** The idempotency lookup of the send path, written once (see `insertMessageQuery`). */
+export const findByClientIdQuery = (db: Db, a: Args<{ senderId: number; clientId: string }>) =>
+  db
     .selectFrom("messages as m")
     .leftJoin("users as u", "u.id", "m.sender_id")
     .select(messageColumns)
-    .where("m.sender_id", "=", senderId)
-    .where("m.client_id", "=", clientId)
-    .executeTakeFirst();
+    .where("m.sender_id", "=", a.senderId)
+    .where("m.client_id", "=", a.clientId);
+
+export function findMessageByClientId(db: Db, senderId: number, clientId: string) {
+  return findByClientIdQuery(db, { senderId, clientId }).executeTakeFirst();
 }
 
 export type MessageWithSender = NonNullable<Awaited<ReturnType<typeof findMessage>>>;
