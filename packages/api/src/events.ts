@@ -33,21 +33,42 @@ export type DurableEvent = DurableEventBody & { id: number };
 
 /** The current shape version of each type's body: what `encodeEvent` writes. */
 export const eventVersions: Record<DurableEventType, number> = {
-  "message.created": 1,
-  "room.created": 1,
-  "room.updated": 1,
+  "message.created": 2,
+  "room.created": 2,
+  "room.updated": 2,
   "room.deleted": 1,
-  "member.joined": 1,
+  "member.joined": 2,
   "member.left": 1,
   "member.removed": 1,
   "member.admin": 1,
 };
 
+type Body = Record<string, unknown>;
+type Upgrade = (body: Body) => Body;
+
+const field = (body: Body, key: string): Body => {
+  const v = body[key];
+  return typeof v === "object" && v !== null ? (v as Body) : {};
+};
+
+/** Version 2 (issue 12): messages gained edits, deletes, threads and reactions; rooms a kind. */
+const messageV2: Upgrade = (b) => ({
+  ...b,
+  message: { ...field(b, "message"), rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null },
+});
+const roomV2: Upgrade = (b) => ({ ...b, room: { ...field(b, "room"), kind: "channel" } });
+
 /**
  * Upgrades of stored bodies, per type: `upgrades[type][v]` turns a body of
- * version `v` into version `v + 1`. Empty while every type is at version 1.
+ * version `v` into version `v + 1`, so every row ever written still decodes
+ * to the current shape.
  */
-const upgrades: Partial<Record<DurableEventType, Record<number, (body: Record<string, unknown>) => Record<string, unknown>>>> = {};
+const upgrades: Partial<Record<DurableEventType, Record<number, Upgrade>>> = {
+  "message.created": { 1: messageV2 },
+  "room.created": { 1: roomV2 },
+  "room.updated": { 1: roomV2 },
+  "member.joined": { 1: roomV2 },
+};
 
 /** Live-only events: not stored, not replayed. */
 export type LiveEvent =
@@ -72,6 +93,11 @@ export interface EventDraft {
   scope: EventScope;
   /** For scope `user` the recipient; for scope `room` a subject who also sees it. */
   userId?: number | null;
+  /**
+   * Runs in the same transaction once the event has its position: an event
+   * that carries a message's text records where (a delete rewrites it there).
+   */
+  afterAppend?: (position: number) => unknown;
 }
 
 /** A stored event whose payload is not a valid body of its type and version. */
@@ -108,7 +134,7 @@ export function decodeEvent(row: EventRow): DurableEvent {
     for (let v = Number(row.version); steps && v < eventVersions[row.type as DurableEventType]; v++) {
       const step = steps[v];
       if (!step || typeof body !== "object" || body === null) break;
-      body = step(body as Record<string, unknown>);
+      body = step(body as Body);
     }
     return { ...durableEventSchema.parse(body), id: position };
   } catch (err) {

@@ -15,8 +15,10 @@ export { isPostgres, isPostgresUrl, openPostgres, type PostgresOptions } from ".
 export * from "./queries/events.ts";
 export * from "./queries/members.ts";
 export * from "./queries/messages.ts";
+export * from "./queries/reactions.ts";
 export * from "./queries/rooms.ts";
 export * from "./queries/write.ts";
 export * from "./queries/sessions.ts";
+export * from "./queries/threads.ts";
 export * from "./queries/users.ts";
 export type * from "./schema.ts";

@@ -24,6 +24,7 @@ import type { Socket } from "../realtime/connections.ts";
 import type { Services } from "../services.ts";
 import { type Member, type Message, type Room, toMessage, toRoom } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
+import { messageCreated } from "./messages.ts";
 import type { Change } from "./writer.ts";
 
 export interface RoomAccess {
@@ -81,8 +82,7 @@ const roomScope = (room: Room): "room" | "all" => (room.isPrivate ? "room" : "al
 
 /** A system message (joins, renames…): written by room operations only, never by `messages.send`. */
 async function system(tx: WriteTx, roomId: number, content: string, now: number): Promise<EventDraft> {
-  const message = toMessage(await tx.insertMessage({ roomId, senderId: null, senderName: null, kind: "system", content, clientId: null, now }));
-  return { body: { type: "message.created", roomId, message }, scope: "room" };
+  return messageCreated(tx, toMessage(await tx.insertMessage({ roomId, senderId: null, senderName: null, kind: "system", content, clientId: null, now, threadId: null, inRoom: 1 })));
 }
 
 export function createRoom(

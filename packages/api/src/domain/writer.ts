@@ -39,7 +39,10 @@ export class Writer {
     return this.commits.run(async (tx) => {
       const now = this.now();
       const { result, events } = await op(tx, now);
-      for (const draft of events) await tx.appendEvent(encodeEvent(now, draft));
+      for (const draft of events) {
+        const position = await tx.appendEvent(encodeEvent(now, draft));
+        await draft.afterAppend?.(position);
+      }
       return result;
     });
   }

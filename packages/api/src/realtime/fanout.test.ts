@@ -15,6 +15,12 @@ const message: fc.Arbitrary<Message> = fc.record({
   clientId: fc.option(fc.string({ maxLength: 64 }), { nil: null }),
   createdAt: fc.nat(),
   editedAt: fc.option(fc.nat(), { nil: null }),
+  rev: fc.integer({ min: 1, max: 1000 }),
+  deletedAt: fc.option(fc.nat(), { nil: null }),
+  threadId: fc.option(fc.nat(), { nil: null }),
+  alsoToRoom: fc.boolean(),
+  reactions: fc.array(fc.record({ emoji: fc.string({ maxLength: 8 }), count: fc.nat(), me: fc.boolean(), userIds: fc.array(fc.nat(), { maxLength: 10 }) }), { maxLength: 3 }),
+  thread: fc.option(fc.record({ replyCount: fc.nat(), lastReplyAt: fc.option(fc.nat(), { nil: null }), participantIds: fc.array(fc.nat(), { maxLength: 10 }) }), { nil: null }),
 });
 
 describe("Outgoing.fromPayload", () => {

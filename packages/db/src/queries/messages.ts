@@ -14,6 +14,30 @@ const messageColumns = [
   "m.client_id",
   "m.created_at",
   "m.edited_at",
+  "m.rev",
+  "m.deleted_at",
+  "m.thread_id",
+  "m.in_room",
+  "m.reply_count",
+  "m.last_reply_at",
+] as const;
+
+/** What an insert returns: the row's own columns, in the order of `messageColumns` (the sender's name is added by the caller). */
+const insertedColumns = [
+  "id",
+  "room_id",
+  "sender_id",
+  "kind",
+  "content",
+  "client_id",
+  "created_at",
+  "edited_at",
+  "rev",
+  "deleted_at",
+  "thread_id",
+  "in_room",
+  "reply_count",
+  "last_reply_at",
 ] as const;
 
 export interface NewMessage {
@@ -23,6 +47,10 @@ export interface NewMessage {
   content: string;
   clientId: string | null;
   now: number;
+  /** The thread's root, for a reply. */
+  threadId: number | null;
+  /** 0 for a reply shown only in its thread. */
+  inRoom: 0 | 1;
 }
 
 /** The insert, written once: run by Kysely, or prepared once by the SQLite accelerator (queries/write.ts). */
@@ -37,8 +65,14 @@ export const insertMessageQuery = (db: Db, a: Args<NewMessage>) =>
       client_id: a.clientId,
       created_at: a.now,
       edited_at: sql.lit(null),
+      thread_id: a.threadId,
+      in_room: a.inRoom,
     })
-    .returning(["id", "room_id", "sender_id", "kind", "content", "client_id", "created_at", "edited_at"]);
+    .returning(insertedColumns);
+
+/** Remembers the position of a message's `message.created` (a delete rewrites that payload). */
+export const setMessageEventQuery = (db: Db, a: Args<{ messageId: number; eventId: number }>) =>
+  db.updateTable("messages").set({ event_id: a.eventId }).where("id", "=", a.messageId);
 
 /**
  * Inserts a message and returns it as `findMessage` would. With the
@@ -79,15 +113,18 @@ export function findMessageByClientId(db: Db, senderId: number, clientId: string
 export type MessageWithSender = NonNullable<Awaited<ReturnType<typeof findMessage>>>;
 
 /**
- * One page of a room's history, newest first from the database, returned
- * oldest→newest. Keyset pagination on the message id: stable under inserts.
+ * One page of a room's timeline (roots, unthreaded messages and replies also
+ * sent to the room), or of one thread's replies, newest first from the
+ * database, returned oldest→newest. Keyset pagination on the message id:
+ * stable under inserts.
  */
-export async function listMessages(db: Db, q: { roomId: number; before: number | null; limit: number }) {
+export async function listMessages(db: Db, q: { roomId: number; threadId?: number | null; before: number | null; limit: number }) {
   let query = db
     .selectFrom("messages as m")
     .leftJoin("users as u", "u.id", "m.sender_id")
     .select(messageColumns)
     .where("m.room_id", "=", q.roomId);
+  query = q.threadId ? query.where("m.thread_id", "=", q.threadId) : query.where("m.in_room", "=", 1);
   if (q.before !== null) query = query.where("m.id", "<", q.before);
   const rows = await query.orderBy("m.id", "desc").limit(q.limit + 1).execute();
   const hasMore = rows.length > q.limit;

@@ -77,6 +77,8 @@ export function listRoomsForUser(db: Db, userId: number) {
       "r.is_private",
       "r.created_by",
       "r.created_at",
+      "r.kind",
+      "r.dm_key",
       "me.is_admin",
       "me.user_id as my_id",
       (eb) =>

@@ -33,10 +33,11 @@ async function script(run: WriteTransaction): Promise<{ answers: unknown[]; comm
   const step = async (tx: WriteTx) => {
     answers.push(await tx.senderAccess(1, 1), await tx.senderAccess(1, 2), await tx.senderAccess(99, 1));
     answers.push(await tx.findByClientId(1, "c1"));
-    answers.push(await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "héllo\u0000 ✓", clientId: "c1", now: 5 }));
-    answers.push(await tx.insertMessage({ roomId: 1, senderId: null, senderName: null, kind: "system", content: "ada joined", clientId: null, now: 6 }));
+    answers.push(await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "héllo\u0000 ✓", clientId: "c1", now: 5, threadId: null, inRoom: 1 }));
+    answers.push(await tx.insertMessage({ roomId: 1, senderId: null, senderName: null, kind: "system", content: "ada joined", clientId: null, now: 6, threadId: 2, inRoom: 0 }));
     answers.push(await tx.findByClientId(1, "c1"));
     answers.push(await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 7 }));
+    await tx.setMessageEvent(1, 1);
     answers.push(await tx.appendEvent({ type: "u", scope: "user", room_id: null, user_id: 1, payload: '{"a":1}', version: 2, created_at: 8 }));
     answers.push(await tx.db.selectFrom("messages").selectAll().orderBy("id").execute());
   };
@@ -65,7 +66,7 @@ describe("the SQLite write accelerator", () => {
     const committed: EventRow[] = [];
     await expect(
       h.writeTransaction(async (tx) => {
-        await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "lost", clientId: "c2", now: 5 });
+        await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "lost", clientId: "c2", now: 5, threadId: null, inRoom: 1 });
         await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 5 });
         await tx.db.insertInto("room_members").values({ room_id: 1, user_id: 1, is_admin: 0, joined_at: 5 }).execute();
       }, (rows) => committed.push(...rows)),

@@ -3,7 +3,7 @@ import type { Compilable, Kysely } from "kysely";
 import type { Database, EventRow, NewEvent } from "../schema.ts";
 import { placeholders } from "./args.ts";
 import { insertEventQuery, lockEventLog } from "./events.ts";
-import { findByClientIdQuery, insertMessageQuery, type MessageWithSender, type NewMessage } from "./messages.ts";
+import { findByClientIdQuery, insertMessageQuery, type MessageWithSender, type NewMessage, setMessageEventQuery } from "./messages.ts";
 import { senderAccessQuery, type SenderAccess } from "./rooms.ts";
 
 type Awaitable<T> = T | Promise<T>;
@@ -26,6 +26,8 @@ export interface WriteTx {
   findByClientId(senderId: number, clientId: string): Awaitable<MessageWithSender | undefined>;
   insertMessage(m: NewMessage & { senderName: string | null }): Awaitable<MessageWithSender>;
   appendEvent(e: EventToWrite): Awaitable<number>;
+  /** Records that event `eventId` carries message `messageId`'s text (its `message.created`). */
+  setMessageEvent(messageId: number, eventId: number): Awaitable<void>;
 }
 
 /**
@@ -64,6 +66,9 @@ export function kyselyWriteTransaction(db: Kysely<Database>): WriteTransaction {
           appended.push(eventRow(Number(id), e));
           return Number(id);
         },
+        async setMessageEvent(messageId, eventId) {
+          await setMessageEventQuery(trx, { messageId, eventId }).execute();
+        },
       };
       return fn(tx);
     });
@@ -88,7 +93,8 @@ export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): Write
   };
   const access = prepare(senderAccessQuery(db, placeholders<{ roomId: number; userId: number }>(["roomId", "userId"])));
   const byClientId = prepare(findByClientIdQuery(db, placeholders<{ senderId: number; clientId: string }>(["senderId", "clientId"])));
-  const insMessage = prepare(insertMessageQuery(db, placeholders<NewMessage>(["roomId", "senderId", "kind", "content", "clientId", "now"])));
+  const insMessage = prepare(insertMessageQuery(db, placeholders<NewMessage>(["roomId", "senderId", "kind", "content", "clientId", "now", "threadId", "inRoom"])));
+  const setEvent = prepare(setMessageEventQuery(db, placeholders<{ messageId: number; eventId: number }>(["messageId", "eventId"])));
   const insEvent = prepare(
     insertEventQuery(db, placeholders<EventToWrite>(["type", "scope", "room_id", "user_id", "payload", "version", "created_at"])),
   );
@@ -108,6 +114,9 @@ export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): Write
       if (!row) throw new Error("insert into events returned no row");
       appended.push(eventRow(row.id, e));
       return row.id;
+    },
+    setMessageEvent(messageId, eventId) {
+      setEvent.run({ messageId, eventId });
     },
   };
 }
