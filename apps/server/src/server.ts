@@ -61,7 +61,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       bus: bus ?? undefined,
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       observer: metrics.observer,
-      sendTransaction: handle.sendTransaction,
+      writeTransaction: handle.writeTransaction,
     },
   );
   await svc.start();

@@ -1,47 +1,88 @@
 import type { EventRow, EventScope } from "@parley/db";
-import type { Member, Message, Room } from "./shapes.ts";
+import { z } from "zod";
+import { memberShape, messageShape, roomShape } from "./shapes.ts";
+
+const id = z.number().int();
 
 /**
- * Durable events are stored in the `events` table and carry their stream
- * position as `id`; the stream yields them `tracked()` so clients resume.
- * New kinds (edits, reactions, read markers…) are new members of this union.
+ * Every durable event body, as a zod schema: used when an event is written
+ * (`encodeEvent`) and when a stored one is read (`decodeEvent`). Stored in
+ * the `events` table; the row's id is the stream position, which the stream
+ * yields `tracked()` so clients resume.
+ *
+ * Adding an event type: add its schema here (with `version: 1` in
+ * `eventVersions`), emit it from a domain operation (domain/writer.ts), and
+ * add its case to the visibility test (apps/server/src/reliability). Changing
+ * a body's shape: bump its version and add an upgrade from the old one in
+ * `upgrades`, so rows already in the log still decode.
  */
-export type DurableEventBody =
-  | { type: "message.created"; roomId: number; message: Message }
-  | { type: "room.created"; roomId: number; room: Room }
-  | { type: "room.updated"; roomId: number; room: Room }
-  | { type: "room.deleted"; roomId: number }
+export const durableEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("message.created"), roomId: id, message: messageShape }),
+  z.object({ type: z.literal("room.created"), roomId: id, room: roomShape }),
+  z.object({ type: z.literal("room.updated"), roomId: id, room: roomShape }),
+  z.object({ type: z.literal("room.deleted"), roomId: id }),
   /**
    * A public room turned private: for everyone who is not a member it is
    * gone (take it off the list, stop previewing). It carries nothing of the
    * room's new state; members get that in a `room.updated` of scope `room`.
    */
-  | { type: "room.hidden"; roomId: number }
-  | { type: "member.joined"; roomId: number; member: Member; room: Room; addedBy: number | null }
-  | { type: "member.left"; roomId: number; userId: number }
-  | { type: "member.removed"; roomId: number; userId: number; removedBy: number }
-  | { type: "member.admin"; roomId: number; userId: number; isAdmin: boolean };
+  z.object({ type: z.literal("room.hidden"), roomId: id }),
+  z.object({ type: z.literal("member.joined"), roomId: id, member: memberShape, room: roomShape, addedBy: id.nullable() }),
+  z.object({ type: z.literal("member.left"), roomId: id, userId: id }),
+  z.object({ type: z.literal("member.removed"), roomId: id, userId: id, removedBy: id }),
+  z.object({ type: z.literal("member.admin"), roomId: id, userId: id, isAdmin: z.boolean() }),
+]);
 
-export type DurableEvent = DurableEventBody & { id: number };
+export type DurableEventBody = z.infer<typeof durableEventSchema>;
 export type DurableEventType = DurableEventBody["type"];
+export type DurableEvent = DurableEventBody & { id: number };
 
 /**
- * Every durable event type, at run time: a test walks this list (what a
- * non-member may receive of each), and the Record makes the compiler refuse
- * a new member of the union until it is listed here.
+ * The current shape version of each type's body: what `encodeEvent` writes.
+ * Being a Record over the union, it also makes the compiler refuse a new
+ * event type until it is listed here.
  */
-const durableTypes: Record<DurableEventType, true> = {
-  "message.created": true,
-  "room.created": true,
-  "room.updated": true,
-  "room.deleted": true,
-  "room.hidden": true,
-  "member.joined": true,
-  "member.left": true,
-  "member.removed": true,
-  "member.admin": true,
+export const eventVersions: Record<DurableEventType, number> = {
+  "message.created": 2,
+  "room.created": 2,
+  "room.updated": 2,
+  "room.deleted": 1,
+  "room.hidden": 1,
+  "member.joined": 2,
+  "member.left": 1,
+  "member.removed": 1,
+  "member.admin": 1,
 };
-export const DURABLE_EVENT_TYPES = Object.keys(durableTypes) as readonly DurableEventType[];
+
+type Body = Record<string, unknown>;
+type Upgrade = (body: Body) => Body;
+
+const field = (body: Body, key: string): Body => {
+  const v = body[key];
+  return typeof v === "object" && v !== null ? (v as Body) : {};
+};
+
+/** Version 2 (issue 12): messages gained edits, deletes, threads and reactions; rooms a kind. */
+const messageV2: Upgrade = (b) => ({
+  ...b,
+  message: { ...field(b, "message"), rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null },
+});
+const roomV2: Upgrade = (b) => ({ ...b, room: { ...field(b, "room"), kind: "channel" } });
+
+/**
+ * Upgrades of stored bodies, per type: `upgrades[type][v]` turns a body of
+ * version `v` into version `v + 1`, so every row ever written still decodes
+ * to the current shape.
+ */
+const upgrades: Partial<Record<DurableEventType, Record<number, Upgrade>>> = {
+  "message.created": { 1: messageV2 },
+  "room.created": { 1: roomV2 },
+  "room.updated": { 1: roomV2 },
+  "member.joined": { 1: roomV2 },
+};
+
+/** Every durable event type, at run time: the visibility test walks this list (what a non-member may receive of each). */
+export const DURABLE_EVENT_TYPES = Object.keys(eventVersions) as readonly DurableEventType[];
 
 /** Live-only events: not stored, not replayed. */
 export type LiveEvent =
@@ -66,9 +107,51 @@ export interface EventDraft {
   scope: EventScope;
   /** For scope `user` the recipient; for scope `room` a subject who also sees it. */
   userId?: number | null;
+  /**
+   * Runs in the same transaction once the event has its position: an event
+   * that carries a message's text records where (a delete rewrites it there).
+   */
+  afterAppend?: (position: number) => unknown;
 }
 
+/** A stored event whose payload is not a valid body of its type and version. */
+export class EventDecodeError extends Error {
+  constructor(
+    readonly position: number,
+    cause: unknown,
+  ) {
+    super(`event ${position} does not decode`, { cause });
+    this.name = "EventDecodeError";
+  }
+}
+
+/** The log row of an event, its body checked against its schema. */
+export function encodeEvent(now: number, d: EventDraft) {
+  const body = durableEventSchema.parse(d.body);
+  return {
+    type: body.type,
+    scope: d.scope,
+    room_id: "roomId" in body ? body.roomId : null,
+    user_id: d.userId ?? null,
+    payload: JSON.stringify(body),
+    version: eventVersions[body.type],
+    created_at: now,
+  };
+}
+
+/** A stored event, upgraded from its stored version and validated. */
 export function decodeEvent(row: EventRow): DurableEvent {
-  const body = JSON.parse(row.payload) as DurableEventBody;
-  return { ...body, id: Number(row.id) };
+  const position = Number(row.id);
+  try {
+    let body: unknown = JSON.parse(row.payload);
+    const steps = upgrades[row.type as DurableEventType];
+    for (let v = Number(row.version); steps && v < eventVersions[row.type as DurableEventType]; v++) {
+      const step = steps[v];
+      if (!step || typeof body !== "object" || body === null) break;
+      body = step(body as Body);
+    }
+    return { ...durableEventSchema.parse(body), id: position };
+  } catch (err) {
+    throw new EventDecodeError(position, err);
+  }
 }

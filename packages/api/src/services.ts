@@ -1,9 +1,9 @@
-import { type Database, type Kysely, type SendTransaction, type SendTx, setLastSeen } from "@parley/db";
+import { type Database, type Kysely, setLastSeen, type WriteTransaction } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
-import { GroupCommit } from "./domain/group-commit.ts";
 import { LoginLimits } from "./domain/login-limits.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
+import { Writer } from "./domain/writer.ts";
 import type { Bus } from "./realtime/bus.ts";
 import { ClusterHub } from "./realtime/cluster-hub.ts";
 import { Connections } from "./realtime/connections.ts";
@@ -131,8 +131,8 @@ export interface Services {
   typing: Typing;
   connections: Connections;
   sendLimiter: RateLimiter;
-  /** Concurrent sends share transactions (see domain/group-commit.ts). */
-  sends: GroupCommit<SendTx>;
+  /** The one write path: every state change is an operation run by it (domain/writer.ts). */
+  writes: Writer;
   /** `rooms.create` per user. */
   roomCreateLimiter: RateLimiter;
   /** Sign-in and registration limits (brute force, bcrypt work per address). */
@@ -159,8 +159,8 @@ export function createServices(
     /** How often a node on a bus looks for revocations it missed (default 500 ms). */
     revocationPollMs?: number;
     observer?: ApiObserver;
-    /** The database's send path (`ParleyDb.sendTransaction`). */
-    sendTransaction: SendTransaction;
+    /** The database's write path (`ParleyDb.writeTransaction`). */
+    writeTransaction: WriteTransaction;
   },
 ): Services {
   const now = opts.now ?? Date.now;
@@ -202,7 +202,7 @@ export function createServices(
     connections,
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
     // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
-    sends: new GroupCommit((fn) => opts.sendTransaction(fn, (events) => hub.committed(events))),
+    writes: new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now),
     roomCreateLimiter: new RateLimiter(config.roomCreateBurst, config.roomCreatePerHour / 3600, now),
     logins: new LoginLimits({
       failuresPerAccountAddress: config.loginFailuresPerUser,

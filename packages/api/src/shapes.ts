@@ -1,40 +1,61 @@
 import type { MessageWithSender, RoomRow, UserRow } from "@parley/db";
+import { z } from "zod";
 
 /** Rows become API shapes here, once per domain, so every procedure and event agrees. */
 
-export interface User {
-  id: number;
-  username: string;
-  email: string;
-  createdAt: number;
-}
+const id = z.number().int();
 
-export interface Room {
-  id: number;
-  name: string;
-  description: string;
-  isPrivate: boolean;
-  createdBy: number;
-  createdAt: number;
-}
+/** The API's shapes: their zod schemas validate stored event bodies (events.ts), and their types are inferred from them. */
+export const userShape = z.object({ id, username: z.string(), email: z.string(), createdAt: z.number() });
 
-export interface Message {
-  id: number;
-  roomId: number;
-  kind: "text" | "system";
-  content: string;
-  sender: { id: number; username: string } | null;
-  clientId: string | null;
-  createdAt: number;
-  editedAt: number | null;
-}
+export const roomShape = z.object({
+  id,
+  name: z.string(),
+  description: z.string(),
+  isPrivate: z.boolean(),
+  createdBy: id,
+  createdAt: z.number(),
+  /** A DM has fixed members and no name of its own (clients name it by its members). */
+  kind: z.enum(["channel", "dm"]),
+});
 
-export interface Member {
-  userId: number;
-  username: string;
-  isAdmin: boolean;
-  joinedAt: number;
-}
+export const messageShape = z.object({
+  id,
+  roomId: id,
+  kind: z.enum(["text", "system"]),
+  content: z.string(),
+  sender: z.object({ id, username: z.string() }).nullable(),
+  clientId: z.string().nullable(),
+  createdAt: z.number(),
+  editedAt: z.number().nullable(),
+  /** 1 at creation, +1 per edit. */
+  rev: z.number().int(),
+  /** Set on a tombstone: its content is empty and it has no reactions. */
+  deletedAt: z.number().nullable(),
+  /** The root of the thread this message replies in. */
+  threadId: id.nullable(),
+  /** A reply also shown in the room's timeline. */
+  alsoToRoom: z.boolean(),
+  /**
+   * Emoji in order of first reaction; `userIds` are the first ten. `me` is
+   * the caller's own reaction in history; in stream events it is false and
+   * clients keep what they knew, changed by `reaction.added`/`removed` events
+   * whose `userId` is theirs (the client library does this).
+   */
+  reactions: z.array(z.object({ emoji: z.string(), count: z.number().int(), me: z.boolean(), userIds: z.array(id) })),
+  /** A root's thread summary; null for a message nobody replied to. */
+  thread: z.object({ replyCount: z.number().int(), lastReplyAt: z.number().nullable(), participantIds: z.array(id) }).nullable(),
+});
+
+export type Reaction = z.infer<typeof messageShape>["reactions"][number];
+export type ThreadSummary = NonNullable<z.infer<typeof messageShape>["thread"]>;
+
+export const memberShape = z.object({ userId: id, username: z.string(), isAdmin: z.boolean(), joinedAt: z.number() });
+
+export type User = z.infer<typeof userShape>;
+export type Room = z.infer<typeof roomShape>;
+export type Message = z.infer<typeof messageShape>;
+export type Member = z.infer<typeof memberShape>;
 
 export const toUser = (u: UserRow): User => ({
   id: Number(u.id),
@@ -50,9 +71,11 @@ export const toRoom = (r: RoomRow): Room => ({
   isPrivate: Number(r.is_private) === 1,
   createdBy: Number(r.created_by),
   createdAt: Number(r.created_at),
+  kind: r.kind,
 });
 
-export const toMessage = (m: MessageWithSender): Message => ({
+/** A message row as the API shows it; reactions and thread participants are read per page (domain/messages.ts). */
+export const toMessage = (m: MessageWithSender, reactions: Reaction[] = [], participantIds: number[] = []): Message => ({
   id: Number(m.id),
   roomId: Number(m.room_id),
   kind: m.kind,
@@ -61,4 +84,13 @@ export const toMessage = (m: MessageWithSender): Message => ({
   clientId: m.client_id,
   createdAt: Number(m.created_at),
   editedAt: m.edited_at === null ? null : Number(m.edited_at),
+  rev: Number(m.rev),
+  deletedAt: m.deleted_at === null ? null : Number(m.deleted_at),
+  threadId: m.thread_id === null ? null : Number(m.thread_id),
+  alsoToRoom: m.thread_id !== null && Number(m.in_room) === 1,
+  reactions: m.deleted_at === null ? reactions : [],
+  thread:
+    Number(m.reply_count) > 0
+      ? { replyCount: Number(m.reply_count), lastReplyAt: m.last_reply_at === null ? null : Number(m.last_reply_at), participantIds }
+      : null,
 });

@@ -15,7 +15,7 @@ import {
 import { startCheckpointer } from "./checkpointer.ts";
 import type { Dialect } from "./dialect.ts";
 import { migrationsFor } from "./migrations/index.ts";
-import { type SendTransaction, sqliteSendTx } from "./queries/send.ts";
+import { sqliteWriteTx, type WriteTransaction } from "./queries/write.ts";
 import type { Database } from "./schema.ts";
 
 export type SqliteSynchronous = "NORMAL" | "FULL";
@@ -46,8 +46,8 @@ export function observeQueries(onQuery: QueryObserver | undefined): KyselyConfig
 export interface ParleyDb {
   db: Kysely<Database>;
   dialect: Dialect;
-  /** The message-send write path (see queries/send.ts). */
-  sendTransaction: SendTransaction;
+  /** The one write path (see queries/write.ts). */
+  writeTransaction: WriteTransaction;
   close(): Promise<void>;
 }
 
@@ -66,7 +66,7 @@ export function openSqlite(options: SqliteOptions): ParleyDb {
   return {
     db,
     dialect: "sqlite",
-    sendTransaction: sqliteSendTransaction(raw, dialect, options.onQuery),
+    writeTransaction: sqliteWriteTransaction(raw, db, options.onQuery),
     async close() {
       await checkpointer?.stop();
       await db.destroy();
@@ -75,21 +75,23 @@ export function openSqlite(options: SqliteOptions): ParleyDb {
 }
 
 /**
- * Sends on SQLite: BEGIN IMMEDIATE … COMMIT on the raw handle, holding the
- * same connection lock as Kysely so no Kysely transaction interleaves. The
- * statements are prepared on first use (after migrations).
+ * Writes on SQLite: BEGIN IMMEDIATE … COMMIT on the raw handle while holding
+ * Kysely's one connection (`db.connection()`), so no other query
+ * interleaves; the transaction's Kysely queries run on that same connection.
+ * The hot statements are prepared on first use (after migrations).
  */
-function sqliteSendTransaction(raw: SQLite.Database, dialect: FifoSqliteDialect, onQuery: QueryObserver | undefined): SendTransaction {
-  let tx: ReturnType<typeof sqliteSendTx> | null = null;
+function sqliteWriteTransaction(raw: SQLite.Database, db: Kysely<Database>, onQuery: QueryObserver | undefined): WriteTransaction {
+  let tx: ReturnType<typeof sqliteWriteTx> | null = null;
   return (fn, onCommit) =>
-    dialect.exclusive(async () => {
-      tx ??= sqliteSendTx(raw);
+    db.connection().execute(async (conn) => {
+      tx ??= sqliteWriteTx(raw, db);
+      const current = { ...tx, db: conn };
       const start = performance.now();
       tx.appended.length = 0;
       raw.exec("BEGIN IMMEDIATE");
       let result: Awaited<ReturnType<typeof fn>>;
       try {
-        result = await fn(tx);
+        result = await fn(current);
         raw.exec("COMMIT");
         onQuery?.(performance.now() - start, false);
       } catch (err) {
@@ -98,7 +100,7 @@ function sqliteSendTransaction(raw: SQLite.Database, dialect: FifoSqliteDialect,
         throw err;
       }
       // Committed, and still holding the only connection: nothing else can have committed since.
-      // (Outside the try: whatever the listener does, the sends stay committed and succeed.)
+      // (Outside the try: whatever the listener does, the writes stay committed and succeed.)
       if (onCommit && tx.appended.length > 0) onCommit(tx.appended.splice(0));
       return result;
     });
@@ -129,27 +131,12 @@ class FifoSqliteDriver extends SqliteDriver {
 }
 
 class FifoSqliteDialect extends SqliteDialect {
-  private driver: FifoSqliteDriver | null = null;
-
   constructor(private readonly driverConfig: SqliteDialectConfig) {
     super(driverConfig);
   }
 
   override createDriver(): Driver {
-    this.driver = new FifoSqliteDriver(this.driverConfig);
-    return this.driver;
-  }
-
-  /** Runs `fn` holding the one connection, in turn with Kysely's queries. */
-  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const driver = this.driver;
-    if (!driver) throw new Error("the SQLite dialect has no driver yet");
-    await driver.acquireConnection();
-    try {
-      return await fn();
-    } finally {
-      await driver.releaseConnection();
-    }
+    return new FifoSqliteDriver(this.driverConfig);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Kysely, PostgresAdapter, PostgresDialect } from "kysely";
 import pg from "pg";
 import { type ParleyDb, type QueryObserver, observeQueries } from "./connect.ts";
-import { kyselySendTransaction } from "./queries/send.ts";
+import { kyselyWriteTransaction } from "./queries/write.ts";
 import type { Database } from "./schema.ts";
 
 export interface PostgresOptions {
@@ -31,7 +31,7 @@ export function openPostgres(options: PostgresOptions): ParleyDb {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types });
   pool.on("error", (err) => options.onError?.(err));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: observeQueries(options.onQuery) });
-  return { db, dialect: "postgres", sendTransaction: kyselySendTransaction(db), close: () => db.destroy() };
+  return { db, dialect: "postgres", writeTransaction: kyselyWriteTransaction(db), close: () => db.destroy() };
 }
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);

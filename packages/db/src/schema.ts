@@ -27,7 +27,13 @@ export interface RoomsTable {
   created_at: Millis;
   /** Rooms are soft-deleted so history and the event log stay consistent. */
   deleted_at: Millis | null;
+  /** Migration 0006: a DM has fixed members and no name. */
+  kind: ColumnType<RoomKind, RoomKind | undefined, never>;
+  /** A DM's sorted member ids ("1,5,9"): unique, so the same people always get the same room. */
+  dm_key: ColumnType<string | null, string | null | undefined, never>;
 }
+
+export type RoomKind = "channel" | "dm";
 
 export interface RoomMembersTable {
   room_id: number;
@@ -50,6 +56,45 @@ export interface MessagesTable {
   client_id: string | null;
   created_at: Millis;
   edited_at: Millis | null;
+  /** 1 at creation, +1 per edit (migration 0006). */
+  rev: ColumnType<number, number | undefined, number>;
+  /** Set when deleted: the row stays as a tombstone, its content emptied. */
+  deleted_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** The position of its `message.created` event, so a delete can rewrite that payload. */
+  event_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The root of the thread this message replies in; null for a root or an unthreaded message. */
+  thread_id: ColumnType<number | null, number | null | undefined, never>;
+  /** 0 for a reply shown only in its thread; 1 for everything in the room's timeline. */
+  in_room: ColumnType<Flag, Flag | undefined, never>;
+  /** A root's thread summary, updated in each reply's transaction. */
+  reply_count: ColumnType<number, number | undefined, number>;
+  last_reply_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+}
+
+/** An earlier version of an edited message. */
+export interface MessageRevisionsTable {
+  id: Generated<number>;
+  message_id: number;
+  rev: number;
+  content: string;
+  /** When this version was written (the message's creation or the edit before). */
+  created_at: Millis;
+  replaced_at: Millis;
+  /** The `message.updated` event that replaced it (a delete rewrites that payload). */
+  event_id: number | null;
+}
+
+export interface ReactionsTable {
+  message_id: number;
+  emoji: string;
+  user_id: number;
+  created_at: Millis;
+}
+
+export interface ThreadParticipantsTable {
+  root_id: number;
+  user_id: number;
+  first_at: Millis;
 }
 
 export interface SessionsTable {
@@ -89,8 +134,10 @@ export interface EventsTable {
   room_id: number | null;
   /** For scope `user`: the recipient. For scope `room`: a subject who also sees it (e.g. the removed member). */
   user_id: number | null;
-  /** JSON of the event body, validated on the way out by the api package. */
+  /** JSON of the event body, validated on the way in and out by the api package. */
   payload: string;
+  /** The shape version of `payload` for its type (migration 0005); older shapes are upgraded on read. */
+  version: ColumnType<number, number | undefined, never>;
   created_at: ColumnType<Millis, Millis, never>;
 }
 
@@ -102,6 +149,9 @@ export interface Database {
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   events: EventsTable;
+  message_revisions: MessageRevisionsTable;
+  reactions: ReactionsTable;
+  thread_participants: ThreadParticipantsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -13,7 +13,7 @@ const senders = Number(process.argv[2] ?? 200);
 const seconds = Number(process.argv[3] ?? 5);
 const handle = openSqlite({ filename: join(mkdtempSync(join(tmpdir(), "parley-inproc-")), "i.db") });
 await migrate(handle);
-const svc = createServices(handle.db, { ...defaultApiConfig, secretKey: "x".repeat(40), bcryptCost: 4, sendBurst: 1e9, sendPerSecond: 1e9, registrationsPerIp: 1e9 }, { sendTransaction: handle.sendTransaction });
+const svc = createServices(handle.db, { ...defaultApiConfig, secretKey: "x".repeat(40), bcryptCost: 4, sendBurst: 1e9, sendPerSecond: 1e9, registrationsPerIp: 1e9 }, { writeTransaction: handle.writeTransaction });
 await svc.start();
 const ctxFor = (auth: Context["conn"]["auth"]): Context => {
   const conn: Context["conn"] = { auth, socket: null, subscriptions: null, calls: null, setAuth: (a) => { conn.auth = a; } };

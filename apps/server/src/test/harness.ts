@@ -54,7 +54,7 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     REGISTRATIONS_PER_IP: "1000000",
     ...env,
   });
-  const server = await startServer(config, pino({ level: "silent" }), wiring);
+  const server = await startServer(config, pino({ level: process.env.TEST_LOG ?? "silent" }), wiring);
   const t: TestServer = {
     ...server,
     dbFile,

@@ -1,9 +1,19 @@
-import { findMessageByClientId, isUniqueViolation, listMessages, type MessageWithSender } from "@parley/db";
+import {
+  type Database,
+  findMessageByClientId,
+  isUniqueViolation,
+  type Kysely,
+  listMessages,
+  type MessageWithSender,
+  reactionSummaries,
+  threadParticipants,
+  type WriteTx,
+} from "@parley/db";
+import type { EventDraft } from "../events.ts";
 import { conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
 import type { Services } from "../services.ts";
-import { type Message, toMessage } from "../shapes.ts";
+import { type Message, type Reaction, toMessage } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
-import { roomEvent } from "./event-log.ts";
 import type { RoomAccess } from "./rooms.ts";
 
 /**
@@ -20,20 +30,18 @@ export async function sendMessage(
   input: { roomId: number; content: string; clientId: string },
 ): Promise<Message> {
   const { roomId, clientId } = input;
-  const now = svc.now();
   try {
-    const message = await svc.sends.run(async (tx) => {
+    const message = await svc.writes.run(async (tx, now) => {
       const access = await tx.senderAccess(roomId, auth.userId);
       if (!access || access.deleted_at !== null || (Number(access.is_private) === 1 && !access.is_member)) throw notFound("Room");
       const existing = await tx.findByClientId(auth.userId, clientId);
-      if (existing) return original(existing, roomId);
+      if (existing) return { result: original(existing, roomId), events: [] };
       if (!access.is_member) throw forbidden("Join the room first");
       if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
       const m = toMessage(
-        await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now }),
+        await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: null, inRoom: 1 }),
       );
-      await tx.insertEvent(roomEvent(now, { type: "message.created", roomId, message: m }));
-      return m;
+      return { result: m, events: [messageCreated(tx, m)] };
     });
     // The hub has been told already: the send path hands it each batch's events at commit (services.ts).
     svc.typing.set(roomId, auth.userId, auth.username, false);
@@ -48,18 +56,42 @@ export async function sendMessage(
   }
 }
 
+/** The `message.created` of a new message; its position is kept on the row, so a delete can rewrite that payload. */
+export function messageCreated(tx: WriteTx, message: Message): EventDraft {
+  return {
+    body: { type: "message.created", roomId: message.roomId, message },
+    scope: "room",
+    afterAppend: (position) => tx.setMessageEvent(message.id, position),
+  };
+}
+
 function original(row: MessageWithSender, roomId: number): Message {
   if (Number(row.room_id) !== roomId) throw conflict("That clientId was already used for a message in another room");
   return toMessage(row);
 }
 
+/** Rows as the API shows them to `viewerId`: with their reactions and thread participants, read once per page. */
+export async function presentMessages(db: Kysely<Database>, rows: readonly MessageWithSender[], viewerId: number | null): Promise<Message[]> {
+  const ids = rows.filter((r) => r.deleted_at === null).map((r) => Number(r.id));
+  const roots = rows.filter((r) => Number(r.reply_count) > 0).map((r) => Number(r.id));
+  const [reactions, participants] = await Promise.all([reactionSummaries(db, ids, viewerId), threadParticipants(db, roots)]);
+  const byMessage = new Map<number, Reaction[]>();
+  for (const r of reactions) {
+    const list = byMessage.get(r.message_id) ?? [];
+    list.push({ emoji: r.emoji, count: r.count, me: r.me, userIds: r.userIds });
+    byMessage.set(r.message_id, list);
+  }
+  return rows.map((r) => toMessage(r, byMessage.get(Number(r.id)), participants.get(Number(r.id))));
+}
+
 export async function history(
   svc: Services,
+  auth: Auth,
   access: RoomAccess,
   q: { before?: number | null | undefined; limit: number },
 ): Promise<{ items: Message[]; nextCursor: number | null }> {
   const { rows, hasMore } = await listMessages(svc.db, { roomId: Number(access.room.id), before: q.before ?? null, limit: q.limit });
-  const items = rows.map(toMessage);
+  const items = await presentMessages(svc.db, rows, auth.userId);
   const first = items[0];
   return { items, nextCursor: hasMore && first ? first.id : null };
 }

@@ -8,7 +8,6 @@ import {
   findUserByKey,
   findUserById,
   insertMember,
-  insertMessage,
   insertRoom,
   type Kysely,
   listMembers,
@@ -19,6 +18,7 @@ import {
   setMemberAdmin,
   softDeleteRoom,
   updateRoom as updateRoomRow,
+  type WriteTx,
 } from "@parley/db";
 import type { EventDraft } from "../events.ts";
 import { DomainError, conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
@@ -26,7 +26,8 @@ import type { Socket } from "../realtime/connections.ts";
 import type { Services } from "../services.ts";
 import { type Member, type Message, type Room, toMessage, toRoom } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
-import { appendEvents, beginEventWrite } from "./event-log.ts";
+import { messageCreated } from "./messages.ts";
+import type { Change } from "./writer.ts";
 
 export interface RoomAccess {
   room: RoomRow;
@@ -82,22 +83,9 @@ export async function roomDetails(svc: Services, access: RoomAccess): Promise<Ro
 /** Room-level events reach everyone for a public room, and the members for a private one. */
 const roomScope = (room: Room): "room" | "all" => (room.isPrivate ? "room" : "all");
 
-async function system(trx: Kysely<Database>, roomId: number, content: string, now: number): Promise<EventDraft> {
-  const message = toMessage(await insertMessage(trx, { roomId, senderId: null, kind: "system", content, clientId: null, now }));
-  return { body: { type: "message.created", roomId, message }, scope: "room" };
-}
-
-/** Runs a write with its events in one transaction, then wakes the hub. */
-async function write<T>(svc: Services, fn: (trx: Kysely<Database>, now: number) => Promise<{ result: T; events: EventDraft[] }>) {
-  const now = svc.now();
-  const result = await svc.db.transaction().execute(async (trx) => {
-    await beginEventWrite(trx);
-    const r = await fn(trx, now);
-    await appendEvents(trx, now, r.events);
-    return r.result;
-  });
-  svc.hub.notify();
-  return result;
+/** A system message (joins, renames…): written by room operations only, never by `messages.send`. */
+async function system(tx: WriteTx, roomId: number, content: string, now: number): Promise<EventDraft> {
+  return messageCreated(tx, toMessage(await tx.insertMessage({ roomId, senderId: null, senderName: null, kind: "system", content, clientId: null, now, threadId: null, inRoom: 1 })));
 }
 
 export function createRoom(
@@ -106,9 +94,9 @@ export function createRoom(
   input: { name: string; description?: string | undefined; isPrivate?: boolean | undefined },
 ): Promise<Room> {
   if (!svc.roomCreateLimiter.take(String(auth.userId))) throw tooManyRequests("Too many rooms created; try again later");
-  return write(svc, async (trx, now) => {
+  return svc.writes.run(async (tx, now) => {
     const room = toRoom(
-      await insertRoom(trx, {
+      await insertRoom(tx.db, {
         name: input.name,
         description: input.description ?? "",
         isPrivate: input.isPrivate ?? false,
@@ -116,10 +104,10 @@ export function createRoom(
         now,
       }),
     );
-    await insertMember(trx, { roomId: room.id, userId: auth.userId, isAdmin: true, now });
+    await insertMember(tx.db, { roomId: room.id, userId: auth.userId, isAdmin: true, now });
     const events: EventDraft[] = [
       { body: { type: "room.created", roomId: room.id, room }, scope: roomScope(room), userId: auth.userId },
-      await system(trx, room.id, `${auth.username} created the room`, now),
+      await system(tx, room.id, `${auth.username} created the room`, now),
     ];
     return { result: room, events };
   });
@@ -150,21 +138,21 @@ export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch:
     throw new DomainError("BAD_REQUEST", "Nothing to change");
   }
   const roomId = Number(access.room.id);
-  return write(svc, async (trx, now) => {
+  return svc.writes.run(async (tx, now) => {
     // Read again inside the write: another update may have committed since the access check.
-    const current = await findRoom(trx, roomId);
+    const current = await findRoom(tx.db, roomId);
     if (!current) throw notFound("Room");
     const before = toRoom(current);
-    const room = toRoom(await updateRoomRow(trx, roomId, patch));
+    const room = toRoom(await updateRoomRow(tx.db, roomId, patch));
     if (room.name === before.name && room.description === before.description && room.isPrivate === before.isPrivate) {
       return { result: room, events: [] };
     }
     const events = roomChanged(before, room);
     if (room.name !== before.name) {
-      events.push(await system(trx, room.id, `${auth.username} renamed the room from "${before.name}" to "${room.name}"`, now));
+      events.push(await system(tx, room.id, `${auth.username} renamed the room from "${before.name}" to "${room.name}"`, now));
     }
     if (room.isPrivate !== before.isPrivate) {
-      events.push(await system(trx, room.id, `${auth.username} made the room ${room.isPrivate ? "private" : "public"}`, now));
+      events.push(await system(tx, room.id, `${auth.username} made the room ${room.isPrivate ? "private" : "public"}`, now));
     }
     return { result: room, events };
   });
@@ -173,8 +161,8 @@ export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch:
 export function deleteRoom(svc: Services, access: RoomAccess): Promise<{ roomId: number }> {
   requireAdmin(access);
   const room = toRoom(access.room);
-  return write(svc, async (trx, now) => {
-    await softDeleteRoom(trx, room.id, now);
+  return svc.writes.run(async (tx, now) => {
+    await softDeleteRoom(tx.db, room.id, now);
     return { result: { roomId: room.id }, events: [{ body: { type: "room.deleted", roomId: room.id }, scope: roomScope(room) }] };
   });
 }
@@ -195,27 +183,27 @@ export async function joinRoom(svc: Services, auth: Auth, access: RoomAccess): P
   const room = toRoom(access.room);
   if (access.membership) return room;
   // roomAccess already hid private rooms from non-members.
-  await write(svc, async (trx, now) => addMemberRows(trx, auth.userId, auth.username, room, now, null, `${auth.username} joined`));
+  await svc.writes.run(async (tx, now) => addMemberRows(tx, auth.userId, auth.username, room, now, null, `${auth.username} joined`));
   return room;
 }
 
 async function addMemberRows(
-  trx: Kysely<Database>,
+  tx: WriteTx,
   userId: number,
   username: string,
   room: Room,
   now: number,
   addedBy: number | null,
   text: string,
-): Promise<{ result: Member; events: EventDraft[] }> {
-  await insertMember(trx, { roomId: room.id, userId, isAdmin: false, now });
+): Promise<Change<Member>> {
+  await insertMember(tx.db, { roomId: room.id, userId, isAdmin: false, now });
   const member: Member = { userId, username, isAdmin: false, joinedAt: now };
   const events: EventDraft[] = [
     { body: { type: "member.joined", roomId: room.id, member, room, addedBy }, scope: "room", userId },
-    await system(trx, room.id, text, now),
+    await system(tx, room.id, text, now),
   ];
   // The first member of a room its last member left becomes its admin.
-  const promoted = await ensureAdmin(trx, room.id);
+  const promoted = await ensureAdmin(tx.db, room.id);
   if (promoted) events.push(promoted);
   return { result: { ...member, isAdmin: promoted?.body.userId === userId }, events };
 }
@@ -227,24 +215,24 @@ async function addMemberRows(
  * the membership change (on PostgreSQL the event-log lock orders writers).
  */
 async function ensureAdmin(
-  trx: Kysely<Database>,
+  db: Kysely<Database>,
   roomId: number,
 ): Promise<{ body: { type: "member.admin"; roomId: number; userId: number; isAdmin: true }; scope: "room" } | null> {
-  if ((await countAdmins(trx, roomId)) > 0) return null;
-  const heir = await longestStandingMember(trx, roomId, 0);
+  if ((await countAdmins(db, roomId)) > 0) return null;
+  const heir = await longestStandingMember(db, roomId, 0);
   if (!heir) return null;
-  await setMemberAdmin(trx, roomId, Number(heir.user_id), true);
+  await setMemberAdmin(db, roomId, Number(heir.user_id), true);
   return { body: { type: "member.admin", roomId, userId: Number(heir.user_id), isAdmin: true }, scope: "room" };
 }
 
 export function addMember(svc: Services, auth: Auth, access: RoomAccess, username: string): Promise<Member> {
   requireAdmin(access);
   const room = toRoom(access.room);
-  return write(svc, async (trx, now) => {
-    const user = await findUserByKey(trx, username.normalize("NFKC").toLowerCase());
+  return svc.writes.run(async (tx, now) => {
+    const user = await findUserByKey(tx.db, username.normalize("NFKC").toLowerCase());
     if (!user) throw notFound("User");
-    if (await findMembership(trx, room.id, Number(user.id))) throw conflict(`${user.username} is already a member`);
-    return addMemberRows(trx, Number(user.id), user.username, room, now, auth.userId, `${auth.username} added ${user.username}`);
+    if (await findMembership(tx.db, room.id, Number(user.id))) throw conflict(`${user.username} is already a member`);
+    return addMemberRows(tx, Number(user.id), user.username, room, now, auth.userId, `${auth.username} added ${user.username}`);
   });
 }
 
@@ -255,7 +243,7 @@ export function addMember(svc: Services, auth: Auth, access: RoomAccess, usernam
  * member leaves is deleted: nobody could ever see or join it again.
  */
 async function removeMemberRows(
-  trx: Kysely<Database>,
+  tx: WriteTx,
   roomId: number,
   target: MemberRow,
   now: number,
@@ -263,19 +251,19 @@ async function removeMemberRows(
 ): Promise<EventDraft[]> {
   const userId = Number(target.user_id);
   const events: EventDraft[] = [];
-  await deleteMember(trx, roomId, userId);
+  await deleteMember(tx.db, roomId, userId);
   // The heir is promoted in the same transaction, so nobody sees a room with members and no admin.
-  const promoted = await ensureAdmin(trx, roomId);
+  const promoted = await ensureAdmin(tx.db, roomId);
   if (promoted) events.push(promoted);
   events.push(
     leaving.type === "left"
       ? { body: { type: "member.left", roomId, userId }, scope: "room", userId }
       : { body: { type: "member.removed", roomId, userId, removedBy: leaving.by }, scope: "room", userId },
   );
-  events.push(await system(trx, roomId, leaving.text, now));
-  const room = await findRoom(trx, roomId);
-  if (room && Number(room.is_private) === 1 && (await countMembers(trx, roomId)) === 0) {
-    await softDeleteRoom(trx, roomId, now);
+  events.push(await system(tx, roomId, leaving.text, now));
+  const room = await findRoom(tx.db, roomId);
+  if (room && Number(room.is_private) === 1 && (await countMembers(tx.db, roomId)) === 0) {
+    await softDeleteRoom(tx.db, roomId, now);
     // Scope `room` with the leaver as subject: the only one who could still care.
     events.push({ body: { type: "room.deleted", roomId }, scope: "room", userId });
   }
@@ -285,9 +273,9 @@ async function removeMemberRows(
 export function leaveRoom(svc: Services, auth: Auth, access: RoomAccess): Promise<{ roomId: number }> {
   const membership = requireMember(access);
   const roomId = Number(access.room.id);
-  return write(svc, async (trx, now) => ({
+  return svc.writes.run(async (tx, now) => ({
     result: { roomId },
-    events: await removeMemberRows(trx, roomId, membership, now, { type: "left", text: `${auth.username} left` }),
+    events: await removeMemberRows(tx, roomId, membership, now, { type: "left", text: `${auth.username} left` }),
   }));
 }
 
@@ -295,12 +283,12 @@ export function removeMember(svc: Services, auth: Auth, access: RoomAccess, user
   requireAdmin(access);
   const roomId = Number(access.room.id);
   if (userId === auth.userId) throw conflict("Use leave to remove yourself");
-  return write(svc, async (trx, now) => {
-    const target = await findMembership(trx, roomId, userId);
-    const user = await findUserById(trx, userId);
+  return svc.writes.run(async (tx, now) => {
+    const target = await findMembership(tx.db, roomId, userId);
+    const user = await findUserById(tx.db, userId);
     if (!target || !user) throw notFound("Member");
     const text = `${user.username} was removed by ${auth.username}`;
-    return { result: { roomId, userId }, events: await removeMemberRows(trx, roomId, target, now, { type: "removed", by: auth.userId, text }) };
+    return { result: { roomId, userId }, events: await removeMemberRows(tx, roomId, target, now, { type: "removed", by: auth.userId, text }) };
   });
 }
 
@@ -313,19 +301,19 @@ export function setAdmin(
 ): Promise<{ roomId: number; userId: number; isAdmin: boolean }> {
   requireAdmin(access);
   const roomId = Number(access.room.id);
-  return write(svc, async (trx, now) => {
-    const target = await findMembership(trx, roomId, userId);
-    const user = await findUserById(trx, userId);
+  return svc.writes.run(async (tx, now) => {
+    const target = await findMembership(tx.db, roomId, userId);
+    const user = await findUserById(tx.db, userId);
     if (!target || !user) throw notFound("Member");
     const result = { roomId, userId, isAdmin };
     if ((Number(target.is_admin) === 1) === isAdmin) return { result, events: [] };
-    if (!isAdmin && (await countAdmins(trx, roomId)) === 1) throw conflict("A room needs at least one admin");
-    await setMemberAdmin(trx, roomId, userId, isAdmin);
+    if (!isAdmin && (await countAdmins(tx.db, roomId)) === 1) throw conflict("A room needs at least one admin");
+    await setMemberAdmin(tx.db, roomId, userId, isAdmin);
     const verb = isAdmin ? "made" : "removed";
     const text = isAdmin ? `${auth.username} ${verb} ${user.username} an admin` : `${auth.username} ${verb} ${user.username} as admin`;
     return {
       result,
-      events: [{ body: { type: "member.admin", roomId, userId, isAdmin }, scope: "room" }, await system(trx, roomId, text, now)],
+      events: [{ body: { type: "member.admin", roomId, userId, isAdmin }, scope: "room" }, await system(tx, roomId, text, now)],
     };
   });
 }

@@ -1,8 +1,7 @@
 import type { EventRow } from "@parley/db";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { roomEvent } from "../domain/event-log.ts";
-import { decodeEvent } from "../events.ts";
+import { decodeEvent, encodeEvent } from "../events.ts";
 import type { Message } from "../shapes.ts";
 import { Outgoing } from "./fanout.ts";
 
@@ -16,13 +15,19 @@ const message: fc.Arbitrary<Message> = fc.record({
   clientId: fc.option(fc.string({ maxLength: 64 }), { nil: null }),
   createdAt: fc.nat(),
   editedAt: fc.option(fc.nat(), { nil: null }),
+  rev: fc.integer({ min: 1, max: 1000 }),
+  deletedAt: fc.option(fc.nat(), { nil: null }),
+  threadId: fc.option(fc.nat(), { nil: null }),
+  alsoToRoom: fc.boolean(),
+  reactions: fc.array(fc.record({ emoji: fc.string({ maxLength: 8 }), count: fc.nat(), me: fc.boolean(), userIds: fc.array(fc.nat(), { maxLength: 10 }) }), { maxLength: 3 }),
+  thread: fc.option(fc.record({ replyCount: fc.nat(), lastReplyAt: fc.option(fc.nat(), { nil: null }), participantIds: fc.array(fc.nat(), { maxLength: 10 }) }), { nil: null }),
 });
 
 describe("Outgoing.fromPayload", () => {
   it("writes the same frame as serialising the decoded event", () => {
     fc.assert(
       fc.property(message, fc.integer({ min: 1, max: 2 ** 40 }), fc.oneof(fc.nat(), fc.string({ maxLength: 8 })), (m, position, subscription) => {
-        const row: EventRow = { id: position, ...roomEvent(m.createdAt, { type: "message.created", roomId: m.roomId, message: m }), room_id: m.roomId, user_id: null };
+        const row: EventRow = { id: position, ...encodeEvent(m.createdAt, { body: { type: "message.created", roomId: m.roomId, message: m }, scope: "room" }) };
         const decoded = decodeEvent(row);
         let decodes = 0;
         const spliced = Outgoing.fromPayload(

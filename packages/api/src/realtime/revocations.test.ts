@@ -13,7 +13,7 @@ describe("the revoked-session set", () => {
     const svc = createServices(
       handle.db,
       { ...defaultApiConfig, secretKey: "x".repeat(40), accessTokenTtlSeconds: ttlSeconds },
-      { sendTransaction: handle.sendTransaction, now: () => clock },
+      { writeTransaction: handle.writeTransaction, now: () => clock },
     );
     svc.revokedSessions.add("early");
     expect(svc.revokedSessions.has("early")).toBe(true);

@@ -4,6 +4,8 @@ import * as m0001 from "./0001_initial.ts";
 import * as m0002 from "./0002_refresh_successor.ts";
 import * as m0003 from "./0003_drop_unused_event_indexes.ts";
 import * as m0004 from "./0004_replay_indexes.ts";
+import * as m0005 from "./0005_event_version.ts";
+import * as m0006 from "./0006_conversations.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -12,5 +14,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0002_refresh_successor": { up: (db) => m0002.up(db, dialect) },
     "0003_drop_unused_event_indexes": { up: (db) => m0003.up(db, dialect) },
     "0004_replay_indexes": { up: (db) => m0004.up(db, dialect) },
+    "0005_event_version": { up: (db) => m0005.up(db, dialect) },
+    "0006_conversations": { up: (db) => m0006.up(db, dialect) },
   };
 }

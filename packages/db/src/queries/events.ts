@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import { isPostgres } from "../postgres.ts";
 import type { Database, EventRow, NewEvent } from "../schema.ts";
+import type { Args } from "./args.ts";
 
 type Db = Kysely<Database>;
 
@@ -26,8 +27,15 @@ export async function lockEventLog(trx: Transaction<Database>): Promise<void> {
   locked.add(trx);
 }
 
+/** The append, written once: run by Kysely, or prepared once by the SQLite accelerator (queries/write.ts). */
+export const insertEventQuery = (db: Db, a: Args<Required<Omit<NewEvent, "id">>>) =>
+  db
+    .insertInto("events")
+    .values({ type: a.type, scope: a.scope, room_id: a.room_id, user_id: a.user_id, payload: a.payload, version: a.version, created_at: a.created_at })
+    .returning("id");
+
 export async function insertEvent(db: Db, e: NewEvent): Promise<number> {
-  const row = await db.insertInto("events").values(e).returning("id").executeTakeFirstOrThrow();
+  const row = await insertEventQuery(db, { room_id: null, user_id: null, version: 1, ...e }).executeTakeFirstOrThrow();
   return Number(row.id);
 }
 

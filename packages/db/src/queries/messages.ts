@@ -1,5 +1,6 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database, MessageKind } from "../schema.ts";
+import type { Args } from "./args.ts";
 
 type Db = Kysely<Database>;
 
@@ -13,42 +14,75 @@ const messageColumns = [
   "m.client_id",
   "m.created_at",
   "m.edited_at",
+  "m.rev",
+  "m.deleted_at",
+  "m.thread_id",
+  "m.in_room",
+  "m.reply_count",
+  "m.last_reply_at",
 ] as const;
+
+/** What an insert returns: the row's own columns, in the order of `messageColumns` (the sender's name is added by the caller). */
+const insertedColumns = [
+  "id",
+  "room_id",
+  "sender_id",
+  "kind",
+  "content",
+  "client_id",
+  "created_at",
+  "edited_at",
+  "rev",
+  "deleted_at",
+  "thread_id",
+  "in_room",
+  "reply_count",
+  "last_reply_at",
+] as const;
+
+export interface NewMessage {
+  roomId: number;
+  senderId: number | null;
+  kind: MessageKind;
+  content: string;
+  clientId: string | null;
+  now: number;
+  /** The thread's root, for a reply. */
+  threadId: number | null;
+  /** 0 for a reply shown only in its thread. */
+  inRoom: 0 | 1;
+}
+
+/** The insert, written once: run by Kysely, or prepared once by the SQLite accelerator (queries/write.ts). */
+export const insertMessageQuery = (db: Db, a: Args<NewMessage>) =>
+  db
+    .insertInto("messages")
+    .values({
+      room_id: a.roomId,
+      sender_id: a.senderId,
+      kind: a.kind,
+      content: a.content,
+      client_id: a.clientId,
+      created_at: a.now,
+      edited_at: sql.lit(null),
+      thread_id: a.threadId,
+      in_room: a.inRoom,
+    })
+    .returning(insertedColumns);
+
+/** Remembers the position of a message's `message.created` (a delete rewrites that payload). */
+export const setMessageEventQuery = (db: Db, a: Args<{ messageId: number; eventId: number }>) =>
+  db.updateTable("messages").set({ event_id: a.eventId }).where("id", "=", a.messageId);
 
 /**
  * Inserts a message and returns it as `findMessage` would. With the
  * sender's name given (or no sender) that is one statement, not an insert
- * and a read-back: `messages.send` is the hot path.
+ * and a read-back.
  */
-export async function insertMessage(
-  db: Db,
-  m: {
-    roomId: number;
-    senderId: number | null;
-    senderName?: string | undefined;
-    kind: MessageKind;
-    content: string;
-    clientId: string | null;
-    now: number;
-  },
-) {
-  const row = await db
-    .insertInto("messages")
-    .values({
-      room_id: m.roomId,
-      sender_id: m.senderId,
-      kind: m.kind,
-      content: m.content,
-      client_id: m.clientId,
-      created_at: m.now,
-      edited_at: null,
-    })
-    .returning(["id", "room_id", "sender_id", "kind", "content", "client_id", "created_at", "edited_at"])
-    .executeTakeFirstOrThrow();
-  if (m.senderId === null || m.senderName !== undefined) {
-    const withSender: MessageWithSender = { ...row, sender_name: m.senderName ?? null };
-    return withSender;
-  }
+export async function insertMessage(db: Db, m: NewMessage & { senderName?: string | undefined }): Promise<MessageWithSender> {
+  const { senderName, ...values } = m;
+  const row = await insertMessageQuery(db, values).executeTakeFirstOrThrow();
+  if (m.senderId === null || senderName !== undefined) return { ...row, sender_name: senderName ?? null };
   const found = await findMessage(db, Number(row.id));
   if (!found) throw new Error(`message ${row.id} vanished after insert`);
   return found;
@@ -63,28 +97,34 @@ export function findMessage(db: Db, id: number) {
     .executeTakeFirst();
 }
 
-export function findMessageByClientId(db: Db, senderId: number, clientId: string) {
-  return db
+/** The idempotency lookup of the send path, written once (see `insertMessageQuery`). */
+export const findByClientIdQuery = (db: Db, a: Args<{ senderId: number; clientId: string }>) =>
+  db
     .selectFrom("messages as m")
     .leftJoin("users as u", "u.id", "m.sender_id")
     .select(messageColumns)
-    .where("m.sender_id", "=", senderId)
-    .where("m.client_id", "=", clientId)
-    .executeTakeFirst();
+    .where("m.sender_id", "=", a.senderId)
+    .where("m.client_id", "=", a.clientId);
+
+export function findMessageByClientId(db: Db, senderId: number, clientId: string) {
+  return findByClientIdQuery(db, { senderId, clientId }).executeTakeFirst();
 }
 
 export type MessageWithSender = NonNullable<Awaited<ReturnType<typeof findMessage>>>;
 
 /**
- * One page of a room's history, newest first from the database, returned
- * oldest→newest. Keyset pagination on the message id: stable under inserts.
+ * One page of a room's timeline (roots, unthreaded messages and replies also
+ * sent to the room), or of one thread's replies, newest first from the
+ * database, returned oldest→newest. Keyset pagination on the message id:
+ * stable under inserts.
  */
-export async function listMessages(db: Db, q: { roomId: number; before: number | null; limit: number }) {
+export async function listMessages(db: Db, q: { roomId: number; threadId?: number | null; before: number | null; limit: number }) {
   let query = db
     .selectFrom("messages as m")
     .leftJoin("users as u", "u.id", "m.sender_id")
     .select(messageColumns)
     .where("m.room_id", "=", q.roomId);
+  query = q.threadId ? query.where("m.thread_id", "=", q.threadId) : query.where("m.in_room", "=", 1);
   if (q.before !== null) query = query.where("m.id", "<", q.before);
   const rows = await query.orderBy("m.id", "desc").limit(q.limit + 1).execute();
   const hasMore = rows.length > q.limit;

@@ -1,7 +1,25 @@
 import { type Kysely, sql, type Updateable } from "kysely";
 import type { Database, RoomRow, RoomsTable } from "../schema.ts";
+import type { Args } from "./args.ts";
 
 type Db = Kysely<Database>;
+
+/** What a sender may do in a room, read inside the write transaction. */
+export interface SenderAccess {
+  is_private: number;
+  deleted_at: number | null;
+  /** 1 if the sender is a member. */
+  is_member: number;
+}
+
+/** The send path's access check, written once (see `insertMessageQuery`). */
+export const senderAccessQuery = (db: Db, a: Args<{ roomId: number; userId: number }>) =>
+  db
+    .selectFrom("rooms as r")
+    .leftJoin("room_members as m", (j) => j.onRef("m.room_id", "=", "r.id").on("m.user_id", "=", a.userId))
+    .select(["r.is_private", "r.deleted_at"])
+    .select((eb) => eb.case().when("m.user_id", "is not", null).then(1).else(0).end().as("is_member"))
+    .where("r.id", "=", a.roomId);
 
 export function insertRoom(
   db: Db,
@@ -60,6 +78,8 @@ export function listRoomsForUser(db: Db, userId: number, page: { after: number; 
       "r.is_private",
       "r.created_by",
       "r.created_at",
+      "r.kind",
+      "r.dm_key",
       "me.is_admin",
       "me.user_id as my_id",
       (eb) =>

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { decodeEvent, EventDecodeError, encodeEvent } from "./events.ts";
+
+const v1 = { id: 7, roomId: 3, kind: "text", content: "hi", sender: { id: 1, username: "ada" }, clientId: "c1", createdAt: 5, editedAt: null } as const;
+const message = { ...v1, rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null };
+
+describe("event bodies", () => {
+  it("are checked against their schema when written", () => {
+    const bad = { type: "message.created", roomId: 3, message: { ...message, content: 42 } };
+    // @ts-expect-error: the type system refuses it too; the schema catches what slips past it (casts, JSON)
+    expect(() => encodeEvent(5, { body: bad, scope: "room" })).toThrow(/content/);
+  });
+
+  it("decode to what was written, with their position", () => {
+    const row = { id: 12, ...encodeEvent(5, { body: { type: "message.created", roomId: 3, message }, scope: "room" }) };
+    expect(row).toMatchObject({ type: "message.created", scope: "room", room_id: 3, user_id: null, version: 2, created_at: 5 });
+    expect(decodeEvent(row)).toEqual({ type: "message.created", roomId: 3, message, id: 12 });
+  });
+
+  it("stored in an older shape are upgraded to the current one on read", () => {
+    const room = { id: 3, name: "general", description: "", isPrivate: false, createdBy: 1, createdAt: 5 };
+    const stored = (type: string, body: object) => ({ id: 9, type, scope: "all" as const, room_id: 3, user_id: null, payload: JSON.stringify(body), version: 1, created_at: 5 });
+    expect(decodeEvent(stored("message.created", { type: "message.created", roomId: 3, message: v1 }))).toEqual({ type: "message.created", roomId: 3, message, id: 9 });
+    expect(decodeEvent(stored("room.updated", { type: "room.updated", roomId: 3, room }))).toEqual({ type: "room.updated", roomId: 3, room: { ...room, kind: "channel" }, id: 9 });
+  });
+
+  it("refuse a stored payload that is not a valid body of its type, naming its position", () => {
+    const row = { id: 40, type: "member.left", scope: "room" as const, room_id: 3, user_id: 2, payload: '{"type":"member.left","roomId":3}', version: 1, created_at: 5 };
+    expect(() => decodeEvent(row)).toThrow(EventDecodeError);
+    expect(() => decodeEvent({ ...row, payload: "{not json" })).toThrow(/event 40 does not decode/);
+  });
+});

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { migrate, openSqlite, type ParleyDb } from "../connect.ts";
+import type { EventRow } from "../schema.ts";
+import { insertRoom } from "./rooms.ts";
+import { kyselyWriteTransaction, type WriteTransaction, type WriteTx } from "./write.ts";
+
+const open: ParleyDb[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const h of open.splice(0)) await h.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function fresh(): Promise<ParleyDb> {
+  const dir = mkdtempSync(join(tmpdir(), "parley-write-"));
+  dirs.push(dir);
+  const h = openSqlite({ filename: join(dir, "chat.db") });
+  open.push(h);
+  await migrate(h);
+  await h.db.insertInto("users").values({ id: 1, username: "ada", username_key: "ada", email: "a@x.y", password_hash: "x", created_at: 1, last_seen: null }).execute();
+  await insertRoom(h.db, { name: "general", description: "", isPrivate: false, createdBy: 1, now: 1 });
+  await h.db.insertInto("room_members").values({ room_id: 1, user_id: 1, is_admin: 1, joined_at: 1 }).execute();
+  return h;
+}
+
+/** One script of hot-path calls and a general query, returning everything each call answered. */
+async function script(run: WriteTransaction): Promise<{ answers: unknown[]; committed: EventRow[] }> {
+  const committed: EventRow[] = [];
+  const answers: unknown[] = [];
+  const step = async (tx: WriteTx) => {
+    answers.push(await tx.senderAccess(1, 1), await tx.senderAccess(1, 2), await tx.senderAccess(99, 1));
+    answers.push(await tx.findByClientId(1, "c1"));
+    answers.push(await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "héllo\u0000 ✓", clientId: "c1", now: 5, threadId: null, inRoom: 1 }));
+    answers.push(await tx.insertMessage({ roomId: 1, senderId: null, senderName: null, kind: "system", content: "ada joined", clientId: null, now: 6, threadId: 2, inRoom: 0 }));
+    answers.push(await tx.findByClientId(1, "c1"));
+    answers.push(await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 7 }));
+    await tx.setMessageEvent(1, 1);
+    answers.push(await tx.appendEvent({ type: "u", scope: "user", room_id: null, user_id: 1, payload: '{"a":1}', version: 2, created_at: 8 }));
+    answers.push(await tx.db.selectFrom("messages").selectAll().orderBy("id").execute());
+  };
+  await run(step, (rows) => committed.push(...rows));
+  return { answers, committed };
+}
+
+describe("the SQLite write accelerator", () => {
+  it("answers and stores exactly what the same Kysely queries do", async () => {
+    const fast = await fresh();
+    const reference = await fresh();
+    const a = await script(fast.writeTransaction);
+    const b = await script(kyselyWriteTransaction(reference.db));
+    expect(a.answers).toEqual(b.answers);
+    expect(a.committed).toEqual(b.committed);
+    expect(a.committed).toHaveLength(2);
+    for (const table of ["messages", "events"] as const) {
+      expect(await fast.db.selectFrom(table).selectAll().orderBy("id").execute()).toEqual(
+        await reference.db.selectFrom(table).selectAll().orderBy("id").execute(),
+      );
+    }
+  });
+
+  it("rolls back everything a failed transaction wrote, and reports no events", async () => {
+    const h = await fresh();
+    const committed: EventRow[] = [];
+    await expect(
+      h.writeTransaction(async (tx) => {
+        await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "lost", clientId: "c2", now: 5, threadId: null, inRoom: 1 });
+        await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 5 });
+        await tx.db.insertInto("room_members").values({ room_id: 1, user_id: 1, is_admin: 0, joined_at: 5 }).execute();
+      }, (rows) => committed.push(...rows)),
+    ).rejects.toThrow(/UNIQUE/);
+    expect(committed).toEqual([]);
+    expect(await h.db.selectFrom("messages").selectAll().execute()).toEqual([]);
+    expect(await h.db.selectFrom("events").selectAll().execute()).toEqual([]);
+    // The connection is usable afterwards (the transaction was closed, the lock released).
+    await h.writeTransaction(async (tx) => tx.appendEvent({ type: "t", scope: "all", room_id: null, user_id: null, payload: "{}", version: 1, created_at: 9 }));
+    expect(await h.db.selectFrom("events").select("id").execute()).toHaveLength(1);
+  });
+});

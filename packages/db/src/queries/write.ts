@@ -1,0 +1,122 @@
+import type SQLite from "better-sqlite3";
+import type { Compilable, Kysely } from "kysely";
+import type { Database, EventRow, NewEvent } from "../schema.ts";
+import { placeholders } from "./args.ts";
+import { insertEventQuery, lockEventLog } from "./events.ts";
+import { findByClientIdQuery, insertMessageQuery, type MessageWithSender, type NewMessage, setMessageEventQuery } from "./messages.ts";
+import { senderAccessQuery, type SenderAccess } from "./rooms.ts";
+
+type Awaitable<T> = T | Promise<T>;
+
+/** A new event row: everything but the id the log assigns. */
+export type EventToWrite = Required<Omit<NewEvent, "id">>;
+
+/**
+ * The one way state changes: everything a write does, inside one
+ * transaction held by the caller (the api's `Writer`). `db` runs any query
+ * (the queries in this package take it as their executor); the methods are
+ * the hot path of every send, and on SQLite run as statements prepared once
+ * from the very same Kysely builders (see `sqliteWriteTx`), with no query
+ * building and no promise per statement. Events are appended only through
+ * `appendEvent`, so the rows reach the hub at commit.
+ */
+export interface WriteTx {
+  readonly db: Kysely<Database>;
+  senderAccess(roomId: number, userId: number): Awaitable<SenderAccess | undefined>;
+  findByClientId(senderId: number, clientId: string): Awaitable<MessageWithSender | undefined>;
+  insertMessage(m: NewMessage & { senderName: string | null }): Awaitable<MessageWithSender>;
+  appendEvent(e: EventToWrite): Awaitable<number>;
+  /** Records that event `eventId` carries message `messageId`'s text (its `message.created`). */
+  setMessageEvent(messageId: number, eventId: number): Awaitable<void>;
+}
+
+/**
+ * Runs `fn` in one write transaction and commits, or rolls back if it throws.
+ * On PostgreSQL the event-log lock is taken first (see `lockEventLog`).
+ *
+ * `onCommit` then gets the event rows the transaction appended. On SQLite
+ * that is right after COMMIT, before the connection is released, so no other
+ * write can have committed in between and the hub can deliver them without
+ * reading them back (see `EventHub.committed`).
+ */
+export type WriteTransaction = <T>(fn: (tx: WriteTx) => Promise<T>, onCommit?: (events: EventRow[]) => void) => Promise<T>;
+
+const eventRow = (id: number, e: EventToWrite): EventRow => ({ id, ...e });
+
+const withSender = (row: Omit<MessageWithSender, "sender_name">, senderName: string | null): MessageWithSender => ({
+  ...row,
+  sender_name: senderName,
+});
+
+/** PostgreSQL (and any Kysely database): a Kysely transaction, the same builders executed. */
+export function kyselyWriteTransaction(db: Kysely<Database>): WriteTransaction {
+  return async (fn, onCommit) => {
+    const appended: EventRow[] = [];
+    const result = await db.transaction().execute(async (trx) => {
+      await lockEventLog(trx);
+      const tx: WriteTx = {
+        db: trx,
+        senderAccess: (roomId, userId) => senderAccessQuery(trx, { roomId, userId }).executeTakeFirst(),
+        findByClientId: (senderId, clientId) => findByClientIdQuery(trx, { senderId, clientId }).executeTakeFirst(),
+        async insertMessage({ senderName, ...m }) {
+          return withSender(await insertMessageQuery(trx, m).executeTakeFirstOrThrow(), senderName);
+        },
+        async appendEvent(e) {
+          const { id } = await insertEventQuery(trx, e).executeTakeFirstOrThrow();
+          appended.push(eventRow(Number(id), e));
+          return Number(id);
+        },
+        async setMessageEvent(messageId, eventId) {
+          await setMessageEventQuery(trx, { messageId, eventId }).execute();
+        },
+      };
+      return fn(tx);
+    });
+    if (onCommit && appended.length > 0) onCommit(appended);
+    return result;
+  };
+}
+
+/**
+ * SQLite: the hot statements compiled once from the same builders (with
+ * `@name` placeholders) and prepared on the raw handle. `db` must be a
+ * Kysely bound to the one connection the caller holds (better-sqlite3 is
+ * synchronous, so nothing else runs between statements).
+ */
+export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): WriteTx & { appended: EventRow[] } {
+  const appended: EventRow[] = [];
+  const prepare = (q: Compilable) => {
+    const compiled = q.compile();
+    // Every input must be a named placeholder: a value Kysely bound itself would be missing at run time.
+    if (compiled.parameters.length > 0) throw new Error(`accelerated query has unnamed parameters: ${compiled.sql}`);
+    return raw.prepare(compiled.sql);
+  };
+  const access = prepare(senderAccessQuery(db, placeholders<{ roomId: number; userId: number }>(["roomId", "userId"])));
+  const byClientId = prepare(findByClientIdQuery(db, placeholders<{ senderId: number; clientId: string }>(["senderId", "clientId"])));
+  const insMessage = prepare(insertMessageQuery(db, placeholders<NewMessage>(["roomId", "senderId", "kind", "content", "clientId", "now", "threadId", "inRoom"])));
+  const setEvent = prepare(setMessageEventQuery(db, placeholders<{ messageId: number; eventId: number }>(["messageId", "eventId"])));
+  const insEvent = prepare(
+    insertEventQuery(db, placeholders<EventToWrite>(["type", "scope", "room_id", "user_id", "payload", "version", "created_at"])),
+  );
+  return {
+    /** The event rows written since the caller last emptied it. */
+    appended,
+    db,
+    senderAccess: (roomId, userId) => access.get({ roomId, userId }) as SenderAccess | undefined,
+    findByClientId: (senderId, clientId) => byClientId.get({ senderId, clientId }) as MessageWithSender | undefined,
+    insertMessage({ senderName, ...m }) {
+      const row = insMessage.get(m) as Omit<MessageWithSender, "sender_name"> | undefined;
+      if (!row) throw new Error("insert into messages returned no row");
+      return withSender(row, senderName);
+    },
+    appendEvent(e) {
+      const row = insEvent.get(e) as { id: number } | undefined;
+      if (!row) throw new Error("insert into events returned no row");
+      appended.push(eventRow(row.id, e));
+      return row.id;
+    },
+    setMessageEvent(messageId, eventId) {
+      setEvent.run({ messageId, eventId });
+    },
+  };
+}
