@@ -75,6 +75,8 @@ const envSchema = z.object({
   METRICS: z.enum(["on", "off"]).default("on"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WEB_DIR: z.string().optional(),
+  /** How long after sending its author may edit a message; unset: no limit. */
+  EDIT_WINDOW: duration.optional(),
 });
 
 /** Every environment variable the server reads. */
@@ -116,6 +118,8 @@ export interface ServerConfig {
   };
   logLevel: string;
   webDir: string | null;
+  /** null: messages may be edited at any time. */
+  editWindowSeconds: number | null;
 }
 
 export type DatabaseConfig =
@@ -228,5 +232,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     },
     logLevel: e.LOG_LEVEL,
     webDir: e.WEB_DIR ?? null,
+    editWindowSeconds: e.EDIT_WINDOW ?? null,
   };
 }

@@ -46,6 +46,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       maxReplay: config.limits.maxReplay,
       maxBufferedBytes: config.limits.maxBufferedBytes,
       maxQueuedEvents: config.limits.maxQueuedEvents,
+      editWindowSeconds: config.editWindowSeconds,
     },
     {
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),

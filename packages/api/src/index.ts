@@ -12,6 +12,7 @@ export { openPostgresBus } from "./realtime/bus-postgres.ts";
 export { openRedisBus } from "./realtime/bus-redis.ts";
 export type { ControlEvent, DurableEvent, DurableEventBody, LiveEvent, StreamEvent, StreamEventType } from "./events.ts";
 export type { Member, Message, Room, User } from "./shapes.ts";
+export type { Revision } from "./shapes.ts";
 export * from "./schemas.ts";
 
 export type RouterInputs = inferRouterInputs<AppRouter>;

@@ -42,6 +42,8 @@ export interface ApiConfig {
   maxBufferedBytes: number;
   /** Events queued for one subscriber before it counts as a slow reader and is cut off. */
   maxQueuedEvents: number;
+  /** How long after sending its author may edit a message (`EDIT_WINDOW`); null: no limit. */
+  editWindowSeconds: number | null;
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -60,6 +62,7 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   maxSocketsPerUser: 20,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxQueuedEvents: 5000,
+  editWindowSeconds: null,
 };
 
 export class Inflight {
