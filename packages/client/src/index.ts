@@ -14,6 +14,7 @@ export type {
   Logger,
   Message,
   Outbox,
+  OutboxAction,
   OutboxItem,
   OutboxStatus,
   ParleyApi,
