@@ -30,7 +30,7 @@ const open: (WsApi | Recorder)[] = [];
 
 beforeAll(async () => {
   server = await startTestServer({ SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000" });
-  [alice, bob, carol, eve] = await Promise.all(["ea", "eb", "ec", "ee"].map((p) => registerUser(server, p)));
+  [alice, bob, carol, eve] = await Promise.all([registerUser(server, "ea"), registerUser(server, "eb"), registerUser(server, "ec"), registerUser(server, "ee")]);
   roomId = (await alice.http.rooms.create.mutate({ name: "edits" })).id;
   await bob.http.rooms.join.mutate({ roomId });
   await carol.http.rooms.join.mutate({ roomId });
