@@ -204,6 +204,24 @@ describe("parley CLI", () => {
     await Promise.all([tail.exited, json.exited]);
   });
 
+  test("edit and delete change a message sent from the CLI, and explain a refusal", async () => {
+    const sent = await parley("alice", "send", "general", "--json", "draft text");
+    const id = (JSON.parse(sent.stdout) as { id: number }).id;
+    const edited = await parley("alice", "edit", `#${id}`, "final", "text");
+    expect(edited.stdout.trim()).toBe(`edited #${id} (rev 2)`);
+    const json = await parley("alice", "edit", String(id), "--json", "final text");
+    expect(JSON.parse(json.stdout)).toMatchObject({ id, content: "final text", rev: 2 });
+    const notYours = await parley("bob", "delete", String(id));
+    expect(notYours.code).toBe(1);
+    expect(notYours.stderr).toContain("refused (FORBIDDEN)");
+    expect((await parley("alice", "delete", String(id))).stdout.trim()).toBe(`deleted #${id}`);
+    const gone = await parley("alice", "edit", String(id), "again");
+    expect(gone.stderr).toContain("refused (CONFLICT)");
+    const bad = await parley("alice", "delete", "latest");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("not a message id");
+  });
+
   test("several parley processes share one session through token refreshes without revoking it", async () => {
     await using short = new ServerProcess({ ACCESS_TOKEN_TTL: "2s" });
     await short.start();

@@ -147,6 +147,53 @@ export async function sendCommand(env: CliEnv, io: Io, ref: string, text: string
   }
 }
 
+/** A message id as typed: `42` or `#42`. */
+export function parseMessageId(ref: string): number {
+  const m = /^#?(\d{1,15})$/.exec(ref.trim());
+  if (!m) throw new CliError(`"${ref}" is not a message id (like 42 or #42)`, 2);
+  return Number(m[1]);
+}
+
+/** Waits for an outbox operation (retried while the server is unreachable) at most `timeoutMs`; explains a refusal. */
+async function delivered(op: Promise<Message>, timeoutMs: number): Promise<Message> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CliError(`not delivered within ${timeoutMs / 1000} s (server unreachable?)`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([op, timeout]);
+  } catch (err) {
+    if (err instanceof SendFailedError) throw new CliError(`refused (${err.code}): ${err.message}`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Replaces the text of one of your messages. */
+export async function editCommand(env: CliEnv, io: Io, ref: string, text: string, timeoutMs: number, json: boolean) {
+  const messageId = parseMessageId(ref);
+  const client = await openClient(env, timeoutMs);
+  try {
+    const m = await delivered(client.edit(messageId, text), timeoutMs);
+    io.out(json ? JSON.stringify(m) : `edited #${m.id} (rev ${m.rev})`);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Deletes one of your messages (or any, as an admin of its room). */
+export async function deleteCommand(env: CliEnv, io: Io, ref: string, timeoutMs: number, json: boolean) {
+  const messageId = parseMessageId(ref);
+  const client = await openClient(env, timeoutMs);
+  try {
+    const m = await delivered(client.delete(messageId), timeoutMs);
+    io.out(json ? JSON.stringify(m) : `deleted #${m.id}`);
+  } finally {
+    await client.close();
+  }
+}
+
 /** Reports connection changes on stderr, so stdout stays the messages. */
 function reportConnection(client: ParleyClient, io: Io): void {
   let last = client.connection.get().status;

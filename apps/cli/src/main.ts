@@ -2,7 +2,9 @@ import { parseArgs } from "node:util";
 import { errorCode } from "@parley/client";
 import {
   createCommand,
+  deleteCommand,
   echoBotCommand,
+  editCommand,
   type Io,
   joinCommand,
   loginCommand,
@@ -25,6 +27,8 @@ const USAGE = `usage: parley [--server URL] <command>
   join <room>
   tail <room> [-n 20] [--json]                print messages as they arrive (resumes after drops)
   send <room> <text…> [--timeout 30]          send one message; "-" reads it from stdin
+  edit <messageId> <text…> [--timeout 30]     replace the text of one of your messages; "-" reads it from stdin
+  delete <messageId> [--timeout 30]           delete a message (yours, or any as a room admin)
   bot echo <room>                             an example bot: echoes what others say
 
   <room> is a name or an id (#12). The server is --server, else $PARLEY_URL, else http://localhost:8001.`;
@@ -101,6 +105,16 @@ async function main(argv: string[]): Promise<number> {
       await sendCommand(env, io, room(), text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
       return 0;
     }
+    case "edit": {
+      need(2, "<messageId> <text…>");
+      const text = rest[1] === "-" && rest.length === 2 ? await readStdin() : rest.slice(1).join(" ");
+      await editCommand(env, io, rest[0] ?? "", text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
+      return 0;
+    }
+    case "delete":
+      need(1, "<messageId>");
+      await deleteCommand(env, io, rest[0] ?? "", Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
+      return 0;
     case "bot":
       if (rest[0] !== "echo" || !rest[1]) throw new CliError("usage: parley bot echo <room>", 2);
       await echoBotCommand(env, io, rest[1]);

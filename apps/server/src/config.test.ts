@@ -121,3 +121,14 @@ describe("pnpm dev", () => {
     expect(SETTING_NAMES.filter((name) => !passed.has(name))).toEqual([]);
   });
 });
+
+describe("EDIT_WINDOW", () => {
+  it("is unlimited by default and takes a duration", () => {
+    const at = (env: Record<string, string>) => loadConfig({ DATABASE_URL: join(dir, "edit.db"), SECRET_KEY: "x".repeat(40), ...env }, quiet);
+    expect(at({}).editWindowSeconds).toBeNull();
+    expect(at({ EDIT_WINDOW: "15m" }).editWindowSeconds).toBe(900);
+    expect(at({ EDIT_WINDOW: "2h" }).editWindowSeconds).toBe(7200);
+    expect(() => at({ EDIT_WINDOW: "soon" })).toThrow(/EDIT_WINDOW/);
+    expect(() => at({ EDIT_WINDOW: "0" })).toThrow(ConfigError);
+  });
+});

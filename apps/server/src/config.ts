@@ -155,6 +155,8 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -hex 24)").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WEB_DIR: z.string().optional(),
+  /** How long after sending its author may edit a message; unset: no limit. */
+  EDIT_WINDOW: duration(365 * DAY).optional(),
 });
 
 /** Every environment variable the server reads. */
@@ -208,6 +210,8 @@ export interface ServerConfig {
   };
   logLevel: string;
   webDir: string | null;
+  /** null: messages may be edited at any time. */
+  editWindowSeconds: number | null;
 }
 
 export type DatabaseConfig =
@@ -333,5 +337,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     },
     logLevel: e.LOG_LEVEL,
     webDir: e.WEB_DIR ?? null,
+    editWindowSeconds: e.EDIT_WINDOW ?? null,
   };
 }

@@ -55,6 +55,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       maxQueuedEvents: config.limits.maxQueuedEvents,
       maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
       maxCallsPerSocket: config.limits.maxCallsPerSocket,
+      editWindowSeconds: config.editWindowSeconds,
     },
     {
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),

@@ -31,6 +31,10 @@ export const durableEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("member.left"), roomId: id, userId: id }),
   z.object({ type: z.literal("member.removed"), roomId: id, userId: id, removedBy: id }),
   z.object({ type: z.literal("member.admin"), roomId: id, userId: id, isAdmin: z.boolean() }),
+  /** An edit: the message with its new text and rev. */
+  z.object({ type: z.literal("message.updated"), roomId: id, message: messageShape }),
+  /** A delete: the tombstone (no text, no reactions; a root keeps its thread summary). */
+  z.object({ type: z.literal("message.deleted"), roomId: id, messageId: id, message: messageShape }),
 ]);
 
 export type DurableEventBody = z.infer<typeof durableEventSchema>;
@@ -52,6 +56,8 @@ export const eventVersions: Record<DurableEventType, number> = {
   "member.left": 1,
   "member.removed": 1,
   "member.admin": 1,
+  "message.updated": 1,
+  "message.deleted": 1,
 };
 
 type Body = Record<string, unknown>;

@@ -21,6 +21,7 @@ export {
   type StreamEventType,
 } from "./events.ts";
 export type { Member, Message, Room, User } from "./shapes.ts";
+export type { Revision } from "./shapes.ts";
 export * from "./schemas.ts";
 
 export type RouterInputs = inferRouterInputs<AppRouter>;

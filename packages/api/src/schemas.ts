@@ -146,6 +146,11 @@ export const listMessagesSchema = z.object({
   limit: z.number().int().min(1).max(100).default(50),
 });
 
+/** An edit; `rev`, if given, is the version being edited: a newer one is CONFLICT (after the same-text check). */
+export const editMessageSchema = z.object({ messageId: idSchema, content: messageContentSchema, rev: z.number().int().positive().optional() });
+export const deleteMessageSchema = z.object({ messageId: idSchema });
+export const messageRevisionsSchema = z.object({ messageId: idSchema });
+
 /** `lastEventId` must be declared, or zod strips it and resume silently stops. */
 export const streamSchema = z
   .object({ lastEventId: z.string().regex(/^\d{1,16}$/).nullish() })

@@ -58,6 +58,8 @@ export interface ApiConfig {
   maxSubscriptionsPerSocket: number;
   /** Queries and mutations one socket may have under way; the next gets TOO_MANY_REQUESTS. */
   maxCallsPerSocket: number;
+  /** How long after sending its author may edit a message (`EDIT_WINDOW`); null: no limit. */
+  editWindowSeconds: number | null;
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -82,6 +84,7 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   maxQueuedEvents: 5000,
   maxSubscriptionsPerSocket: 4,
   maxCallsPerSocket: 128,
+  editWindowSeconds: null,
 };
 
 export class Inflight {

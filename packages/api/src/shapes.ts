@@ -94,3 +94,14 @@ export const toMessage = (m: MessageWithSender, reactions: Reaction[] = [], part
       ? { replyCount: Number(m.reply_count), lastReplyAt: m.last_reply_at === null ? null : Number(m.last_reply_at), participantIds }
       : null,
 });
+
+/** An earlier version of an edited message (`messages.revisions`): written at `createdAt`, replaced by the next at `replacedAt`. */
+export const revisionShape = z.object({ rev: z.number().int(), content: z.string(), createdAt: z.number(), replacedAt: z.number() });
+export type Revision = z.infer<typeof revisionShape>;
+
+export const toRevision = (r: { rev: number; content: string; created_at: number; replaced_at: number }): Revision => ({
+  rev: Number(r.rev),
+  content: r.content,
+  createdAt: Number(r.created_at),
+  replacedAt: Number(r.replaced_at),
+});

@@ -136,8 +136,13 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   });
 
   const outbox = new OutboxQueue({
-    sendOnce: (item, signal) =>
-      api.messages.send.mutate({ roomId: item.roomId, content: item.content, clientId: item.clientId }, { signal }),
+    sendOnce: (item, signal) => {
+      const a = item.action;
+      if (a?.type === "edit") return api.messages.edit.mutate({ messageId: a.messageId, content: item.content, rev: a.rev }, { signal });
+      if (a?.type === "delete") return api.messages.delete.mutate({ messageId: a.messageId }, { signal });
+      if (item.roomId === null) return Promise.reject(new Error(`outbox item ${item.clientId} has no room`));
+      return api.messages.send.mutate({ roomId: item.roomId, content: item.content, clientId: item.clientId }, { signal });
+    },
     signedIn: signedIn.promise,
     pause: (ms) =>
       new Promise<void>((resolve) => {
@@ -345,6 +350,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connection: { get: connection.get, subscribe: connection.subscribe },
     events: bus,
     send: (roomId, content) => outbox.send(roomId, content),
+    edit: (messageId, content, opts) => outbox.edit(messageId, content, opts?.rev),
+    delete: (messageId) => outbox.delete(messageId),
     catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),
     outbox,
     async logout() {

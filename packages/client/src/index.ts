@@ -15,6 +15,7 @@ export type {
   Logger,
   Message,
   Outbox,
+  OutboxAction,
   OutboxItem,
   OutboxStatus,
   ParleyApi,

@@ -2,10 +2,10 @@ import type { Message } from "@parley/api";
 import { errorCode, errorMessage, isPermanent, isUnauthorized, ParleyClosedError, SendFailedError } from "./errors.ts";
 import type { OutboxStorage } from "./storage.ts";
 import { makeStore, type Writable } from "./store.ts";
-import type { Logger, Outbox, OutboxItem } from "./types.ts";
+import type { Logger, Outbox, OutboxAction, OutboxItem } from "./types.ts";
 
 export interface OutboxDeps {
-  /** One attempt: `messages.send` with the item's clientId. */
+  /** One attempt at what the item asks: `messages.send` with its clientId, or its edit or delete. */
   sendOnce(item: OutboxItem, signal: AbortSignal): Promise<Message>;
   /** Resolves with the user's id once signed in; rejects if that never happens. */
   signedIn: Promise<number>;
@@ -32,11 +32,23 @@ export function newClientId(): string {
 }
 
 /**
+ * The lane an item waits in: one item per lane is on the wire at a time.
+ * Sends queue per room, which keeps each room's order; edits and deletes
+ * per message, so a delete never overtakes an edit of the same message.
+ */
+const laneOf = (i: OutboxItem): string => (i.action ? `message ${i.action.messageId}` : `room ${i.roomId}`);
+
+/**
  * Messages on their way to the server. Each gets its clientId at once and is
  * sent again with that same clientId until the server answers, so it is
  * stored exactly once (the server dedupes per sender and clientId). One
  * message per room is on the wire at a time, which keeps each room's order;
  * a message the server refuses fails alone and the next one goes on.
+ *
+ * Edits and deletes travel the same way (retried until answered, kept in
+ * storage): the server makes both idempotent (the same text again, or a
+ * second delete, changes nothing). One the server refuses is dropped, its
+ * promise rejected: unlike a message, there is nothing to show or resend.
  */
 export class OutboxQueue implements Outbox {
   private items: OutboxItem[] = [];
@@ -44,8 +56,8 @@ export class OutboxQueue implements Outbox {
   private readonly forgotten = new Set<string>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly inFlight = new Set<string>();
-  /** The running worker of each room. */
-  private readonly workers = new Map<number, object>();
+  /** The running worker of each lane (see `laneOf`). */
+  private readonly workers = new Map<string, object>();
   private readonly store: Writable<readonly OutboxItem[]>;
   private saving: Promise<void> = Promise.resolve();
   private userId: number | null = null;
@@ -67,17 +79,30 @@ export class OutboxQueue implements Outbox {
     this.items = [...mine.filter((i) => !known.has(i.clientId)).map((i) => ({ ...i, userId })), ...this.items];
     for (const i of this.items) i.userId = userId;
     this.changed();
-    for (const roomId of new Set(this.items.map((i) => i.roomId))) this.kick(roomId);
+    for (const lane of new Set(this.items.map(laneOf))) this.kick(lane);
   }
 
   send(roomId: number, content: string): Promise<Message> {
+    return this.enqueue(roomId, content);
+  }
+
+  edit(messageId: number, content: string, rev?: number): Promise<Message> {
+    return this.enqueue(null, content, rev === undefined ? { type: "edit", messageId } : { type: "edit", messageId, rev });
+  }
+
+  delete(messageId: number): Promise<Message> {
+    return this.enqueue(null, "", { type: "delete", messageId });
+  }
+
+  private enqueue(roomId: number | null, content: string, action?: OutboxAction): Promise<Message> {
     if (this.closed) return Promise.reject(new ParleyClosedError());
     const item: OutboxItem = { clientId: newClientId(), roomId, content, status: "pending", createdAt: Date.now() };
+    if (action) item.action = action;
     if (this.userId !== null) item.userId = this.userId;
     this.items.push(item);
     const p = this.wait(item.clientId);
     this.changed();
-    this.kick(roomId);
+    this.kick(laneOf(item));
     return p;
   }
 
@@ -89,7 +114,7 @@ export class OutboxQueue implements Outbox {
       // Goes behind what is already queued for its room.
       this.items = [...this.items.filter((i) => i !== item), { ...item, status: "pending", error: undefined }];
       this.changed();
-      this.kick(item.roomId);
+      this.kick(laneOf(item));
     }
     return p;
   }
@@ -153,23 +178,23 @@ export class OutboxQueue implements Outbox {
     }
   }
 
-  private kick(roomId: number): void {
-    if (this.workers.has(roomId) || this.closed) return;
+  private kick(lane: string): void {
+    if (this.workers.has(lane) || this.closed) return;
     const worker = {};
-    this.workers.set(roomId, worker);
-    this.drain(roomId, worker).catch((err: unknown) =>
-      this.deps.logger.error("outbox worker failed", { roomId, error: errorMessage(err) }),
+    this.workers.set(lane, worker);
+    this.drain(lane, worker).catch((err: unknown) =>
+      this.deps.logger.error("outbox worker failed", { lane, error: errorMessage(err) }),
     );
   }
 
   /**
-   * The room's worker: sends its pending messages one at a time. It leaves
+   * The lane's worker: sends its pending items one at a time. It leaves
    * `workers` in the same step in which it finds nothing left to send, so a
    * `send()` never mistakes a worker that is about to quit for a running one.
    */
-  private async drain(roomId: number, worker: object): Promise<void> {
+  private async drain(lane: string, worker: object): Promise<void> {
     const quit = () => {
-      if (this.workers.get(roomId) === worker) this.workers.delete(roomId);
+      if (this.workers.get(lane) === worker) this.workers.delete(lane);
     };
     try {
       await this.deps.signedIn;
@@ -180,7 +205,7 @@ export class OutboxQueue implements Outbox {
     let attempt = 0;
     try {
       while (!this.closed) {
-        const item = this.items.find((i) => i.roomId === roomId && i.status === "pending");
+        const item = this.items.find((i) => laneOf(i) === lane && i.status === "pending");
         if (!item) return quit();
         this.inFlight.add(item.clientId);
         try {
@@ -198,8 +223,13 @@ export class OutboxQueue implements Outbox {
             attempt = 0;
             const code = errorCode(err) ?? "UNKNOWN";
             const message = errorMessage(err);
-            this.deps.logger.info("message refused", { clientId: item.clientId, code, message });
-            this.items = this.items.map((i) => (i.clientId === item.clientId ? { ...i, status: "failed", error: { code, message } } : i));
+            this.deps.logger.info(item.action ? `${item.action.type} refused` : "message refused", { clientId: item.clientId, code, message });
+            if (item.action) {
+              this.forgotten.add(item.clientId);
+              this.items = this.items.filter((i) => i.clientId !== item.clientId);
+            } else {
+              this.items = this.items.map((i) => (i.clientId === item.clientId ? { ...i, status: "failed", error: { code, message } } : i));
+            }
             this.changed();
             this.settle(item.clientId, (w) => w.reject(new SendFailedError(code, message, item.clientId)));
             continue;

@@ -57,10 +57,21 @@ export interface ParleyEvents {
 
 export type OutboxStatus = "pending" | "failed";
 
+/**
+ * What an outbox item asks of the server besides a send: an edit (of
+ * version `rev`, if given) or a delete. Both are idempotent on the server,
+ * so retrying one whose answer was lost is safe.
+ */
+export type OutboxAction = { type: "edit"; messageId: number; rev?: number } | { type: "delete"; messageId: number };
+
 export interface OutboxItem {
   clientId: string;
-  roomId: number;
+  /** The room a message is sent to; null for an edit or a delete (those are ordered per message, not per room). */
+  roomId: number | null;
+  /** The text to send, or an edit's new text ("" for a delete). */
   content: string;
+  /** Absent for a send. */
+  action?: OutboxAction;
   status: OutboxStatus;
   /** Why it failed (a tRPC error code such as FORBIDDEN, and the server's message). */
   error?: { code: string; message: string };
@@ -70,7 +81,7 @@ export interface OutboxItem {
 }
 
 export interface Outbox extends Readable<readonly OutboxItem[]> {
-  /** Sends a failed message again (same clientId, so never twice). */
+  /** Sends a failed message again (same clientId, so never twice). A refused edit or delete is not kept to retry. */
   retry(clientId: string): Promise<Message>;
   /** Drops a failed message, or a pending one not yet on the wire. */
   discard(clientId: string): boolean;
@@ -133,6 +144,15 @@ export interface ParleyClient {
   readonly events: ParleyEvents;
   /** Queues a message: retried with the same clientId until stored; resolves with the stored message. */
   send(roomId: number, content: string): Promise<Message>;
+  /**
+   * Edits one's own message, through the outbox: retried until the server answers, across
+   * reconnects (and restarts, with `storage`). The same text again changes nothing on the server,
+   * so a retry is harmless; pass the `rev` being edited and an edit made meanwhile elsewhere
+   * (another device) is not overwritten: it fails with CONFLICT. Resolves with the edited message.
+   */
+  edit(messageId: number, content: string, opts?: { rev?: number }): Promise<Message>;
+  /** Deletes a message (one's own, or any as a room admin), through the outbox; resolves with the tombstone. */
+  delete(messageId: number): Promise<Message>;
   readonly outbox: Outbox;
   /**
    * The room's messages stored after `afterId`, oldest first, read back page by page: how to fill

@@ -136,8 +136,11 @@ export interface EventsTable {
   user_id: number | null;
   /** JSON of the event body, validated on the way in and out by the api package. */
   payload: string;
-  /** The shape version of `payload` for its type (migration 0005); older shapes are upgraded on read. */
-  version: ColumnType<number, number | undefined, never>;
+  /**
+   * The shape version of `payload` for its type (migration 0005); older shapes are upgraded on read.
+   * Updated only with `payload`, when a deleted message's earlier events are rewritten as tombstones.
+   */
+  version: ColumnType<number, number | undefined, number>;
   created_at: ColumnType<Millis, Millis, never>;
 }
 

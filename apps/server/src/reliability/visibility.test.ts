@@ -63,6 +63,8 @@ const rules: Record<DurableEventType, (e: DurableEvent, w: World, who: Witness) 
   "member.left": watchedP,
   "member.removed": watchedP,
   "member.admin": watchedP,
+  "message.updated": watchedP,
+  "message.deleted": watchedP,
 };
 
 const durable = (events: StreamEvent[]): DurableEvent[] =>

@@ -1,0 +1,144 @@
+import {
+  eventTypesAt,
+  findMembership,
+  findMessage,
+  insertRevision,
+  listRevisions,
+  type MessageWithSender,
+  rewriteEventPayload,
+  type SenderAccess,
+  tombstoneMessage,
+  updateMessageContent,
+  type WriteTx,
+} from "@parley/db";
+import { encodeEvent } from "../events.ts";
+import { conflict, DomainError, forbidden, notFound } from "../errors.ts";
+import type { Services } from "../services.ts";
+import { type Message, type Revision, toRevision } from "../shapes.ts";
+import type { Auth } from "./auth.ts";
+import { presentMessages } from "./messages.ts";
+import { requireMember, roomAccess } from "./rooms.ts";
+
+/**
+ * Edits and deletes. Both run as one operation of the write path, so access
+ * is read in the same transaction as the change (a member removed a moment
+ * ago cannot edit), and both are idempotent for the client library's
+ * retries: asking again for what is already so writes nothing and emits
+ * nothing. Every check comes before the first write (see writer.ts).
+ */
+
+/** A message the caller may not see does not exist for them: NOT_FOUND, as for a missing one. */
+async function visibleMessage(tx: WriteTx, messageId: number, userId: number): Promise<{ row: MessageWithSender; access: SenderAccess }> {
+  const row = await findMessage(tx.db, messageId);
+  const access = row ? await tx.senderAccess(Number(row.room_id), userId) : undefined;
+  if (!row || !access || access.deleted_at !== null || (Number(access.is_private) === 1 && !access.is_member)) throw notFound("Message");
+  return { row, access };
+}
+
+const present = async (tx: WriteTx, row: MessageWithSender, viewerId: number | null): Promise<Message> => {
+  const [m] = await presentMessages(tx.db, [row], viewerId);
+  if (!m) throw new Error(`message ${row.id} could not be presented`);
+  return m;
+};
+
+/** In stream events `me` is not personalised (see shapes.ts): clients keep what they knew. */
+const forStream = (m: Message): Message => ({ ...m, reactions: m.reactions.map((r) => ({ ...r, me: false })) });
+
+/**
+ * Replaces the text of one's own message. The version it replaces is kept
+ * (with the position of the `message.updated` that replaced it, so a later
+ * delete can rewrite that event). Refused: someone else's message
+ * (FORBIDDEN), a system message (BAD_REQUEST: nobody may edit one, so it is
+ * not a question of who asks), a tombstone (CONFLICT), an edit later than
+ * `EDIT_WINDOW` after sending (FORBIDDEN), and — if `rev` is given — an edit
+ * of a version that is no longer the current one (CONFLICT). The same text
+ * again returns the message unchanged; that check comes before `rev` and the
+ * window, so a retry of an edit that went through is answered, not refused.
+ */
+export function editMessage(svc: Services, auth: Auth, input: { messageId: number; content: string; rev?: number | undefined }): Promise<Message> {
+  return svc.writes.run(async (tx, now) => {
+    const { row, access } = await visibleMessage(tx, input.messageId, auth.userId);
+    if (row.kind === "system") throw new DomainError("BAD_REQUEST", "System messages cannot be edited");
+    if (row.sender_id === null || Number(row.sender_id) !== auth.userId) throw forbidden("Only its author can edit a message");
+    if (row.deleted_at !== null) throw conflict("The message was deleted");
+    if (!access.is_member) throw forbidden("Join the room first");
+    if (row.content === input.content) return { result: await present(tx, row, auth.userId), events: [] };
+    const rev = Number(row.rev);
+    if (input.rev !== undefined && input.rev !== rev) throw conflict(`The message was edited meanwhile (now at rev ${rev})`);
+    const window = svc.config.editWindowSeconds;
+    if (window !== null && now - Number(row.created_at) > window * 1000) throw forbidden("It is too late to edit this message");
+
+    if (!(await updateMessageContent(tx.db, { id: Number(row.id), rev, content: input.content, now }))) {
+      // Writes are serialised (group commit, and the event-log lock on PostgreSQL): this cannot race.
+      throw new Error(`message ${row.id} changed under its edit`);
+    }
+    const edited: MessageWithSender = { ...row, content: input.content, rev: rev + 1, edited_at: now };
+    const result = await present(tx, edited, auth.userId);
+    const previous = { messageId: Number(row.id), rev, content: row.content, createdAt: Number(row.edited_at ?? row.created_at), replacedAt: now };
+    return {
+      result,
+      events: [
+        {
+          body: { type: "message.updated", roomId: result.roomId, message: forStream(result) },
+          scope: "room",
+          afterAppend: (position) => insertRevision(tx.db, { ...previous, eventId: position }),
+        },
+      ],
+    };
+  });
+}
+
+/**
+ * Deletes a message (its author, or an admin of its room — admins may also
+ * delete system messages). It stays in history as a tombstone: no text, no
+ * reactions, its thread summary kept (replies survive). Its text goes from
+ * everywhere: the row, its earlier versions, and the log, where its
+ * `message.created` and every `message.updated` are rewritten in place as
+ * the tombstone (same position and type; found through `messages.event_id`
+ * and `message_revisions.event_id`). Deleting a tombstone returns it.
+ *
+ * A deleted thread reply stays in its thread as a tombstone and is still
+ * counted by the root's `replyCount` (it counts replies written, as the
+ * thread's listing shows them), so a delete never changes a root's summary.
+ */
+export function deleteMessage(svc: Services, auth: Auth, input: { messageId: number }): Promise<Message> {
+  return svc.writes.run(async (tx, now) => {
+    const { row } = await visibleMessage(tx, input.messageId, auth.userId);
+    const roomId = Number(row.room_id);
+    const membership = await findMembership(tx.db, roomId, auth.userId);
+    if (!membership) throw forbidden("Join the room first");
+    const isAuthor = row.sender_id !== null && Number(row.sender_id) === auth.userId;
+    if (!isAuthor && Number(membership.is_admin) !== 1) throw forbidden("Only its author or a room admin can delete a message");
+    if (row.deleted_at !== null) return { result: await present(tx, row, auth.userId), events: [] };
+
+    const positions = await tombstoneMessage(tx.db, { id: Number(row.id), now });
+    const tombstone = forStream(await present(tx, { ...row, content: "", deleted_at: now }, null));
+    for (const e of await eventTypesAt(tx.db, positions)) {
+      if (e.type !== "message.created" && e.type !== "message.updated") continue;
+      const encoded = encodeEvent(now, { body: { type: e.type, roomId, message: tombstone }, scope: "room" });
+      await rewriteEventPayload(tx.db, { id: Number(e.id), payload: encoded.payload, version: encoded.version });
+    }
+    return {
+      result: tombstone,
+      events: [{ body: { type: "message.deleted", roomId, messageId: tombstone.id, message: tombstone }, scope: "room" }],
+    };
+  });
+}
+
+/**
+ * A message's earlier versions, oldest first, for members of its room (a
+ * private room's message is NOT_FOUND to others, a public room's FORBIDDEN
+ * to non-members). A tombstone has none: they were deleted with its text.
+ */
+export async function messageRevisions(svc: Services, auth: Auth, input: { messageId: number }): Promise<Revision[]> {
+  const row = await findMessage(svc.db, input.messageId);
+  if (!row) throw notFound("Message");
+  try {
+    requireMember(await roomAccess(svc, Number(row.room_id), auth.userId));
+  } catch (err) {
+    if (err instanceof DomainError && err.code === "NOT_FOUND") throw notFound("Message");
+    throw err;
+  }
+  if (row.deleted_at !== null) return [];
+  return (await listRevisions(svc.db, Number(row.id))).map(toRevision);
+}
