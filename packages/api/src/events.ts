@@ -5,6 +5,20 @@ import { memberShape, messageShape, roomShape } from "./shapes.ts";
 const id = z.number().int();
 
 /**
+ * A reaction added or removed by `userId`, with the emoji's count and first
+ * ten after the change: clients apply it in O(1) (and set `me` when
+ * `userId` is theirs).
+ */
+const reactionChange = {
+  roomId: id,
+  messageId: id,
+  emoji: z.string(),
+  userId: id,
+  count: z.number().int(),
+  userIds: z.array(id),
+};
+
+/**
  * Every durable event body, as a zod schema: used when an event is written
  * (`encodeEvent`) and when a stored one is read (`decodeEvent`). Stored in
  * the `events` table; the row's id is the stream position, which the stream
@@ -25,6 +39,8 @@ export const durableEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("member.left"), roomId: id, userId: id }),
   z.object({ type: z.literal("member.removed"), roomId: id, userId: id, removedBy: id }),
   z.object({ type: z.literal("member.admin"), roomId: id, userId: id, isAdmin: z.boolean() }),
+  z.object({ type: z.literal("reaction.added"), ...reactionChange }),
+  z.object({ type: z.literal("reaction.removed"), ...reactionChange }),
 ]);
 
 export type DurableEventBody = z.infer<typeof durableEventSchema>;
@@ -41,6 +57,8 @@ export const eventVersions: Record<DurableEventType, number> = {
   "member.left": 1,
   "member.removed": 1,
   "member.admin": 1,
+  "reaction.added": 1,
+  "reaction.removed": 1,
 };
 
 type Body = Record<string, unknown>;

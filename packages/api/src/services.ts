@@ -1,6 +1,7 @@
 import { type Database, type Kysely, setLastSeen, type WriteTransaction } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
+import { type LazyEmojiTable, makeEmojiTable } from "./domain/emoji.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
 import { Writer } from "./domain/writer.ts";
 import type { Bus } from "./realtime/bus.ts";
@@ -118,6 +119,8 @@ export interface Services {
   /** Writes under way: shutdown waits for them before closing the database. */
   inflight: Inflight;
   observer: ApiObserver;
+  /** Which strings are one emoji (reactions); its data is read on first use. */
+  emoji: LazyEmojiTable;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -173,6 +176,7 @@ export function createServices(
     revokedSessions: new Set(),
     inflight: new Inflight(),
     observer,
+    emoji: makeEmojiTable(),
     now,
     async start() {
       await hub.start();

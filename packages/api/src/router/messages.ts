@@ -1,9 +1,14 @@
 import { history, sendMessage } from "../domain/messages.ts";
-import { listMessagesSchema, sendMessageSchema } from "../schemas.ts";
+import { react, reactors, unreact } from "../domain/reactions.ts";
+import { listMessagesSchema, reactionsSchema, reactSchema, sendMessageSchema, unreactSchema } from "../schemas.ts";
 import { authedProcedure, roomProcedure, router } from "../trpc.ts";
 
 export const messagesRouter = router({
   list: roomProcedure.input(listMessagesSchema).query(({ ctx, input }) => history(ctx.svc, ctx.auth, ctx.access, input)),
   // Not a roomProcedure: the hot path checks access inside its write transaction, in the same batch.
   send: authedProcedure.input(sendMessageSchema).mutation(({ ctx, input }) => sendMessage(ctx.svc, ctx.auth, input)),
+  // Reactions name a message, not a room: access is read from the message inside the write (domain/reactions.ts).
+  react: authedProcedure.input(reactSchema).mutation(({ ctx, input }) => react(ctx.svc, ctx.auth, input)),
+  unreact: authedProcedure.input(unreactSchema).mutation(({ ctx, input }) => unreact(ctx.svc, ctx.auth, input)),
+  reactions: authedProcedure.input(reactionsSchema).query(({ ctx, input }) => reactors(ctx.svc, ctx.auth, input)),
 });
