@@ -2,11 +2,13 @@ import type { Message } from "@parley/api";
 import { errorCode, errorMessage, isPermanent, isUnauthorized, ParleyClosedError, SendFailedError } from "./errors.ts";
 import type { OutboxStorage } from "./storage.ts";
 import { makeStore, type Writable } from "./store.ts";
-import type { Logger, Outbox, OutboxItem } from "./types.ts";
+import type { Logger, Outbox, OutboxAction, OutboxActionOf, OutboxActionType, OutboxItem, OutboxResult } from "./types.ts";
 
 export interface OutboxDeps {
   /** One attempt: `messages.send` with the item's clientId. */
   sendOnce(item: OutboxItem, signal: AbortSignal): Promise<Message>;
+  /** One attempt at an action (see `OutboxActions`). */
+  actOnce<K extends OutboxActionType>(action: OutboxActionOf<K>, signal: AbortSignal): Promise<OutboxResult<K>>;
   /** Resolves with the user's id once signed in; rejects if that never happens. */
   signedIn: Promise<number>;
   /** Waits `ms`, or less if the connection (re)opens meanwhile. */
@@ -19,8 +21,9 @@ export interface OutboxDeps {
   onListenerError(err: unknown): void;
 }
 
+/** Resolved with what the item's own call answered: a Message for a send, the action's result otherwise. */
 interface Waiter {
-  resolve(m: Message): void;
+  resolve(answer: unknown): void;
   reject(err: unknown): void;
 }
 
@@ -30,6 +33,13 @@ export function newClientId(): string {
   globalThis.crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * The lane an item waits in: one item per lane is on the wire at a time.
+ * Sends queue per room, which keeps each room's order; actions per message,
+ * so an unreact never overtakes the react before it.
+ */
+const laneOf = (i: OutboxItem): string => (i.action ? `message ${i.action.messageId}` : `room ${i.roomId}`);
 
 /**
  * Messages on their way to the server. Each gets its clientId at once and is
@@ -45,7 +55,7 @@ export class OutboxQueue implements Outbox {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly inFlight = new Set<string>();
   /** The running worker of each room. */
-  private readonly workers = new Map<number, object>();
+  private readonly workers = new Map<string, object>();
   private readonly store: Writable<readonly OutboxItem[]>;
   private saving: Promise<void> = Promise.resolve();
   private userId: number | null = null;
@@ -67,29 +77,40 @@ export class OutboxQueue implements Outbox {
     this.items = [...mine.filter((i) => !known.has(i.clientId)).map((i) => ({ ...i, userId })), ...this.items];
     for (const i of this.items) i.userId = userId;
     this.changed();
-    for (const roomId of new Set(this.items.map((i) => i.roomId))) this.kick(roomId);
+    for (const lane of new Set(this.items.map(laneOf))) this.kick(lane);
   }
 
   send(roomId: number, content: string): Promise<Message> {
+    return this.enqueue<Message>(roomId, content);
+  }
+
+  /** Queues an action; it resolves with that action's answer. */
+  act<K extends OutboxActionType>(action: OutboxActionOf<K>): Promise<OutboxResult<K>> {
+    // Stored as the union: an action of type K is answered by `actOnce` with OutboxResult<K>.
+    return this.enqueue<OutboxResult<K>>(null, "", action as OutboxAction);
+  }
+
+  private enqueue<T>(roomId: number | null, content: string, action?: OutboxAction): Promise<T> {
     if (this.closed) return Promise.reject(new ParleyClosedError());
     const item: OutboxItem = { clientId: newClientId(), roomId, content, status: "pending", createdAt: Date.now() };
+    if (action) item.action = action;
     if (this.userId !== null) item.userId = this.userId;
     this.items.push(item);
-    const p = this.wait(item.clientId);
+    const p = this.wait<T>(item.clientId);
     this.changed();
-    this.kick(roomId);
+    this.kick(laneOf(item));
     return p;
   }
 
   retry(clientId: string): Promise<Message> {
     const item = this.items.find((i) => i.clientId === clientId);
     if (!item) return Promise.reject(new Error(`no outbox item ${clientId}`));
-    const p = this.wait(clientId);
+    const p = this.wait<Message>(clientId);
     if (item.status === "failed") {
       // Goes behind what is already queued for its room.
       this.items = [...this.items.filter((i) => i !== item), { ...item, status: "pending", error: undefined }];
       this.changed();
-      this.kick(item.roomId);
+      this.kick(laneOf(item));
     }
     return p;
   }
@@ -110,10 +131,11 @@ export class OutboxQueue implements Outbox {
     for (const clientId of [...this.waiters.keys()]) this.settle(clientId, (w) => w.reject(new ParleyClosedError()));
   }
 
-  private wait(clientId: string): Promise<Message> {
-    return new Promise<Message>((resolve, reject) => {
+  /** `T` is what the item's own call answers (see `Waiter`): the one place that promise is typed. */
+  private wait<T>(clientId: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       const list = this.waiters.get(clientId) ?? [];
-      list.push({ resolve, reject });
+      list.push({ resolve: (answer) => resolve(answer as T), reject });
       this.waiters.set(clientId, list);
     });
   }
@@ -153,23 +175,23 @@ export class OutboxQueue implements Outbox {
     }
   }
 
-  private kick(roomId: number): void {
-    if (this.workers.has(roomId) || this.closed) return;
+  private kick(lane: string): void {
+    if (this.workers.has(lane) || this.closed) return;
     const worker = {};
-    this.workers.set(roomId, worker);
-    this.drain(roomId, worker).catch((err: unknown) =>
-      this.deps.logger.error("outbox worker failed", { roomId, error: errorMessage(err) }),
+    this.workers.set(lane, worker);
+    this.drain(lane, worker).catch((err: unknown) =>
+      this.deps.logger.error("outbox worker failed", { lane, error: errorMessage(err) }),
     );
   }
 
   /**
-   * The room's worker: sends its pending messages one at a time. It leaves
+   * The lane's worker: sends its pending items one at a time. It leaves
    * `workers` in the same step in which it finds nothing left to send, so a
    * `send()` never mistakes a worker that is about to quit for a running one.
    */
-  private async drain(roomId: number, worker: object): Promise<void> {
+  private async drain(lane: string, worker: object): Promise<void> {
     const quit = () => {
-      if (this.workers.get(roomId) === worker) this.workers.delete(roomId);
+      if (this.workers.get(lane) === worker) this.workers.delete(lane);
     };
     try {
       await this.deps.signedIn;
@@ -180,17 +202,17 @@ export class OutboxQueue implements Outbox {
     let attempt = 0;
     try {
       while (!this.closed) {
-        const item = this.items.find((i) => i.roomId === roomId && i.status === "pending");
+        const item = this.items.find((i) => laneOf(i) === lane && i.status === "pending");
         if (!item) return quit();
         this.inFlight.add(item.clientId);
         try {
-          const message = await this.attempt(item);
+          const answer = await this.attempt(item);
           this.inFlight.delete(item.clientId);
           attempt = 0;
           this.forgotten.add(item.clientId);
           this.items = this.items.filter((i) => i.clientId !== item.clientId);
           this.changed();
-          this.settle(item.clientId, (w) => w.resolve(message));
+          this.settle(item.clientId, (w) => w.resolve(answer));
         } catch (err) {
           this.inFlight.delete(item.clientId);
           if (this.closed) return;
@@ -198,8 +220,14 @@ export class OutboxQueue implements Outbox {
             attempt = 0;
             const code = errorCode(err) ?? "UNKNOWN";
             const message = errorMessage(err);
-            this.deps.logger.info("message refused", { clientId: item.clientId, code, message });
-            this.items = this.items.map((i) => (i.clientId === item.clientId ? { ...i, status: "failed", error: { code, message } } : i));
+            this.deps.logger.info(item.action ? `${item.action.type} refused` : "message refused", { clientId: item.clientId, code, message });
+            // A refused message stays to be shown and resent; a refused action has nothing to show: it is dropped.
+            if (item.action) {
+              this.forgotten.add(item.clientId);
+              this.items = this.items.filter((i) => i.clientId !== item.clientId);
+            } else {
+              this.items = this.items.map((i) => (i.clientId === item.clientId ? { ...i, status: "failed", error: { code, message } } : i));
+            }
             this.changed();
             this.settle(item.clientId, (w) => w.reject(new SendFailedError(code, message, item.clientId)));
             continue;
@@ -215,11 +243,11 @@ export class OutboxQueue implements Outbox {
     }
   }
 
-  private async attempt(item: OutboxItem): Promise<Message> {
+  private async attempt(item: OutboxItem): Promise<unknown> {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.deps.timeoutMs);
     try {
-      return await this.deps.sendOnce(item, ac.signal);
+      return await (item.action ? this.deps.actOnce(item.action, ac.signal) : this.deps.sendOnce(item, ac.signal));
     } finally {
       clearTimeout(timer);
     }

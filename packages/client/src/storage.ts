@@ -11,12 +11,20 @@ interface KeyValueStore {
   setItem(key: string, value: string): void;
 }
 
+function isAction(v: unknown): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  const a = v as Record<string, unknown>;
+  return (a.type === "react" || a.type === "unreact") && typeof a.messageId === "number" && typeof a.emoji === "string";
+}
+
 function isItem(v: unknown): v is OutboxItem {
   if (typeof v !== "object" || v === null) return false;
   const o = v as Record<string, unknown>;
+  // A send names its room; an action names its message instead.
+  const target = o.action === undefined ? typeof o.roomId === "number" : o.roomId === null && isAction(o.action);
   return (
     typeof o.clientId === "string" &&
-    typeof o.roomId === "number" &&
+    target &&
     typeof o.content === "string" &&
     (o.status === "pending" || o.status === "failed") &&
     typeof o.createdAt === "number"
