@@ -146,6 +146,37 @@ export async function sendCommand(env: CliEnv, io: Io, ref: string, text: string
   }
 }
 
+/** Waits for `p` at most `ms`, failing with a CLI error that says what did not arrive. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CliError(`${what} not delivered within ${ms / 1000} s (server unreachable?)`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } catch (err) {
+    if (err instanceof SendFailedError) throw new CliError(`refused (${err.code}): ${err.message}`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `parley react <messageId> <emoji|:shortcode:>` (and `--remove`): through the outbox, so a dropped connection is retried. */
+export async function reactCommand(env: CliEnv, io: Io, ref: string, emoji: string, opts: { remove: boolean; timeoutMs: number; json: boolean }) {
+  const messageId = Number(ref.replace(/^#/, ""));
+  if (!Number.isSafeInteger(messageId) || messageId <= 0) throw new CliError(`"${ref}" is not a message id (#12 or 12)`, 2);
+  const client = await openClient(env, opts.timeoutMs);
+  try {
+    const r = await within(opts.remove ? client.unreact(messageId, emoji) : client.react(messageId, emoji), opts.timeoutMs, "reaction");
+    if (opts.json) io.out(JSON.stringify(r));
+    else if (!r.changed) io.out(`${opts.remove ? "no" : "already"} ${r.emoji} on #${messageId} (${r.count})`);
+    else io.out(`${opts.remove ? "removed" : "reacted"} ${r.emoji} ${opts.remove ? "from" : "to"} #${messageId} (${r.count})`);
+  } finally {
+    await client.close();
+  }
+}
+
 /** Reports connection changes on stderr, so stdout stays the messages. */
 function reportConnection(client: ParleyClient, io: Io): void {
   let last = client.connection.get().status;
