@@ -66,7 +66,9 @@ export async function runMixed(server: ChildServer, users: BenchUser[], params: 
         if (!u) break;
         const m = await rpc<{ id: number }>(server.httpUrl, "messages.send", { roomId: u.roomId, content: `seed ${u.username}`, clientId: `seed-${u.id}` }, u.token);
         own[u.id] = m.id;
-        (targets[u.roomId] ??= []).push(m.id);
+        const list = targets[u.roomId] ?? [];
+        list.push(m.id);
+        targets[u.roomId] = list;
       }
     }),
   );
