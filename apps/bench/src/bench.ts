@@ -8,6 +8,7 @@ import { type ConnectionsParams, type ConnectionsResult, runConnections } from "
 import { type FanoutParams, type FanoutResult, runFanout } from "./scenarios/fanout.ts";
 import { type HistoryParams, type HistoryResult, queryHistory, seedHistory } from "./scenarios/history.ts";
 import { type IngestParams, type IngestResult, rawInsertRate, runIngest } from "./scenarios/ingest.ts";
+import { type MixedParams, type MixedResult, runMixed } from "./scenarios/mixed.ts";
 import { createUsersInRooms, login, rpc } from "./setup.ts";
 
 export interface BenchOptions {
@@ -39,9 +40,10 @@ export interface BenchResults {
   baseline?: string;
   history?: HistoryResult & { params: HistoryParams };
   ingest?: { params: IngestParams; parley: IngestResult; raw: { perTransaction: number; batchedBy100: number } };
+  mixed?: MixedResult & { params: MixedParams };
 }
 
-export const SCENARIOS = ["fanout", "connections", "history", "ingest"] as const;
+export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed"] as const;
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const progress = new Progress(opts.quiet);
@@ -73,6 +75,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (opts.baseline) r.baseline = opts.baseline;
     if (want("history")) r.history = await history(opts.quick, dir, progress);
     if (want("ingest")) r.ingest = await ingest(opts.quick, dir, progress);
+    if (want("mixed")) r.mixed = await mixed(opts.quick, dir, progress);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -125,6 +128,15 @@ function problems(r: BenchResults): string[] {
   const c = r.connections;
   if (c) for (const x of [c.parley, c.raw]) if (x.failed) out.push(`connections ${x.target}: ${x.failed} failed (${x.firstError})`);
   if (r.ingest?.parley.errors) out.push(`ingest: ${r.ingest.parley.errors} sends failed (${r.ingest.parley.firstError})`);
+  const m = r.mixed;
+  if (m) {
+    for (const [kind, x] of Object.entries(m.kinds)) {
+      if (x.errors) out.push(`mixed ${kind}: ${x.errors} failed (${x.firstError})`);
+      if (x.late) out.push(`mixed ${kind}: ${x.late} deliveries missing when the wait ended`);
+    }
+    if (m.lost || m.duplicated || m.outOfOrder) out.push(`mixed: lost ${m.lost}, duplicated ${m.duplicated}, out of order ${m.outOfOrder}`);
+    if (Object.keys(m.closed).length) out.push(`mixed: sockets closed during the run: ${JSON.stringify(m.closed)}`);
+  }
   return out;
 }
 
@@ -283,4 +295,23 @@ async function ingest(quick: boolean, dir: string, progress: Progress) {
   const raw = rawInsertRate(file, { roomId: sender.roomId, senderId: sender.id, durationMs: quick ? 500 : 3000 });
   progress.note(`ingest: raw ${raw.perTransaction}/s (one per transaction), ${raw.batchedBy100}/s (100 per transaction)`);
   return { params, parley, raw };
+}
+
+async function mixed(quick: boolean, dir: string, progress: Progress) {
+  // The issue's storm: 1,000 reactions/s on messages in rooms of 50, with sends and edits alongside.
+  const params: MixedParams = quick
+    ? { rooms: 2, perRoom: 50, durationMs: 3000, rates: { send: 100, reaction: 1000, edit: 50 }, emoji: 30, workers: 2, drainMs: 10_000 }
+    : { rooms: 10, perRoom: 50, durationMs: 10_000, rates: { send: 200, reaction: 1000, edit: 100 }, emoji: 30, workers: 2, drainMs: 10_000 };
+  const server = await startParley({ dbFile: join(dir, "mixed.db") });
+  try {
+    const users = await createUsersInRooms(server.httpUrl, {
+      rooms: params.rooms,
+      perRoom: params.perRoom,
+      prefix: "mix",
+      progress: (d, t) => progress.note(`registered ${d}/${t} users`),
+    });
+    return { params, ...(await runMixed(server, users, params, progress)) };
+  } finally {
+    await server.stop();
+  }
 }

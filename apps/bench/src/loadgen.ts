@@ -1,3 +1,4 @@
+import { type MixedCommand, MixedLoad, type MixedReply } from "./mixed-load.ts";
 import { Histogram, type HistogramData, wallMs } from "./stats.ts";
 import { type Delivery, MARK, WireConn } from "./wire.ts";
 
@@ -10,6 +11,8 @@ import { type Delivery, MARK, WireConn } from "./wire.ts";
 export interface ConnSpec {
   token: string;
   roomId: number;
+  /** The connection's user, where a scenario needs it (mixed: who reacted). */
+  userId?: number;
 }
 
 export type LoadCommand =
@@ -18,6 +21,7 @@ export type LoadCommand =
   | { cmd: "expect"; step: number; perRoom: Record<number, number>; timeoutMs: number }
   | { cmd: "ingest"; durationMs: number; inflight: number }
   | { cmd: "final"; perRoom: Record<number, number>; timeoutMs: number }
+  | MixedCommand
   | { cmd: "close" };
 
 export interface StepSent {
@@ -69,6 +73,7 @@ export type LoadReply =
   | StepReceived
   | { type: "ingested"; acked: number; errors: number; firstError: string | null; ack: HistogramData; ms: number }
   | FinalReport
+  | MixedReply
   | { type: "closed" };
 
 const send = (r: LoadReply) => process.send?.(r);
@@ -76,6 +81,7 @@ const send = (r: LoadReply) => process.send?.(r);
 interface Conn {
   wire: WireConn;
   roomId: number;
+  userId: number;
   /** Bench deliveries received, per step. */
   perStep: Map<number, number>;
   total: number;
@@ -88,8 +94,10 @@ const lastDelivery = new Map<number, number>();
 const stepStart = new Map<number, number>();
 const stepCpu = new Map<number, number>();
 let clientSeq = 0;
+const mixed = new MixedLoad();
 
 function onDelivery(wire: WireConn, d: Delivery): void {
+  if (d.reaction !== undefined) mixed.delivered(d.reaction);
   if (d.content === null || !d.content.startsWith(MARK)) return;
   const now = wallMs();
   const c = byWire.get(wire);
@@ -123,7 +131,7 @@ async function connect(cmd: Extract<LoadCommand, { cmd: "connect" }>): Promise<v
       if (!spec) break;
       const local = cmd.localAddresses?.[i % cmd.localAddresses.length];
       const wire = new WireConn(cmd.url, spec.token, onDelivery, local);
-      const c: Conn = { wire, roomId: spec.roomId, perStep: new Map(), total: 0 };
+      const c: Conn = { wire, roomId: spec.roomId, userId: spec.userId ?? 0, perStep: new Map(), total: 0 };
       try {
         if (cmd.subscribe) await wire.subscribe();
         else await wire.opened();
@@ -296,6 +304,9 @@ process.on("message", (m: LoadCommand) => {
         return final(m);
       case "ingest":
         return ingest(m);
+      case "mixed":
+        send(await mixed.run(conns, m));
+        return;
       case "close":
         for (const c of conns) c.wire.close();
         conns = [];

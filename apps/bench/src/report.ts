@@ -62,6 +62,20 @@ export function table(r: BenchResults): string {
     out.push(`  parley ${i.parley.ackedPerSec} acked sends/s (ack p50 ${i.parley.ackMs.p50} ms, p99 ${i.parley.ackMs.p99} ms, cpu ${i.parley.serverCpuPct}%, ${i.parley.cpuUsPerAck} µs CPU/ack, errors ${i.parley.errors})`);
     out.push(`  raw better-sqlite3, same file and pragmas: ${i.raw.perTransaction}/s one transaction per message, ${i.raw.batchedBy100}/s 100 per transaction → parley ${ratio(i.parley.ackedPerSec, i.raw.perTransaction)} of the former`);
   }
+  const mx = r.mixed;
+  if (mx) {
+    out.push("");
+    out.push(`Mixed: ${mx.params.rooms} rooms of ${mx.params.perRoom}, ${mx.params.durationMs / 1000} s; server cpu ${mx.serverCpuPct}%, rss ${mx.serverRssMb} MB`);
+    out.push(`${"kind".padEnd(9)}${pad("offered/s", 10)}${pad("acked/s", 9)}${pad("timed", 8)}${pad("p50", 8)}${pad("p95", 8)}${pad("p99", 8)}${pad("max", 8)}${pad("ack p50", 9)}${pad("ack p99", 9)}${pad("late", 6)}`);
+    for (const [kind, x] of Object.entries(mx.kinds)) {
+      if (x.offeredPerSec === 0) continue;
+      out.push(
+        `${kind.padEnd(9)}${pad(x.offeredPerSec, 10)}${pad(x.ackedPerSec, 9)}${pad(x.deliveries, 8)}${pad(x.latencyMs.p50, 8)}${pad(x.latencyMs.p95, 8)}${pad(x.latencyMs.p99, 8)}${pad(x.latencyMs.max, 8)}${pad(x.ackMs.p50, 9)}${pad(x.ackMs.p99, 9)}${pad(x.late, 6)}`,
+      );
+    }
+    if (mx.editsSkipped) out.push(`  edits not measured: ${mx.editsSkipped}`);
+    out.push(`  delivery latency, send to arrival; reactions timed on the sending process's own connections. Integrity: lost ${mx.lost}, duplicated ${mx.duplicated}, out of order ${mx.outOfOrder}`);
+  }
   if (r.problems.length) {
     out.push("");
     for (const p of r.problems) out.push(`PROBLEM: ${p}`);

@@ -222,6 +222,21 @@ describe("parley CLI", () => {
     expect(bad.stderr).toContain("not a message id");
   });
 
+  test("react adds and removes a reaction by emoji or :shortcode:, says when nothing changed, and explains a refusal", async () => {
+    const sent = await parley("alice", "send", "general", "react to me", "--json");
+    const id = (JSON.parse(sent.stdout) as { id: number }).id;
+    expect((await parley("alice", "react", `#${id}`, ":thumbsup:")).stdout.trim()).toBe(`reacted 👍 to #${id} (1)`);
+    expect((await parley("bob", "react", String(id), "👍")).stdout.trim()).toBe(`reacted 👍 to #${id} (2)`);
+    expect((await parley("bob", "react", String(id), "👍\uFE0F")).stdout.trim()).toBe(`already 👍 on #${id} (2)`);
+    expect((await parley("bob", "react", String(id), "👍", "--remove")).stdout.trim()).toBe(`removed 👍 from #${id} (1)`);
+    const bad = await parley("alice", "react", String(id), "hello");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("refused (BAD_REQUEST): Not an emoji");
+    const notAnId = await parley("alice", "react", "general", "👍");
+    expect(notAnId.code).toBe(2);
+    expect(notAnId.stderr).toContain('"general" is not a message id');
+  });
+
   test("several parley processes share one session through token refreshes without revoking it", async () => {
     await using short = new ServerProcess({ ACCESS_TOKEN_TTL: "2s" });
     await short.start();

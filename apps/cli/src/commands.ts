@@ -154,14 +154,14 @@ export function parseMessageId(ref: string): number {
   return Number(m[1]);
 }
 
-/** Waits for an outbox operation (retried while the server is unreachable) at most `timeoutMs`; explains a refusal. */
-async function delivered(op: Promise<Message>, timeoutMs: number): Promise<Message> {
+/** Waits for `p` at most `ms`, failing with a CLI error that says what did not arrive. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CliError(`not delivered within ${timeoutMs / 1000} s (server unreachable?)`)), timeoutMs);
+    timer = setTimeout(() => reject(new CliError(`${what} not delivered within ${ms / 1000} s (server unreachable?)`)), ms);
   });
   try {
-    return await Promise.race([op, timeout]);
+    return await Promise.race([p, timeout]);
   } catch (err) {
     if (err instanceof SendFailedError) throw new CliError(`refused (${err.code}): ${err.message}`);
     throw err;
@@ -175,7 +175,7 @@ export async function editCommand(env: CliEnv, io: Io, ref: string, text: string
   const messageId = parseMessageId(ref);
   const client = await openClient(env, timeoutMs);
   try {
-    const m = await delivered(client.edit(messageId, text), timeoutMs);
+    const m = await within(client.edit(messageId, text), timeoutMs, "edit");
     io.out(json ? JSON.stringify(m) : `edited #${m.id} (rev ${m.rev})`);
   } finally {
     await client.close();
@@ -187,8 +187,22 @@ export async function deleteCommand(env: CliEnv, io: Io, ref: string, timeoutMs:
   const messageId = parseMessageId(ref);
   const client = await openClient(env, timeoutMs);
   try {
-    const m = await delivered(client.delete(messageId), timeoutMs);
+    const m = await within(client.delete(messageId), timeoutMs, "delete");
     io.out(json ? JSON.stringify(m) : `deleted #${m.id}`);
+  } finally {
+    await client.close();
+  }
+}
+
+/** `parley react <messageId> <emoji|:shortcode:>` (and `--remove`): through the outbox, so a dropped connection is retried. */
+export async function reactCommand(env: CliEnv, io: Io, ref: string, emoji: string, opts: { remove: boolean; timeoutMs: number; json: boolean }) {
+  const messageId = parseMessageId(ref);
+  const client = await openClient(env, opts.timeoutMs);
+  try {
+    const r = await within(opts.remove ? client.unreact(messageId, emoji) : client.react(messageId, emoji), opts.timeoutMs, "reaction");
+    if (opts.json) io.out(JSON.stringify(r));
+    else if (!r.changed) io.out(`${opts.remove ? "no" : "already"} ${r.emoji} on #${messageId} (${r.count})`);
+    else io.out(`${opts.remove ? "removed" : "reacted"} ${r.emoji} ${opts.remove ? "from" : "to"} #${messageId} (${r.count})`);
   } finally {
     await client.close();
   }

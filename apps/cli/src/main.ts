@@ -9,6 +9,7 @@ import {
   joinCommand,
   loginCommand,
   logoutCommand,
+  reactCommand,
   roomsCommand,
   sendCommand,
   tailCommand,
@@ -29,6 +30,8 @@ const USAGE = `usage: parley [--server URL] <command>
   send <room> <text…> [--timeout 30]          send one message; "-" reads it from stdin
   edit <messageId> <text…> [--timeout 30]     replace the text of one of your messages; "-" reads it from stdin
   delete <messageId> [--timeout 30]           delete a message (yours, or any as a room admin)
+  react <messageId> <emoji|:shortcode:> [--remove]
+                                              react to a message (one emoji, e.g. 👍 or :thumbsup:)
   bot echo <room>                             an example bot: echoes what others say
 
   <room> is a name or an id (#12). The server is --server, else $PARLEY_URL, else http://localhost:8001.`;
@@ -52,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       n: { type: "string", short: "n", default: "20" },
       timeout: { type: "string", default: "30" },
       private: { type: "boolean", default: false },
+      remove: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -114,6 +118,14 @@ async function main(argv: string[]): Promise<number> {
     case "delete":
       need(1, "<messageId>");
       await deleteCommand(env, io, rest[0] ?? "", Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
+      return 0;
+    case "react":
+      need(2, "<messageId> <emoji|:shortcode:> [--remove]");
+      await reactCommand(env, io, rest[0] ?? "", rest.slice(1).join(" "), {
+        remove: f.remove,
+        timeoutMs: Math.max(1, Number(f.timeout) || 30) * 1000,
+        json: f.json,
+      });
       return 0;
     case "bot":
       if (rest[0] !== "echo" || !rest[1]) throw new CliError("usage: parley bot echo <room>", 2);

@@ -5,6 +5,20 @@ import { memberShape, messageShape, roomShape } from "./shapes.ts";
 const id = z.number().int();
 
 /**
+ * A reaction added or removed by `userId`, with the emoji's count and first
+ * ten after the change: clients apply it in O(1) (and set `me` when
+ * `userId` is theirs).
+ */
+const reactionChange = {
+  roomId: id,
+  messageId: id,
+  emoji: z.string(),
+  userId: id,
+  count: z.number().int(),
+  userIds: z.array(id),
+};
+
+/**
  * Every durable event body, as a zod schema: used when an event is written
  * (`encodeEvent`) and when a stored one is read (`decodeEvent`). Stored in
  * the `events` table; the row's id is the stream position, which the stream
@@ -35,6 +49,8 @@ export const durableEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("message.updated"), roomId: id, message: messageShape }),
   /** A delete: the tombstone (no text, no reactions; a root keeps its thread summary). */
   z.object({ type: z.literal("message.deleted"), roomId: id, messageId: id, message: messageShape }),
+  z.object({ type: z.literal("reaction.added"), ...reactionChange }),
+  z.object({ type: z.literal("reaction.removed"), ...reactionChange }),
 ]);
 
 export type DurableEventBody = z.infer<typeof durableEventSchema>;
@@ -58,6 +74,8 @@ export const eventVersions: Record<DurableEventType, number> = {
   "member.admin": 1,
   "message.updated": 1,
   "message.deleted": 1,
+  "reaction.added": 1,
+  "reaction.removed": 1,
 };
 
 type Body = Record<string, unknown>;

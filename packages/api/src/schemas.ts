@@ -150,6 +150,22 @@ export const listMessagesSchema = z.object({
 export const editMessageSchema = z.object({ messageId: idSchema, content: messageContentSchema, rev: z.number().int().positive().optional() });
 export const deleteMessageSchema = z.object({ messageId: idSchema });
 export const messageRevisionsSchema = z.object({ messageId: idSchema });
+/**
+ * One emoji or `:shortcode:`. Only its size is checked here (the web form
+ * uses this too); which strings are emoji the server checks against
+ * Unicode's data (domain/emoji.ts), which never ships to browsers.
+ */
+export const emojiSchema = z.string().trim().min(1, "Pick an emoji").max(80, "That is not one emoji");
+export const reactSchema = z.object({ messageId: idSchema, emoji: emojiSchema });
+/** The same input: unreacting names the reaction the same way. */
+export const unreactSchema = reactSchema;
+export const reactionsSchema = z.object({
+  messageId: idSchema,
+  emoji: emojiSchema,
+  /** `nextCursor` of the page before. */
+  cursor: z.string().regex(/^\d{1,16}\.\d{1,16}$/, "Not a cursor from this list").nullish(),
+  limit: z.number().int().min(1).max(100).default(50),
+});
 
 /** `lastEventId` must be declared, or zod strips it and resume silently stops. */
 export const streamSchema = z

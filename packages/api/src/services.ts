@@ -2,6 +2,7 @@ import { type Database, type Kysely, setLastSeen, type WriteTransaction } from "
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { LoginLimits } from "./domain/login-limits.ts";
+import { type LazyEmojiTable, makeEmojiTable } from "./domain/emoji.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
 import { Writer } from "./domain/writer.ts";
 import type { Bus } from "./realtime/bus.ts";
@@ -145,6 +146,8 @@ export interface Services {
   /** Writes under way: shutdown waits for them before closing the database. */
   inflight: Inflight;
   observer: ApiObserver;
+  /** Which strings are one emoji (reactions); its data is read on first use. */
+  emoji: LazyEmojiTable;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -217,6 +220,7 @@ export function createServices(
     revokedSessions,
     inflight: new Inflight(),
     observer,
+    emoji: makeEmojiTable(),
     now,
     async start() {
       await hub.start();

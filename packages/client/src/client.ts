@@ -8,7 +8,7 @@ import { Session } from "./session.ts";
 import { EventStream } from "./stream.ts";
 import { makeStore } from "./store.ts";
 import { backoffDelay, currentWsLink, makeWsClient, resolveWebSocket } from "./transport.ts";
-import type { ConnectionState, Logger, ParleyClient, ParleyClientOptions } from "./types.ts";
+import type { ConnectionState, Logger, OutboxActionOf, OutboxActionType, OutboxResult, ParleyApi, ParleyClient, ParleyClientOptions } from "./types.ts";
 
 const consoleLogger: Logger = {
   debug: () => {},
@@ -31,6 +31,14 @@ function deferred<T>() {
   promise.catch(() => {});
   return { promise, resolve, reject };
 }
+
+/** Each outbox action's one call (see `OutboxActions`). */
+const actions = (api: ParleyApi): { [K in OutboxActionType]: (a: OutboxActionOf<K>, signal: AbortSignal) => Promise<OutboxResult<K>> } => ({
+  edit: (a, signal) => api.messages.edit.mutate({ messageId: a.messageId, content: a.content, rev: a.rev }, { signal }),
+  delete: (a, signal) => api.messages.delete.mutate({ messageId: a.messageId }, { signal }),
+  react: (a, signal) => api.messages.react.mutate({ messageId: a.messageId, emoji: a.emoji }, { signal }),
+  unreact: (a, signal) => api.messages.unreact.mutate({ messageId: a.messageId, emoji: a.emoji }, { signal }),
+});
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -135,14 +143,13 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     onUnauthenticated: (reason) => shutdown("unauthenticated", reason),
   });
 
+  const calls = actions(api);
   const outbox = new OutboxQueue({
-    sendOnce: (item, signal) => {
-      const a = item.action;
-      if (a?.type === "edit") return api.messages.edit.mutate({ messageId: a.messageId, content: item.content, rev: a.rev }, { signal });
-      if (a?.type === "delete") return api.messages.delete.mutate({ messageId: a.messageId }, { signal });
-      if (item.roomId === null) return Promise.reject(new Error(`outbox item ${item.clientId} has no room`));
-      return api.messages.send.mutate({ roomId: item.roomId, content: item.content, clientId: item.clientId }, { signal });
-    },
+    sendOnce: (item, signal) =>
+      item.roomId === null
+        ? Promise.reject(new Error(`outbox item ${item.clientId} has no room`))
+        : api.messages.send.mutate({ roomId: item.roomId, content: item.content, clientId: item.clientId }, { signal }),
+    actOnce: <K extends OutboxActionType>(action: OutboxActionOf<K>, signal: AbortSignal) => calls[action.type](action, signal),
     signedIn: signedIn.promise,
     pause: (ms) =>
       new Promise<void>((resolve) => {
@@ -350,8 +357,10 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connection: { get: connection.get, subscribe: connection.subscribe },
     events: bus,
     send: (roomId, content) => outbox.send(roomId, content),
-    edit: (messageId, content, opts) => outbox.edit(messageId, content, opts?.rev),
-    delete: (messageId) => outbox.delete(messageId),
+    edit: (messageId, content, opts) => outbox.act(opts?.rev === undefined ? { type: "edit", messageId, content } : { type: "edit", messageId, content, rev: opts.rev }),
+    delete: (messageId) => outbox.act({ type: "delete", messageId }),
+    react: (messageId, emoji) => outbox.act({ type: "react", messageId, emoji }),
+    unreact: (messageId, emoji) => outbox.act({ type: "unreact", messageId, emoji }),
     catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),
     outbox,
     async logout() {

@@ -2,11 +2,13 @@ import type { Message } from "@parley/api";
 import { errorCode, errorMessage, isPermanent, isUnauthorized, ParleyClosedError, SendFailedError } from "./errors.ts";
 import type { OutboxStorage } from "./storage.ts";
 import { makeStore, type Writable } from "./store.ts";
-import type { Logger, Outbox, OutboxAction, OutboxItem } from "./types.ts";
+import type { Logger, Outbox, OutboxAction, OutboxActionOf, OutboxActionType, OutboxItem, OutboxResult } from "./types.ts";
 
 export interface OutboxDeps {
   /** One attempt at what the item asks: `messages.send` with its clientId, or its edit or delete. */
   sendOnce(item: OutboxItem, signal: AbortSignal): Promise<Message>;
+  /** One attempt at an action (see `OutboxActions`). */
+  actOnce<K extends OutboxActionType>(action: OutboxActionOf<K>, signal: AbortSignal): Promise<OutboxResult<K>>;
   /** Resolves with the user's id once signed in; rejects if that never happens. */
   signedIn: Promise<number>;
   /** Waits `ms`, or less if the connection (re)opens meanwhile. */
@@ -19,8 +21,9 @@ export interface OutboxDeps {
   onListenerError(err: unknown): void;
 }
 
+/** Resolved with what the item's own call answered: a Message for a send, the action's result otherwise. */
 interface Waiter {
-  resolve(m: Message): void;
+  resolve(answer: unknown): void;
   reject(err: unknown): void;
 }
 
@@ -33,8 +36,8 @@ export function newClientId(): string {
 
 /**
  * The lane an item waits in: one item per lane is on the wire at a time.
- * Sends queue per room, which keeps each room's order; edits and deletes
- * per message, so a delete never overtakes an edit of the same message.
+ * Sends queue per room, which keeps each room's order; actions per message,
+ * so an unreact never overtakes the react before it.
  */
 const laneOf = (i: OutboxItem): string => (i.action ? `message ${i.action.messageId}` : `room ${i.roomId}`);
 
@@ -56,7 +59,7 @@ export class OutboxQueue implements Outbox {
   private readonly forgotten = new Set<string>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly inFlight = new Set<string>();
-  /** The running worker of each lane (see `laneOf`). */
+  /** The running worker of each room. */
   private readonly workers = new Map<string, object>();
   private readonly store: Writable<readonly OutboxItem[]>;
   private saving: Promise<void> = Promise.resolve();
@@ -83,24 +86,22 @@ export class OutboxQueue implements Outbox {
   }
 
   send(roomId: number, content: string): Promise<Message> {
-    return this.enqueue(roomId, content);
+    return this.enqueue<Message>(roomId, content);
   }
 
-  edit(messageId: number, content: string, rev?: number): Promise<Message> {
-    return this.enqueue(null, content, rev === undefined ? { type: "edit", messageId } : { type: "edit", messageId, rev });
+  /** Queues an action; it resolves with that action's answer. */
+  act<K extends OutboxActionType>(action: OutboxActionOf<K>): Promise<OutboxResult<K>> {
+    // Stored as the union: an action of type K is answered by `actOnce` with OutboxResult<K>.
+    return this.enqueue<OutboxResult<K>>(null, "", action as OutboxAction);
   }
 
-  delete(messageId: number): Promise<Message> {
-    return this.enqueue(null, "", { type: "delete", messageId });
-  }
-
-  private enqueue(roomId: number | null, content: string, action?: OutboxAction): Promise<Message> {
+  private enqueue<T>(roomId: number | null, content: string, action?: OutboxAction): Promise<T> {
     if (this.closed) return Promise.reject(new ParleyClosedError());
     const item: OutboxItem = { clientId: newClientId(), roomId, content, status: "pending", createdAt: Date.now() };
     if (action) item.action = action;
     if (this.userId !== null) item.userId = this.userId;
     this.items.push(item);
-    const p = this.wait(item.clientId);
+    const p = this.wait<T>(item.clientId);
     this.changed();
     this.kick(laneOf(item));
     return p;
@@ -109,7 +110,7 @@ export class OutboxQueue implements Outbox {
   retry(clientId: string): Promise<Message> {
     const item = this.items.find((i) => i.clientId === clientId);
     if (!item) return Promise.reject(new Error(`no outbox item ${clientId}`));
-    const p = this.wait(clientId);
+    const p = this.wait<Message>(clientId);
     if (item.status === "failed") {
       // Goes behind what is already queued for its room.
       this.items = [...this.items.filter((i) => i !== item), { ...item, status: "pending", error: undefined }];
@@ -135,10 +136,11 @@ export class OutboxQueue implements Outbox {
     for (const clientId of [...this.waiters.keys()]) this.settle(clientId, (w) => w.reject(new ParleyClosedError()));
   }
 
-  private wait(clientId: string): Promise<Message> {
-    return new Promise<Message>((resolve, reject) => {
+  /** `T` is what the item's own call answers (see `Waiter`): the one place that promise is typed. */
+  private wait<T>(clientId: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       const list = this.waiters.get(clientId) ?? [];
-      list.push({ resolve, reject });
+      list.push({ resolve: (answer) => resolve(answer as T), reject });
       this.waiters.set(clientId, list);
     });
   }
@@ -209,13 +211,13 @@ export class OutboxQueue implements Outbox {
         if (!item) return quit();
         this.inFlight.add(item.clientId);
         try {
-          const message = await this.attempt(item);
+          const answer = await this.attempt(item);
           this.inFlight.delete(item.clientId);
           attempt = 0;
           this.forgotten.add(item.clientId);
           this.items = this.items.filter((i) => i.clientId !== item.clientId);
           this.changed();
-          this.settle(item.clientId, (w) => w.resolve(message));
+          this.settle(item.clientId, (w) => w.resolve(answer));
         } catch (err) {
           this.inFlight.delete(item.clientId);
           if (this.closed) return;
@@ -224,6 +226,7 @@ export class OutboxQueue implements Outbox {
             const code = errorCode(err) ?? "UNKNOWN";
             const message = errorMessage(err);
             this.deps.logger.info(item.action ? `${item.action.type} refused` : "message refused", { clientId: item.clientId, code, message });
+            // A refused message stays to be shown and resent; a refused action has nothing to show: it is dropped.
             if (item.action) {
               this.forgotten.add(item.clientId);
               this.items = this.items.filter((i) => i.clientId !== item.clientId);
@@ -245,11 +248,11 @@ export class OutboxQueue implements Outbox {
     }
   }
 
-  private async attempt(item: OutboxItem): Promise<Message> {
+  private async attempt(item: OutboxItem): Promise<unknown> {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.deps.timeoutMs);
     try {
-      return await this.deps.sendOnce(item, ac.signal);
+      return await (item.action ? this.deps.actOnce(item.action, ac.signal) : this.deps.sendOnce(item, ac.signal));
     } finally {
       clearTimeout(timer);
     }

@@ -12,16 +12,26 @@ interface KeyValueStore {
 }
 
 function isAction(v: unknown): boolean {
-  if (v === undefined) return true;
   if (typeof v !== "object" || v === null) return false;
   const a = v as Record<string, unknown>;
-  return (a.type === "edit" || a.type === "delete") && typeof a.messageId === "number" && (a.rev === undefined || typeof a.rev === "number");
+  if (typeof a.messageId !== "number") return false;
+  switch (a.type) {
+    case "edit":
+      return typeof a.content === "string" && (a.rev === undefined || typeof a.rev === "number");
+    case "delete":
+      return true;
+    case "react":
+    case "unreact":
+      return typeof a.emoji === "string";
+    default:
+      return false;
+  }
 }
 
 function isItem(v: unknown): v is OutboxItem {
   if (typeof v !== "object" || v === null) return false;
   const o = v as Record<string, unknown>;
-  // A send names its room; an edit or delete names its message instead.
+  // A send names its room; an action names its message instead.
   const target = o.action === undefined ? typeof o.roomId === "number" : o.roomId === null && isAction(o.action);
   return (
     typeof o.clientId === "string" &&

@@ -57,18 +57,32 @@ export interface ParleyEvents {
 
 export type OutboxStatus = "pending" | "failed";
 
+/** What `react`/`unreact` resolve with: the reaction as it now stands, and whether the call changed it. */
+export type ReactionState = RouterOutputs["messages"]["react"];
+
 /**
- * What an outbox item asks of the server besides a send: an edit (of
- * version `rev`, if given) or a delete. Both are idempotent on the server,
- * so retrying one whose answer was lost is safe.
+ * What an outbox item may ask of the server besides a send: each action's
+ * input and the server's answer. Each is idempotent on the server, so
+ * retrying one whose answer was lost is safe. Adding an action is an entry
+ * here and its call in `actions` (client.ts).
  */
-export type OutboxAction = { type: "edit"; messageId: number; rev?: number } | { type: "delete"; messageId: number };
+export interface OutboxActions {
+  /** An edit (of version `rev`, if given): the same text again changes nothing, so a retry is harmless. */
+  edit: { input: { messageId: number; content: string; rev?: number }; result: Message };
+  delete: { input: { messageId: number }; result: Message };
+  react: { input: { messageId: number; emoji: string }; result: ReactionState };
+  unreact: { input: { messageId: number; emoji: string }; result: ReactionState };
+}
+export type OutboxActionType = keyof OutboxActions;
+export type OutboxActionOf<K extends OutboxActionType> = { type: K } & OutboxActions[K]["input"];
+export type OutboxAction = { [K in OutboxActionType]: OutboxActionOf<K> }[OutboxActionType];
+export type OutboxResult<K extends OutboxActionType> = OutboxActions[K]["result"];
 
 export interface OutboxItem {
   clientId: string;
-  /** The room a message is sent to; null for an edit or a delete (those are ordered per message, not per room). */
+  /** The room a message is sent to; null for an action (those are ordered per message, not per room). */
   roomId: number | null;
-  /** The text to send, or an edit's new text ("" for a delete). */
+  /** The text to send ("" for an action). */
   content: string;
   /** Absent for a send. */
   action?: OutboxAction;
@@ -81,7 +95,7 @@ export interface OutboxItem {
 }
 
 export interface Outbox extends Readable<readonly OutboxItem[]> {
-  /** Sends a failed message again (same clientId, so never twice). A refused edit or delete is not kept to retry. */
+  /** Sends a failed message again (same clientId, so never twice). A refused action is not kept to retry. */
   retry(clientId: string): Promise<Message>;
   /** Drops a failed message, or a pending one not yet on the wire. */
   discard(clientId: string): boolean;
@@ -153,6 +167,14 @@ export interface ParleyClient {
   edit(messageId: number, content: string, opts?: { rev?: number }): Promise<Message>;
   /** Deletes a message (one's own, or any as a room admin), through the outbox; resolves with the tombstone. */
   delete(messageId: number): Promise<Message>;
+  /**
+   * Adds one's reaction (one emoji, or a `:shortcode:`) to a message, through the outbox: retried
+   * until the server answers, across reconnects (and restarts, with `storage`). Reacting twice
+   * changes nothing, so a retry is harmless. Resolves with the reaction as it now stands.
+   */
+  react(messageId: number, emoji: string): Promise<ReactionState>;
+  /** Takes one's reaction off a message, through the outbox, like `react` (after any `react` queued before it). */
+  unreact(messageId: number, emoji: string): Promise<ReactionState>;
   readonly outbox: Outbox;
   /**
    * The room's messages stored after `afterId`, oldest first, read back page by page: how to fill

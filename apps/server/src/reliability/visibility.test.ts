@@ -65,6 +65,8 @@ const rules: Record<DurableEventType, (e: DurableEvent, w: World, who: Witness) 
   "member.admin": watchedP,
   "message.updated": watchedP,
   "message.deleted": watchedP,
+  "reaction.added": watchedP,
+  "reaction.removed": watchedP,
 };
 
 const durable = (events: StreamEvent[]): DurableEvent[] =>

@@ -1,6 +1,16 @@
 import { deleteMessage, editMessage, messageRevisions } from "../domain/edits.ts";
 import { history, sendMessage } from "../domain/messages.ts";
-import { deleteMessageSchema, editMessageSchema, listMessagesSchema, messageRevisionsSchema, sendMessageSchema } from "../schemas.ts";
+import { react, reactors, unreact } from "../domain/reactions.ts";
+import {
+  deleteMessageSchema,
+  editMessageSchema,
+  listMessagesSchema,
+  messageRevisionsSchema,
+  reactionsSchema,
+  reactSchema,
+  sendMessageSchema,
+  unreactSchema,
+} from "../schemas.ts";
 import { authedProcedure, roomProcedure, router } from "../trpc.ts";
 
 export const messagesRouter = router({
@@ -11,4 +21,8 @@ export const messagesRouter = router({
   edit: authedProcedure.input(editMessageSchema).mutation(({ ctx, input }) => editMessage(ctx.svc, ctx.auth, input)),
   delete: authedProcedure.input(deleteMessageSchema).mutation(({ ctx, input }) => deleteMessage(ctx.svc, ctx.auth, input)),
   revisions: authedProcedure.input(messageRevisionsSchema).query(({ ctx, input }) => messageRevisions(ctx.svc, ctx.auth, input)),
+  // Reactions name a message, not a room: access is read from the message inside the write (domain/reactions.ts).
+  react: authedProcedure.input(reactSchema).mutation(({ ctx, input }) => react(ctx.svc, ctx.auth, input)),
+  unreact: authedProcedure.input(unreactSchema).mutation(({ ctx, input }) => unreact(ctx.svc, ctx.auth, input)),
+  reactions: authedProcedure.input(reactionsSchema).query(({ ctx, input }) => reactors(ctx.svc, ctx.auth, input)),
 });

@@ -72,3 +72,92 @@ export async function listReactors(db: Db, q: { messageId: number; emoji: string
   const rows = await query.orderBy("r.created_at").orderBy("r.user_id").limit(q.limit + 1).execute();
   return { rows: rows.slice(0, q.limit), hasMore: rows.length > q.limit };
 }
+
+/** What a reaction needs to know about its message and the person reacting, in one read. */
+export interface ReactionTarget {
+  room_id: number;
+  /** Set on a tombstone. */
+  deleted_at: number | null;
+  is_private: number;
+  /** 1 if the person reacting is a member of the message's room. */
+  is_member: number;
+}
+
+/** The message (in a live room) and whether `userId` belongs to its room; undefined if either is gone. */
+export function findReactionTarget(db: Db, messageId: number, userId: number): Promise<ReactionTarget | undefined> {
+  return db
+    .selectFrom("messages as msg")
+    .innerJoin("rooms as r", "r.id", "msg.room_id")
+    .leftJoin("room_members as m", (j) => j.onRef("m.room_id", "=", "msg.room_id").on("m.user_id", "=", userId))
+    .select(["msg.room_id", "msg.deleted_at", "r.is_private"])
+    .select((eb) => eb.case().when("m.user_id", "is not", null).then(1).else(0).end().as("is_member"))
+    .where("msg.id", "=", messageId)
+    .where("r.deleted_at", "is", null)
+    .executeTakeFirst();
+}
+
+export interface ReactionKey {
+  messageId: number;
+  emoji: string;
+  userId: number;
+}
+
+export async function hasReaction(db: Db, k: ReactionKey): Promise<boolean> {
+  const row = await db
+    .selectFrom("reactions")
+    .select("user_id")
+    .where("message_id", "=", k.messageId)
+    .where("emoji", "=", k.emoji)
+    .where("user_id", "=", k.userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Whether a message carries `emoji` already, and how many distinct emoji it carries. */
+export async function emojiOnMessage(db: Db, messageId: number, emoji: string): Promise<{ present: boolean; distinct: number }> {
+  const rows = await db.selectFrom("reactions").select("emoji").distinct().where("message_id", "=", messageId).execute();
+  return { present: rows.some((r) => r.emoji === emoji), distinct: rows.length };
+}
+
+/** Returns whether a row was added (false if it was there already). */
+export async function insertReaction(db: Db, k: ReactionKey & { now: number }): Promise<boolean> {
+  const r = await db
+    .insertInto("reactions")
+    .values({ message_id: k.messageId, emoji: k.emoji, user_id: k.userId, created_at: k.now })
+    .onConflict((oc) => oc.columns(["message_id", "emoji", "user_id"]).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Returns whether a row was removed. */
+export async function deleteReaction(db: Db, k: ReactionKey): Promise<boolean> {
+  const r = await db
+    .deleteFrom("reactions")
+    .where("message_id", "=", k.messageId)
+    .where("emoji", "=", k.emoji)
+    .where("user_id", "=", k.userId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** One emoji on one message: how many reacted, and the first `REACTORS_SHOWN` of them in order. */
+export async function emojiSummary(db: Db, messageId: number, emoji: string): Promise<{ count: number; userIds: number[] }> {
+  const [count, first] = await Promise.all([
+    db
+      .selectFrom("reactions")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("message_id", "=", messageId)
+      .where("emoji", "=", emoji)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom("reactions")
+      .select("user_id")
+      .where("message_id", "=", messageId)
+      .where("emoji", "=", emoji)
+      .orderBy("created_at")
+      .orderBy("user_id")
+      .limit(REACTORS_SHOWN)
+      .execute(),
+  ]);
+  return { count: Number(count.n), userIds: first.map((r) => Number(r.user_id)) };
+}
