@@ -25,6 +25,8 @@ export const durableEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("member.left"), roomId: id, userId: id }),
   z.object({ type: z.literal("member.removed"), roomId: id, userId: id, removedBy: id }),
   z.object({ type: z.literal("member.admin"), roomId: id, userId: id, isAdmin: z.boolean() }),
+  /** A root's new thread summary, written in the transaction of the reply that changed it (after its `message.created`). */
+  z.object({ type: z.literal("thread.updated"), roomId: id, messageId: id, thread: messageShape.shape.thread.unwrap() }),
 ]);
 
 export type DurableEventBody = z.infer<typeof durableEventSchema>;
@@ -41,6 +43,7 @@ export const eventVersions: Record<DurableEventType, number> = {
   "member.left": 1,
   "member.removed": 1,
   "member.admin": 1,
+  "thread.updated": 1,
 };
 
 type Body = Record<string, unknown>;
