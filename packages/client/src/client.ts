@@ -137,7 +137,10 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
 
   const outbox = new OutboxQueue({
     sendOnce: (item, signal) =>
-      api.messages.send.mutate({ roomId: item.roomId, content: item.content, clientId: item.clientId }, { signal }),
+      api.messages.send.mutate(
+        { roomId: item.roomId, content: item.content, clientId: item.clientId, threadId: item.threadId, alsoToRoom: item.alsoToRoom },
+        { signal },
+      ),
     signedIn: signedIn.promise,
     pause: (ms) =>
       new Promise<void>((resolve) => {
@@ -345,6 +348,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connection: { get: connection.get, subscribe: connection.subscribe },
     events: bus,
     send: (roomId, content) => outbox.send(roomId, content),
+    reply: (roomId, threadId, content, opts) => outbox.send(roomId, content, { threadId, alsoToRoom: opts?.alsoToRoom }),
     catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),
     outbox,
     async logout() {

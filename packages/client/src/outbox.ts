@@ -70,10 +70,13 @@ export class OutboxQueue implements Outbox {
     for (const roomId of new Set(this.items.map((i) => i.roomId))) this.kick(roomId);
   }
 
-  send(roomId: number, content: string): Promise<Message> {
+  /** Queues a message, or a thread reply (`thread`), behind what is already queued for its room. */
+  send(roomId: number, content: string, thread?: { threadId: number; alsoToRoom?: boolean | undefined }): Promise<Message> {
     if (this.closed) return Promise.reject(new ParleyClosedError());
     const item: OutboxItem = { clientId: newClientId(), roomId, content, status: "pending", createdAt: Date.now() };
     if (this.userId !== null) item.userId = this.userId;
+    if (thread) item.threadId = thread.threadId;
+    if (thread?.alsoToRoom) item.alsoToRoom = true;
     this.items.push(item);
     const p = this.wait(item.clientId);
     this.changed();

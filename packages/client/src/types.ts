@@ -67,6 +67,10 @@ export interface OutboxItem {
   createdAt: number;
   /** Who sends it; items of another user in shared storage are left alone. */
   userId?: number;
+  /** A thread reply: the message it answers (see `ParleyClient.reply`). */
+  threadId?: number;
+  /** A thread reply also shown in the room's timeline. */
+  alsoToRoom?: boolean;
 }
 
 export interface Outbox extends Readable<readonly OutboxItem[]> {
@@ -133,6 +137,11 @@ export interface ParleyClient {
   readonly events: ParleyEvents;
   /** Queues a message: retried with the same clientId until stored; resolves with the stored message. */
   send(roomId: number, content: string): Promise<Message>;
+  /**
+   * Queues a reply in the thread of message `threadId` (a reply to a reply joins its root's thread),
+   * through the outbox like `send`; `alsoToRoom` shows it in the room's timeline too.
+   */
+  reply(roomId: number, threadId: number, content: string, opts?: { alsoToRoom?: boolean }): Promise<Message>;
   readonly outbox: Outbox;
   /**
    * The room's messages stored after `afterId`, oldest first, read back page by page: how to fill
