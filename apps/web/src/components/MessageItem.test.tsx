@@ -16,6 +16,12 @@ const message = (content: string, kind: Message["kind"] = "text"): Message => ({
   clientId: null,
   createdAt: Date.now() - 1000,
   editedAt: null,
+  rev: 1,
+  deletedAt: null,
+  threadId: null,
+  alsoToRoom: false,
+  reactions: [],
+  thread: null,
 });
 
 describe("a message", () => {
