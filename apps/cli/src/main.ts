@@ -10,6 +10,7 @@ import {
   roomsCommand,
   sendCommand,
   tailCommand,
+  threadCommand,
 } from "./commands.ts";
 import { readEnv } from "./config.ts";
 import { CliError } from "./session.ts";
@@ -24,6 +25,8 @@ const USAGE = `usage: parley [--server URL] <command>
   join <room>
   tail <room> [-n 20] [--json]                print messages as they arrive (resumes after drops)
   send <room> <text…> [--timeout 30]          send one message; "-" reads it from stdin
+       [--thread <id> [--also-to-room]]         … as a reply in that message's thread
+  thread <room> <id> [--json]                 print a thread: its root, then its replies
   bot echo <room>                             an example bot: echoes what others say
 
   <room> is a name or an id (#12). The server is --server, else $PARLEY_URL, else http://localhost:8001.`;
@@ -47,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       n: { type: "string", short: "n", default: "20" },
       timeout: { type: "string", default: "30" },
       private: { type: "boolean", default: false },
+      thread: { type: "string" },
+      "also-to-room": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -96,9 +101,17 @@ async function main(argv: string[]): Promise<number> {
     case "send": {
       need(2, "<room> <text…>");
       const text = rest[1] === "-" && rest.length === 2 ? await readStdin() : rest.slice(1).join(" ");
-      await sendCommand(env, io, room(), text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
+      const threadId = f.thread === undefined ? undefined : /^#?(\d+)$/.exec(f.thread)?.[1];
+      if (f.thread !== undefined && !threadId) throw new CliError(`--thread needs a message id, not "${f.thread}"`, 2);
+      if (f["also-to-room"] && !threadId) throw new CliError("--also-to-room is for replies (--thread <id>)", 2);
+      const thread = threadId ? { threadId: Number(threadId), alsoToRoom: f["also-to-room"] } : undefined;
+      await sendCommand(env, io, room(), text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json, thread);
       return 0;
     }
+    case "thread":
+      need(2, "<room> <messageId>");
+      await threadCommand(env, io, room(), rest[1] ?? "", f.json);
+      return 0;
     case "bot":
       if (rest[0] !== "echo" || !rest[1]) throw new CliError("usage: parley bot echo <room>", 2);
       await echoBotCommand(env, io, rest[1]);
