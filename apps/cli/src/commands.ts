@@ -125,7 +125,16 @@ export async function joinCommand(env: CliEnv, io: Io, ref: string) {
   }
 }
 
-export async function sendCommand(env: CliEnv, io: Io, ref: string, text: string, timeoutMs: number, json: boolean) {
+/** Sends one message; with `thread`, a reply in the thread of that message (`--thread`, `--also-to-room`). */
+export async function sendCommand(
+  env: CliEnv,
+  io: Io,
+  ref: string,
+  text: string,
+  timeoutMs: number,
+  json: boolean,
+  thread?: { threadId: number; alsoToRoom: boolean },
+) {
   const client = await openClient(env, timeoutMs);
   try {
     const room = await resolveRoom(client, ref);
@@ -134,8 +143,9 @@ export async function sendCommand(env: CliEnv, io: Io, ref: string, text: string
       timer = setTimeout(() => reject(new CliError(`not delivered within ${timeoutMs / 1000} s (server unreachable?)`)), timeoutMs);
     });
     try {
-      const m = await Promise.race([client.send(room.id, text), timeout]);
-      io.out(json ? JSON.stringify(m) : `sent #${m.id} to ${room.name}`);
+      const sending = thread ? client.reply(room.id, thread.threadId, text, { alsoToRoom: thread.alsoToRoom }) : client.send(room.id, text);
+      const m = await Promise.race([sending, timeout]);
+      io.out(json ? JSON.stringify(m) : `sent #${m.id} to ${room.name}${m.threadId === null ? "" : ` in thread #${m.threadId}`}`);
     } catch (err) {
       if (err instanceof SendFailedError) throw new CliError(`refused (${err.code}): ${err.message}`);
       throw err;
@@ -255,7 +265,17 @@ export async function tailCommand(env: CliEnv, io: Io, ref: string, n: number, j
       }
     };
 
-    client.events.on("message.created", (e) => (paused ? held.push(e.message) : print(e.message)), { roomId: room.id });
+    // The room's timeline, as history lists it: replies shown only in their thread are left out (`parley thread`).
+    const inTimeline = (m: Message) => m.threadId === null || m.alsoToRoom;
+    client.events.on(
+      "message.created",
+      ({ message: m }) => {
+        if (!inTimeline(m)) return;
+        if (paused) held.push(m);
+        else print(m);
+      },
+      { roomId: room.id },
+    );
     client.events.on("resync", () => {
       io.err("-- catching up");
       catchUp().catch((err: unknown) => io.err(`-- could not catch up: ${String(err)}`));
@@ -293,7 +313,9 @@ export async function echoBotCommand(env: CliEnv, io: Io, ref: string) {
       "message.created",
       ({ message: m }) => {
         if (m.kind !== "text" || !m.sender || m.sender.id === me || m.content.startsWith("echo: ")) return;
-        client.send(room.id, `echo: ${m.content}`.slice(0, 4000)).then(
+        const text = `echo: ${m.content}`.slice(0, 4000);
+        // A reply in a thread is answered in that thread.
+        (m.threadId === null ? client.send(room.id, text) : client.reply(room.id, m.threadId, text)).then(
           (reply) => io.out(`replied #${reply.id} to #${m.id}`),
           (err: unknown) => io.err(`could not reply to #${m.id}: ${String(err)}`),
         );
@@ -303,6 +325,39 @@ export async function echoBotCommand(env: CliEnv, io: Io, ref: string) {
     reportConnection(client, io);
     io.err(`echo bot listening in ${room.name} (Ctrl-C to stop)`);
     await io.stopped;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Prints a thread: its root, then every reply, oldest first (paged back from the newest). */
+export async function threadCommand(env: CliEnv, io: Io, ref: string, messageRef: string, json: boolean) {
+  const asId = /^#?(\d+)$/.exec(messageRef);
+  if (!asId) throw new CliError(`not a message id: ${messageRef}`, 2);
+  const client = await openClient(env, ONE_SHOT_WAIT_MS);
+  try {
+    const room = await resolveRoom(client, ref);
+    const thread: Message[] = [];
+    let before: number | null = null;
+    do {
+      const page: { items: Message[]; nextCursor: number | null } = await client.api.messages.list.query({
+        roomId: room.id,
+        threadId: Number(asId[1]),
+        before,
+        limit: 100,
+      });
+      thread.unshift(...page.items);
+      before = page.nextCursor;
+    } while (before !== null);
+    const [root, ...replies] = thread;
+    if (!root) return;
+    if (json) {
+      for (const m of thread) io.out(formatMessage(m, true));
+      return;
+    }
+    const n = root.thread?.replyCount ?? 0;
+    io.out(`${formatMessage(root, false)}  (${n} repl${n === 1 ? "y" : "ies"})`);
+    for (const m of replies) io.out(`  ${formatMessage(m, false)}`);
   } finally {
     await client.close();
   }

@@ -13,6 +13,7 @@ import {
   roomsCommand,
   sendCommand,
   tailCommand,
+  threadCommand,
 } from "./commands.ts";
 import { readEnv } from "./config.ts";
 import { CliError } from "./session.ts";
@@ -28,6 +29,8 @@ const USAGE = `usage: parley [--server URL] <command>
   join <room>
   tail <room> [-n 20] [--json]                print messages as they arrive (resumes after drops)
   send <room> <text…> [--timeout 30]          send one message; "-" reads it from stdin
+       [--thread <id> [--also-to-room]]         … as a reply in that message's thread
+  thread <room> <id> [--json]                 print a thread: its root, then its replies
   edit <messageId> <text…> [--timeout 30]     replace the text of one of your messages; "-" reads it from stdin
   delete <messageId> [--timeout 30]           delete a message (yours, or any as a room admin)
   react <messageId> <emoji|:shortcode:> [--remove]
@@ -56,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       timeout: { type: "string", default: "30" },
       private: { type: "boolean", default: false },
       remove: { type: "boolean", default: false },
+      thread: { type: "string" },
+      "also-to-room": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -106,7 +111,11 @@ async function main(argv: string[]): Promise<number> {
     case "send": {
       need(2, "<room> <text…>");
       const text = rest[1] === "-" && rest.length === 2 ? await readStdin() : rest.slice(1).join(" ");
-      await sendCommand(env, io, room(), text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
+      const threadId = f.thread === undefined ? undefined : /^#?(\d+)$/.exec(f.thread)?.[1];
+      if (f.thread !== undefined && !threadId) throw new CliError(`--thread needs a message id, not "${f.thread}"`, 2);
+      if (f["also-to-room"] && !threadId) throw new CliError("--also-to-room is for replies (--thread <id>)", 2);
+      const thread = threadId ? { threadId: Number(threadId), alsoToRoom: f["also-to-room"] } : undefined;
+      await sendCommand(env, io, room(), text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json, thread);
       return 0;
     }
     case "edit": {
@@ -126,6 +135,10 @@ async function main(argv: string[]): Promise<number> {
         timeoutMs: Math.max(1, Number(f.timeout) || 30) * 1000,
         json: f.json,
       });
+      return 0;
+    case "thread":
+      need(2, "<room> <messageId>");
+      await threadCommand(env, io, room(), rest[1] ?? "", f.json);
       return 0;
     case "bot":
       if (rest[0] !== "echo" || !rest[1]) throw new CliError("usage: parley bot echo <room>", 2);

@@ -92,6 +92,14 @@ describe("the lean messages.send endpoint", () => {
       send(14, { roomId: 1, content: "x", clientId: "c-14" }, { jsonrpc: "1.0" }), // not JSON-RPC 2.0: tRPC's own refusal
       // lastEventId is for subscriptions; tRPC merges it into the input, and so must whoever serves this.
       JSON.stringify({ id: 15, method: "mutation", params: { path: "messages.send", input: { roomId: 1, content: "y", clientId: "c-15" }, lastEventId: "3" } }),
+      // Thread replies (message 4 is c-1's "hello"): plain, also to the room, to a reply, and refused ones.
+      send(16, { roomId: 1, content: "in a thread", clientId: "c-16", threadId: 4 }),
+      send(17, { roomId: 1, content: "to everyone", clientId: "c-17", threadId: 4, alsoToRoom: true }),
+      send(18, { roomId: 1, content: "nested", clientId: "c-18", threadId: 9 }), // c-16's reply: attaches to 4
+      send(19, { roomId: 1, content: "x", clientId: "c-19", alsoToRoom: true }), // alsoToRoom without a thread
+      send(20, { roomId: 1, content: "x", clientId: "c-20", threadId: 999 }), // no such message
+      send(21, { roomId: 3, content: "x", clientId: "c-21", threadId: 4 }), // a message of another room
+      send(22, { roomId: 1, content: "again", clientId: "c-16", threadId: 4 }), // a retried reply
     ];
     const bobFrames = [
       send(1, { roomId: 1, content: "not a member", clientId: "b-1" }), // public, not joined: FORBIDDEN

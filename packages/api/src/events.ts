@@ -51,6 +51,8 @@ export const durableEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("message.deleted"), roomId: id, messageId: id, message: messageShape }),
   z.object({ type: z.literal("reaction.added"), ...reactionChange }),
   z.object({ type: z.literal("reaction.removed"), ...reactionChange }),
+  /** A root's new thread summary, written in the transaction of the reply that changed it (after its `message.created`). */
+  z.object({ type: z.literal("thread.updated"), roomId: id, messageId: id, thread: messageShape.shape.thread.unwrap() }),
 ]);
 
 export type DurableEventBody = z.infer<typeof durableEventSchema>;
@@ -76,6 +78,7 @@ export const eventVersions: Record<DurableEventType, number> = {
   "message.deleted": 1,
   "reaction.added": 1,
   "reaction.removed": 1,
+  "thread.updated": 1,
 };
 
 type Body = Record<string, unknown>;

@@ -131,17 +131,25 @@ export const messageContentSchema = z
   .refine((s) => !hasNul(s), "Message may not contain NUL characters")
   .refine((s) => charCount(s) <= MESSAGE_MAX_CHARS, `Message must be at most ${MESSAGE_MAX_CHARS} characters`);
 
-export const sendMessageSchema = z.object({
-  roomId: idSchema,
-  content: messageContentSchema,
-  clientId: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9_-]+$/, "clientId may only contain letters, digits, _ and -"),
-});
+export const sendMessageSchema = z
+  .object({
+    roomId: idSchema,
+    content: messageContentSchema,
+    clientId: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/, "clientId may only contain letters, digits, _ and -"),
+    /** Replies in the thread of this message (its root's, if it is a reply itself). */
+    threadId: idSchema.optional(),
+    /** A reply also shown in the room's timeline. */
+    alsoToRoom: z.boolean().optional(),
+  })
+  .refine((m) => !m.alsoToRoom || m.threadId !== undefined, { message: "alsoToRoom is for thread replies", path: ["alsoToRoom"] });
 export const listMessagesSchema = z.object({
   roomId: idSchema,
+  /** A thread's replies (the root first) instead of the room's timeline. */
+  threadId: idSchema.optional(),
   before: idSchema.nullish(),
   limit: z.number().int().min(1).max(100).default(50),
 });

@@ -148,7 +148,10 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     sendOnce: (item, signal) =>
       item.roomId === null
         ? Promise.reject(new Error(`outbox item ${item.clientId} has no room`))
-        : api.messages.send.mutate({ roomId: item.roomId, content: item.content, clientId: item.clientId }, { signal }),
+        : api.messages.send.mutate(
+            { roomId: item.roomId, content: item.content, clientId: item.clientId, threadId: item.threadId, alsoToRoom: item.alsoToRoom },
+            { signal },
+          ),
     actOnce: <K extends OutboxActionType>(action: OutboxActionOf<K>, signal: AbortSignal) => calls[action.type](action, signal),
     signedIn: signedIn.promise,
     pause: (ms) =>
@@ -361,6 +364,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     delete: (messageId) => outbox.act({ type: "delete", messageId }),
     react: (messageId, emoji) => outbox.act({ type: "react", messageId, emoji }),
     unreact: (messageId, emoji) => outbox.act({ type: "unreact", messageId, emoji }),
+    reply: (roomId, threadId, content, opts) => outbox.send(roomId, content, { threadId, alsoToRoom: opts?.alsoToRoom }),
     catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),
     outbox,
     async logout() {

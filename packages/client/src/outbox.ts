@@ -85,8 +85,9 @@ export class OutboxQueue implements Outbox {
     for (const lane of new Set(this.items.map(laneOf))) this.kick(lane);
   }
 
-  send(roomId: number, content: string): Promise<Message> {
-    return this.enqueue<Message>(roomId, content);
+  /** Queues a message, or a thread reply (`thread`), behind what is already queued for its room. */
+  send(roomId: number, content: string, thread?: { threadId: number; alsoToRoom?: boolean | undefined }): Promise<Message> {
+    return this.enqueue<Message>(roomId, content, undefined, thread);
   }
 
   /** Queues an action; it resolves with that action's answer. */
@@ -95,11 +96,18 @@ export class OutboxQueue implements Outbox {
     return this.enqueue<OutboxResult<K>>(null, "", action as OutboxAction);
   }
 
-  private enqueue<T>(roomId: number | null, content: string, action?: OutboxAction): Promise<T> {
+  private enqueue<T>(
+    roomId: number | null,
+    content: string,
+    action?: OutboxAction,
+    thread?: { threadId: number; alsoToRoom?: boolean | undefined },
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new ParleyClosedError());
     const item: OutboxItem = { clientId: newClientId(), roomId, content, status: "pending", createdAt: Date.now() };
     if (action) item.action = action;
     if (this.userId !== null) item.userId = this.userId;
+    if (thread) item.threadId = thread.threadId;
+    if (thread?.alsoToRoom) item.alsoToRoom = true;
     this.items.push(item);
     const p = this.wait<T>(item.clientId);
     this.changed();

@@ -38,7 +38,9 @@ function isItem(v: unknown): v is OutboxItem {
     target &&
     typeof o.content === "string" &&
     (o.status === "pending" || o.status === "failed") &&
-    typeof o.createdAt === "number"
+    typeof o.createdAt === "number" &&
+    (o.threadId === undefined || typeof o.threadId === "number") &&
+    (o.alsoToRoom === undefined || typeof o.alsoToRoom === "boolean")
   );
 }
 

@@ -92,6 +92,10 @@ export interface OutboxItem {
   createdAt: number;
   /** Who sends it; items of another user in shared storage are left alone. */
   userId?: number;
+  /** A thread reply: the message it answers (see `ParleyClient.reply`). */
+  threadId?: number;
+  /** A thread reply also shown in the room's timeline. */
+  alsoToRoom?: boolean;
 }
 
 export interface Outbox extends Readable<readonly OutboxItem[]> {
@@ -175,6 +179,11 @@ export interface ParleyClient {
   react(messageId: number, emoji: string): Promise<ReactionState>;
   /** Takes one's reaction off a message, through the outbox, like `react` (after any `react` queued before it). */
   unreact(messageId: number, emoji: string): Promise<ReactionState>;
+  /**
+   * Queues a reply in the thread of message `threadId` (a reply to a reply joins its root's thread),
+   * through the outbox like `send`; `alsoToRoom` shows it in the room's timeline too.
+   */
+  reply(roomId: number, threadId: number, content: string, opts?: { alsoToRoom?: boolean }): Promise<Message>;
   readonly outbox: Outbox;
   /**
    * The room's messages stored after `afterId`, oldest first, read back page by page: how to fill

@@ -67,6 +67,7 @@ const rules: Record<DurableEventType, (e: DurableEvent, w: World, who: Witness) 
   "message.deleted": watchedP,
   "reaction.added": watchedP,
   "reaction.removed": watchedP,
+  "thread.updated": watchedP,
 };
 
 const durable = (events: StreamEvent[]): DurableEvent[] =>

@@ -225,7 +225,8 @@ export function createChat(client: ChatClient, me: User) {
         void refreshAll();
         return;
       case "message.created":
-        onMessage(e.message);
+        // The timeline is what history lists: a reply shown only in its thread stays out of it.
+        if (e.message.threadId === null || e.message.alsoToRoom) onMessage(e.message);
         return;
       case "room.created": {
         const mine = e.room.createdBy === me.id;

@@ -15,6 +15,7 @@ import type { Services } from "../services.ts";
 import { type Message, type Reaction, toMessage } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import type { RoomAccess } from "./rooms.ts";
+import { threadPage, threadRoot, threadUpdated } from "./threads.ts";
 
 /**
  * Stores a message once per (sender, clientId). A retry — sequential,
@@ -22,12 +23,14 @@ import type { RoomAccess } from "./rooms.ts";
  * nothing; it is checked before the rate limit so retries cost no quota.
  * Access is checked inside the write transaction, so a member removed a
  * moment ago cannot slip a message in. The reply is sent only after the
- * commit; concurrent sends share one (see group-commit.ts).
+ * commit; concurrent sends share one (see group-commit.ts). With `threadId`
+ * it is a thread reply: its root's summary changes and `thread.updated`
+ * follows its `message.created`, in the same transaction (domain/threads.ts).
  */
 export async function sendMessage(
   svc: Services,
   auth: Auth,
-  input: { roomId: number; content: string; clientId: string },
+  input: { roomId: number; content: string; clientId: string; threadId?: number | undefined; alsoToRoom?: boolean | undefined },
 ): Promise<Message> {
   const { roomId, clientId } = input;
   try {
@@ -37,11 +40,16 @@ export async function sendMessage(
       const existing = await tx.findByClientId(auth.userId, clientId);
       if (existing) return { result: original(existing, roomId), events: [] };
       if (!access.is_member) throw forbidden("Join the room first");
+      // A reply (domain/threads.ts); a plain send runs no statement for threads.
+      const rootId = input.threadId === undefined ? null : await threadRoot(tx.db, roomId, input.threadId);
       if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
+      const inRoom = rootId === null || input.alsoToRoom ? 1 : 0;
       const m = toMessage(
-        await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: null, inRoom: 1 }),
+        await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom }),
       );
-      return { result: m, events: [messageCreated(tx, m)] };
+      const created = messageCreated(tx, m);
+      if (rootId === null) return { result: m, events: [created] };
+      return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, now })] };
     });
     // The hub has been told already: the send path hands it each batch's events at commit (services.ts).
     svc.typing.set(roomId, auth.userId, auth.username, false);
@@ -88,9 +96,10 @@ export async function history(
   svc: Services,
   auth: Auth,
   access: RoomAccess,
-  q: { before?: number | null | undefined; limit: number },
+  q: { threadId?: number | undefined; before?: number | null | undefined; limit: number },
 ): Promise<{ items: Message[]; nextCursor: number | null }> {
-  const { rows, hasMore } = await listMessages(svc.db, { roomId: Number(access.room.id), before: q.before ?? null, limit: q.limit });
+  const page = { roomId: Number(access.room.id), before: q.before ?? null, limit: q.limit };
+  const { rows, hasMore } = q.threadId === undefined ? await listMessages(svc.db, page) : await threadPage(svc.db, { ...page, threadId: q.threadId });
   const items = await presentMessages(svc.db, rows, auth.userId);
   const first = items[0];
   return { items, nextCursor: hasMore && first ? first.id : null };
