@@ -12,6 +12,7 @@ export type { Dialect } from "./dialect.ts";
 export { isUniqueViolation } from "./errors.ts";
 export { migrationsFor } from "./migrations/index.ts";
 export { isPostgres, isPostgresUrl, openPostgres, type PostgresOptions } from "./postgres.ts";
+export * from "./queries/dms.ts";
 export * from "./queries/events.ts";
 export * from "./queries/members.ts";
 export * from "./queries/messages.ts";

@@ -5,6 +5,7 @@ import * as m0002 from "./0002_refresh_successor.ts";
 import * as m0003 from "./0003_drop_unused_event_indexes.ts";
 import * as m0005 from "./0005_event_version.ts";
 import * as m0006 from "./0006_conversations.ts";
+import * as m0010 from "./0010_username_prefix.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -14,5 +15,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0003_drop_unused_event_indexes": { up: (db) => m0003.up(db, dialect) },
     "0005_event_version": { up: (db) => m0005.up(db, dialect) },
     "0006_conversations": { up: (db) => m0006.up(db, dialect) },
+    "0010_username_prefix": { up: (db) => m0010.up(db, dialect) },
   };
 }
