@@ -61,10 +61,14 @@ export async function setLastSeen(db: Db, userId: number, at: number): Promise<v
  * bytewise (`collate "C"`, indexed by migration 0010); SQLite's default is
  * bytewise already.
  */
-export function searchUsersByPrefix(db: Db, q: { prefix: string; limit: number }) {
+export function searchUsersByPrefixQuery(db: Db, q: { prefix: string; limit: number }) {
   const last = q.prefix.charCodeAt(q.prefix.length - 1);
   if (Number.isNaN(last)) throw new Error("searchUsersByPrefix needs a non-empty prefix");
   const upper = q.prefix.slice(0, -1) + String.fromCharCode(last + 1);
   const key = isPostgres(db) ? sql<string>`username_key collate "C"` : sql<string>`username_key`;
-  return db.selectFrom("users").select(["id", "username"]).where(key, ">=", q.prefix).where(key, "<", upper).orderBy(key).limit(q.limit).execute();
+  return db.selectFrom("users").select(["id", "username"]).where(key, ">=", q.prefix).where(key, "<", upper).orderBy(key).limit(q.limit);
+}
+
+export function searchUsersByPrefix(db: Db, q: { prefix: string; limit: number }) {
+  return searchUsersByPrefixQuery(db, q).execute();
 }
