@@ -32,6 +32,9 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
+/** Mutations that answer the same however often they are asked (`dms.open`: one room per set of people). */
+const IDEMPOTENT_MUTATIONS: ReadonlySet<string> = new Set(["dms.open"]);
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Waits for `p`, at most `ms`; the timer is cleared either way, so it never holds a Node process open. */
@@ -108,9 +111,11 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const api = createTRPCClient<AppRouter>({
     links: [
       // A query in flight when the socket drops is asked again on the next one (queries have no
-      // side effects); mutations are not, and the stream resumes by itself.
+      // side effects), and so are the mutations that are idempotent by nature; other mutations are
+      // not (sends retry through the outbox, with their clientId), and the stream resumes by itself.
       retryLink({
-        retry: ({ op, error, attempts }) => op.type === "query" && !terminal && errorCode(error) === null && attempts < 5,
+        retry: ({ op, error, attempts }) =>
+          (op.type === "query" || IDEMPOTENT_MUTATIONS.has(op.path)) && !terminal && errorCode(error) === null && attempts < 5,
         retryDelayMs: (attempt) => backoffDelay(attempt - 1, options.reconnect),
       }),
       currentWsLink(currentClient),
@@ -345,6 +350,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connection: { get: connection.get, subscribe: connection.subscribe },
     events: bus,
     send: (roomId, content) => outbox.send(roomId, content),
+    openDm: (userIds) => api.dms.open.mutate({ userIds: [...userIds] }),
     catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),
     outbox,
     async logout() {

@@ -9,6 +9,7 @@ export type {
   ConnectionState,
   ConnectionStatus,
   Credentials,
+  DmRoom,
   EventOf,
   KeepAliveOptions,
   Logger,
