@@ -6,7 +6,22 @@ const msg = (id: number, roomId = 1): StreamEvent => ({
   type: "message.created",
   id,
   roomId,
-  message: { id, roomId, kind: "text", content: `m${id}`, sender: null, clientId: null, createdAt: 0, editedAt: null },
+  message: {
+    id,
+    roomId,
+    kind: "text",
+    content: `m${id}`,
+    sender: null,
+    clientId: null,
+    createdAt: 0,
+    editedAt: null,
+    rev: 1,
+    deletedAt: null,
+    threadId: null,
+    alsoToRoom: false,
+    reactions: [],
+    thread: null,
+  },
 });
 
 describe("EventBus", () => {
