@@ -12,6 +12,7 @@ import {
   tailCommand,
 } from "./commands.ts";
 import { readEnv } from "./config.ts";
+import { dmCommand } from "./dm.ts";
 import { CliError } from "./session.ts";
 
 const USAGE = `usage: parley [--server URL] <command>
@@ -25,6 +26,8 @@ const USAGE = `usage: parley [--server URL] <command>
   tail <room> [-n 20] [--json]                print messages as they arrive (resumes after drops)
   send <room> <text…> [--timeout 30]          send one message; "-" reads it from stdin
   bot echo <room>                             an example bot: echoes what others say
+  dm <user…> <text> [--timeout 30]            a direct message to one or more people (none but
+                                              yourself: a note to self); "-" reads it from stdin
 
   <room> is a name or an id (#12). The server is --server, else $PARLEY_URL, else http://localhost:8001.`;
 
@@ -97,6 +100,14 @@ async function main(argv: string[]): Promise<number> {
       need(2, "<room> <text…>");
       const text = rest[1] === "-" && rest.length === 2 ? await readStdin() : rest.slice(1).join(" ");
       await sendCommand(env, io, room(), text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
+      return 0;
+    }
+    case "dm": {
+      need(2, "<user…> <text>");
+      const last = rest[rest.length - 1] ?? "";
+      const text = last === "-" ? await readStdin() : last;
+      const users = rest.slice(0, -1).flatMap((u) => u.split(",")).filter((u) => u !== "");
+      await dmCommand(env, io, users, text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
       return 0;
     }
     case "bot":
