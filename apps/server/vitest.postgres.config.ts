@@ -9,7 +9,7 @@ const available = existsSync("/usr/lib/postgresql") && existsSync("/usr/bin/redi
 export default defineConfig({
   test: {
     name: "@parley/server:postgres",
-    include: available ? ["src/{auth,rooms,room-rules,messages,stream,subscriptions,replay-cost,edits,reactions,threads}.test.ts", "src/cluster/**/*.test.ts"] : [],
+    include: available ? ["src/{auth,rooms,room-rules,messages,stream,subscriptions,replay-cost,edits,reactions,threads,dms}.test.ts", "src/cluster/**/*.test.ts"] : [],
     passWithNoTests: true,
     globalSetup: available ? ["src/test/postgres-setup.ts"] : [],
     env: { PARLEY_TEST_DB: "postgres" },

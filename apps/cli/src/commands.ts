@@ -2,6 +2,7 @@ import { createInterface } from "node:readline/promises";
 import { listAllRooms, login, type Message, type ParleyClient, register, SendFailedError } from "@parley/client";
 import type { CliEnv } from "./config.ts";
 import { CredentialStore } from "./credentials.ts";
+import { dmLabel } from "./dm.ts";
 import { formatMessage } from "./format.ts";
 import { CliError, openClient, resolveRoom } from "./session.ts";
 import { safe } from "./terminal.ts";
@@ -96,7 +97,7 @@ export async function roomsCommand(env: CliEnv, io: Io, json: boolean) {
     const rooms = await listAllRooms(client.api);
     for (const r of rooms) {
       if (json) io.out(JSON.stringify(r));
-      else io.out(`#${r.id}\t${r.name}\t${r.memberCount} member${r.memberCount === 1 ? "" : "s"}${r.isPrivate ? "\tprivate" : ""}${r.isMember ? "\tjoined" : ""}`);
+      else io.out(`#${r.id}\t${r.members ? dmLabel({ members: r.members }, client.user?.id) : r.name}\t${r.memberCount} member${r.memberCount === 1 ? "" : "s"}${r.isPrivate ? "\tprivate" : ""}${r.isMember ? "\tjoined" : ""}`);
     }
     if (!json && rooms.length === 0) io.err("no rooms yet: `parley create <name>`");
   } finally {

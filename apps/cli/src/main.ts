@@ -16,6 +16,7 @@ import {
   threadCommand,
 } from "./commands.ts";
 import { readEnv } from "./config.ts";
+import { dmCommand } from "./dm.ts";
 import { CliError } from "./session.ts";
 import { writeLine } from "./terminal.ts";
 
@@ -36,6 +37,8 @@ const USAGE = `usage: parley [--server URL] <command>
   react <messageId> <emoji|:shortcode:> [--remove]
                                               react to a message (one emoji, e.g. 👍 or :thumbsup:)
   bot echo <room>                             an example bot: echoes what others say
+  dm <user…> <text> [--timeout 30]            a direct message to one or more people (none but
+                                              yourself: a note to self); "-" reads it from stdin
 
   <room> is a name or an id (#12). The server is --server, else $PARLEY_URL, else http://localhost:8001.`;
 
@@ -140,6 +143,14 @@ async function main(argv: string[]): Promise<number> {
       need(2, "<room> <messageId>");
       await threadCommand(env, io, room(), rest[1] ?? "", f.json);
       return 0;
+    case "dm": {
+      need(2, "<user…> <text>");
+      const last = rest[rest.length - 1] ?? "";
+      const text = last === "-" ? await readStdin() : last;
+      const users = rest.slice(0, -1).flatMap((u) => u.split(",")).filter((u) => u !== "");
+      await dmCommand(env, io, users, text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
+      return 0;
+    }
     case "bot":
       if (rest[0] !== "echo" || !rest[1]) throw new CliError("usage: parley bot echo <room>", 2);
       await echoBotCommand(env, io, rest[1]);

@@ -26,3 +26,5 @@ export * from "./schemas.ts";
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type { DmMember, DmRoom } from "./domain/dms.ts";
+export type { Person } from "./domain/people.ts";

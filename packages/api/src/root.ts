@@ -1,4 +1,5 @@
 import { authRouter } from "./router/auth.ts";
+import { dmsRouter } from "./router/dms.ts";
 import { eventsRouter } from "./router/events.ts";
 import { messagesRouter } from "./router/messages.ts";
 import { roomsRouter } from "./router/rooms.ts";
@@ -11,6 +12,7 @@ export const appRouter = router({
   rooms: roomsRouter,
   messages: messagesRouter,
   events: eventsRouter,
+  dms: dmsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -182,3 +182,25 @@ export const streamSchema = z
 
 export type RegisterInput = z.input<typeof registerSchema>;
 export type CreateRoomInput = z.input<typeof createRoomSchema>;
+
+/** A DM's other members: 1–8 people (the caller and repeats are dropped), or none for a note-to-self. */
+export const DM_MAX_OTHERS = 8;
+export const openDmSchema = z.object({
+  userIds: z.array(idSchema).max(DM_MAX_OTHERS, `A direct message has at most ${DM_MAX_OTHERS} other people`),
+});
+
+export const USER_SEARCH_MAX = 50;
+/** A username prefix, folded like usernames are (NFKC, lower case), so it can only match username keys. */
+export const searchUsersSchema = z.object({
+  query: z
+    .string()
+    .transform((s) => s.normalize("NFKC").trim().toLowerCase())
+    .pipe(
+      z
+        .string()
+        .min(1, "Type the start of a username")
+        .max(32, "Usernames are at most 32 characters")
+        .regex(/^[a-z0-9_.-]+$/, "Usernames only contain letters, digits, _ . and -"),
+    ),
+  limit: z.number().int().min(1).max(USER_SEARCH_MAX).default(10),
+});

@@ -39,6 +39,8 @@ const actions = (api: ParleyApi): { [K in OutboxActionType]: (a: OutboxActionOf<
   react: (a, signal) => api.messages.react.mutate({ messageId: a.messageId, emoji: a.emoji }, { signal }),
   unreact: (a, signal) => api.messages.unreact.mutate({ messageId: a.messageId, emoji: a.emoji }, { signal }),
 });
+/** Mutations that answer the same however often they are asked (`dms.open`: one room per set of people). */
+const IDEMPOTENT_MUTATIONS: ReadonlySet<string> = new Set(["dms.open"]);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -116,9 +118,11 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const api = createTRPCClient<AppRouter>({
     links: [
       // A query in flight when the socket drops is asked again on the next one (queries have no
-      // side effects); mutations are not, and the stream resumes by itself.
+      // side effects), and so are the mutations that are idempotent by nature; other mutations are
+      // not (sends retry through the outbox, with their clientId), and the stream resumes by itself.
       retryLink({
-        retry: ({ op, error, attempts }) => op.type === "query" && !terminal && errorCode(error) === null && attempts < 5,
+        retry: ({ op, error, attempts }) =>
+          (op.type === "query" || IDEMPOTENT_MUTATIONS.has(op.path)) && !terminal && errorCode(error) === null && attempts < 5,
         retryDelayMs: (attempt) => backoffDelay(attempt - 1, options.reconnect),
       }),
       currentWsLink(currentClient),
@@ -365,6 +369,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     react: (messageId, emoji) => outbox.act({ type: "react", messageId, emoji }),
     unreact: (messageId, emoji) => outbox.act({ type: "unreact", messageId, emoji }),
     reply: (roomId, threadId, content, opts) => outbox.send(roomId, content, { threadId, alsoToRoom: opts?.alsoToRoom }),
+    openDm: (userIds) => api.dms.open.mutate({ userIds: [...userIds] }),
     catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),
     outbox,
     async logout() {

@@ -10,6 +10,7 @@ export type {
   ConnectionState,
   ConnectionStatus,
   Credentials,
+  DmRoom,
   EventOf,
   KeepAliveOptions,
   Logger,

@@ -1,9 +1,9 @@
-import type { AppRouter, Message, RouterOutputs, StreamEvent, StreamEventType, User } from "@parley/api";
+import type { AppRouter, DmRoom, Message, RouterOutputs, StreamEvent, StreamEventType, User } from "@parley/api";
 import type { TRPCClient } from "@trpc/client";
 import type { OutboxStorage } from "./storage.ts";
 import type { Readable } from "./store.ts";
 
-export type { AppRouter, Message, StreamEvent, StreamEventType, User };
+export type { AppRouter, DmRoom, Message, StreamEvent, StreamEventType, User };
 
 /** What `login`/`register` return. */
 export type AuthResult = RouterOutputs["auth"]["login"];
@@ -185,6 +185,12 @@ export interface ParleyClient {
    */
   reply(roomId: number, threadId: number, content: string, opts?: { alsoToRoom?: boolean }): Promise<Message>;
   readonly outbox: Outbox;
+  /**
+   * The direct-message room of the signed-in user and `userIds` (1–8 others; none: a note-to-self),
+   * opened on first use; the same people always get the same room. Opening is idempotent, so a call
+   * cut off by a dropped connection is asked again on the next one.
+   */
+  openDm(userIds: readonly number[]): Promise<DmRoom>;
   /**
    * The room's messages stored after `afterId`, oldest first, read back page by page: how to fill
    * the gap after a `resync`. At most `max` (default 1000) of the newest; `complete` is false when

@@ -26,6 +26,7 @@ import type { Socket } from "../realtime/connections.ts";
 import type { Services } from "../services.ts";
 import { type Member, type Message, type Room, toMessage, toRoom } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
+import { type DmMember, withDmMembers } from "./dms.ts";
 import { messageCreated } from "./messages.ts";
 import type { Change } from "./writer.ts";
 
@@ -48,7 +49,13 @@ export function requireMember(access: RoomAccess): MemberRow {
   return access.membership;
 }
 
+/** A DM's members are fixed and it has no admins: joining, leaving, adding, removing and every admin call refuse it. */
+export function requireChannel(access: RoomAccess): void {
+  if (access.room.kind === "dm") throw forbidden("A direct message's members are fixed");
+}
+
 export function requireAdmin(access: RoomAccess): MemberRow {
+  requireChannel(access);
   const m = requireMember(access);
   if (Number(m.is_admin) !== 1) throw forbidden("Only a room admin can do that");
   return m;
@@ -58,26 +65,30 @@ export interface RoomListItem extends Room {
   isMember: boolean;
   isAdmin: boolean;
   memberCount: number;
+  /** A DM's members, so clients can name it (channels: absent). */
+  members?: DmMember[];
 }
 
 /** One page of the rooms the user can see, in id order (`after`: the last id of the previous page). */
 export async function listRooms(svc: Services, userId: number, page: { after?: number | undefined; limit: number }): Promise<RoomListItem[]> {
   const rows = await listRoomsForUser(svc.db, userId, { after: page.after ?? 0, limit: page.limit });
-  return rows.map((r) => ({
+  const items = rows.map((r) => ({
     ...toRoom({ ...r, deleted_at: null }),
     isMember: r.my_id !== null,
     isAdmin: Number(r.is_admin) === 1,
     memberCount: Number(r.member_count),
   }));
+  return withDmMembers(svc.db, items);
 }
 
 export async function roomDetails(svc: Services, access: RoomAccess): Promise<RoomListItem> {
-  return {
+  const item: RoomListItem = {
     ...toRoom(access.room),
     isMember: access.membership !== null,
     isAdmin: Number(access.membership?.is_admin ?? 0) === 1,
     memberCount: await countMembers(svc.db, Number(access.room.id)),
   };
+  return (await withDmMembers(svc.db, [item]))[0] ?? item;
 }
 
 /** Room-level events reach everyone for a public room, and the members for a private one. */
@@ -180,6 +191,7 @@ export function watchRoom(svc: Services, socket: Socket | null, roomId: number |
 }
 
 export async function joinRoom(svc: Services, auth: Auth, access: RoomAccess): Promise<Room> {
+  requireChannel(access);
   const room = toRoom(access.room);
   if (access.membership) return room;
   // roomAccess already hid private rooms from non-members.
@@ -271,6 +283,7 @@ async function removeMemberRows(
 }
 
 export function leaveRoom(svc: Services, auth: Auth, access: RoomAccess): Promise<{ roomId: number }> {
+  requireChannel(access);
   const membership = requireMember(access);
   const roomId = Number(access.room.id);
   return svc.writes.run(async (tx, now) => ({

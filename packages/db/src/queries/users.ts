@@ -1,4 +1,5 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
+import { isPostgres } from "../postgres.ts";
 import type { Database, UserRow } from "../schema.ts";
 
 type Db = Kysely<Database>;
@@ -50,4 +51,24 @@ export function findUsersByIds(db: Db, ids: readonly number[]): Promise<UserRow[
 
 export async function setLastSeen(db: Db, userId: number, at: number): Promise<void> {
   await db.updateTable("users").set({ last_seen: at }).where("id", "=", userId).execute();
+}
+
+/**
+ * Users whose username key starts with `prefix` (already a key: NFKC,
+ * lower-cased, non-empty), in key order: a range on the key's index, never a
+ * scan. PostgreSQL compares in the database's collation, where a locale may
+ * skip punctuation and break prefix ranges, so there the key is compared
+ * bytewise (`collate "C"`, indexed by migration 0008); SQLite's default is
+ * bytewise already.
+ */
+export function searchUsersByPrefixQuery(db: Db, q: { prefix: string; limit: number }) {
+  const last = q.prefix.charCodeAt(q.prefix.length - 1);
+  if (Number.isNaN(last)) throw new Error("searchUsersByPrefix needs a non-empty prefix");
+  const upper = q.prefix.slice(0, -1) + String.fromCharCode(last + 1);
+  const key = isPostgres(db) ? sql<string>`username_key collate "C"` : sql<string>`username_key`;
+  return db.selectFrom("users").select(["id", "username"]).where(key, ">=", q.prefix).where(key, "<", upper).orderBy(key).limit(q.limit);
+}
+
+export function searchUsersByPrefix(db: Db, q: { prefix: string; limit: number }) {
+  return searchUsersByPrefixQuery(db, q).execute();
 }
