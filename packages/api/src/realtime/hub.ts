@@ -4,6 +4,7 @@ import type { Socket } from "./connections.ts";
 import { type DirectWriter, Outgoing, StreamIds, WriteBatch } from "./fanout.ts";
 import { EventQueue } from "./queue.ts";
 import { RoomPicture } from "./room-picture.ts";
+import { forEachRecipient } from "./visibility.ts";
 import { Watches } from "./watches.ts";
 
 export type Delivery = { kind: "durable"; event: DurableEvent } | { kind: "live"; event: LiveEvent };
@@ -295,17 +296,11 @@ export class EventHub {
 
     const d = () => ({ kind: "durable", event: event() }) as const;
     const out = message ? Outgoing.fromPayload(event, position, row.payload) : new Outgoing(event(), position);
-    if (row.scope === "all") {
-      for (const subs of this.byUser.values()) for (const s of subs) s.deliver(d, out, this.batch);
-    } else if (row.scope === "user") {
-      if (row.user_id !== null) this.pushTo(Number(row.user_id), d, out);
-    } else if (row.room_id !== null) {
+    // Who gets it: the one visibility rule (visibility.ts), against the picture as of this event; then previews.
+    forEachRecipient(row, (roomId) => this.membersOf(roomId), () => this.byUser.keys(), (userId) => this.pushTo(userId, d, out));
+    if (row.scope === "room" && row.room_id !== null) {
       const roomId = Number(row.room_id);
-      const subject = row.user_id === null ? null : Number(row.user_id);
-      const members = this.membersOf(roomId);
-      for (const userId of members) this.pushTo(userId, d, out);
-      if (subject !== null && !members.has(subject)) this.pushTo(subject, d, out);
-      this.pushToWatchers(roomId, members, subject, d, out);
+      this.pushToWatchers(roomId, this.membersOf(roomId), row.user_id === null ? null : Number(row.user_id), d, out);
     }
     this.options.onDispatched?.(row.type, Number(row.created_at));
     if (!decoded) return;

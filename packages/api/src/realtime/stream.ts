@@ -1,8 +1,9 @@
-import { eventsByIds, visibleEventIds } from "@parley/db";
+import { eventsByIds, roomIdsOf, visibleEventIds } from "@parley/db";
 import { decodeEvent, type StreamEvent } from "../events.ts";
 import type { Services } from "../services.ts";
 import { CloseCode, type Socket } from "./connections.ts";
 import { DirectWriter } from "./fanout.ts";
+import { mayReceive } from "./visibility.ts";
 
 /** Rows read per replay query. */
 const REPLAY_PAGE = 200;
@@ -61,7 +62,9 @@ export async function* streamEvents(
     } else {
       // Which events first (index-only reads, a page at a time), then their rows a page at a time,
       // letting the process serve others in between; the range is fixed, so pages neither overlap nor miss.
-      const ids = await visibleEventIds(svc.db, { userId, after: from, upTo: last, limit: svc.config.maxReplay + 1 }, breather);
+      const rooms = await roomIdsOf(svc.db, userId);
+      const mine = new Set(rooms);
+      const ids = await visibleEventIds(svc.db, { userId, after: from, upTo: last, limit: svc.config.maxReplay + 1, rooms }, breather);
       if (ids.length > svc.config.maxReplay) {
         yield item({ type: "resync", id: last, reason: "gap" }, last);
       } else {
@@ -72,7 +75,8 @@ export async function* streamEvents(
             return;
           }
           const rows = await eventsByIds(svc.db, ids.slice(i, i + REPLAY_PAGE));
-          for (const row of rows) yield item(decodeEvent(row), Number(row.id));
+          // The index reads select by the visibility rule; the rule itself decides, as it does live.
+          for (const row of rows) if (mayReceive(row, userId, (roomId) => mine.has(roomId))) yield item(decodeEvent(row), Number(row.id));
           await breather();
         }
       }

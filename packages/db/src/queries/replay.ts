@@ -24,11 +24,11 @@ const PAGE = 256;
  */
 export async function visibleEventIds(
   db: Db,
-  q: { userId: number; after: number; upTo: number; limit: number },
+  q: { userId: number; after: number; upTo: number; limit: number; rooms?: readonly number[] | undefined },
   pause: () => Promise<void> = async () => {},
 ): Promise<number[]> {
   if (q.upTo <= q.after || q.limit <= 0) return [];
-  const rooms = await db.selectFrom("room_members").select("room_id").where("user_id", "=", q.userId).execute();
+  const rooms = q.rooms ?? (await roomIdsOf(db, q.userId));
   const sources: Source[] = [
     new Source((from) =>
       db.selectFrom("events").select("id").where(sql<boolean>`scope = 'all'`).where("id", ">", from).where("id", "<=", q.upTo).orderBy("id").limit(PAGE).execute(),
@@ -51,7 +51,7 @@ export async function visibleEventIds(
           db
             .selectFrom("events")
             .select("id")
-            .where("room_id", "=", Number(r.room_id))
+            .where("room_id", "=", r)
             .where(sql<boolean>`scope = 'room'`)
             .where("id", ">", from)
             .where("id", "<=", q.upTo)
@@ -112,6 +112,12 @@ class Source {
     this.at = 0;
     this.exhausted = rows.length < PAGE;
   }
+}
+
+/** The rooms a user is in now: what a replay reads besides public events and those about the user. */
+export async function roomIdsOf(db: Db, userId: number): Promise<number[]> {
+  const rows = await db.selectFrom("room_members").select("room_id").where("user_id", "=", userId).execute();
+  return rows.map((r) => Number(r.room_id));
 }
 
 /** The rows of `ids` (a page of a replay), oldest first. */
