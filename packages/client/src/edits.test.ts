@@ -26,8 +26,8 @@ describe("edit and delete through the outbox", () => {
     const pending = [a.edit(m1.id, "first, fixed"), a.edit(m1.id, "first, fixed again", { rev: 2 }), a.delete(m2.id)];
     await waitFor(() => a.outbox.get().length === 3, 2000, "queued");
     expect(a.outbox.get().map((i) => [i.roomId, i.action, i.status])).toEqual([
-      [null, { type: "edit", messageId: m1.id }, "pending"],
-      [null, { type: "edit", messageId: m1.id, rev: 2 }, "pending"],
+      [null, { type: "edit", messageId: m1.id, content: "first, fixed" }, "pending"],
+      [null, { type: "edit", messageId: m1.id, content: "first, fixed again", rev: 2 }, "pending"],
       [null, { type: "delete", messageId: m2.id }, "pending"],
     ]);
 
@@ -96,13 +96,14 @@ describe("stored outbox items", () => {
     const base = { clientId: "c", content: "x", status: "pending", createdAt: 1 };
     const good = [
       { ...base, roomId: 3 },
-      { ...base, roomId: null, action: { type: "edit", messageId: 5, rev: 2 } },
+      { ...base, roomId: null, content: "", action: { type: "edit", messageId: 5, content: "x", rev: 2 } },
       { ...base, roomId: null, content: "", action: { type: "delete", messageId: 5 } },
     ];
     const bad = [
       { ...base, roomId: null },
       { ...base, roomId: null, action: { type: "rename", messageId: 5 } },
-      { ...base, roomId: null, action: { type: "edit", messageId: "5" } },
+      { ...base, roomId: null, action: { type: "edit", messageId: "5", content: "x" } },
+      { ...base, roomId: null, action: { type: "edit", messageId: 5 } },
       { ...base, roomId: 3, action: { type: "delete", messageId: 5 } },
     ];
     expect(parseOutbox(JSON.stringify([...good, ...bad]))).toEqual(good);
