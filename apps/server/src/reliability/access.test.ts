@@ -2,6 +2,7 @@ import type { StreamEvent } from "@parley/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   accountProcedures,
+  attempt,
   callOverHttp,
   messageProcedures,
   procedures,
@@ -54,19 +55,13 @@ const touchesRoom = (roomId: number) => (e: StreamEvent) => "roomId" in e && e.r
 
 /** Calls every room procedure on `roomId` as `u`, over HTTP and WebSocket; checks no refusal names a secret. */
 async function tryEveryRoomProcedure(u: TestUser, roomId: number, owner: TestUser, secrets: string[]): Promise<Record<string, string>> {
-  const wire = openWire(server, { token: u.accessToken });
-  open.push(wire);
-  const results: Record<string, string> = {};
-  for (const p of roomProcedures) {
-    const input = roomSamples[p.path]?.(roomId, { owner, outsider: u });
-    const http = await callOverHttp(server, u.accessToken, p, input);
-    const ws = await wire.call(p.type === "query" ? "query" : "mutation", p.path, input);
-    results[p.path] = `${http.code}/${wireCode(ws)}`;
-    for (const secret of secrets) {
-      expect(http.text, `${p.path} over HTTP`).not.toContain(secret);
-      expect(JSON.stringify(ws), `${p.path} over WebSocket`).not.toContain(secret);
-    }
-  }
+  const cast = { owner, outsider: u };
+  const { results, replies } = await attempt(
+    server,
+    u.accessToken,
+    roomProcedures.map((p) => ({ p, input: roomSamples[p.path]?.(roomId, cast) })),
+  );
+  for (const secret of secrets) expect(replies).not.toContain(secret);
   return results;
 }
 const allNotFound = () => Object.fromEntries(roomProcedures.map((p) => [p.path, "NOT_FOUND/NOT_FOUND"]));

@@ -1,5 +1,6 @@
 import { appRouter } from "@parley/api";
 import type { Endpoint, TestUser } from "./harness.ts";
+import { openWire, type WireMessage, wireCode } from "./wire.ts";
 
 /**
  * The procedures of the router, each in the class of object it acts on, so
@@ -116,6 +117,20 @@ export function unclassified(): string[] {
     .map((p) => p.path);
 }
 
+interface ErrorBody {
+  data?: { code?: string };
+}
+/** The tRPC code of an HTTP reply: JSON, or for a subscription an event stream carrying its refusal in a `serialized-error` event. */
+function replyCode(status: number, text: string): string {
+  const streamed = /^event: serialized-error\ndata: (.*)$/m.exec(text)?.[1];
+  try {
+    if (streamed !== undefined) return (JSON.parse(streamed) as ErrorBody).data?.code ?? "no code";
+    return (JSON.parse(text) as { error?: ErrorBody }).error?.data?.code ?? "OK";
+  } catch {
+    return `HTTP ${status}`;
+  }
+}
+
 /** A call over plain HTTP (no client library, so the raw error body can be checked for leaks). */
 export async function callOverHttp(server: Endpoint, token: string | null, p: Procedure, input: unknown) {
   const post = p.type === "mutation";
@@ -128,11 +143,40 @@ export async function callOverHttp(server: Endpoint, token: string | null, p: Pr
     signal: AbortSignal.timeout(5000),
   });
   const text = await res.text();
-  let code = `HTTP ${res.status}`;
+  return { code: replyCode(res.status, text), text };
+}
+
+export interface Attempts {
+  /** `HTTP code/WebSocket code` per path. */
+  results: Record<string, string>;
+  /** Every reply, as received, to look for what must not leak. */
+  replies: string;
+}
+
+/**
+ * Makes each call as the holder of `token` (null: no session) over HTTP and
+ * over one WebSocket, in turn. A subscription's WebSocket code is that of its
+ * first reply (an error, or "started").
+ */
+export async function attempt(server: Endpoint, token: string | null, calls: { p: Procedure; input: unknown }[]): Promise<Attempts> {
+  const wire = openWire(server, token === null ? {} : { token });
+  const results: Record<string, string> = {};
+  const replies: string[] = [];
   try {
-    code = (JSON.parse(text) as { error?: { data?: { code?: string } } }).error?.data?.code ?? "OK";
-  } catch {
-    // Not JSON (a subscription's event stream would be): the status says what happened.
+    for (const { p, input } of calls) {
+      const http = await callOverHttp(server, token, p, input);
+      let ws: WireMessage;
+      if (p.type === "subscription") {
+        const id = wire.subscribe(p.path, input);
+        ws = await wire.waitFor((m) => m.id === id && (m.error !== undefined || m.result !== undefined));
+      } else {
+        ws = await wire.call(p.type, p.path, input);
+      }
+      results[p.path] = `${http.code}/${wireCode(ws)}`;
+      replies.push(http.text, JSON.stringify(ws));
+    }
+  } finally {
+    wire.close();
   }
-  return { code, text };
+  return { results, replies: replies.join("\n") };
 }
