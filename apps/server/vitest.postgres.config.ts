@@ -9,7 +9,14 @@ const available = existsSync("/usr/lib/postgresql") && existsSync("/usr/bin/redi
 export default defineConfig({
   test: {
     name: "@parley/server:postgres",
-    include: available ? ["src/{auth,rooms,room-rules,messages,stream,subscriptions,replay-cost,edits,reactions,threads,dms}.test.ts", "src/cluster/**/*.test.ts"] : [],
+    include: available
+      ? [
+          "src/{auth,rooms,room-rules,messages,stream,subscriptions,replay-cost,edits,reactions,threads,dms}.test.ts",
+          // The access matrix and the visibility test: a few seconds each, and the access rules are SQL on both databases.
+          "src/reliability/{access,access-messages,access-anonymous,visibility}.test.ts",
+          "src/cluster/**/*.test.ts",
+        ]
+      : [],
     passWithNoTests: true,
     globalSetup: available ? ["src/test/postgres-setup.ts"] : [],
     env: { PARLEY_TEST_DB: "postgres" },

@@ -1,5 +1,16 @@
-import { appRouter, type StreamEvent } from "@parley/api";
+import type { StreamEvent } from "@parley/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  accountProcedures,
+  attempt,
+  callOverHttp,
+  messageProcedures,
+  procedures,
+  roomProcedures,
+  roomSamples,
+  threadProcedures,
+  unclassified,
+} from "../test/access-matrix.ts";
 import {
   codeOf,
   httpApi,
@@ -17,40 +28,14 @@ import { openWire, type WireSocket, wireCode } from "../test/wire.ts";
 
 /**
  * Per-object authorisation (OWASP ASVS 5, V8), generated from the router:
- * every procedure whose input takes a `roomId` is called by a non-member.
- * A new procedure with a `roomId` fails this file until it has a sample
- * input below, so the matrix cannot silently fall behind the API.
+ * every procedure is classified by what it acts on (test/access-matrix.ts).
+ * Here: every procedure whose input takes a `roomId`, called by a
+ * non-member of a private room, a removed member and a DM outsider; the
+ * message procedures are in access-messages.test.ts, calls without a
+ * session in access-anonymous.test.ts. A new procedure fails the first test
+ * until it has a class and a sample input, so the matrix cannot silently
+ * fall behind the API.
  */
-
-interface ProcedureDef {
-  _def: { type: "query" | "mutation" | "subscription"; inputs: unknown[] };
-}
-const procedures = (appRouter._def as unknown as { procedures: Record<string, ProcedureDef> }).procedures;
-const takesRoomId = (p: ProcedureDef) => p._def.inputs.some((i) => typeof i === "object" && i !== null && "shape" in i && "roomId" in (i.shape as object));
-const roomProcedures = Object.entries(procedures)
-  .filter(([, p]) => takesRoomId(p))
-  .map(([path, p]) => ({ path, type: p._def.type }));
-
-interface Cast {
-  owner: TestUser;
-  outsider: TestUser;
-}
-/** A valid input for each procedure, so a refusal is about access, not validation. */
-const samples: Record<string, (roomId: number, c: Cast) => unknown> = {
-  "rooms.get": (roomId) => ({ roomId }),
-  "rooms.update": (roomId) => ({ roomId, name: "pwned", description: "pwned" }),
-  "rooms.delete": (roomId) => ({ roomId }),
-  "rooms.join": (roomId) => ({ roomId }),
-  "rooms.leave": (roomId) => ({ roomId }),
-  "rooms.members": (roomId) => ({ roomId }),
-  "rooms.addMember": (roomId, c) => ({ roomId, username: c.outsider.username }),
-  "rooms.removeMember": (roomId, c) => ({ roomId, userId: c.owner.id }),
-  "rooms.setAdmin": (roomId, c) => ({ roomId, userId: c.outsider.id, isAdmin: true }),
-  "rooms.typing": (roomId) => ({ roomId, isTyping: true }),
-  "rooms.watch": (roomId) => ({ roomId }),
-  "messages.list": (roomId) => ({ roomId }),
-  "messages.send": (roomId) => ({ roomId, content: "let me in", clientId: `intruder-${roomId}` }),
-};
 
 let server: TestServer;
 const open: (WsApi | Recorder | WireSocket)[] = [];
@@ -68,20 +53,31 @@ afterAll(() => server.dispose());
 
 const touchesRoom = (roomId: number) => (e: StreamEvent) => "roomId" in e && e.roomId === roomId;
 
-async function callOverHttp(u: TestUser, path: string, type: string, input: unknown) {
-  const res = await fetch(`${server.url}/trpc/${path}${type === "query" ? `?input=${encodeURIComponent(JSON.stringify(input))}` : ""}`, {
-    method: type === "query" ? "GET" : "POST",
-    headers: { authorization: `Bearer ${u.accessToken}`, "content-type": "application/json" },
-    body: type === "query" ? undefined : JSON.stringify(input),
-  });
-  const body = (await res.json()) as { error?: { data?: { code?: string } } };
-  return { code: body.error?.data?.code ?? "OK", text: JSON.stringify(body) };
+/** Calls every room procedure on `roomId` as `u`, over HTTP and WebSocket; checks no refusal names a secret. */
+async function tryEveryRoomProcedure(u: TestUser, roomId: number, owner: TestUser, secrets: string[]): Promise<Record<string, string>> {
+  const cast = { owner, outsider: u };
+  const { results, replies } = await attempt(
+    server,
+    u.accessToken,
+    roomProcedures.map((p) => ({ p, input: roomSamples[p.path]?.(roomId, cast) })),
+  );
+  for (const secret of secrets) expect(replies).not.toContain(secret);
+  return results;
 }
+const allNotFound = () => Object.fromEntries(roomProcedures.map((p) => [p.path, "NOT_FOUND/NOT_FOUND"]));
 
 describe("access matrix generated from the router", () => {
-  it("finds the room procedures and has a sample input for each", () => {
-    expect(roomProcedures.length).toBeGreaterThanOrEqual(12);
-    expect(roomProcedures.map((p) => p.path).filter((p) => !(p in samples))).toEqual([]);
+  it("puts every procedure in a class, with a sample input for each", () => {
+    expect(unclassified()).toEqual([]);
+    expect(roomProcedures.length).toBeGreaterThanOrEqual(13);
+    expect(messageProcedures.map((p) => p.path).sort()).toEqual(
+      ["messages.delete", "messages.edit", "messages.reactions", "messages.react", "messages.revisions", "messages.unreact"].sort(),
+    );
+    expect(threadProcedures.map((p) => p.path).sort()).toEqual(["messages.list", "messages.send"]);
+    // A hand-listed procedure must really act on neither a room nor a message, or it would dodge the generated cases.
+    const listed = procedures.filter((p) => p.path in accountProcedures);
+    expect(listed.filter((p) => p.keys.includes("roomId") || p.keys.includes("messageId")).map((p) => p.path)).toEqual([]);
+    expect(Object.keys(accountProcedures).filter((path) => !procedures.some((p) => p.path === path))).toEqual([]);
   });
 
   it("refuses a non-member of a private room on every roomId procedure, over HTTP and WebSocket, and leaks nothing", async () => {
@@ -92,22 +88,8 @@ describe("access matrix generated from the router", () => {
     open.push(ownerStream);
     await ownerStream.waitFor((e) => e.type === "ready");
 
-    const wire = openWire(server, { token: outsider.accessToken });
-    open.push(wire);
-    const cast = { owner, outsider };
-    const results: Record<string, string> = {};
-    for (const { path, type } of roomProcedures) {
-      const input = samples[path]?.(room.id, cast);
-      const http = await callOverHttp(outsider, path, type, input);
-      const ws = await wire.call(type === "query" ? "query" : "mutation", path, input);
-      results[path] = `${http.code}/${wireCode(ws)}`;
-      // Nothing about the room in the refusal.
-      for (const secret of ["secret-plans", "the-hidden-agenda", "classified-content"]) {
-        expect(http.text).not.toContain(secret);
-        expect(JSON.stringify(ws)).not.toContain(secret);
-      }
-    }
-    expect(results).toEqual(Object.fromEntries(roomProcedures.map((p) => [p.path, "NOT_FOUND/NOT_FOUND"])));
+    const results = await tryEveryRoomProcedure(outsider, room.id, owner, ["secret-plans", "the-hidden-agenda", "classified-content"]);
+    expect(results).toEqual(allNotFound());
     // A room that does not exist answers the same: existence does not leak.
     expect(await codeOf(outsider.http.rooms.get.query({ roomId: room.id + 10_000 }))).toBe("NOT_FOUND");
 
@@ -123,14 +105,43 @@ describe("access matrix generated from the router", () => {
     expect(ownerStream.events.filter((e) => e.type === "typing")).toEqual([]);
   });
 
+  it("refuses a removed member of a private room as it refuses a stranger", async () => {
+    const [owner, member] = await Promise.all([registerUser(server, "xowner"), registerUser(server, "xmember")]);
+    const room = await owner.http.rooms.create.mutate({ name: "ex-plans", description: "ex-agenda", isPrivate: true });
+    await owner.http.rooms.addMember.mutate({ roomId: room.id, username: member.username });
+    await owner.http.rooms.removeMember.mutate({ roomId: room.id, userId: member.id });
+    await owner.http.messages.send.mutate({ roomId: room.id, content: "said-after-removal", clientId: "x1" });
+    await owner.http.rooms.update.mutate({ roomId: room.id, name: "renamed-after-removal" });
+
+    const results = await tryEveryRoomProcedure(member, room.id, owner, ["renamed-after-removal", "ex-agenda", "said-after-removal"]);
+    expect(results).toEqual(allNotFound());
+    expect((await owner.http.rooms.members.query({ roomId: room.id })).map((m) => m.userId)).toEqual([owner.id]);
+    expect(await owner.http.rooms.get.query({ roomId: room.id })).toMatchObject({ name: "renamed-after-removal", memberCount: 1 });
+  });
+
+  it("refuses a DM outsider on every roomId procedure, as it refuses a private room's", async () => {
+    const [alice, bob, carol] = await Promise.all([registerUser(server, "dma"), registerUser(server, "dmb"), registerUser(server, "dmc")]);
+    const dm = await alice.http.dms.open.mutate({ userIds: [bob.id] });
+    await bob.http.messages.send.mutate({ roomId: dm.id, content: "dm-only-words", clientId: "d1" });
+
+    const results = await tryEveryRoomProcedure(carol, dm.id, alice, ["dm-only-words", alice.username, bob.username]);
+    expect(results).toEqual(allNotFound());
+    const contents = (await alice.http.messages.list.query({ roomId: dm.id })).items.map((m) => m.content);
+    expect(contents.filter((c) => c === "let me in")).toEqual([]);
+    expect((await alice.http.rooms.members.query({ roomId: dm.id })).map((m) => m.userId).sort((a, b) => a - b)).toEqual(
+      [alice.id, bob.id].sort((a, b) => a - b),
+    );
+    expect((await carol.http.rooms.list.query()).some((r) => r.id === dm.id)).toBe(false);
+  });
+
   it("refuses a non-member of a public room every write but join", async () => {
     const [owner, outsider] = await Promise.all([registerUser(server, "powner"), registerUser(server, "pout")]);
     const room = await owner.http.rooms.create.mutate({ name: "lobby" });
     const cast = { owner, outsider };
     const results: Record<string, string> = {};
     // join last: it makes the outsider a member.
-    for (const { path, type } of [...roomProcedures].sort((a, b) => Number(a.path === "rooms.join") - Number(b.path === "rooms.join"))) {
-      results[path] = (await callOverHttp(outsider, path, type, samples[path]?.(room.id, cast))).code;
+    for (const p of [...roomProcedures].sort((a, b) => Number(a.path === "rooms.join") - Number(b.path === "rooms.join"))) {
+      results[p.path] = (await callOverHttp(server, outsider.accessToken, p, roomSamples[p.path]?.(room.id, cast))).code;
     }
     const readable = ["rooms.get", "rooms.members", "messages.list", "rooms.join"];
     const { "rooms.leave": leave, "rooms.watch": watch, ...rest } = results;

@@ -1,4 +1,4 @@
-import { DURABLE_EVENT_TYPES, type DurableEvent, type DurableEventType, type StreamEvent } from "@parley/api";
+import { DURABLE_EVENT_TYPES, type DurableEvent, type DurableEventType, type Message, type StreamEvent } from "@parley/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Recorder, record, registerUser, type TestServer, type TestUser, startTestServer, type WsApi, wsApi } from "../test/harness.ts";
 
@@ -6,8 +6,9 @@ import { type Recorder, record, registerUser, type TestServer, type TestUser, st
  * What someone who is in none of the rooms learns from the stream, live and
  * on a replay from position 0, for every durable event type the events
  * module declares: nothing of a private room (not even that it was renamed
- * on its way to private), and of a public room what is public. A new event
- * type fails here until it has a rule below and the scenario produces it.
+ * on its way to private) or of a DM, and of a public room what is public.
+ * A new event type fails here until it has a rule below and the scenario
+ * produces it.
  */
 
 let server: TestServer;
@@ -31,14 +32,19 @@ function listen(c: WsApi, lastEventId?: string): Recorder {
   return r;
 }
 
-/** Text that exists only while its room is private (or in a room private from the start). */
-const SECRETS = ["s-secret-name", "s-secret-desc", "s-secret-msg", "s-secret-renamed", "p-secret-name", "p-secret-desc", "p-secret-msg"];
+/**
+ * Text that exists only while its room is private (or in a room private from
+ * the start, or a DM): everything the scenario writes there starts with one
+ * of these (names, descriptions, messages, edits, replies).
+ */
+const SECRETS = ["s-secret", "p-secret", "dm-secret"];
 
 interface World {
   /** Rooms by role. */
   p: number;
   q: number;
   s: number;
+  dm: number;
   marker: number;
   /** Position from which room P is private. */
   pPrivateFrom: number;
@@ -54,8 +60,8 @@ const watchedP = (e: DurableEvent, w: World, who: Witness) => who.watchesP && e.
 /** For each durable event type: may a non-member receive this one? */
 const rules: Record<DurableEventType, (e: DurableEvent, w: World, who: Witness) => boolean> = {
   "message.created": watchedP,
-  "room.created": (e) => e.type === "room.created" && !e.room.isPrivate,
-  "room.updated": (e) => e.type === "room.updated" && !e.room.isPrivate,
+  "room.created": (e) => e.type === "room.created" && !e.room.isPrivate && e.room.kind === "channel",
+  "room.updated": (e) => e.type === "room.updated" && !e.room.isPrivate && e.room.kind === "channel",
   "room.deleted": (e, w) => e.roomId === w.q || e.roomId === w.marker,
   // The removal of a room that turned private: the id and nothing else.
   "room.hidden": (e) => Object.keys(e).sort().join() === "id,roomId,type",
@@ -75,7 +81,7 @@ const durable = (events: StreamEvent[]): DurableEvent[] =>
 
 function violations(label: string, events: StreamEvent[], w: World, who: Witness): string[] {
   const out: string[] = [];
-  const ours = new Set([w.p, w.q, w.s, w.marker]);
+  const ours = new Set([w.p, w.q, w.s, w.dm, w.marker]);
   for (const e of durable(events)) {
     if (!ours.has(e.roomId)) continue;
     const json = JSON.stringify(e);
@@ -122,13 +128,29 @@ describe("what a non-member receives, for every durable event type", () => {
     await watcherConn.api.rooms.watch.mutate({ roomId: p.id });
     await member.http.rooms.join.mutate({ roomId: p.id });
     await owner.http.rooms.addMember.mutate({ roomId: s.id, username: member.username });
-    await owner.http.messages.send.mutate({ roomId: p.id, content: "p-public-msg", clientId: "v1" });
-    await owner.http.messages.send.mutate({ roomId: s.id, content: "s-secret-msg", clientId: "v2" });
+    const say = (roomId: number, content: string) => owner.http.messages.send.mutate({ roomId, content, clientId: content });
+    /** Every kind of message event, in one room: an edit, a reaction added and one taken back, a thread reply, a delete. */
+    const converse = async (roomId: number, tag: string, root: Message) => {
+      await owner.http.messages.edit.mutate({ messageId: root.id, content: `${tag}-edited` });
+      await member.http.messages.react.mutate({ messageId: root.id, emoji: "🎉" });
+      await member.http.messages.react.mutate({ messageId: root.id, emoji: "👍" });
+      await member.http.messages.unreact.mutate({ messageId: root.id, emoji: "👍" });
+      await member.http.messages.send.mutate({ roomId, content: `${tag}-reply`, clientId: `${tag}-reply`, threadId: root.id });
+      await owner.http.messages.delete.mutate({ messageId: (await say(roomId, `${tag}-doomed`)).id });
+    };
+    await converse(p.id, "p-public", await say(p.id, "p-public-msg"));
+    await converse(s.id, "s-secret", await say(s.id, "s-secret-msg"));
+    // A DM between the owner and the member: nobody else learns it exists.
+    const dm = await owner.http.dms.open.mutate({ userIds: [member.id] });
+    await converse(dm.id, "dm-secret", await say(dm.id, "dm-secret-msg"));
     await owner.http.rooms.update.mutate({ roomId: p.id, name: "p-renamed-public" });
     await owner.http.rooms.setAdmin.mutate({ roomId: s.id, userId: member.id, isAdmin: true });
     // The change this file is about: public to private, with a new name and description at once.
     await owner.http.rooms.update.mutate({ roomId: p.id, name: "p-secret-name", description: "p-secret-desc", isPrivate: true });
-    await owner.http.messages.send.mutate({ roomId: p.id, content: "p-secret-msg", clientId: "v3" });
+    const pSecret = await say(p.id, "p-secret-msg");
+    // What a watcher saw while P was public is now private: the same conversation, out of its sight.
+    await converse(p.id, "p-secret", pSecret);
+    await owner.http.messages.delete.mutate({ messageId: pSecret.id });
     await member.http.rooms.leave.mutate({ roomId: p.id });
     await owner.http.rooms.removeMember.mutate({ roomId: s.id, userId: member.id });
     await owner.http.rooms.update.mutate({ roomId: s.id, name: "s-secret-renamed" });
@@ -148,7 +170,7 @@ describe("what a non-member receives, for every durable event type", () => {
       (e) => e.roomId === p.id && (e.type === "room.updated" ? e.room.isPrivate : e.type === "room.hidden"),
     );
     if (!pPrivate) throw new Error("the owner never saw P turn private");
-    const w: World = { p: p.id, q: q.id, s: s.id, marker: marker.id, pPrivateFrom: pPrivate.id };
+    const w: World = { p: p.id, q: q.id, s: s.id, dm: dm.id, marker: marker.id, pPrivateFrom: pPrivate.id };
 
     const outsiderReplay = listen(connect(outsider), "0");
     const watcherReplay = listen(connect(watcher), "0");
@@ -167,7 +189,13 @@ describe("what a non-member receives, for every durable event type", () => {
       expect(seen(r)).toEqual(expect.arrayContaining([`room.created:${q.id}`, `room.updated:${q.id}`, `room.deleted:${q.id}`]));
       expect(seen(r)).toContain(`room.hidden:${p.id}`);
     }
-    const listed = (await outsider.http.rooms.list.query()).map((r) => r.id).filter((id) => [p.id, q.id, s.id, marker.id].includes(id));
+    // The watcher got P's conversation while it was public, edit and thread included.
+    const watched = durable(watcherLive.events).filter((e) => e.roomId === p.id);
+    for (const type of ["message.updated", "message.deleted", "reaction.added", "reaction.removed", "thread.updated"]) {
+      expect(watched.map((e) => e.type)).toContain(type);
+    }
+    expect(JSON.stringify(watched)).toContain("p-public-edited");
+    const listed = (await outsider.http.rooms.list.query()).map((r) => r.id).filter((id) => [p.id, q.id, s.id, dm.id, marker.id].includes(id));
     for (const r of [outsiderLive, outsiderReplay, watcherLive]) expect([...listedRooms(r.events)].sort((a, b) => a - b)).toEqual(listed);
     expect(listed).toEqual([marker.id]);
   });
