@@ -139,20 +139,9 @@ export async function sendCommand(
   const client = await openClient(env, timeoutMs);
   try {
     const room = await resolveRoom(client, ref);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CliError(`not delivered within ${timeoutMs / 1000} s (server unreachable?)`)), timeoutMs);
-    });
-    try {
-      const sending = thread ? client.reply(room.id, thread.threadId, text, { alsoToRoom: thread.alsoToRoom }) : client.send(room.id, text);
-      const m = await Promise.race([sending, timeout]);
-      io.out(json ? JSON.stringify(m) : `sent #${m.id} to ${room.name}${m.threadId === null ? "" : ` in thread #${m.threadId}`}`);
-    } catch (err) {
-      if (err instanceof SendFailedError) throw new CliError(`refused (${err.code}): ${err.message}`);
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
+    const sending = thread ? client.reply(room.id, thread.threadId, text, { alsoToRoom: thread.alsoToRoom }) : client.send(room.id, text);
+    const m = await within(sending, timeoutMs, "message");
+    io.out(json ? JSON.stringify(m) : `sent #${m.id} to ${room.name}${m.threadId === null ? "" : ` in thread #${m.threadId}`}`);
   } finally {
     await client.close();
   }
@@ -165,8 +154,8 @@ export function parseMessageId(ref: string): number {
   return Number(m[1]);
 }
 
-/** Waits for `p` at most `ms`, failing with a CLI error that says what did not arrive. */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** Waits for an outbox operation at most `ms`, failing with a CLI error that says what did not arrive, or why it was refused. */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CliError(`${what} not delivered within ${ms / 1000} s (server unreachable?)`)), ms);

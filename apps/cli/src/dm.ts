@@ -1,5 +1,5 @@
-import { type DmRoom, errorCode, type ParleyClient, SendFailedError } from "@parley/client";
-import type { Io } from "./commands.ts";
+import { type DmRoom, errorCode, type ParleyClient } from "@parley/client";
+import { type Io, within } from "./commands.ts";
 import type { CliEnv } from "./config.ts";
 import { CliError, openClient } from "./session.ts";
 
@@ -41,19 +41,8 @@ export async function dmCommand(env: CliEnv, io: Io, usernames: string[], text: 
       throw err;
     });
     const room = await client.openDm(people.map((p) => p.id));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CliError(`not delivered within ${timeoutMs / 1000} s (server unreachable?)`)), timeoutMs);
-    });
-    try {
-      const m = await Promise.race([client.send(room.id, text), timeout]);
-      io.out(json ? JSON.stringify(m) : `sent #${m.id} to ${dmLabel(room, client.user?.id)}`);
-    } catch (err) {
-      if (err instanceof SendFailedError) throw new CliError(`refused (${err.code}): ${err.message}`);
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
+    const m = await within(client.send(room.id, text), timeoutMs, "message");
+    io.out(json ? JSON.stringify(m) : `sent #${m.id} to ${dmLabel(room, client.user?.id)}`);
   } finally {
     await client.close();
   }
