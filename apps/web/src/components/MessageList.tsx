@@ -33,7 +33,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
 
   const outgoing = createMemo(() => {
     const stored = new Set(items().map((m) => m.clientId));
-    return outbox().filter((o) => o.roomId === props.roomId && !stored.has(o.clientId));
+    // A thread reply waits in its thread's panel, unless it is also sent to the room.
+    return outbox().filter((o) => o.roomId === props.roomId && (o.threadId === undefined || o.alsoToRoom) && !stored.has(o.clientId));
   });
 
   const nearBottom = () => !scroller || scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
