@@ -128,11 +128,22 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   );
 
   onMount(() => {
+    let announced: number | null = null;
     const off = chat.onArrival((m) => {
       if (m.roomId !== props.roomId || m.sender?.id === chat.me.id) return;
+      announced = m.id;
       setAnnouncement(m.kind === "system" ? m.content : `${m.sender?.username ?? "Someone"}: ${m.content}`);
     });
     onCleanup(off);
+    // Deleted text must not linger in the page, not even in the screen-reader announcement.
+    const offDeleted = client.events.on(
+      "message.deleted",
+      (e) => {
+        if (e.messageId === announced) setAnnouncement("");
+      },
+      { roomId: props.roomId },
+    );
+    onCleanup(offDeleted);
     // Keep the bottom pinned when the pane resizes (keyboard on phones, window resize).
     const ro = new ResizeObserver(() => {
       if (atBottom() && scroller) scroller.scrollTop = scroller.scrollHeight;
