@@ -49,7 +49,7 @@ async function send(page: Page, text: string): Promise<void> {
 }
 
 /** Runs a message's action: hovering the message shows its actions. */
-async function action(page: Page, msg: Locator, name: string): Promise<void> {
+async function action(msg: Locator, name: string): Promise<void> {
   await msg.hover();
   await msg.getByRole("button", { name, exact: true }).click();
 }
@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium)("conversations in a real browser", () => {
     await message(bob.page, "second take").getByRole("button", { name: "(edited)" }).waitFor();
 
     // The message's own Edit action.
-    await action(alice.page, message(alice.page, "second take"), "Edit message");
+    await action(message(alice.page, "second take"), "Edit message");
     await editor.fill("third and final");
     await editor.press("Enter");
     const edited = message(bob.page, "third and final");
@@ -113,7 +113,7 @@ describe.skipIf(!hasChromium)("conversations in a real browser", () => {
     await message(bob.page, "ship it?").waitFor();
 
     // Bob reacts through the lazily loaded picker.
-    await action(bob.page, message(bob.page, "ship it?"), "Add reaction");
+    await action(message(bob.page, "ship it?"), "Add reaction");
     const picker = bob.page.getByTestId("emoji-picker-dialog").locator("emoji-picker");
     await picker.locator("input").fill("thumbs up");
     await picker.getByRole("option", { name: /thumbs up/i }).first().click();
@@ -140,7 +140,7 @@ describe.skipIf(!hasChromium)("conversations in a real browser", () => {
     const root = message(bob.page, "who takes the release notes?");
     await root.waitFor();
 
-    await action(bob.page, root, "Reply in thread");
+    await action(root, "Reply in thread");
     const panel = bob.page.getByTestId("thread-panel");
     await panel.locator(".msg", { hasText: "who takes the release notes?" }).waitFor();
     await panel.locator(".composer textarea").fill("I will");

@@ -25,7 +25,7 @@ export function MessageActions(props: { message: Message; ui: RoomUi; inThread?:
   onCleanup(() => clearTimeout(timer));
   const m = () => props.message;
   return (
-    <div class="msg-actions" role="group" aria-label="Message actions">
+    <div class="msg-actions">
       <button
         type="button"
         class="icon-button msg-action"
