@@ -49,7 +49,15 @@ describe.skipIf(!hasChromium)("accessibility (axe, WCAG 2.1 A/AA)", () => {
     test(`the sign-in form, a room and the dialogs have no serious findings (${colorScheme})`, async () => {
       const session = await registerByApi(server, uniqueName("ally"));
       const room = await server.call<{ id: number }>("rooms.create", { name: uniqueName("access"), description: "Checked" }, session.accessToken);
-      await server.call("messages.send", { roomId: room.id, content: "Hello https://example.com", clientId: "a1" }, session.accessToken);
+      const hello = await server.call<{ id: number }>(
+        "messages.send",
+        { roomId: room.id, content: "Hello https://example.com", clientId: "a1" },
+        session.accessToken,
+      );
+      // A message with everything issue 12 shows: edited, reacted to, and a thread.
+      await server.call("messages.edit", { messageId: hello.id, content: "Hello https://example.com (fixed)" }, session.accessToken);
+      await server.call("messages.react", { messageId: hello.id, emoji: "👍" }, session.accessToken);
+      await server.call("messages.send", { roomId: room.id, content: "a reply", clientId: "a2", threadId: hello.id }, session.accessToken);
       // axe is injected as a script, which the app's CSP would rightly refuse.
       const context = await newContext(browser, { bypassCSP: true, colorScheme, viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
@@ -66,6 +74,24 @@ describe.skipIf(!hasChromium)("accessibility (axe, WCAG 2.1 A/AA)", () => {
         await page.locator(".msg-text", { hasText: "Hello" }).waitFor();
         await page.getByTestId("members-panel").waitFor();
         expect(await audit(page)).toEqual([]);
+
+        await page.getByRole("button", { name: "1 reply" }).click();
+        await page.getByTestId("thread-panel").locator(".msg-text", { hasText: "a reply" }).waitFor();
+        await page.locator(".room-main .msg", { hasText: "Hello" }).hover();
+        expect(await audit(page)).toEqual([]);
+        await page.getByRole("button", { name: "Close thread" }).click();
+
+        // The emoji picker (a third-party web component, loaded on first use).
+        await page.locator(".room-main .msg", { hasText: "Hello" }).hover();
+        await page.locator(".room-main .msg", { hasText: "Hello" }).getByRole("button", { name: "Add reaction" }).click();
+        await page.getByTestId("emoji-picker-dialog").locator("emoji-picker input").waitFor();
+        expect(await audit(page)).toEqual([]);
+        await page.keyboard.press("Escape");
+
+        await page.getByRole("button", { name: "New message" }).click();
+        await page.locator('[data-testid="new-dm-dialog"][open]').waitFor();
+        expect(await audit(page)).toEqual([]);
+        await page.keyboard.press("Escape");
 
         await page.getByRole("button", { name: "Settings" }).click();
         await page.getByTestId("room-settings").getByRole("button", { name: "Delete room" }).click();

@@ -49,7 +49,19 @@ test.skipIf(!enabled)("screenshots of the main screens", async () => {
     [priya, "Left two notes. Otherwise ship it!\nI'd love to see it on a phone first though."],
   ];
   let n = 0;
-  for (const [s, text] of lines) await as(s, "messages.send", { roomId: design.id, content: text, clientId: `shot${n++}` });
+  const ids: number[] = [];
+  for (const [s, text] of lines) ids.push((await as<{ id: number }>(s, "messages.send", { roomId: design.id, content: text, clientId: `shot${n++}` })).id);
+  // Conversations (issue 12): an edit, reactions, a thread, direct messages.
+  const [pushed, , calmer, , contrast, , spec] = ids;
+  if (pushed === undefined || calmer === undefined || contrast === undefined || spec === undefined) throw new Error("seed failed");
+  await as(maya, "messages.edit", { messageId: contrast, content: "Contrast is about 3:1 there; we need 4.5:1 for body text." });
+  for (const [s, emoji] of [[priya, "🎉"], [sam, "🎉"], [maya, "🎉"], [maya, "👀"]] as const) await as(s, "messages.react", { messageId: pushed, emoji });
+  for (const s of [jon, sam]) await as(s, "messages.react", { messageId: calmer, emoji: "💯" });
+  await as(priya, "messages.send", { roomId: design.id, content: "Do we keep the old copy for the error states?", clientId: "t1", threadId: spec });
+  await as(jon, "messages.send", { roomId: design.id, content: "Yes, only the layout changes in v3.", clientId: "t2", threadId: spec });
+  const dm = await as<{ id: number }>(maya, "dms.open", { userIds: [jon.user.id] });
+  await as(jon, "messages.send", { roomId: dm.id, content: "Got a minute after standup?", clientId: "d1" });
+  await as(maya, "dms.open", { userIds: [priya.user.id, sam.user.id] });
 
   // Others are online (their own browsers), so presence dots show.
   for (const s of [jon, priya]) people.push(await signedIn(browser, server, s));
@@ -88,6 +100,16 @@ test.skipIf(!enabled)("screenshots of the main screens", async () => {
   await shoot("desktop-dark", { viewport: { width: 1440, height: 900 }, colorScheme: "dark" });
   await shoot("phone-light", { viewport: { width: 390, height: 844 }, colorScheme: "light" });
   await shoot("phone-dark-drawer", { viewport: { width: 390, height: 844 }, colorScheme: "dark", drawer: true });
+  // A thread open beside the room, a message's actions showing.
+  const threads = await signedIn(browser, server, maya, { viewport: { width: 1440, height: 900 }, colorScheme: "light" });
+  people.push(threads);
+  await threads.page.goto(`${server.url}/#/room/${design.id}`);
+  await threads.page.getByRole("button", { name: "2 replies" }).click();
+  await threads.page.getByTestId("thread-panel").locator(".msg-text", { hasText: "only the layout" }).waitFor();
+  await threads.page.locator(".room-main .msg", { hasText: "calmer" }).hover();
+  await threads.page.waitForTimeout(200);
+  await threads.page.screenshot({ path: `${outDir}/thread-light.png` });
+
   await shoot("sign-in-light", { viewport: { width: 1280, height: 800 }, colorScheme: "light", auth: true });
 
   // Browsing public rooms, and creating one.

@@ -4,6 +4,7 @@ import { startClock } from "./lib/now.ts";
 import { initRoute } from "./lib/route.ts";
 import { initTheme } from "./lib/theme.ts";
 import "./styles.css";
+import "./conversation.css";
 
 initTheme();
 initRoute();

@@ -6,6 +6,7 @@ import { navigate, route } from "../lib/route.ts";
 import { loadSession, type StoredSession, saveSession } from "../lib/session.ts";
 import { createChat } from "../state/chat.ts";
 import { AppContext } from "../state/context.ts";
+import { createConversationEvents, createDmArrivals } from "../state/conversation.ts";
 import type { ConnectionView } from "../state/types.ts";
 import { BrowseRooms } from "./BrowseRooms.tsx";
 import { Icon } from "./Icon.tsx";
@@ -40,6 +41,8 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
   onCleanup(() => void client.close());
 
   const chat = createChat(chatClient(client), props.session.user);
+  createConversationEvents(chatClient(client), chat);
+  createDmArrivals(chatClient(client), chat);
   const rawConnection = createReadable(client.connection);
   const connection = createMemo<ConnectionView>(() => {
     const c = rawConnection();

@@ -1,6 +1,7 @@
 import { charCount, MESSAGE_MAX_CHARS, messageContentSchema } from "@parley/api/schemas";
 import { createSignal, onCleanup, onMount, Show } from "solid-js";
 import { useApp } from "../state/context.ts";
+import type { Message } from "../state/types.ts";
 
 /** Resend "typing" this often while typing; say "stopped" after this much quiet. */
 const TYPING_REFRESH_MS = 3_000;
@@ -8,16 +9,28 @@ const TYPING_IDLE_MS = 4_000;
 const COUNTER_FROM = MESSAGE_MAX_CHARS - 500;
 
 /**
- * Enter sends, Shift+Enter adds a line. The message shows at once as
- * pending (the client's outbox) and turns into the stored one on ack.
+ * Enter sends, Shift+Enter adds a line; ↑ in an empty composer edits one's
+ * last message (`onEditLast`). The message shows at once as pending (the
+ * client's outbox) and turns into the stored one on ack. With `threadId` it
+ * replies in that thread (and keeps no draft).
  */
-export function Composer(props: { roomId: number; roomName: string }) {
+export function Composer(props: {
+  roomId: number;
+  roomName: string;
+  threadId?: number;
+  onSent?: (m: Message) => void;
+  /** Starts editing the last message; false when there is none to edit. */
+  onEditLast?: (composer: HTMLTextAreaElement) => boolean;
+}) {
   const { client, chat, drafts } = useApp();
-  const [text, setText] = createSignal(drafts.get(props.roomId) ?? "");
+  const draftKey = props.threadId === undefined ? props.roomId : null;
+  const [text, setText] = createSignal((draftKey !== null && drafts.get(draftKey)) || "");
   onCleanup(() => {
-    if (text()) drafts.set(props.roomId, text());
-    else drafts.delete(props.roomId);
+    if (draftKey === null) return;
+    if (text()) drafts.set(draftKey, text());
+    else drafts.delete(draftKey);
   });
+  const fieldId = `composer-${props.roomId}${props.threadId === undefined ? "" : `-thread-${props.threadId}`}`;
   const [error, setError] = createSignal<string | null>(null);
   let textarea: HTMLTextAreaElement | undefined;
   const count = () => charCount(text().trim());
@@ -63,9 +76,10 @@ export function Composer(props: { roomId: number; roomName: string }) {
     // The server stops our typing notice when the message is stored.
     typingSentAt = 0;
     clearTimeout(idleTimer);
-    client.send(props.roomId, checked.data).then(chat.acknowledge, () => undefined);
+    const sent = props.threadId === undefined ? client.send(props.roomId, checked.data) : client.reply(props.roomId, props.threadId, checked.data);
+    sent.then(props.onSent ?? chat.acknowledge, () => undefined);
     setText("");
-    drafts.delete(props.roomId);
+    if (draftKey !== null) drafts.delete(draftKey);
     resize();
     textarea?.focus();
   }
@@ -79,16 +93,18 @@ export function Composer(props: { roomId: number; roomName: string }) {
       }}
     >
       <div class="composer-box" classList={{ "composer-over": over() }}>
-        <label for={`composer-${props.roomId}`} class="sr-only">
-          Message <bdi>{props.roomName}</bdi>
+        <label for={fieldId} class="sr-only">
+          {props.threadId === undefined ? "Message" : "Reply in thread in"} <bdi>{props.roomName}</bdi>
         </label>
         <textarea
-          id={`composer-${props.roomId}`}
+          id={fieldId}
           ref={textarea}
           rows="1"
-          placeholder={`Message ${props.roomName.length > 24 ? `${props.roomName.slice(0, 23)}…` : props.roomName}`}
+          placeholder={
+            props.threadId === undefined ? `Message ${props.roomName.length > 24 ? `${props.roomName.slice(0, 23)}…` : props.roomName}` : "Reply…"
+          }
           value={text()}
-          aria-describedby={`composer-help-${props.roomId}`}
+          aria-describedby={`${fieldId}-help`}
           aria-invalid={over() ? "true" : undefined}
           onInput={(e) => {
             setText(e.currentTarget.value);
@@ -99,6 +115,11 @@ export function Composer(props: { roomId: number; roomName: string }) {
           }}
           onBlur={stopTyping}
           onKeyDown={(e) => {
+            const plain = !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && !e.isComposing;
+            if (e.key === "ArrowUp" && plain && text() === "" && props.onEditLast?.(e.currentTarget)) {
+              e.preventDefault();
+              return;
+            }
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
               e.preventDefault();
               send();
@@ -111,8 +132,8 @@ export function Composer(props: { roomId: number; roomName: string }) {
           </svg>
         </button>
       </div>
-      <div class="composer-meta" id={`composer-help-${props.roomId}`}>
-        <Show when={error()} fallback={<span class="composer-hint">Enter to send · Shift+Enter for a new line</span>}>
+      <div class="composer-meta" id={`${fieldId}-help`}>
+        <Show when={error()} fallback={<span class="composer-hint">Enter to send · Shift+Enter for a new line{props.onEditLast ? " · ↑ to edit your last message" : ""}</span>}>
           <span class="field-error" role="alert">
             {error()}
           </span>

@@ -2,8 +2,12 @@ import type { OutboxItem } from "@parley/client";
 import { Match, Show, Switch } from "solid-js";
 import { slowNow } from "../lib/now.ts";
 import { dayLabel, exactTime, relativeTime } from "../lib/time.ts";
+import { useRoomUi } from "../state/room-ui.ts";
 import type { Message } from "../state/types.ts";
 import { Avatar } from "./Avatar.tsx";
+import { MessageActions } from "./conversation/MessageActions.tsx";
+import { MessageEditor } from "./conversation/MessageEditor.tsx";
+import { Reactions } from "./conversation/Reactions.tsx";
 import { MessageText } from "./MessageText.tsx";
 
 export function DaySeparator(props: { at: number }) {
@@ -24,9 +28,16 @@ function Time(props: { at: number; short?: boolean }) {
   );
 }
 
-/** One message: avatar and name on the first of a group, just the text after; system notes set apart. */
-export function MessageItem(props: { message: Message; grouped: boolean; mine: boolean; online: boolean }) {
+/**
+ * One message: avatar and name on the first of a group, just the text after;
+ * system notes set apart. In a room (with its UI state) it also has its
+ * actions, reactions, "(edited)", its thread's "N replies", and editing in place.
+ */
+export function MessageItem(props: { message: Message; grouped: boolean; mine: boolean; online: boolean; inThread?: boolean }) {
   const m = () => props.message;
+  const ui = useRoomUi();
+  const deleted = () => m().deletedAt !== null;
+  const editing = () => ui?.editing() === m().id;
   return (
     <Switch>
       <Match when={m().kind === "system"}>
@@ -40,9 +51,10 @@ export function MessageItem(props: { message: Message; grouped: boolean; mine: b
       <Match when={m().kind === "text"}>
         <article
           class="msg"
-          classList={{ "msg-grouped": props.grouped, "msg-mine": props.mine }}
+          classList={{ "msg-grouped": props.grouped, "msg-mine": props.mine, "msg-tombstone": deleted(), "msg-editing": editing() }}
           data-message-id={m().id}
           data-status="sent"
+          data-deleted={deleted() ? "true" : undefined}
           aria-label={`${m().sender?.username ?? "Deleted user"}, ${exactTime(m().createdAt)}`}
         >
           <div class="msg-gutter">
@@ -59,10 +71,39 @@ export function MessageItem(props: { message: Message; grouped: boolean; mine: b
                 <Time at={m().createdAt} />
               </header>
             </Show>
-            <p class="msg-text" dir="auto">
-              <MessageText content={m().content} />
-            </p>
+            <Switch>
+              <Match when={deleted()}>
+                <p class="msg-deleted">message deleted</p>
+              </Match>
+              <Match when={ui && editing() ? ui : undefined}>{(u) => <MessageEditor message={m()} ui={u()} />}</Match>
+              <Match when={true}>
+                <p class="msg-text" dir="auto">
+                  <MessageText content={m().content} />
+                  <Show when={m().editedAt !== null}>
+                    {" "}
+                    <Show when={ui} fallback={<span class="msg-edited">(edited)</span>}>
+                      {(u) => (
+                        <button type="button" class="msg-edited link-button" title="Show edit history" onClick={() => u().showHistory(m())}>
+                          (edited)
+                        </button>
+                      )}
+                    </Show>
+                  </Show>
+                </p>
+              </Match>
+            </Switch>
+            <Show when={ui && !deleted() ? ui : undefined}>{(u) => <Reactions message={m()} ui={u()} />}</Show>
+            <Show when={!props.inThread && m().thread ? ui : undefined}>
+              {(u) => (
+                <button type="button" class="thread-link link-button" onClick={() => u().openThread(m().id)}>
+                  {m().thread?.replyCount} {m().thread?.replyCount === 1 ? "reply" : "replies"}
+                </button>
+              )}
+            </Show>
           </div>
+          <Show when={ui && !deleted() ? ui : undefined}>
+            {(u) => <MessageActions message={m()} ui={u()} inThread={props.inThread} />}
+          </Show>
         </article>
       </Match>
     </Switch>

@@ -33,7 +33,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
 
   const outgoing = createMemo(() => {
     const stored = new Set(items().map((m) => m.clientId));
-    return outbox().filter((o) => o.roomId === props.roomId && !stored.has(o.clientId));
+    // A thread reply waits in its thread's panel, unless it is also sent to the room.
+    return outbox().filter((o) => o.roomId === props.roomId && (o.threadId === undefined || o.alsoToRoom) && !stored.has(o.clientId));
   });
 
   const nearBottom = () => !scroller || scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
@@ -127,11 +128,22 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   );
 
   onMount(() => {
+    let announced: number | null = null;
     const off = chat.onArrival((m) => {
       if (m.roomId !== props.roomId || m.sender?.id === chat.me.id) return;
+      announced = m.id;
       setAnnouncement(m.kind === "system" ? m.content : `${m.sender?.username ?? "Someone"}: ${m.content}`);
     });
     onCleanup(off);
+    // Deleted text must not linger in the page, not even in the screen-reader announcement.
+    const offDeleted = client.events.on(
+      "message.deleted",
+      (e) => {
+        if (e.messageId === announced) setAnnouncement("");
+      },
+      { roomId: props.roomId },
+    );
+    onCleanup(offDeleted);
     // Keep the bottom pinned when the pane resizes (keyboard on phones, window resize).
     const ro = new ResizeObserver(() => {
       if (atBottom() && scroller) scroller.scrollTop = scroller.scrollHeight;

@@ -1,9 +1,13 @@
-import { createSignal, Show } from "solid-js";
+import { createMemo, createSignal, Show } from "solid-js";
+import { dmName } from "../lib/dm-name.ts";
 import { plainError } from "../lib/errors.ts";
 import { navigate } from "../lib/route.ts";
 import { useApp } from "../state/context.ts";
+import { makeRoomUi, RoomUiContext } from "../state/room-ui.ts";
 import type { RoomItem } from "../state/types.ts";
 import { Composer } from "./Composer.tsx";
+import { ConversationOverlays } from "./conversation/Overlays.tsx";
+import { ThreadPanel } from "./conversation/ThreadPanel.tsx";
 import { MembersPanel } from "./MembersPanel.tsx";
 import { MessageList } from "./MessageList.tsx";
 import { Icon } from "./Icon.tsx";
@@ -21,6 +25,38 @@ export function RoomView(props: { room: RoomItem }) {
   const [leaving, setLeaving] = createSignal(false);
   const [leaveError, setLeaveError] = createSignal<string | null>(null);
   const [joinError, setJoinError] = createSignal<string | null>(null);
+  const isDm = () => props.room.kind === "dm";
+  const title = () => (isDm() ? dmName(props.room.members, chat.me.id, chat.me.username) : props.room.name);
+
+  /** Usernames this screen knows: the room's members (a DM's come with the room), and me. */
+  const names = createMemo(() => {
+    const map = new Map<number, string>([[chat.me.id, chat.me.username]]);
+    for (const m of props.room.members ?? []) map.set(m.id, m.username);
+    for (const m of chat.state.members[props.room.id] ?? []) map.set(m.userId, m.username);
+    return map;
+  });
+  const ui = makeRoomUi({
+    meId: chat.me.id,
+    isAdmin: () => props.room.isAdmin,
+    nameOf: (id) => names().get(id),
+    react: (messageId, emoji) => void client.react(messageId, emoji).catch(() => undefined),
+    unreact: (messageId, emoji) => void client.unreact(messageId, emoji).catch(() => undefined),
+    edit: async (m, content) => chat.acknowledgeEdit(await client.edit(m.id, content, { rev: m.rev })),
+  });
+  const threadRootMessage = (id: number) => chat.state.timelines[props.room.id]?.items.find((m) => m.id === id);
+
+  /** ↑ in the empty composer: edit our last message in this room (newest first, so usually the first look). */
+  function editLast(composer: HTMLTextAreaElement): boolean {
+    const items = chat.state.timelines[props.room.id]?.items ?? [];
+    for (let i = items.length - 1; i >= 0; i--) {
+      const m = items[i];
+      if (m && m.kind === "text" && m.deletedAt === null && m.sender?.id === chat.me.id) {
+        ui.startEdit(m.id, composer);
+        return true;
+      }
+    }
+    return false;
+  }
 
   async function join() {
     setJoinError(null);
@@ -45,7 +81,8 @@ export function RoomView(props: { room: RoomItem }) {
   }
 
   return (
-    <div class="room" classList={{ "with-members": showMembers() }}>
+    <RoomUiContext.Provider value={ui}>
+    <div class="room" classList={{ "with-members": showMembers() && ui.threadRoot() === null, "with-thread": ui.threadRoot() !== null }}>
       <section class="room-main" aria-labelledby="room-title">
         <header class="pane-header">
           <button type="button" class="icon-button drawer-toggle" aria-label="Open rooms menu" onClick={openDrawer}>
@@ -54,10 +91,10 @@ export function RoomView(props: { room: RoomItem }) {
           <div class="room-heading">
             <h1 id="room-title" class="pane-title">
               <span class="room-hash">
-                <Icon name={props.room.isPrivate ? "lock" : "hash"} size={17} />
+                <Icon name={isDm() ? "chat" : props.room.isPrivate ? "lock" : "hash"} size={17} />
               </span>
               <span class="room-title-text" dir="auto">
-                {props.room.name}
+                {title()}
               </span>
             </h1>
             <Show when={props.room.description}>
@@ -83,7 +120,7 @@ export function RoomView(props: { room: RoomItem }) {
                 <span class="hide-narrow">Settings</span>
               </button>
             </Show>
-            <Show when={props.room.isMember}>
+            <Show when={props.room.isMember && !isDm()}>
               <button type="button" class="button button-ghost button-small" onClick={() => setLeaving(true)}>
                 <Icon name="leave" size={16} />
                 <span class="hide-narrow">Leave</span>
@@ -91,7 +128,7 @@ export function RoomView(props: { room: RoomItem }) {
             </Show>
           </div>
         </header>
-        <MessageList roomId={props.room.id} roomName={props.room.name} roomDescription={props.room.description} />
+        <MessageList roomId={props.room.id} roomName={title()} roomDescription={props.room.description} />
         <Show
           when={props.room.isMember}
           fallback={
@@ -111,10 +148,13 @@ export function RoomView(props: { room: RoomItem }) {
           }
         >
           <TypingIndicator roomId={props.room.id} />
-          <Composer roomId={props.room.id} roomName={props.room.name} />
+          <Composer roomId={props.room.id} roomName={title()} onEditLast={editLast} />
         </Show>
       </section>
-      <Show when={showMembers()}>
+      <Show when={ui.threadRoot()} keyed>
+        {(rootId) => <ThreadPanel roomId={props.room.id} roomName={title()} rootId={rootId} knownRoot={threadRootMessage(rootId)} ui={ui} />}
+      </Show>
+      <Show when={showMembers() && ui.threadRoot() === null}>
         <div class="members-backdrop" aria-hidden="true" onClick={() => setShowMembers(false)} />
         <MembersPanel room={props.room} onClose={() => setShowMembers(false)} />
       </Show>
@@ -135,6 +175,8 @@ export function RoomView(props: { room: RoomItem }) {
         onConfirm={() => void leave()}
         onCancel={() => setLeaving(false)}
       />
+      <ConversationOverlays ui={ui} remove={(id) => client.delete(id)} />
     </div>
+    </RoomUiContext.Provider>
   );
 }

@@ -2,6 +2,7 @@ import { createMemo, createSignal, For, Show } from "solid-js";
 import { navigate, route } from "../lib/route.ts";
 import { useApp } from "../state/context.ts";
 import { Avatar } from "./Avatar.tsx";
+import { DmSection } from "./conversation/DmSection.tsx";
 import { CreateRoomDialog } from "./CreateRoomDialog.tsx";
 import { Icon } from "./Icon.tsx";
 import { ThemeToggle } from "./ThemeToggle.tsx";
@@ -12,7 +13,7 @@ export function Sidebar() {
   const online = () => connection().status === "open";
   const [creating, setCreating] = createSignal(false);
   const myRooms = createMemo(() =>
-    chat.state.rooms.filter((r) => r.isMember).sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" })),
+    chat.state.rooms.filter((r) => r.isMember && r.kind !== "dm").sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" })),
   );
   const activeId = () => {
     const r = route();
@@ -109,6 +110,8 @@ export function Sidebar() {
           }}
         </For>
       </ul>
+
+      <DmSection activeId={activeId()} go={go} />
 
       <div class="sidebar-footer">
         <Avatar name={chat.me.username} online={online()} />

@@ -2,6 +2,7 @@ import { listAllRooms } from "@parley/client";
 import { batch, createEffect, createSignal, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import type { ChatClient } from "../lib/chat-client.ts";
+import { indexById, withKnownMine } from "./message-ops.ts";
 import { createPreviewWatch } from "./preview.ts";
 import type { MemberItem, Message, RoomItem, StreamEvent, User } from "./types.ts";
 
@@ -352,6 +353,23 @@ export function createChat(client: ChatClient, me: User) {
     /** Adds a message we know about (e.g. the send's acknowledgement) before its event arrives. */
     acknowledge: (m: Message) => {
       if (state.timelines[m.roomId]) setState("timelines", m.roomId, "items", (items) => mergeMessages(items, [m]));
+    },
+    /**
+     * Changes one message of a loaded timeline, found by id (O(log n)), merged in
+     * place so its row (and the focus inside it) stays. Events call this (state/conversation.ts).
+     */
+    patchMessage: (roomId: number, messageId: number, fn: (m: Message) => Message) => {
+      const items = state.timelines[roomId]?.items;
+      const i = items ? indexById(items, messageId) : -1;
+      const m = items?.[i];
+      if (m) setState("timelines", roomId, "items", i, reconcile(fn(m)));
+    },
+    /** A reply to what we know (our own edit's answer), keeping what we knew of our reactions. */
+    acknowledgeEdit: (m: Message) => {
+      const items = state.timelines[m.roomId]?.items;
+      const i = items ? indexById(items, m.id) : -1;
+      const known = items?.[i];
+      if (known && known.rev <= m.rev) setState("timelines", m.roomId, "items", i, reconcile(withKnownMine(known, m)));
     },
     markRead: (roomId: number) => setState("unread", roomId, 0),
     onArrival: (fn: (m: Message) => void) => {
