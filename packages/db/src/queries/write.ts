@@ -3,7 +3,7 @@ import type { Compilable, Kysely } from "kysely";
 import type { Database, EventRow, NewEvent } from "../schema.ts";
 import { placeholders } from "./args.ts";
 import { insertEventQuery, lockEventLog } from "./events.ts";
-import { findByClientIdQuery, insertMessageQuery, type MessageWithSender, type NewMessage, setMessageEventQuery } from "./messages.ts";
+import { findByClientIdQuery, insertedRow, insertMessageQuery, type MessageWithSender, type NewMessage, setMessageEventQuery } from "./messages.ts";
 import { senderAccessQuery, type SenderAccess } from "./rooms.ts";
 
 type Awaitable<T> = T | Promise<T>;
@@ -43,11 +43,6 @@ export type WriteTransaction = <T>(fn: (tx: WriteTx) => Promise<T>, onCommit?: (
 
 const eventRow = (id: number, e: EventToWrite): EventRow => ({ id, ...e });
 
-const withSender = (row: Omit<MessageWithSender, "sender_name">, senderName: string | null): MessageWithSender => ({
-  ...row,
-  sender_name: senderName,
-});
-
 /** PostgreSQL (and any Kysely database): a Kysely transaction, the same builders executed. */
 export function kyselyWriteTransaction(db: Kysely<Database>): WriteTransaction {
   return async (fn, onCommit) => {
@@ -59,7 +54,8 @@ export function kyselyWriteTransaction(db: Kysely<Database>): WriteTransaction {
         senderAccess: (roomId, userId) => senderAccessQuery(trx, { roomId, userId }).executeTakeFirst(),
         findByClientId: (senderId, clientId) => findByClientIdQuery(trx, { senderId, clientId }).executeTakeFirst(),
         async insertMessage({ senderName, ...m }) {
-          return withSender(await insertMessageQuery(trx, m).executeTakeFirstOrThrow(), senderName);
+          const { id } = await insertMessageQuery(trx, m).executeTakeFirstOrThrow();
+          return insertedRow(Number(id), m, senderName);
         },
         async appendEvent(e) {
           const { id } = await insertEventQuery(trx, e).executeTakeFirstOrThrow();
@@ -105,9 +101,9 @@ export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): Write
     senderAccess: (roomId, userId) => access.get({ roomId, userId }) as SenderAccess | undefined,
     findByClientId: (senderId, clientId) => byClientId.get({ senderId, clientId }) as MessageWithSender | undefined,
     insertMessage({ senderName, ...m }) {
-      const row = insMessage.get(m) as Omit<MessageWithSender, "sender_name"> | undefined;
+      const row = insMessage.get(m) as { id: number } | undefined;
       if (!row) throw new Error("insert into messages returned no row");
-      return withSender(row, senderName);
+      return insertedRow(row.id, m, senderName);
     },
     appendEvent(e) {
       const row = insEvent.get(e) as { id: number } | undefined;
