@@ -46,8 +46,10 @@ export function fromEvent(held: Message, next: Message): Message | null {
 
 /**
  * One emoji's new count and first ten; `me` changes only when the reaction
- * is the client's own. A new emoji goes last (emoji are listed in order of
- * first reaction); one whose count fell to 0 goes.
+ * is the client's own. The emoji goes where the event says it now stands
+ * (history lists emoji by first reaction, so it can move when its first
+ * reactor leaves; only it moves); one whose count fell to 0 goes. An event
+ * that does not say (version 1) leaves it in place, a new one last.
  */
 export function withReaction(held: Message, e: ReactionEvent, myId: number | null): Message | null {
   if (held.deletedAt !== null) return null;
@@ -56,7 +58,7 @@ export function withReaction(held: Message, e: ReactionEvent, myId: number | nul
   const me = e.userId === myId ? e.type === "reaction.added" : (before?.me ?? false);
   const reaction = { emoji: e.emoji, count: e.count, me, userIds: e.userIds };
   const reactions = held.reactions.filter((r) => r.emoji !== e.emoji);
-  if (e.count > 0) reactions.splice(i < 0 ? reactions.length : i, 0, reaction);
+  if (e.count > 0) reactions.splice(e.index ?? (i < 0 ? reactions.length : i), 0, reaction);
   return { ...held, reactions };
 }
 

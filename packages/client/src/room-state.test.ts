@@ -73,6 +73,28 @@ describe("createRoomState", () => {
     expect(Object.isFrozen(s.messages)).toBe(true);
   });
 
+  test("keeps history's emoji order when the first to react takes theirs back (the emoji moves after later ones)", async () => {
+    const { a, b, room } = await twoMembers();
+    const m = await a.send(room.id, "react here");
+    const state = createRoomState(a, room.id);
+    t.add(async () => state.close());
+    await state.ready;
+    const seen: (number | null)[] = [];
+    a.events.on("reaction.removed", (e) => seen.push(e.index), { roomId: room.id });
+    await b.react(m.id, "👍");
+    await a.react(m.id, "🎉");
+    await a.react(m.id, "👍");
+    // 👍's first reaction is now Alice's, later than 🎉's: history lists 🎉 first.
+    await b.unreact(m.id, "👍");
+    await a.send(room.id, "marker");
+
+    const s = await until(state, has("marker"), "the marker");
+    const truth = await history(a, room.id);
+    expect(truth.find((x) => x.id === m.id)?.reactions.map((r) => r.emoji)).toEqual(["🎉", "👍"]);
+    expect(seen).toEqual([1]);
+    expect(s.messages).toEqual(truth);
+  });
+
   test("follows threads: read once when followed, then kept from the stream, equal to the thread's listing", async () => {
     const { a, b, room } = await twoMembers();
     const old = await a.send(room.id, "an old root");
