@@ -125,7 +125,9 @@ describe("conversations under drops and a restart", () => {
       for (const c of clients.slice(1, USERS)) await c.api.rooms.join.mutate({ roomId: room.id });
       const streams = clients.map(recordStream);
       const states = clients.map((c) => createRoomState(c, room.id, { followThreads: true, pageSize: 100 }));
-      t.add(async () => states.forEach((s) => s.close()));
+      t.add(async () => {
+        for (const s of states) s.close();
+      });
       await Promise.all(states.map((s) => s.ready));
 
       const written: Written[] = [];
@@ -222,7 +224,7 @@ describe("conversations under drops and a restart", () => {
       const ops = r.batches.flat();
       const reactions = (states[0]?.get().messages ?? []).flatMap((m) => m.reactions.map((x) => x.count));
       console.log(
-        `run ${runs}: ${ops.length} commands, ${written.length} messages (${gone.length} deleted texts), ${reactions.length} emoji on messages, ${proxy.drops} drops so far, restart ${r.kill ? "SIGKILL" : "SIGTERM"}`,
+        `run ${runs}: ${ops.length} commands, ${written.length} messages (${gone.length} deleted texts), ${reactions.length} emoji in the timeline, ${proxy.drops} drops so far, restart ${r.kill ? "SIGKILL" : "SIGTERM"}`,
       );
       for (const c of [late, setup, ...clients]) await c.close();
     }

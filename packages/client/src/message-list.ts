@@ -59,7 +59,7 @@ export class MessageList {
   reset(items: readonly Message[]): void {
     this.items = [...items];
     this.index.clear();
-    this.items.forEach((m, i) => this.index.set(m.id, i));
+    for (const [i, m] of this.items.entries()) this.index.set(m.id, i);
     this.frozen = null;
   }
 

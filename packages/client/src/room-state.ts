@@ -140,7 +140,8 @@ export function createRoomState(client: ParleyClient, roomId: number, options: R
   function apply(e: StreamEvent): void {
     switch (e.type) {
       case "message.created":
-        return created(e.message);
+        created(e.message);
+        return;
       case "message.updated":
       case "message.deleted": {
         const held = known.get(e.message.id);
