@@ -187,7 +187,7 @@ export function createRoomState(client: ParleyClient, roomId: number, options: R
         throw err;
       } finally {
         reads--;
-        if (reads === 0) {
+        if (reads === 0 && !closed) {
           const events = waiting;
           waiting = [];
           for (const e of events) apply(e);
