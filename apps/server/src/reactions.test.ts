@@ -83,6 +83,27 @@ describe("messages.react and messages.unreact", () => {
     await a.waitFor((e) => e.type === "reaction.added" && e.messageId === messageId && e.userId === alice.id);
   });
 
+  it("says in each reaction event where the emoji now stands, in history's order (first reaction first)", async () => {
+    const [alice, bob] = await Promise.all([registerUser(server, "oa"), registerUser(server, "ob")]);
+    const { roomId, messageId } = await setup(alice, [bob]);
+    const a = listen(alice);
+    await a.waitFor((e) => e.type === "ready");
+    await bob.http.messages.react.mutate({ messageId, emoji: "👍" });
+    await alice.http.messages.react.mutate({ messageId, emoji: "🎉" });
+    await alice.http.messages.react.mutate({ messageId, emoji: "👍" });
+    // 👍's first reaction becomes Alice's, later than 🎉's: it moves to the end.
+    await bob.http.messages.unreact.mutate({ messageId, emoji: "👍" });
+    await alice.http.messages.unreact.mutate({ messageId, emoji: "🎉" });
+    await marker(alice, roomId, a);
+    expect(reactionEvents(a, messageId).map((e) => `${e.type} ${e.emoji} ${e.index}`)).toEqual([
+      "reaction.added 👍 0",
+      "reaction.added 🎉 1",
+      "reaction.added 👍 0",
+      "reaction.removed 👍 1",
+      "reaction.removed 🎉 null",
+    ]);
+  });
+
   it("emits nothing for a repeated react or an unreact of what is not there", async () => {
     const [alice, bob] = await Promise.all([registerUser(server, "ia"), registerUser(server, "ib")]);
     const { roomId, messageId } = await setup(alice, [bob]);

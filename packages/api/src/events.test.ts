@@ -22,6 +22,9 @@ describe("event bodies", () => {
     const stored = (type: string, body: object) => ({ id: 9, type, scope: "all" as const, room_id: 3, user_id: null, payload: JSON.stringify(body), version: 1, created_at: 5 });
     expect(decodeEvent(stored("message.created", { type: "message.created", roomId: 3, message: v1 }))).toEqual({ type: "message.created", roomId: 3, message, id: 9 });
     expect(decodeEvent(stored("room.updated", { type: "room.updated", roomId: 3, room }))).toEqual({ type: "room.updated", roomId: 3, room: { ...room, kind: "channel" }, id: 9 });
+    // Reaction events before version 2 did not say where the emoji stands: null, and clients keep it where it was.
+    const reaction = { type: "reaction.added", roomId: 3, messageId: 7, emoji: "👍", userId: 2, count: 1, userIds: [2] };
+    expect(decodeEvent(stored("reaction.added", reaction))).toEqual({ ...reaction, index: null, id: 9 });
   });
 
   it("refuse a stored payload that is not a valid body of its type, naming its position", () => {

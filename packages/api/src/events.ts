@@ -7,7 +7,10 @@ const id = z.number().int();
 /**
  * A reaction added or removed by `userId`, with the emoji's count and first
  * ten after the change: clients apply it in O(1) (and set `me` when
- * `userId` is theirs).
+ * `userId` is theirs). `index` (version 2) is where the emoji now stands in
+ * the message's reactions, so clients keep history's order (first reaction
+ * first: when the first to react takes theirs back, the emoji can move);
+ * null once nobody has it, and in version-1 events, which did not say.
  */
 const reactionChange = {
   roomId: id,
@@ -16,6 +19,7 @@ const reactionChange = {
   userId: id,
   count: z.number().int(),
   userIds: z.array(id),
+  index: z.number().int().nullable(),
 };
 
 /**
@@ -76,8 +80,8 @@ export const eventVersions: Record<DurableEventType, number> = {
   "member.admin": 1,
   "message.updated": 1,
   "message.deleted": 1,
-  "reaction.added": 1,
-  "reaction.removed": 1,
+  "reaction.added": 2,
+  "reaction.removed": 2,
   "thread.updated": 1,
 };
 
@@ -95,6 +99,8 @@ const messageV2: Upgrade = (b) => ({
   message: { ...field(b, "message"), rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null },
 });
 const roomV2: Upgrade = (b) => ({ ...b, room: { ...field(b, "room"), kind: "channel" } });
+/** Version 2 of reaction events says where the emoji stands; version 1 did not (null: clients keep it where it was). */
+const reactionV2: Upgrade = (b) => ({ ...b, index: null });
 
 /**
  * Upgrades of stored bodies, per type: `upgrades[type][v]` turns a body of
@@ -106,6 +112,8 @@ const upgrades: Partial<Record<DurableEventType, Record<number, Upgrade>>> = {
   "room.created": { 1: roomV2 },
   "room.updated": { 1: roomV2 },
   "member.joined": { 1: roomV2 },
+  "reaction.added": { 1: reactionV2 },
+  "reaction.removed": { 1: reactionV2 },
 };
 
 /** Every durable event type, at run time: the visibility test walks this list (what a non-member may receive of each). */

@@ -1,6 +1,7 @@
 import {
   deleteReaction,
   emojiOnMessage,
+  emojiIndex,
   emojiSummary,
   findReactionTarget,
   hasReaction,
@@ -81,7 +82,7 @@ export async function react(svc: Services, auth: Auth, input: { messageId: numbe
     }
     await insertReaction(tx.db, { ...key, now });
     const s = await state(tx.db, roomId, key, true, true);
-    return { result: s, events: [changeEvent("reaction.added", s, auth.userId)] };
+    return { result: s, events: [changeEvent("reaction.added", s, auth.userId, await emojiIndex(tx.db, key.messageId, emoji))] };
   });
 }
 
@@ -95,7 +96,7 @@ export async function unreact(svc: Services, auth: Auth, input: { messageId: num
     if (!(await hasReaction(tx.db, key))) return { result: await state(tx.db, roomId, key, false, false), events: [] };
     await deleteReaction(tx.db, key);
     const s = await state(tx.db, roomId, key, false, true);
-    return { result: s, events: [changeEvent("reaction.removed", s, auth.userId)] };
+    return { result: s, events: [changeEvent("reaction.removed", s, auth.userId, await emojiIndex(tx.db, key.messageId, emoji))] };
   });
 }
 
@@ -110,10 +111,10 @@ async function state(
   return { roomId, messageId: key.messageId, emoji: key.emoji, count, userIds, me, changed };
 }
 
-/** The count and first ten after the change, so a client applies it in O(1) without reading anything. */
-function changeEvent(type: "reaction.added" | "reaction.removed", s: ReactionState, userId: number) {
+/** The count, first ten and place after the change, so a client applies it in O(1) without reading anything. */
+function changeEvent(type: "reaction.added" | "reaction.removed", s: ReactionState, userId: number, index: number | null) {
   return {
-    body: { type, roomId: s.roomId, messageId: s.messageId, emoji: s.emoji, userId, count: s.count, userIds: s.userIds },
+    body: { type, roomId: s.roomId, messageId: s.messageId, emoji: s.emoji, userId, count: s.count, userIds: s.userIds, index },
     scope: "room" as const,
   };
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database } from "../schema.ts";
 
 type Db = Kysely<Database>;
@@ -160,4 +160,23 @@ export async function emojiSummary(db: Db, messageId: number, emoji: string): Pr
       .execute(),
   ]);
   return { count: Number(count.n), userIds: first.map((r) => Number(r.user_id)) };
+}
+
+/**
+ * Where `emoji` stands among a message's reactions, in the order history
+ * lists them (`reactionSummaries`: first reaction, then emoji), or null if
+ * nobody reacted with it. A reaction event carries it: adding or taking a
+ * reaction moves only its own emoji (the first reaction of no other changes),
+ * so a client that puts the emoji there keeps history's order.
+ */
+export async function emojiIndex(db: Db, messageId: number, emoji: string): Promise<number | null> {
+  const rows = await db
+    .selectFrom("reactions")
+    .select("emoji")
+    .select(sql<number>`row_number() over (order by min(created_at), emoji) - 1`.as("idx"))
+    .where("message_id", "=", messageId)
+    .groupBy("emoji")
+    .execute();
+  const row = rows.find((r) => r.emoji === emoji);
+  return row === undefined ? null : Number(row.idx);
 }
