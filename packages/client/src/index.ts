@@ -1,6 +1,7 @@
 export { createParleyClient } from "./client.ts";
 export { errorCode, isPermanent, ParleyClosedError, SendFailedError } from "./errors.ts";
 export { login, register, wsUrl } from "./http.ts";
+export * as messageChanges from "./message-changes.ts";
 export { listAllRooms } from "./rooms.ts";
 export { createRoomState, type RoomSnapshot, type RoomState, type RoomStateOptions } from "./room-state.ts";
 export { localStorageOutbox, memoryOutbox, type OutboxStorage } from "./storage.ts";

@@ -21,7 +21,7 @@ const message = (over: Partial<Message> = {}): Message => ({
   ...over,
 });
 const change = (type: "reaction.added" | "reaction.removed", userId: number, count: number, userIds: number[]) =>
-  ({ type, id: 1, roomId: 1, messageId: 1, emoji: "👍", userId, count, userIds }) as const;
+  ({ type, id: 1, roomId: 1, messageId: 1, emoji: "👍", userId, count, userIds, index: count > 0 ? 0 : null }) as const;
 
 describe("applying conversation events to a message", () => {
   test("our own reaction sets `me`; someone else's keeps what we knew", () => {

@@ -1,37 +1,27 @@
-import type { EventOf } from "@parley/client";
+import { type EventOf, messageChanges } from "@parley/client";
 import type { Message } from "./types.ts";
 
 /**
- * How conversation events change one message: pure functions, shared by the
- * room's timeline and the thread panel, each O(reactions on that message).
+ * How conversation events change one message, for the room's timeline and the
+ * thread panel: the client library's rules (`messageChanges`, the same ones
+ * `createRoomState` applies), each O(reactions on that message).
  */
 
-export type ReactionEvent = EventOf<"reaction.added"> | EventOf<"reaction.removed">;
+export type ReactionEvent = messageChanges.ReactionEvent;
 
 /**
  * A newer copy of a message (an edit, a tombstone, a history page): stream
  * copies carry `me: false` on every reaction, so what we knew of our own
- * reactions is kept.
+ * reactions is kept; a stale copy (a lower rev, an undeleted one after a
+ * delete) changes nothing.
  */
 export function withKnownMine(known: Message, next: Message): Message {
-  if (next.reactions.length === 0 || known.reactions.every((r) => !r.me)) return next;
-  const mine = new Set(known.reactions.filter((r) => r.me).map((r) => r.emoji));
-  return { ...next, reactions: next.reactions.map((r) => (mine.has(r.emoji) && !r.me ? { ...r, me: true } : r)) };
+  return messageChanges.fromEvent(known, next) ?? known;
 }
 
-/** A reaction change: the emoji's new count and first ten; `me` set or cleared only when the reactor is us. */
+/** A reaction change: the emoji's new count, first ten and place; `me` set or cleared only when the reactor is us. */
 export function applyReaction(m: Message, e: ReactionEvent, meId: number): Message {
-  if (m.deletedAt !== null) return m;
-  const added = e.type === "reaction.added";
-  const i = m.reactions.findIndex((r) => r.emoji === e.emoji);
-  const old = m.reactions[i];
-  const me = e.userId === meId ? added : (old?.me ?? false);
-  const reactions = [...m.reactions];
-  if (e.count === 0) {
-    if (i !== -1) reactions.splice(i, 1);
-  } else if (old) reactions[i] = { emoji: e.emoji, count: e.count, userIds: e.userIds, me };
-  else reactions.push({ emoji: e.emoji, count: e.count, userIds: e.userIds, me });
-  return { ...m, reactions };
+  return messageChanges.withReaction(m, e, meId) ?? m;
 }
 
 /** Index of message `id` in a list sorted by id, or -1: O(log n), so events never scan a timeline. */
@@ -57,12 +47,12 @@ export function messagePatch(e: EventOf<"message.updated" | "message.deleted" | 
     case "message.updated":
       return { messageId: e.message.id, apply: (m) => withKnownMine(m, e.message) };
     case "message.deleted":
-      return { messageId: e.messageId, apply: () => e.message };
+      return { messageId: e.messageId, apply: (m) => withKnownMine(m, e.message) };
     case "reaction.added":
     case "reaction.removed":
       return { messageId: e.messageId, apply: (m) => applyReaction(m, e, meId) };
     case "thread.updated":
-      return { messageId: e.messageId, apply: (m) => ({ ...m, thread: e.thread }) };
+      return { messageId: e.messageId, apply: (m) => messageChanges.withThread(m, e) ?? m };
   }
 }
 
