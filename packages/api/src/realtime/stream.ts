@@ -5,8 +5,27 @@ import { CloseCode, type Socket } from "./connections.ts";
 import { DirectWriter } from "./fanout.ts";
 import { mayReceive } from "./visibility.ts";
 
-/** Rows read per replay query. */
-const REPLAY_PAGE = 200;
+/** Rows read per replay query: at most ~1.6 MB of the largest messages, well under `MAX_BUFFERED_BYTES`. */
+const REPLAY_PAGE = 100;
+
+/** How long a replay waits for its reader to take what was sent before cutting it off as a slow reader. */
+const REPLAY_DRAIN_MS = 5000;
+
+/**
+ * Waits until the socket has at most `below` bytes unsent, or `REPLAY_DRAIN_MS`
+ * passed (false). A replay sends as fast as it reads, so a reader on an
+ * ordinary link falls a few pages behind; waiting for it (rather than
+ * cutting it off, as a live stream must, since the hub cannot wait for one
+ * reader) keeps memory bounded and lets a long resume finish.
+ */
+async function drained(socket: Socket, below: number): Promise<boolean> {
+  const deadline = Date.now() + REPLAY_DRAIN_MS;
+  while (socket.bufferedAmount > below) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
 
 /** Lets the event loop run (I/O, other sockets) between replay queries. */
 const breather = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -69,8 +88,9 @@ export async function* streamEvents(
         yield item({ type: "resync", id: last, reason: "gap" }, last);
       } else {
         for (let i = 0; i < ids.length; i += REPLAY_PAGE) {
-          // A reader that does not keep up with its own replay is cut off like a slow live reader.
-          if (socket && socket.bufferedAmount > svc.config.maxBufferedBytes) {
+          // A reader that does not take its own replay is cut off like a slow live reader (the socket guard
+          // would cut it at the limit anyway); one that reads, however slowly, is waited for.
+          if (socket && !(await drained(socket, svc.config.maxBufferedBytes / 4))) {
             cutOff();
             return;
           }
