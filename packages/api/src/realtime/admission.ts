@@ -5,7 +5,7 @@ import { TRPCError } from "@trpc/server";
  * queries and mutations (`beginCall` in trpc.ts).
  *
  * Who may start a subscription, checked once for every subscription the
- * router declares (the edge middleware in trpc.ts calls `admitSubscription`),
+ * router declares (the edge middleware in trpc.ts creates its `Admission`),
  * so a new one cannot skip it:
  *
  * - only over WebSocket. tRPC would serve a subscription over plain HTTP as
