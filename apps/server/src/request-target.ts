@@ -106,10 +106,17 @@ const HOST_SYNTAX = /^(\[[0-9a-f:.]+\]|[a-z0-9._~!$&'()*+,;=-]+)(?::(\d{1,5}))?$
 export function parseHost(req: IncomingMessage, target: RequestTarget): RequestHost | null {
   if (target.authority !== null) return hostFrom(target.authority);
   // Node keeps only the first of several Host headers; RFC 9112 §3.2 says that request is invalid.
-  const given = req.headersDistinct.host;
-  if (given === undefined) return null;
-  if (given.length !== 1) throw new HttpRefusal(400, "more than one Host header");
-  return hostFrom(given[0] ?? "");
+  // Counted in rawHeaders: `req.headersDistinct` would build (and keep, for as long
+  // as a WebSocket's request lives) a copy of every header.
+  const raw = req.rawHeaders;
+  let given: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] ?? "";
+    if (name.length !== 4 || name.toLowerCase() !== "host") continue;
+    if (given !== null) throw new HttpRefusal(400, "more than one Host header");
+    given = raw[i + 1] ?? "";
+  }
+  return given === null ? null : hostFrom(given);
 }
 
 function hostFrom(value: string): RequestHost {

@@ -1,16 +1,15 @@
 import { CloseCode } from "@parley/api";
 import WebSocket from "ws";
 
-export interface GuardOptions {
-  /** Bytes the socket may have unsent (`MAX_BUFFERED_BYTES`) before it counts as a slow reader and is cut off. */
-  maxBufferedBytes: number;
-  /** Offered each text frame first (the lean endpoints); true: taken, tRPC never sees it. */
-  take: (frame: Buffer) => boolean;
-}
+type SendOptions = { mask?: boolean; binary?: boolean; compress?: boolean; fin?: boolean };
+type SendCallback = (err?: Error) => void;
 
 /**
- * The one place that reaches into a `ws` socket's own methods (`emit` and
- * `send`), so tRPC's adapter keeps working unchanged around it:
+ * The one place that hooks a `ws` socket's own methods (`emit` and `send`),
+ * so tRPC's adapter keeps working unchanged around it. The WebSocket server
+ * makes every socket a `GuardedSocket` (its `WebSocket` option); the hooks
+ * are this class's methods, shared by every socket, and a socket holds only
+ * its `take` and its limit:
  *
  * - incoming frames go to the lean endpoints first (api realtime/send-endpoint.ts,
  *   stream-endpoint.ts), then to tRPC;
@@ -24,22 +23,34 @@ export interface GuardOptions {
  *   socket is checked by its own writer (api realtime/fanout.ts), the lean
  *   send endpoint's replies by that endpoint.
  */
-export function guardSocket(socket: WebSocket, opts: GuardOptions): void {
-  const emit = socket.emit;
-  socket.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
+export class GuardedSocket extends WebSocket {
+  /** Offered each text frame first (the lean endpoints); true: taken, tRPC never sees it. Null until `guard`. */
+  private take: ((frame: Buffer) => boolean) | null = null;
+  /** Bytes the socket may have unsent (`MAX_BUFFERED_BYTES`) before it counts as a slow reader and is cut off. */
+  private maxBufferedBytes = Number.POSITIVE_INFINITY;
+
+  /** Starts guarding: called once, when the server hands the socket out. */
+  guard(opts: { maxBufferedBytes: number; take: (frame: Buffer) => boolean }): void {
+    this.take = opts.take;
+    this.maxBufferedBytes = opts.maxBufferedBytes;
+  }
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === "message") {
       if (this.readyState !== WebSocket.OPEN) return false;
-      if (args[1] === false && Buffer.isBuffer(args[0]) && opts.take(args[0])) return true;
+      if (args[1] === false && Buffer.isBuffer(args[0]) && this.take?.(args[0])) return true;
     }
-    return emit.apply(this, [event, ...args]);
-  };
-  const send = socket.send;
-  const guarded = function (this: WebSocket, ...args: unknown[]): void {
-    if (this.readyState === WebSocket.OPEN && this.bufferedAmount > opts.maxBufferedBytes) {
+    return super.emit(event, ...args);
+  }
+
+  override send(data: WebSocket.Data, cb?: SendCallback): void;
+  override send(data: WebSocket.Data, options: SendOptions, cb?: SendCallback): void;
+  override send(data: WebSocket.Data, options?: SendOptions | SendCallback, cb?: SendCallback): void {
+    if (this.readyState === WebSocket.OPEN && this.bufferedAmount > this.maxBufferedBytes) {
       this.close(CloseCode.slowConsumer, "slow consumer: resume from your last event");
       return;
     }
-    Reflect.apply(send, this, args);
-  };
-  socket.send = guarded as WebSocket["send"];
+    if (typeof options === "function") super.send(data, options);
+    else super.send(data, options ?? {}, cb);
+  }
 }

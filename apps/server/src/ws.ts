@@ -7,7 +7,7 @@ import { type ServerOptions, WebSocketServer } from "ws";
 import type { Edge } from "./boundary.ts";
 import type { OriginPolicy } from "./origins.ts";
 import { HttpRefusal } from "./request-target.ts";
-import { guardSocket } from "./socket-guard.ts";
+import { GuardedSocket } from "./socket-guard.ts";
 
 export interface WsOptions {
   svc: Services;
@@ -38,8 +38,10 @@ export function createWebSocket(opts: WsOptions) {
   // closeTimeout (ws ≥ 8.19, not yet in @types/ws): a peer that does not finish
   // the closing handshake — a slow reader cut off with 4009, a dead peer after
   // logout — is destroyed after 2 s instead of holding its buffers for 30 s.
-  const options: ServerOptions & { closeTimeout: number } = {
+  const options: ServerOptions<typeof GuardedSocket> & { closeTimeout: number } = {
     noServer: true,
+    // Every socket is guarded (socket-guard.ts).
+    WebSocket: GuardedSocket,
     maxPayload: opts.maxPayload ?? 64 * 1024,
     closeTimeout: opts.closeTimeoutMs ?? 2000,
   };
@@ -90,7 +92,7 @@ export function createWebSocket(opts: WsOptions) {
         : new SendEndpoint(appRouter, socket, () => contexts.get(socket), (error) => {
             if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path: "messages.send" }, "procedure failed");
           });
-    guardSocket(socket, {
+    socket.guard({
       maxBufferedBytes: opts.svc.config.maxBufferedBytes,
       take: (frame) => sends?.handle(frame) === true || streams.handle(frame),
     });

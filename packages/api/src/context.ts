@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { type Auth, authenticate } from "./domain/auth.ts";
 import { Slots } from "./realtime/admission.ts";
 import { CloseCode, type Socket } from "./realtime/connections.ts";
-import { type LongTimeout, setLongTimeout } from "./realtime/timers.ts";
+import { clearLongTimeout, type LongTimeout, setLongTimeout } from "./realtime/timers.ts";
 import { ReplyBudget } from "./reply-budget.ts";
 import type { Services } from "./services.ts";
 
@@ -18,6 +18,12 @@ export interface Connection {
   subscriptions: Slots | null;
   /** Queries and mutations under way on the socket; null over HTTP (a request's batch is capped instead). */
   calls: Slots | null;
+  /**
+   * A batched HTTP request's response budget; null elsewhere (a socket's replies count against its buffer limit).
+   * On the connection, not the context: tRPC copies the context into every middleware's and every running
+   * subscription's, and a fifth field would give each copy a separate property store.
+   */
+  readonly replyBudget: ReplyBudget | null;
   setAuth(auth: Auth): void;
 }
 
@@ -25,8 +31,6 @@ export interface Context {
   svc: Services;
   conn: Connection;
   clientAddress: string;
-  /** A batched HTTP request's response budget; null elsewhere (a socket's replies count against its buffer limit). */
-  replyBudget: ReplyBudget | null;
 }
 
 /**
@@ -60,12 +64,12 @@ export async function createHttpContext(svc: Services, req: IncomingMessage, opt
     socket: null,
     subscriptions: null,
     calls: null,
+    replyBudget: opts.batch ? new ReplyBudget(svc.config.maxBufferedBytes) : null,
     setAuth(a) {
       conn.auth = a;
     },
   };
-  const replyBudget = opts.batch ? new ReplyBudget(svc.config.maxBufferedBytes) : null;
-  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops), replyBudget };
+  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops) };
 }
 
 /**
@@ -87,50 +91,77 @@ export async function createWsContext(
 ): Promise<Context> {
   const token = connectionParams?.token;
   const auth = await authenticate(svc, typeof token === "string" ? token : null);
-  let expiry: LongTimeout | null = null;
+  const conn = new SocketConnection(svc, socket, auth);
+  if (socket.readyState === 1) {
+    socket.once("close", () => conn.closed());
+    if (auth) conn.bind(auth);
+  }
+  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops) };
+}
+
+const expire = (socket: Socket) => socket.close(4002, "access token expired");
+
+/** A WebSocket's connection: one object per socket (its methods are shared, not closures per socket). */
+class SocketConnection implements Connection {
+  readonly subscriptions: Slots;
+  readonly calls: Slots;
+  private expiry: LongTimeout | null = null;
   /** What the socket is registered under (connections, presence); null until it signs in. */
-  let registered: Auth | null = null;
-  const unregister = () => {
-    if (!registered) return;
-    svc.connections.remove(socket, registered.userId, registered.sessionId);
-    svc.presence.disconnect(registered.userId);
-    registered = null;
-  };
-  const bind = (a: Auth) => {
+  private registered: Auth | null = null;
+
+  constructor(
+    private readonly svc: Services,
+    readonly socket: Socket,
+    public auth: Auth | null,
+  ) {
+    this.subscriptions = new Slots(svc.config.maxSubscriptionsPerSocket, "subscriptions per connection: stop one first");
+    this.calls = new Slots(svc.config.maxCallsPerSocket, "calls under way per connection: wait for replies");
+  }
+
+  /** A socket's replies count against its buffer limit (socket-guard in apps/server), not a budget. */
+  get replyBudget(): null {
+    return null;
+  }
+
+  setAuth(a: Auth): void {
+    this.auth = a;
+    this.bind(a);
+  }
+
+  /** Registers the socket under its (new) session and arms its expiry. */
+  bind(a: Auth): void {
+    const { svc, socket, registered } = this;
     // A socket that already closed has run its close handler: registering it now would leak.
     if (socket.readyState !== 1) return;
-    if (registered && registered.userId !== a.userId) unregister();
-    if (!registered) {
+    if (registered && registered.userId !== a.userId) this.unregister();
+    if (!this.registered) {
       if (!svc.connections.add(socket, a.userId, a.sessionId)) {
         socket.close(CloseCode.tooManyConnections, "too many connections for this user");
         return;
       }
       svc.presence.connect(a.userId, a.username);
-    } else if (registered.sessionId !== a.sessionId) {
-      svc.connections.move(socket, registered.sessionId, a.sessionId);
+    } else if (this.registered.sessionId !== a.sessionId) {
+      svc.connections.move(socket, this.registered.sessionId, a.sessionId);
     }
-    registered = a;
-    expiry?.clear();
-    expiry = setLongTimeout(() => socket.close(4002, "access token expired"), a.expiresAt - svc.now());
+    this.registered = a;
+    if (this.expiry) clearLongTimeout(this.expiry);
+    this.expiry = setLongTimeout(expire, a.expiresAt - svc.now(), socket);
     // Revoked between the check that let it in and now (a logout racing this refresh).
     if (svc.revokedSessions.has(a.sessionId)) socket.close(CloseCode.loggedOut, "logged out");
-  };
-  const conn: Connection = {
-    auth,
-    socket,
-    subscriptions: new Slots(svc.config.maxSubscriptionsPerSocket, `at most ${svc.config.maxSubscriptionsPerSocket} subscriptions per connection: stop one first`),
-    calls: new Slots(svc.config.maxCallsPerSocket, `at most ${svc.config.maxCallsPerSocket} calls under way per connection: wait for replies`),
-    setAuth(a) {
-      conn.auth = a;
-      bind(a);
-    },
-  };
-  if (socket.readyState === 1) {
-    socket.once("close", () => {
-      expiry?.clear();
-      unregister();
-    });
-    if (auth) bind(auth);
   }
-  return { svc, conn, clientAddress: clientAddress(req, svc.config.trustProxyHops), replyBudget: null };
+
+  /** The socket closed. */
+  closed(): void {
+    if (this.expiry) clearLongTimeout(this.expiry);
+    this.expiry = null;
+    this.unregister();
+  }
+
+  private unregister(): void {
+    const r = this.registered;
+    if (!r) return;
+    this.svc.connections.remove(this.socket, r.userId, r.sessionId);
+    this.svc.presence.disconnect(r.userId);
+    this.registered = null;
+  }
 }

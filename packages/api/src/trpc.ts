@@ -4,7 +4,7 @@ import type { Context } from "./context.ts";
 import type { Auth } from "./domain/auth.ts";
 import { requireAdmin, requireMember, roomAccess } from "./domain/rooms.ts";
 import { DomainError } from "./errors.ts";
-import { admitSubscription, releaseWhenDone } from "./realtime/admission.ts";
+import { Admission } from "./realtime/admission.ts";
 import { roomIdInput } from "./schemas.ts";
 
 const t = initTRPC.context<Context>().create({
@@ -41,25 +41,25 @@ export const router = t.router;
  * The lean `messages.send` endpoint (realtime/send-endpoint.ts) does the same through `beginCall` and `toTRPCError`.
  */
 const edge = t.middleware(async function edge({ ctx, path, type, signal, next }) {
-  const release = type === "subscription" ? admitSubscription(ctx.conn.subscriptions, signal) : null;
+  const admission = type === "subscription" ? new Admission(ctx.conn.subscriptions, signal) : null;
   const end = beginCall(ctx, path, type);
   let ok = false;
   try {
     const result = await next();
     if (!result.ok) {
-      release?.();
+      admission?.release();
       if (result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
       return result;
     }
-    if (release) {
+    if (admission) {
       ok = true;
-      return { ...result, data: releaseWhenDone(result.data, release) };
+      return { ...result, data: admission.wrap(result.data) };
     }
-    ctx.replyBudget?.spend(result.data);
+    ctx.conn.replyBudget?.spend(result.data);
     ok = true;
     return result;
   } catch (err) {
-    release?.();
+    admission?.release();
     throw err;
   } finally {
     end(ok);
@@ -75,11 +75,12 @@ export function beginCall(ctx: Context, path: string, type: ProcedureType): (ok:
   const svc = ctx.svc;
   const timed = type !== "subscription";
   const write = type === "mutation";
-  const slot = timed ? (ctx.conn.calls?.acquire() ?? null) : null;
+  const slots = timed ? ctx.conn.calls : null;
+  slots?.take();
   const start = timed ? performance.now() : 0;
   if (write) svc.inflight.begin();
   return (ok) => {
-    slot?.();
+    slots?.give();
     if (timed) svc.observer.call(path, type, ok, (performance.now() - start) / 1000);
     if (write) svc.inflight.end();
   };

@@ -9,14 +9,17 @@ import { createUsersInRooms } from "../setup.ts";
 /**
  * Tuning aid: heap snapshots of the server with no sockets and with N idle
  * streaming sockets (written to the given directory), to see what a
- * connection costs by constructor. Usage: tsx src/tools/heap.ts [N] [outDir]
+ * connection costs by constructor. Usage: tsx src/tools/heap.ts [N] [outDir] [nosub]
+ * PARLEY_SERVER_JS=/path/to/main.js snapshots another build (e.g. an older
+ * commit's) instead of building this one.
  */
 const n = Number(process.argv[2] ?? 500);
 const out = process.argv[3] ?? mkdtempSync(join(tmpdir(), "parley-heap-"));
 // "nosub": authenticated sockets without events.stream, to see what the subscription itself costs.
 const subscribe = process.argv[4] !== "nosub";
-buildServer();
-const server = await startParley({ dbFile: join(mkdtempSync(join(tmpdir(), "parley-heap-db-")), "h.db"), inspect: true });
+const serverJs = process.env.PARLEY_SERVER_JS;
+if (!serverJs) buildServer();
+const server = await startParley({ dbFile: join(mkdtempSync(join(tmpdir(), "parley-heap-db-")), "h.db"), inspect: true, serverJs });
 const inspector = server.inspector;
 if (!inspector) throw new Error("no inspector");
 const users = await createUsersInRooms(server.httpUrl, { rooms: Math.max(1, n / 50), perRoom: Math.min(50, n), prefix: "heap" });

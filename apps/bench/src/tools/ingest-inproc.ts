@@ -16,8 +16,8 @@ await migrate(handle);
 const svc = createServices(handle.db, { ...defaultApiConfig, secretKey: "x".repeat(40), bcryptCost: 4, sendBurst: 1e9, sendPerSecond: 1e9, registrationsPerIp: 1e9 }, { writeTransaction: handle.writeTransaction });
 await svc.start();
 const ctxFor = (auth: Context["conn"]["auth"]): Context => {
-  const conn: Context["conn"] = { auth, socket: null, subscriptions: null, calls: null, setAuth: (a) => { conn.auth = a; } };
-  return { svc, conn, clientAddress: "127.0.0.1", replyBudget: null } as Context;
+  const conn: Context["conn"] = { auth, socket: null, subscriptions: null, calls: null, replyBudget: null, setAuth: (a) => { conn.auth = a; } };
+  return { svc, conn, clientAddress: "127.0.0.1" } as Context;
 };
 const anon = appRouter.createCaller(ctxFor(null));
 const callers: ReturnType<typeof appRouter.createCaller>[] = [];

@@ -5,7 +5,7 @@ import { TRPCError } from "@trpc/server";
  * queries and mutations (`beginCall` in trpc.ts).
  *
  * Who may start a subscription, checked once for every subscription the
- * router declares (the edge middleware in trpc.ts calls `admitSubscription`),
+ * router declares (the edge middleware in trpc.ts creates its `Admission`),
  * so a new one cannot skip it:
  *
  * - only over WebSocket. tRPC would serve a subscription over plain HTTP as
@@ -21,20 +21,18 @@ export class Slots {
 
   constructor(
     readonly max: number,
-    /** The refusal's message, e.g. "at most 4 subscriptions per connection". */
+    /** What the refusal says after "at most <max> ", e.g. "subscriptions per connection: stop one first" (a literal, shared by every connection). */
     private readonly refusal: string,
   ) {}
 
-  /** Takes a slot, or throws TOO_MANY_REQUESTS; the returned function gives it back (once, however often it is called). */
-  acquire(): () => void {
-    if (this.used >= this.max) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: this.refusal });
+  /** Takes a slot, or throws TOO_MANY_REQUESTS. The caller gives it back with `give`, once. */
+  take(): void {
+    if (this.used >= this.max) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `at most ${this.max} ${this.refusal}` });
     this.used++;
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      this.used--;
-    };
+  }
+
+  give(): void {
+    this.used--;
   }
 
   get count(): number {
@@ -45,61 +43,99 @@ export class Slots {
 export const overHttpMessage = "subscriptions are served over WebSocket at /ws";
 
 /**
- * Admits one subscription on a connection: `slots` is null over HTTP. The
- * slot is given back when the subscription's signal aborts (a stop, the
- * socket closing: both transports' handlers abort it) or its iterator ends
- * (see `releaseWhenDone`).
+ * One admitted subscription: it holds a slot of its connection until the
+ * subscription's signal aborts (a stop, the socket closing: both transports'
+ * handlers abort it) or its iterator ends for any reason: done, `return()` (a
+ * stop; also an iterator disposed without ever being read, which a
+ * generator's `finally` would not see), or an error. One object per running
+ * subscription is the abort listener, the iterable tRPC gets and its
+ * iterator (an idle stream holds nothing else but its one pending `next`).
  */
-export function admitSubscription(slots: Slots | null, signal: AbortSignal | undefined): () => void {
-  if (slots === null) throw new TRPCError({ code: "METHOD_NOT_SUPPORTED", message: overHttpMessage });
-  const release = slots.acquire();
-  signal?.addEventListener("abort", release, { once: true });
-  return release;
-}
+export class Admission implements AsyncIterableIterator<unknown> {
+  private held = true;
+  private source: AsyncIterable<unknown> | null = null;
+  private it: AsyncIterator<unknown> | null = null;
 
-/**
- * The subscription's async iterable, giving its slot back when iteration
- * ends for any reason: done, `return()` (a stop; also an iterator disposed
- * without ever being read, which a generator's `finally` would not see), or
- * an error.
- */
-export function releaseWhenDone(data: unknown, release: () => void): unknown {
-  if (typeof data !== "object" || data === null || !(Symbol.asyncIterator in data)) {
-    release();
-    return data;
+  /** `slots` is null over HTTP. */
+  constructor(
+    private readonly slots: Slots | null,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (slots === null) throw new TRPCError({ code: "METHOD_NOT_SUPPORTED", message: overHttpMessage });
+    slots.take();
+    signal?.addEventListener("abort", this, { once: true });
   }
-  const source = data as AsyncIterable<unknown>;
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<unknown> {
-      const it = source[Symbol.asyncIterator]();
-      const settle = async (step: Promise<IteratorResult<unknown>>) => {
-        try {
-          const r = await step;
-          if (r.done) release();
-          return r;
-        } catch (err) {
-          release();
-          throw err;
-        }
-      };
-      return {
-        next: () => settle(it.next()),
-        return: async (value?: unknown) => {
-          try {
-            return it.return ? await it.return(value) : { done: true, value };
-          } finally {
-            release();
-          }
-        },
-        throw: async (err?: unknown) => {
-          try {
-            if (it.throw) return await it.throw(err);
-            throw err;
-          } finally {
-            release();
-          }
-        },
-      };
-    },
+
+  /** The signal aborted. */
+  handleEvent(): void {
+    this.release();
+  }
+
+  /** Gives the slot back (once, however often it is called). */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.slots?.give();
+    this.signal?.removeEventListener("abort", this);
+  }
+
+  /** The procedure's result, as tRPC gets it: an async iterable is wrapped (this object), anything else gives the slot back. */
+  wrap(data: unknown): unknown {
+    if (typeof data !== "object" || data === null || !(Symbol.asyncIterator in data)) {
+      this.release();
+      return data;
+    }
+    this.source = data as AsyncIterable<unknown>;
+    return this;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private iterator(): AsyncIterator<unknown> {
+    if (this.it === null) {
+      if (this.source === null) throw new Error("an admission iterated before its procedure returned");
+      this.it = this.source[Symbol.asyncIterator]();
+    }
+    return this.it;
+  }
+
+  private readonly step = (r: IteratorResult<unknown>): IteratorResult<unknown> => {
+    if (r.done) this.release();
+    return r;
   };
+
+  private readonly fail = (err: unknown): never => {
+    this.release();
+    throw err;
+  };
+
+  next(): Promise<IteratorResult<unknown>> {
+    try {
+      return this.iterator().next().then(this.step, this.fail);
+    } catch (err) {
+      this.release();
+      return Promise.reject(err);
+    }
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<unknown>> {
+    try {
+      const it = this.iterator();
+      return it.return ? await it.return(value) : { done: true, value };
+    } finally {
+      this.release();
+    }
+  }
+
+  async throw(err?: unknown): Promise<IteratorResult<unknown>> {
+    try {
+      const it = this.iterator();
+      if (it.throw) return await it.throw(err);
+      throw err;
+    } finally {
+      this.release();
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { type RawBuilder, sql } from "kysely";
  */
 export type Args<P> = { [K in keyof P]: P[K] | RawBuilder<P[K]> };
 
-/** `@key` for every key: better-sqlite3 binds them from an object with the same keys. */
+/** `@key` for every key: the accelerator (write.ts `accelerate`) binds them from an object with the same keys. */
 export function placeholders<P extends object>(keys: readonly (keyof P & string)[]): Args<P> {
   const out: Partial<Record<keyof P, RawBuilder<unknown>>> = {};
   for (const k of keys) out[k] = sql.raw(`@${k}`);
