@@ -28,6 +28,11 @@ export interface WsOptions {
   pongWaitMs?: number;
 }
 
+/** `ws` marks the errors of a frame it refused with a `WS_ERR_…` code. */
+function isPeerProtocolError(err: unknown): boolean {
+  return err instanceof Error && "code" in err && typeof err.code === "string" && err.code.startsWith("WS_ERR_");
+}
+
 /**
  * WebSocket at /ws. We route upgrades ourselves: that is where the Host and
  * Origin checks live (DNS rebinding, cross-site WebSocket hijacking), and
@@ -69,7 +74,11 @@ export function createWebSocket(opts: WsOptions) {
       decode: jsonEncoder.decode,
     },
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path }, "procedure failed");
+      if (error.code !== "INTERNAL_SERVER_ERROR") return;
+      // A peer that breaks the WebSocket protocol (bad frame bits, bad UTF-8, oversized frame) is the peer's
+      // error, not the server's: `ws` closes that socket and tRPC reports it here; the fuzz test found one.
+      if (isPeerProtocolError(error.cause)) opts.logger.debug({ err: error.cause, path }, "peer broke the WebSocket protocol");
+      else opts.logger.error({ err: error.cause ?? error, path }, "procedure failed");
     },
   });
 
