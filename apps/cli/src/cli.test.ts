@@ -1,76 +1,12 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
 import { ServerProcess } from "@parley/client/testing";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { useCli } from "./test/cli.ts";
 
-const cliDir = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
-const bin = join(cliDir, "dist/parley.js");
-
-let server: ServerProcess;
-let home: string;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  execFileSync(process.execPath, ["build.mjs"], { cwd: cliDir });
-  server = new ServerProcess();
-  await server.start();
-  home = mkdtempSync(join(tmpdir(), "parley-cli-test-"));
-});
-
-afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
-  await server[Symbol.asyncDispose]();
-  rmSync(home, { recursive: true, force: true });
-});
-
-const envFor = (user: string) => ({ PATH: process.env.PATH ?? "", PARLEY_URL: server.url, PARLEY_CONFIG: join(home, user) });
-
-/** Runs `parley …` to completion. */
-function parley(user: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return parleyWithInput(user, "", ...args);
-}
-
-/** Runs `parley …` to completion with `input` on its stdin (which, unlike arguments, can carry a NUL). */
-function parleyWithInput(user: string, input: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = execFile(process.execPath, [bin, ...args], { env: envFor(user), timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      done({ code, stdout, stderr });
-    });
-    child.stdin?.end(input);
-  });
-}
-
-/** Starts a long-running `parley …` and collects its stdout lines. */
-function start(user: string, ...args: string[]) {
-  const child = spawn(process.execPath, [bin, ...args], { env: envFor(user), stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  const lines: string[] = [];
-  let stderr = "";
-  let partial = "";
-  child.stdout.on("data", (c: Buffer) => {
-    partial += c.toString();
-    const parts = partial.split("\n");
-    partial = parts.pop() ?? "";
-    lines.push(...parts);
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { child, lines, stderr: () => stderr, exited };
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const cli = useCli("test");
+const { bin, envFor, parley, parleyWithInput, start, until } = cli;
 
 describe("parley CLI", () => {
   test("tail prints what send sends, once each and in order, across a server crash", async () => {
@@ -91,8 +27,8 @@ describe("parley CLI", () => {
     await until(() => tail.lines.length >= 3, "three lines");
 
     // The server dies; tail reconnects and resumes; send gets through once it is back.
-    await server.kill("SIGKILL");
-    await server.start();
+    await cli.server.kill("SIGKILL");
+    await cli.server.start();
     const r = await parley("alice", "send", "#1", "after the crash");
     expect(r.code).toBe(0);
     // A marker sent last: tail prints in stream order, so any duplicate of the earlier lines would come before it.
@@ -132,14 +68,14 @@ describe("parley CLI", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no room named "nowhere"');
     // Saved tokens for a server that is not there: a one-shot command gives up instead of waiting forever.
-    const saved: Record<string, unknown> = JSON.parse(readFileSync(join(home, "alice", "credentials.json"), "utf8"));
-    mkdirSync(join(home, "dead"));
-    writeFileSync(join(home, "dead", "credentials.json"), JSON.stringify({ "http://127.0.0.1:9": saved[server.url] }));
+    const saved: Record<string, unknown> = JSON.parse(readFileSync(join(cli.home(), "alice", "credentials.json"), "utf8"));
+    mkdirSync(join(cli.home(), "dead"));
+    writeFileSync(join(cli.home(), "dead", "credentials.json"), JSON.stringify({ "http://127.0.0.1:9": saved[cli.server.url] }));
     const unreachable = await new Promise<{ code: number; stderr: string }>((done) =>
       execFile(
         process.execPath,
         [bin, "send", "general", "hi", "--timeout", "2", "--server", "http://127.0.0.1:9"],
-        { env: { ...envFor("alice"), PARLEY_CONFIG: join(home, "dead") } },
+        { env: { ...envFor("alice"), PARLEY_CONFIG: join(cli.home(), "dead") } },
         (err, _out, stderr) => done({ code: err ? 1 : 0, stderr }),
       ),
     );
@@ -240,7 +176,7 @@ describe("parley CLI", () => {
   test("several parley processes share one session through token refreshes without revoking it", async () => {
     await using short = new ServerProcess({ ACCESS_TOKEN_TTL: "2s" });
     await short.start();
-    const env = { PATH: process.env.PATH ?? "", PARLEY_URL: short.url, PARLEY_CONFIG: join(home, "carol") };
+    const env = { PATH: process.env.PATH ?? "", PARLEY_URL: short.url, PARLEY_CONFIG: join(cli.home(), "carol") };
     const run = (...args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
         execFile(process.execPath, [bin, ...args], { env, timeout: 20_000 }, (err, stdout, stderr) =>
@@ -250,7 +186,7 @@ describe("parley CLI", () => {
     expect((await run("register", "-u", "carol", "--email", "carol@example.test", "-p", "password123")).code).toBe(0);
     expect((await run("create", "short")).code).toBe(0);
     const tail = spawn(process.execPath, [bin, "tail", "short", "-n", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
-    children.push(tail);
+    cli.track(tail);
     let out = "";
     let err = "";
     tail.stdout.on("data", (c: Buffer) => {

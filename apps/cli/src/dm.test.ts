@@ -1,48 +1,9 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { ServerProcess } from "@parley/client/testing";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { spawn } from "node:child_process";
+import { describe, expect, test } from "vitest";
+import { useCli } from "./test/cli.ts";
 
-const cliDir = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
-const bin = join(cliDir, "dist/parley.js");
-
-let server: ServerProcess;
-let home: string;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  execFileSync(process.execPath, ["build.mjs"], { cwd: cliDir });
-  server = new ServerProcess();
-  await server.start();
-  home = mkdtempSync(join(tmpdir(), "parley-cli-dm-"));
-});
-
-afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
-  await server[Symbol.asyncDispose]();
-  rmSync(home, { recursive: true, force: true });
-});
-
-const envFor = (user: string) => ({ PATH: process.env.PATH ?? "", PARLEY_URL: server.url, PARLEY_CONFIG: join(home, user) });
-
-function parley(user: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { env: envFor(user), timeout: 20_000 }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const cli = useCli("dm");
+const { bin, envFor, parley, until } = cli;
 
 describe("parley dm", () => {
   test("sends to the DM of the named people, the same room every time, which they see and read", async () => {
@@ -63,7 +24,7 @@ describe("parley dm", () => {
     expect((await parley("dmbob", "rooms")).stdout).toContain(`#${dm.id}\t@dmalice\t2 members\tprivate\tjoined`);
     // Bob reads both messages there.
     const tail = spawn(process.execPath, [bin, "tail", `#${dm.id}`, "-n", "10"], { env: envFor("dmbob"), stdio: ["ignore", "pipe", "pipe"] });
-    children.push(tail);
+    cli.track(tail);
     let out = "";
     tail.stdout.on("data", (c: Buffer) => {
       out += c.toString();
