@@ -143,6 +143,11 @@ export interface EventDraft {
   /** For scope `user` the recipient; for scope `room` a subject who also sees it. */
   userId?: number | null;
   /**
+   * The log position reserved for it by the row that names it (a message's
+   * `message.created`, see `WriteTx.insertMessage`): appended exactly there.
+   */
+  position?: number;
+  /**
    * Runs in the same transaction once the event has its position: an event
    * that carries a message's text records where (a delete rewrites it there).
    */

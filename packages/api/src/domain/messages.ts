@@ -44,10 +44,9 @@ export async function sendMessage(
       const rootId = input.threadId === undefined ? null : await threadRoot(tx.db, roomId, input.threadId);
       if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
       const inRoom = rootId === null || input.alsoToRoom ? 1 : 0;
-      const m = toMessage(
-        await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom }),
-      );
-      const created = messageCreated(tx, m);
+      const row = await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom });
+      const m = toMessage(row);
+      const created = messageCreated(m, row.event_id);
       if (rootId === null) return { result: m, events: [created] };
       return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, now })] };
     });
@@ -64,13 +63,13 @@ export async function sendMessage(
   }
 }
 
-/** The `message.created` of a new message; its position is kept on the row, so a delete can rewrite that payload. */
-export function messageCreated(tx: WriteTx, message: Message): EventDraft {
-  return {
-    body: { type: "message.created", roomId: message.roomId, message },
-    scope: "room",
-    afterAppend: (position) => tx.setMessageEvent(message.id, position),
-  };
+/**
+ * The `message.created` of a new message, at the position its insert
+ * reserved and kept on the row (`messages.event_id`), so a delete can
+ * rewrite that payload.
+ */
+export function messageCreated(message: Message, position: number): EventDraft {
+  return { body: { type: "message.created", roomId: message.roomId, message }, scope: "room", position };
 }
 
 function original(row: MessageWithSender, roomId: number): Message {
