@@ -1,13 +1,13 @@
 import {
   type Database,
   findMessageByClientId,
+  type InsertedMessage,
   isUniqueViolation,
   type Kysely,
   listMessages,
   type MessageWithSender,
   reactionSummaries,
   threadParticipants,
-  type WriteTx,
 } from "@parley/db";
 import type { EventDraft } from "../events.ts";
 import { conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
@@ -44,9 +44,9 @@ export async function sendMessage(
       const rootId = input.threadId === undefined ? null : await threadRoot(tx.db, roomId, input.threadId);
       if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
       const inRoom = rootId === null || input.alsoToRoom ? 1 : 0;
-      const row = await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom });
-      const m = toMessage(row);
-      const created = messageCreated(m, row.event_id);
+      const { message: m, created } = newMessage(
+        await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom }),
+      );
       if (rootId === null) return { result: m, events: [created] };
       return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, now })] };
     });
@@ -64,12 +64,15 @@ export async function sendMessage(
 }
 
 /**
- * The `message.created` of a new message, at the position its insert
- * reserved and kept on the row (`messages.event_id`), so a delete can
- * rewrite that payload.
+ * A message just inserted, as the API shows it, and its `message.created`:
+ * at the position its insert reserved and kept on the row
+ * (`messages.event_id`, so a delete can rewrite that payload). The body is
+ * built from the row's typed values only, so it is `prebuilt` (not parsed
+ * again; events.test.ts proves the schema returns it unchanged).
  */
-export function messageCreated(message: Message, position: number): EventDraft {
-  return { body: { type: "message.created", roomId: message.roomId, message }, scope: "room", position };
+export function newMessage(row: InsertedMessage): { message: Message; created: EventDraft } {
+  const message = toMessage(row);
+  return { message, created: { body: { type: "message.created", roomId: message.roomId, message }, scope: "room", position: row.event_id, prebuilt: true } };
 }
 
 function original(row: MessageWithSender, roomId: number): Message {

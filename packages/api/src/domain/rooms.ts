@@ -24,10 +24,10 @@ import type { EventDraft } from "../events.ts";
 import { DomainError, conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
 import type { Socket } from "../realtime/connections.ts";
 import type { Services } from "../services.ts";
-import { type Member, type Message, type Room, toMessage, toRoom } from "../shapes.ts";
+import { type Member, type Message, type Room, toRoom } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import { type DmMember, withDmMembers } from "./dms.ts";
-import { messageCreated } from "./messages.ts";
+import { newMessage } from "./messages.ts";
 import type { Change, DeferredEvent, PendingEvent } from "./writer.ts";
 
 export interface RoomAccess {
@@ -101,8 +101,7 @@ const roomScope = (room: Room): "room" | "all" => (room.isPrivate ? "room" : "al
  */
 function system(roomId: number, content: string): DeferredEvent {
   return async (tx, now) => {
-    const row = await tx.insertMessage({ roomId, senderId: null, senderName: null, kind: "system", content, clientId: null, now, threadId: null, inRoom: 1 });
-    return messageCreated(toMessage(row), row.event_id);
+    return newMessage(await tx.insertMessage({ roomId, senderId: null, senderName: null, kind: "system", content, clientId: null, now, threadId: null, inRoom: 1 })).created;
   };
 }
 
@@ -156,7 +155,7 @@ export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch:
     throw new DomainError("BAD_REQUEST", "Nothing to change");
   }
   const roomId = Number(access.room.id);
-  return svc.writes.run(async (tx, now) => {
+  return svc.writes.run(async (tx) => {
     // Read again inside the write: another update may have committed since the access check.
     const current = await findRoom(tx.db, roomId);
     if (!current) throw notFound("Room");
@@ -321,7 +320,7 @@ export function setAdmin(
 ): Promise<{ roomId: number; userId: number; isAdmin: boolean }> {
   requireAdmin(access);
   const roomId = Number(access.room.id);
-  return svc.writes.run(async (tx, now) => {
+  return svc.writes.run(async (tx) => {
     const target = await findMembership(tx.db, roomId, userId);
     const user = await findUserById(tx.db, userId);
     if (!target || !user) throw notFound("Member");
