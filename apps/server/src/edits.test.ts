@@ -247,13 +247,7 @@ describe("messages.delete", () => {
 
   it("keeps the replies of a deleted root, and its thread summary; deleting a reply leaves the summary as it was", async () => {
     const root = await send(alice, "root");
-    // A reply as the thread code writes one (the thread procedures come with threads).
-    const reply = await server.svc.writes.run(async (tx, now) => {
-      const r = await tx.insertMessage({ roomId, senderId: bob.id, senderName: bob.username, kind: "text", content: "a reply", clientId: "reply-1", now, threadId: root.id, inRoom: 0 });
-      await tx.db.updateTable("messages").set({ reply_count: 1, last_reply_at: now }).where("id", "=", root.id).execute();
-      await tx.db.insertInto("thread_participants").values({ root_id: root.id, user_id: bob.id, first_at: now }).execute();
-      return { result: Number(r.id), events: [] };
-    });
+    const reply = (await bob.http.messages.send.mutate({ roomId, content: "a reply", clientId: "reply-1", threadId: root.id })).id;
     const tomb = await alice.http.messages.delete.mutate({ messageId: root.id });
     expect(tomb.thread).toEqual({ replyCount: 1, lastReplyAt: expect.any(Number), participantIds: [bob.id] });
     expect(await row(reply)).toMatchObject({ content: "a reply", deleted_at: null, thread_id: root.id });

@@ -18,16 +18,26 @@ let busy: TestUser;
 let busyRoom: number;
 let quietRoom: number;
 
-/** Rows straight into the log: a busy room's messages the quiet user may not see. */
+/**
+ * Rows straight into the tables: a busy room's messages the quiet user may
+ * not see, each with its `message.created` (named by the row's `event_id`,
+ * as every send writes them).
+ */
 async function seedBusyLog(roomId: number, count: number): Promise<void> {
   const now = Date.now();
   for (let from = 0; from < count; from += 500) {
-    const rows = Array.from({ length: Math.min(500, count - from) }, (_, i) => {
-      const n = from + i;
-      const message = { id: 1_000_000 + n, roomId, kind: "text", content: `busy ${n}`, sender: { id: busy.id, username: busy.username }, clientId: `b${n}`, createdAt: now, editedAt: null };
+    const ns = Array.from({ length: Math.min(500, count - from) }, (_, i) => from + i);
+    const messages = await db
+      .insertInto("messages")
+      .values(ns.map((n) => ({ room_id: roomId, sender_id: busy.id, kind: "text" as const, content: `busy ${n}`, client_id: `b${n}`, created_at: now, edited_at: null })))
+      .returning("id")
+      .execute();
+    const rows = ns.map((n, i) => {
+      const message = { id: Number(messages[i]?.id), roomId, kind: "text", content: `busy ${n}`, sender: { id: busy.id, username: busy.username }, clientId: `b${n}`, createdAt: now, editedAt: null };
       return { type: "message.created", scope: "room" as const, room_id: roomId, user_id: null, payload: JSON.stringify({ type: "message.created", roomId, message }), created_at: now };
     });
-    await db.insertInto("events").values(rows).execute();
+    const events = await db.insertInto("events").values(rows).returning("id").execute();
+    for (const [i, m] of messages.entries()) await db.updateTable("messages").set({ event_id: Number(events[i]?.id) }).where("id", "=", m.id).execute();
   }
 }
 
@@ -44,7 +54,7 @@ beforeAll(async () => {
   await quiet.http.rooms.join.mutate({ roomId: pub.id });
   await quiet.http.rooms.leave.mutate({ roomId: pub.id });
   for (let i = 0; i < 5; i++) await busy.http.messages.send.mutate({ roomId: quietRoom, content: `for quiet ${i}`, clientId: `q${i}` });
-  if (isPostgres(db)) await sql`analyze events`.execute(db);
+  if (isPostgres(db)) await sql`analyze events, messages`.execute(db);
 }, 120_000);
 afterAll(() => server.dispose());
 
@@ -96,6 +106,11 @@ describe("resume cost", () => {
       const ids = await visibleEventIds(d, { userId: quiet.id, after: 0, upTo, limit: 10_001 });
       await eventsByIds(d, ids.slice(0, 200));
     });
+    // A room's messages are read through the messages table's (room_id, id) index and its primary key.
+    for (const s of statements.filter((s) => /\bfrom "messages"/i.test(s.sql))) {
+      const p = await plan(s);
+      expect(p, `${s.sql}\n${p}`).not.toMatch(isPostgres(db) ? /Seq Scan on messages/ : /^SCAN messages\b/m);
+    }
     const onEvents = statements.filter((s) => /\bfrom "events"/i.test(s.sql));
     expect(onEvents.length).toBeGreaterThanOrEqual(4);
     for (const s of onEvents) {

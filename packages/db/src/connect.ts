@@ -88,10 +88,12 @@ function sqliteWriteTransaction(raw: SQLite.Database, db: Kysely<Database>, onQu
       const current = { ...tx, db: conn };
       const start = performance.now();
       tx.appended.length = 0;
+      tx.reservations.clear();
       raw.exec("BEGIN IMMEDIATE");
       let result: Awaited<ReturnType<typeof fn>>;
       try {
         result = await fn(current);
+        tx.reservations.check();
         raw.exec("COMMIT");
         onQuery?.(performance.now() - start, false);
       } catch (err) {

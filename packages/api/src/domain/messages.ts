@@ -1,13 +1,13 @@
 import {
   type Database,
   findMessageByClientId,
+  type InsertedMessage,
   isUniqueViolation,
   type Kysely,
   listMessages,
   type MessageWithSender,
   reactionSummaries,
   threadParticipants,
-  type WriteTx,
 } from "@parley/db";
 import type { EventDraft } from "../events.ts";
 import { conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
@@ -44,10 +44,9 @@ export async function sendMessage(
       const rootId = input.threadId === undefined ? null : await threadRoot(tx.db, roomId, input.threadId);
       if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
       const inRoom = rootId === null || input.alsoToRoom ? 1 : 0;
-      const m = toMessage(
+      const { message: m, created } = newMessage(
         await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom }),
       );
-      const created = messageCreated(tx, m);
       if (rootId === null) return { result: m, events: [created] };
       return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, now })] };
     });
@@ -64,13 +63,16 @@ export async function sendMessage(
   }
 }
 
-/** The `message.created` of a new message; its position is kept on the row, so a delete can rewrite that payload. */
-export function messageCreated(tx: WriteTx, message: Message): EventDraft {
-  return {
-    body: { type: "message.created", roomId: message.roomId, message },
-    scope: "room",
-    afterAppend: (position) => tx.setMessageEvent(message.id, position),
-  };
+/**
+ * A message just inserted, as the API shows it, and its `message.created`:
+ * at the position its insert reserved and kept on the row
+ * (`messages.event_id`, so a delete can rewrite that payload). The body is
+ * built from the row's typed values only, so it is `prebuilt` (not parsed
+ * again; events.test.ts proves the schema returns it unchanged).
+ */
+export function newMessage(row: InsertedMessage): { message: Message; created: EventDraft } {
+  const message = toMessage(row);
+  return { message, created: { body: { type: "message.created", roomId: message.roomId, message }, scope: "room", position: row.event_id, prebuilt: true } };
 }
 
 function original(row: MessageWithSender, roomId: number): Message {

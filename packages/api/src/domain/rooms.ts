@@ -24,11 +24,11 @@ import type { EventDraft } from "../events.ts";
 import { DomainError, conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
 import type { Socket } from "../realtime/connections.ts";
 import type { Services } from "../services.ts";
-import { type Member, type Message, type Room, toMessage, toRoom } from "../shapes.ts";
+import { type Member, type Message, type Room, toRoom } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import { type DmMember, withDmMembers } from "./dms.ts";
-import { messageCreated } from "./messages.ts";
-import type { Change } from "./writer.ts";
+import { newMessage } from "./messages.ts";
+import type { Change, DeferredEvent, PendingEvent } from "./writer.ts";
 
 export interface RoomAccess {
   room: RoomRow;
@@ -94,9 +94,15 @@ export async function roomDetails(svc: Services, access: RoomAccess): Promise<Ro
 /** Room-level events reach everyone for a public room, and the members for a private one. */
 const roomScope = (room: Room): "room" | "all" => (room.isPrivate ? "room" : "all");
 
-/** A system message (joins, renames…): written by room operations only, never by `messages.send`. */
-async function system(tx: WriteTx, roomId: number, content: string, now: number): Promise<EventDraft> {
-  return messageCreated(tx, toMessage(await tx.insertMessage({ roomId, senderId: null, senderName: null, kind: "system", content, clientId: null, now, threadId: null, inRoom: 1 })));
+/**
+ * A system message (joins, renames…): written by room operations only, never
+ * by `messages.send`; inserted at its turn among the operation's events (a
+ * `DeferredEvent`), so its `message.created` takes the position it reserves.
+ */
+function system(roomId: number, content: string): DeferredEvent {
+  return async (tx, now) => {
+    return newMessage(await tx.insertMessage({ roomId, senderId: null, senderName: null, kind: "system", content, clientId: null, now, threadId: null, inRoom: 1 })).created;
+  };
 }
 
 export function createRoom(
@@ -116,9 +122,9 @@ export function createRoom(
       }),
     );
     await insertMember(tx.db, { roomId: room.id, userId: auth.userId, isAdmin: true, now });
-    const events: EventDraft[] = [
+    const events: PendingEvent[] = [
       { body: { type: "room.created", roomId: room.id, room }, scope: roomScope(room), userId: auth.userId },
-      await system(tx, room.id, `${auth.username} created the room`, now),
+      system(room.id, `${auth.username} created the room`),
     ];
     return { result: room, events };
   });
@@ -149,7 +155,7 @@ export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch:
     throw new DomainError("BAD_REQUEST", "Nothing to change");
   }
   const roomId = Number(access.room.id);
-  return svc.writes.run(async (tx, now) => {
+  return svc.writes.run(async (tx) => {
     // Read again inside the write: another update may have committed since the access check.
     const current = await findRoom(tx.db, roomId);
     if (!current) throw notFound("Room");
@@ -158,12 +164,12 @@ export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch:
     if (room.name === before.name && room.description === before.description && room.isPrivate === before.isPrivate) {
       return { result: room, events: [] };
     }
-    const events = roomChanged(before, room);
+    const events: PendingEvent[] = roomChanged(before, room);
     if (room.name !== before.name) {
-      events.push(await system(tx, room.id, `${auth.username} renamed the room from "${before.name}" to "${room.name}"`, now));
+      events.push(system(room.id, `${auth.username} renamed the room from "${before.name}" to "${room.name}"`));
     }
     if (room.isPrivate !== before.isPrivate) {
-      events.push(await system(tx, room.id, `${auth.username} made the room ${room.isPrivate ? "private" : "public"}`, now));
+      events.push(system(room.id, `${auth.username} made the room ${room.isPrivate ? "private" : "public"}`));
     }
     return { result: room, events };
   });
@@ -210,9 +216,9 @@ async function addMemberRows(
 ): Promise<Change<Member>> {
   await insertMember(tx.db, { roomId: room.id, userId, isAdmin: false, now });
   const member: Member = { userId, username, isAdmin: false, joinedAt: now };
-  const events: EventDraft[] = [
+  const events: PendingEvent[] = [
     { body: { type: "member.joined", roomId: room.id, member, room, addedBy }, scope: "room", userId },
-    await system(tx, room.id, text, now),
+    system(room.id, text),
   ];
   // The first member of a room its last member left becomes its admin.
   const promoted = await ensureAdmin(tx.db, room.id);
@@ -260,9 +266,9 @@ async function removeMemberRows(
   target: MemberRow,
   now: number,
   leaving: { type: "left"; text: string } | { type: "removed"; by: number; text: string },
-): Promise<EventDraft[]> {
+): Promise<PendingEvent[]> {
   const userId = Number(target.user_id);
-  const events: EventDraft[] = [];
+  const events: PendingEvent[] = [];
   await deleteMember(tx.db, roomId, userId);
   // The heir is promoted in the same transaction, so nobody sees a room with members and no admin.
   const promoted = await ensureAdmin(tx.db, roomId);
@@ -272,7 +278,7 @@ async function removeMemberRows(
       ? { body: { type: "member.left", roomId, userId }, scope: "room", userId }
       : { body: { type: "member.removed", roomId, userId, removedBy: leaving.by }, scope: "room", userId },
   );
-  events.push(await system(tx, roomId, leaving.text, now));
+  events.push(system(roomId, leaving.text));
   const room = await findRoom(tx.db, roomId);
   if (room && Number(room.is_private) === 1 && (await countMembers(tx.db, roomId)) === 0) {
     await softDeleteRoom(tx.db, roomId, now);
@@ -314,7 +320,7 @@ export function setAdmin(
 ): Promise<{ roomId: number; userId: number; isAdmin: boolean }> {
   requireAdmin(access);
   const roomId = Number(access.room.id);
-  return svc.writes.run(async (tx, now) => {
+  return svc.writes.run(async (tx) => {
     const target = await findMembership(tx.db, roomId, userId);
     const user = await findUserById(tx.db, userId);
     if (!target || !user) throw notFound("Member");
@@ -326,7 +332,7 @@ export function setAdmin(
     const text = isAdmin ? `${auth.username} ${verb} ${user.username} an admin` : `${auth.username} ${verb} ${user.username} as admin`;
     return {
       result,
-      events: [{ body: { type: "member.admin", roomId, userId, isAdmin }, scope: "room" }, await system(tx, roomId, text, now)],
+      events: [{ body: { type: "member.admin", roomId, userId, isAdmin }, scope: "room" }, system(roomId, text)],
     };
   });
 }

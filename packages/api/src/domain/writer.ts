@@ -2,10 +2,21 @@ import type { EventRow, WriteTransaction, WriteTx } from "@parley/db";
 import { type EventDraft, encodeEvent } from "../events.ts";
 import { GroupCommit } from "./group-commit.ts";
 
+/**
+ * An event whose rows are written when its turn among the operation's events
+ * comes: a system message is inserted then, so the position its insert
+ * reserves for its `message.created` is the very next one appended (see
+ * `WriteTx.insertMessage`), whatever events the operation lists before it.
+ */
+export type DeferredEvent = (tx: WriteTx, now: number) => Promise<EventDraft>;
+
+/** What an operation emits, in log order. */
+export type PendingEvent = EventDraft | DeferredEvent;
+
 /** What a domain operation hands back: its result, and the events it emits. */
 export interface Change<T> {
   result: T;
-  events: EventDraft[];
+  events: PendingEvent[];
 }
 
 /**
@@ -39,8 +50,9 @@ export class Writer {
     return this.commits.run(async (tx) => {
       const now = this.now();
       const { result, events } = await op(tx, now);
-      for (const draft of events) {
-        const position = await tx.appendEvent(encodeEvent(now, draft));
+      for (const pending of events) {
+        const draft = typeof pending === "function" ? await pending(tx, now) : pending;
+        const position = await tx.appendEvent(encodeEvent(now, draft), draft.position);
         await draft.afterAppend?.(position);
       }
       return result;

@@ -34,6 +34,13 @@ export const insertEventQuery = (db: Db, a: Args<Required<Omit<NewEvent, "id">>>
     .values({ type: a.type, scope: a.scope, room_id: a.room_id, user_id: a.user_id, payload: a.payload, version: a.version, created_at: a.created_at })
     .returning("id");
 
+/** The append at a position reserved for it (see `nextEventId` in messages.ts): fails if the position is taken. */
+export const insertEventAtQuery = (db: Db, a: Args<Required<NewEvent>>) =>
+  db
+    .insertInto("events")
+    .values({ id: a.id, type: a.type, scope: a.scope, room_id: a.room_id, user_id: a.user_id, payload: a.payload, version: a.version, created_at: a.created_at })
+    .returning("id");
+
 export async function insertEvent(db: Db, e: NewEvent): Promise<number> {
   const row = await insertEventQuery(db, { room_id: null, user_id: null, version: 1, ...e }).executeTakeFirstOrThrow();
   return Number(row.id);

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Database, MessageKind } from "../schema.ts";
+import { isPostgres } from "../postgres.ts";
 import type { Args } from "./args.ts";
 
 type Db = Kysely<Database>;
@@ -35,7 +36,14 @@ export interface NewMessage {
   inRoom: 0 | 1;
 }
 
-/** The insert, written once: run by Kysely, or prepared once by the SQLite accelerator (queries/write.ts). */
+/**
+ * The insert, written once: run by Kysely, or prepared once by the SQLite
+ * accelerator (queries/write.ts). It also reserves the log position its
+ * `message.created` will take (`nextEventId`) and stores it in `event_id`,
+ * so linking a message to its event is part of this one statement (a delete
+ * rewrites that payload); the event is then appended at exactly that
+ * position (`WriteTx.appendEvent`).
+ */
 export const insertMessageQuery = (db: Db, a: Args<NewMessage>) =>
   db
     .insertInto("messages")
@@ -49,8 +57,9 @@ export const insertMessageQuery = (db: Db, a: Args<NewMessage>) =>
       edited_at: sql.lit(null),
       thread_id: a.threadId,
       in_room: a.inRoom,
+      event_id: nextEventId(db),
     })
-    .returning("id");
+    .returning(["id", "event_id"]);
 
 /**
  * The row an insert wrote, as `findMessage` reads it: what it was given and
@@ -58,7 +67,7 @@ export const insertMessageQuery = (db: Db, a: Args<NewMessage>) =>
  * insert: on the hottest statement of the server, marshalling fourteen
  * columns back costs more than building them.
  */
-export function insertedRow(id: number, m: NewMessage, senderName: string | null): MessageWithSender {
+export function insertedRow(id: number, m: NewMessage, senderName: string | null, eventId: number): InsertedMessage {
   return {
     id,
     room_id: m.roomId,
@@ -75,25 +84,23 @@ export function insertedRow(id: number, m: NewMessage, senderName: string | null
     in_room: m.inRoom,
     reply_count: 0,
     last_reply_at: null,
+    event_id: eventId,
   };
 }
 
-/** Remembers the position of a message's `message.created` (a delete rewrites that payload). */
-export const setMessageEventQuery = (db: Db, a: Args<{ messageId: number; eventId: number }>) =>
-  db.updateTable("messages").set({ event_id: a.eventId }).where("id", "=", a.messageId);
-
 /**
- * Inserts a message and returns it as `findMessage` would. With the
- * sender's name given (or no sender) that is one statement, not an insert
- * and a read-back.
+ * The id the next event appended in this write transaction will get, taken
+ * now. Appenders are serialised (one writer on SQLite, the event-log lock on
+ * PostgreSQL, see `lockEventLog`), so it is the next position: on SQLite
+ * what AUTOINCREMENT would choose (one past the largest id the log ever had,
+ * as `sqlite_sequence` keeps it); on PostgreSQL drawn from the log's own
+ * sequence. An event appended at that position by anyone else first makes
+ * the reserved append fail on the primary key: never a silent mislink.
  */
-export async function insertMessage(db: Db, m: NewMessage & { senderName?: string | undefined }): Promise<MessageWithSender> {
-  const { senderName, ...values } = m;
-  const row = await insertMessageQuery(db, values).executeTakeFirstOrThrow();
-  if (m.senderId === null || senderName !== undefined) return insertedRow(Number(row.id), values, senderName ?? null);
-  const found = await findMessage(db, Number(row.id));
-  if (!found) throw new Error(`message ${row.id} vanished after insert`);
-  return found;
+function nextEventId(db: Db) {
+  return isPostgres(db)
+    ? sql<number>`nextval(pg_get_serial_sequence('events', 'id'))`
+    : sql<number>`(max(coalesce((select max(id) from events), 0), coalesce((select seq from sqlite_sequence where name = 'events'), 0)) + 1)`;
 }
 
 export function findMessage(db: Db, id: number) {
@@ -119,6 +126,9 @@ export function findMessageByClientId(db: Db, senderId: number, clientId: string
 }
 
 export type MessageWithSender = NonNullable<Awaited<ReturnType<typeof findMessage>>>;
+
+/** A message as inserted, with the log position reserved for its `message.created` (its `event_id`). */
+export type InsertedMessage = MessageWithSender & { event_id: number };
 
 /**
  * One page of a room's timeline (roots, unthreaded messages and replies also

@@ -33,11 +33,12 @@ async function script(run: WriteTransaction): Promise<{ answers: unknown[]; comm
   const step = async (tx: WriteTx) => {
     answers.push(await tx.senderAccess(1, 1), await tx.senderAccess(1, 2), await tx.senderAccess(99, 1));
     answers.push(await tx.findByClientId(1, "c1"));
-    answers.push(await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "héllo\u0000 ✓", clientId: "c1", now: 5, threadId: null, inRoom: 1 }));
-    answers.push(await tx.insertMessage({ roomId: 1, senderId: null, senderName: null, kind: "system", content: "ada joined", clientId: null, now: 6, threadId: 2, inRoom: 0 }));
-    answers.push(await tx.findByClientId(1, "c1"));
     answers.push(await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 7 }));
-    await tx.setMessageEvent(1, 1);
+    const first = await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "héllo\u0000 ✓", clientId: "c1", now: 5, threadId: null, inRoom: 1 });
+    answers.push(first, await tx.appendEvent({ type: "message.created", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 7 }, first.event_id));
+    const second = await tx.insertMessage({ roomId: 1, senderId: null, senderName: null, kind: "system", content: "ada joined", clientId: null, now: 6, threadId: 2, inRoom: 0 });
+    answers.push(second, await tx.appendEvent({ type: "message.created", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 7 }, second.event_id));
+    answers.push(await tx.findByClientId(1, "c1"));
     answers.push(await tx.appendEvent({ type: "u", scope: "user", room_id: null, user_id: 1, payload: '{"a":1}', version: 2, created_at: 8 }));
     answers.push(await tx.db.selectFrom("messages").selectAll().orderBy("id").execute());
   };
@@ -53,7 +54,13 @@ describe("the SQLite write accelerator", () => {
     const b = await script(kyselyWriteTransaction(reference.db));
     expect(a.answers).toEqual(b.answers);
     expect(a.committed).toEqual(b.committed);
-    expect(a.committed).toHaveLength(2);
+    expect(a.committed.map((e) => e.id)).toEqual([1, 2, 3, 4]);
+    // Each message names the position its event was appended at (reserved by its insert).
+    const links = await fast.db.selectFrom("messages").select(["id", "event_id"]).orderBy("id").execute();
+    expect(links).toEqual([
+      { id: 1, event_id: 2 },
+      { id: 2, event_id: 3 },
+    ]);
     for (const table of ["messages", "events"] as const) {
       expect(await fast.db.selectFrom(table).selectAll().orderBy("id").execute()).toEqual(
         await reference.db.selectFrom(table).selectAll().orderBy("id").execute(),
@@ -66,8 +73,8 @@ describe("the SQLite write accelerator", () => {
     const committed: EventRow[] = [];
     await expect(
       h.writeTransaction(async (tx) => {
-        await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "lost", clientId: "c2", now: 5, threadId: null, inRoom: 1 });
-        await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 5 });
+        const m = await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "lost", clientId: "c2", now: 5, threadId: null, inRoom: 1 });
+        await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 5 }, m.event_id);
         await tx.db.insertInto("room_members").values({ room_id: 1, user_id: 1, is_admin: 0, joined_at: 5 }).execute();
       }, (rows) => committed.push(...rows)),
     ).rejects.toThrow(/UNIQUE/);
@@ -78,4 +85,44 @@ describe("the SQLite write accelerator", () => {
     await h.writeTransaction(async (tx) => tx.appendEvent({ type: "t", scope: "all", room_id: null, user_id: null, payload: "{}", version: 1, created_at: 9 }));
     expect(await h.db.selectFrom("events").select("id").execute()).toHaveLength(1);
   });
+
+  for (const [name, open] of [
+    ["the accelerator", (h: ParleyDb) => h.writeTransaction],
+    ["Kysely", (h: ParleyDb) => kyselyWriteTransaction(h.db)],
+  ] as const) {
+    it(`refuses, with ${name}, any use of a reserved position but appending it next (nothing is committed)`, async () => {
+      const h = await fresh();
+      const ev = { type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 5 } as const;
+      const msg = (clientId: string) => ({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "x", clientId, now: 5, threadId: null, inRoom: 1 }) as const;
+      const run = open(h);
+      // Never appended.
+      await expect(run(async (tx) => void (await tx.insertMessage(msg("a"))))).rejects.toThrow(/never appended/);
+      // Another event appended first.
+      await expect(
+        run(async (tx) => {
+          const m = await tx.insertMessage(msg("b"));
+          await tx.appendEvent(ev);
+          await tx.appendEvent(ev, m.event_id);
+        }),
+      ).rejects.toThrow(/reserved position/);
+      // A second message before the first one's event.
+      await expect(
+        run(async (tx) => {
+          await tx.insertMessage(msg("c"));
+          await tx.insertMessage(msg("d"));
+        }),
+      ).rejects.toThrow(/before the event of the previous one/);
+      // A position nobody reserved.
+      await expect(run(async (tx) => void (await tx.appendEvent(ev, 1)))).rejects.toThrow(/reserved position is none/);
+      expect(await h.db.selectFrom("messages").selectAll().execute()).toEqual([]);
+      expect(await h.db.selectFrom("events").selectAll().execute()).toEqual([]);
+      // After all that, a message and its event land at the next position the log gives.
+      const m = await run(async (tx) => {
+        const row = await tx.insertMessage(msg("e"));
+        await tx.appendEvent(ev, row.event_id);
+        return row;
+      });
+      expect(m.event_id).toBe(1);
+    });
+  }
 });

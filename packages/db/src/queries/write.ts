@@ -2,8 +2,8 @@ import type SQLite from "better-sqlite3";
 import type { Compilable, Kysely } from "kysely";
 import type { Database, EventRow, NewEvent } from "../schema.ts";
 import { type Args, placeholders } from "./args.ts";
-import { insertEventQuery, lockEventLog } from "./events.ts";
-import { findByClientIdQuery, insertedRow, insertMessageQuery, type MessageWithSender, type NewMessage, setMessageEventQuery } from "./messages.ts";
+import { insertEventAtQuery, insertEventQuery, lockEventLog } from "./events.ts";
+import { findByClientIdQuery, type InsertedMessage, insertedRow, insertMessageQuery, type MessageWithSender, type NewMessage } from "./messages.ts";
 import { senderAccessQuery, type SenderAccess } from "./rooms.ts";
 
 type Awaitable<T> = T | Promise<T>;
@@ -19,15 +19,19 @@ export type EventToWrite = Required<Omit<NewEvent, "id">>;
  * from the very same Kysely builders (see `sqliteWriteTx`), with no query
  * building and no promise per statement. Events are appended only through
  * `appendEvent`, so the rows reach the hub at commit.
+ *
+ * A message and its `message.created` are one INSERT each: `insertMessage`
+ * reserves the event's position and stores it on the row, and the event is
+ * then appended `at` that position. A transaction that reserved a position
+ * and did not append it fails at commit (the row would name another event).
  */
 export interface WriteTx {
   readonly db: Kysely<Database>;
   senderAccess(roomId: number, userId: number): Awaitable<SenderAccess | undefined>;
   findByClientId(senderId: number, clientId: string): Awaitable<MessageWithSender | undefined>;
-  insertMessage(m: NewMessage & { senderName: string | null }): Awaitable<MessageWithSender>;
-  appendEvent(e: EventToWrite): Awaitable<number>;
-  /** Records that event `eventId` carries message `messageId`'s text (its `message.created`). */
-  setMessageEvent(messageId: number, eventId: number): Awaitable<void>;
+  insertMessage(m: NewMessage & { senderName: string | null }): Awaitable<InsertedMessage>;
+  /** Appends an event; `at`: the position `insertMessage` reserved for it (the append fails if it is not free). */
+  appendEvent(e: EventToWrite, at?: number): Awaitable<number>;
 }
 
 /**
@@ -43,10 +47,51 @@ export type WriteTransaction = <T>(fn: (tx: WriteTx) => Promise<T>, onCommit?: (
 
 const eventRow = (id: number, e: EventToWrite): EventRow => ({ id, ...e });
 
+/**
+ * The position `insertMessage` reserved, until its event is appended. The
+ * next event appended must be that one: a second message before it, or an
+ * append elsewhere, throws (ids would no longer follow the order of the
+ * appends, or the row would name another event), and so does a commit with
+ * the position still open.
+ */
+export class Reservations {
+  private open: number | null = null;
+
+  reserve(row: { id: number; event_id: number | null }): number {
+    if (row.event_id === null) throw new Error(`message ${row.id} was inserted without an event position`);
+    if (this.open !== null) throw new Error(`message ${row.id} inserted before the event of the previous one (position ${this.open}) was appended`);
+    this.open = row.event_id;
+    return row.event_id;
+  }
+
+  /** The id an append got (`at`: the position it was given), checked against what is reserved. */
+  claim(at: number | undefined, id: number): number {
+    if (at === undefined && this.open === null) return id;
+    if (at !== this.open || id !== at) {
+      throw new Error(`event appended at ${id} (asked for ${at ?? "any"}), but the reserved position is ${this.open ?? "none"}`);
+    }
+    this.open = null;
+    return id;
+  }
+
+  /** Throws (so the transaction rolls back) if a reserved position was never appended. */
+  check(): void {
+    if (this.open === null) return;
+    const left = this.open;
+    this.open = null;
+    throw new Error(`event position ${left} reserved by a message but never appended`);
+  }
+
+  clear(): void {
+    this.open = null;
+  }
+}
+
 /** PostgreSQL (and any Kysely database): a Kysely transaction, the same builders executed. */
 export function kyselyWriteTransaction(db: Kysely<Database>): WriteTransaction {
   return async (fn, onCommit) => {
     const appended: EventRow[] = [];
+    const reservations = new Reservations();
     const result = await db.transaction().execute(async (trx) => {
       await lockEventLog(trx);
       const tx: WriteTx = {
@@ -54,19 +99,20 @@ export function kyselyWriteTransaction(db: Kysely<Database>): WriteTransaction {
         senderAccess: (roomId, userId) => senderAccessQuery(trx, { roomId, userId }).executeTakeFirst(),
         findByClientId: (senderId, clientId) => findByClientIdQuery(trx, { senderId, clientId }).executeTakeFirst(),
         async insertMessage({ senderName, ...m }) {
-          const { id } = await insertMessageQuery(trx, m).executeTakeFirstOrThrow();
-          return insertedRow(Number(id), m, senderName);
+          const row = await insertMessageQuery(trx, m).executeTakeFirstOrThrow();
+          const id = Number(row.id);
+          return insertedRow(id, m, senderName, reservations.reserve({ id, event_id: row.event_id === null ? null : Number(row.event_id) }));
         },
-        async appendEvent(e) {
-          const { id } = await insertEventQuery(trx, e).executeTakeFirstOrThrow();
-          appended.push(eventRow(Number(id), e));
-          return Number(id);
-        },
-        async setMessageEvent(messageId, eventId) {
-          await setMessageEventQuery(trx, { messageId, eventId }).execute();
+        async appendEvent(e, at) {
+          const row = await (at === undefined ? insertEventQuery(trx, e) : insertEventAtQuery(trx, { ...e, id: at })).executeTakeFirstOrThrow();
+          const id = reservations.claim(at, Number(row.id));
+          appended.push(eventRow(id, e));
+          return id;
         },
       };
-      return fn(tx);
+      const out = await fn(tx);
+      reservations.check();
+      return out;
     });
     if (onCommit && appended.length > 0) onCommit(appended);
     return result;
@@ -79,33 +125,35 @@ export function kyselyWriteTransaction(db: Kysely<Database>): WriteTransaction {
  * Kysely bound to the one connection the caller holds (better-sqlite3 is
  * synchronous, so nothing else runs between statements).
  */
-export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): WriteTx & { appended: EventRow[] } {
+export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): WriteTx & { appended: EventRow[]; reservations: Reservations } {
   const appended: EventRow[] = [];
+  const reservations = new Reservations();
   const access = accelerate<{ roomId: number; userId: number }>(raw, (a) => senderAccessQuery(db, a), ["roomId", "userId"]);
   const byClientId = accelerate<{ senderId: number; clientId: string }>(raw, (a) => findByClientIdQuery(db, a), ["senderId", "clientId"]);
   const insMessage = accelerate<NewMessage>(raw, (a) => insertMessageQuery(db, a), ["roomId", "senderId", "kind", "content", "clientId", "now", "threadId", "inRoom"]);
-  const setEvent = accelerate<{ messageId: number; eventId: number }>(raw, (a) => setMessageEventQuery(db, a), ["messageId", "eventId"]);
-  const insEvent = accelerate<EventToWrite>(raw, (a) => insertEventQuery(db, a), ["type", "scope", "room_id", "user_id", "payload", "version", "created_at"]);
+  const eventKeys = ["type", "scope", "room_id", "user_id", "payload", "version", "created_at"] as const;
+  const insEvent = accelerate<EventToWrite>(raw, (a) => insertEventQuery(db, a), eventKeys);
+  const insEventAt = accelerate<EventToWrite & { id: number }>(raw, (a) => insertEventAtQuery(db, a), ["id", ...eventKeys]);
   return {
     /** The event rows written since the caller last emptied it. */
     appended,
+    /** Emptied by the caller at BEGIN, checked before COMMIT. */
+    reservations,
     db,
     senderAccess: (roomId, userId) => access.get({ roomId, userId }) as SenderAccess | undefined,
     findByClientId: (senderId, clientId) => byClientId.get({ senderId, clientId }) as MessageWithSender | undefined,
     insertMessage(m) {
       // The binder reads only the statement's inputs, so `senderName` can stay on the object.
-      const row = insMessage.get(m) as { id: number } | undefined;
+      const row = insMessage.get(m) as { id: number; event_id: number | null } | undefined;
       if (!row) throw new Error("insert into messages returned no row");
-      return insertedRow(row.id, m, m.senderName);
+      return insertedRow(row.id, m, m.senderName, reservations.reserve(row));
     },
-    appendEvent(e) {
-      const row = insEvent.get(e) as { id: number } | undefined;
+    appendEvent(e, at) {
+      const row = (at === undefined ? insEvent.get(e) : insEventAt.get({ ...e, id: at })) as { id: number } | undefined;
       if (!row) throw new Error("insert into events returned no row");
-      appended.push(eventRow(row.id, e));
-      return row.id;
-    },
-    setMessageEvent(messageId, eventId) {
-      setEvent.run({ messageId, eventId });
+      const id = reservations.claim(at, row.id);
+      appended.push(eventRow(id, e));
+      return id;
     },
   };
 }
@@ -121,8 +169,8 @@ function accelerate<P extends object>(raw: SQLite.Database, build: (a: Args<P>) 
   const compiled = build(placeholders<P>(keys)).compile();
   // Every input must be a named placeholder: a value Kysely bound itself would be missing at run time.
   if (compiled.parameters.length > 0) throw new Error(`accelerated query has unnamed parameters: ${compiled.sql}`);
-  // A string literal could hold an "@": these statements have none, and must not grow one unnoticed.
-  if (compiled.sql.includes("'")) throw new Error(`accelerated query has a string literal: ${compiled.sql}`);
+  // A string literal could hold an "@" that is not a placeholder: refuse any such literal.
+  if (/'[^']*@/.test(compiled.sql)) throw new Error(`accelerated query has an "@" in a string literal: ${compiled.sql}`);
   const order: (keyof P & string)[] = [];
   const text = compiled.sql.replace(/@(\w+)/g, (_, name: string) => {
     const key = keys.find((k) => k === name);
