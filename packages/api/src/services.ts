@@ -61,6 +61,8 @@ export interface ApiConfig {
   maxCallsPerSocket: number;
   /** How long after sending its author may edit a message (`EDIT_WINDOW`); null: no limit. */
   editWindowSeconds: number | null;
+  /** The public room every new account joins, made with the first account ("" : none). */
+  defaultRoom: string;
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -86,6 +88,7 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   maxSubscriptionsPerSocket: 4,
   maxCallsPerSocket: 128,
   editWindowSeconds: null,
+  defaultRoom: "general",
 };
 
 export class Inflight {
