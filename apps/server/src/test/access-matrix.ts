@@ -96,7 +96,7 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "users.online": { sample: () => undefined },
   "users.search": { sample: (c) => ({ query: c.owner.username.slice(0, 3) }) },
   // Issue 13: one's own profile, password and sessions; anyone's public profile. Another user's session is
-  // NOT_FOUND to revoke (its own test, reliability/account.test.ts).
+  // NOT_FOUND to revoke (its own test, account.test.ts).
   "users.updateProfile": { sample: () => ({ statusText: "anonymous" }) },
   "users.profile": { sample: (c) => ({ userId: c.owner.id }) },
   "auth.changePassword": { sample: () => ({ currentPassword: "correct horse", newPassword: "anonymous horse" }) },
