@@ -6,6 +6,7 @@ import { DmSection } from "./conversation/DmSection.tsx";
 import { CreateRoomDialog } from "./CreateRoomDialog.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConnectionStatus } from "./network/ConnectionStatus.tsx";
+import { SettingsButton } from "./settings/SettingsDialog.tsx";
 import { ThemeToggle } from "./ThemeToggle.tsx";
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
@@ -122,6 +123,7 @@ export function Sidebar() {
           </span>
           <ConnectionStatus />
         </div>
+        <SettingsButton />
         <button type="button" class="button button-ghost button-small" onClick={logout}>
           Sign out
         </button>
