@@ -138,7 +138,7 @@ export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
     void refetch();
   };
   return (
-    <Modal open={props.open} title="Settings" onClose={props.onClose} testId="settings">
+    <Modal open={props.open} title="Account settings" onClose={props.onClose} testId="settings">
       <div class="settings">
         <ProfileSection />
         <PasswordSection onChanged={() => void refetch()} />
@@ -155,13 +155,14 @@ export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
   );
 }
 
-/** The footer's way in to the settings. */
+/** The footer's way in to the account settings. */
 export function SettingsButton() {
   const [open, setOpen] = createSignal(false);
   return (
     <>
-      <button type="button" class="button button-ghost button-small" data-testid="open-settings" onClick={() => setOpen(true)}>
-        Settings
+      {/* "Account", not "Settings": a room has its own Settings button. */}
+      <button type="button" class="button button-ghost button-small" data-testid="open-settings" title="Profile, password, sessions, theme" onClick={() => setOpen(true)}>
+        Account
       </button>
       <SettingsDialog open={open()} onClose={() => setOpen(false)} />
     </>
