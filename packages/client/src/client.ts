@@ -197,8 +197,11 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     url,
     ...options.healthProbe,
     onBack: () => {
+      // Only while waiting out a backoff: an attempt under way (or due within 250 ms) is left to finish.
+      if (retry === null || retry.nextRetryAt - Date.now() < 250 || isOpen()) return false;
       logger.debug("the server answers again: reconnecting now");
       reconnectNow();
+      return true;
     },
     mayProbe: () => browser.navigator?.onLine !== false,
   });

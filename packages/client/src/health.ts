@@ -18,8 +18,11 @@ export interface HealthProbeOptions {
   intervalMs?: number;
   /** A probe that has no answer by then counts as "down" (default 1000 ms). */
   timeoutMs?: number;
-  /** The server answers: reconnect now. Probing pauses until the next `start`. */
-  onBack: () => void;
+  /**
+   * The server answers: reconnect now, and say whether you did. False (an
+   * attempt is under way or due anyway) keeps probing, in case that attempt fails.
+   */
+  onBack: () => boolean;
   /** False while probing makes no sense (the browser says it is offline): that round counts as down. */
   mayProbe?: () => boolean;
   fetch?: typeof globalThis.fetch;
@@ -95,8 +98,8 @@ export class HealthProbe {
       this.spent = false;
       this.schedule();
     } else if (!this.spent) {
-      this.spent = true;
-      this.o.onBack();
+      if (this.o.onBack()) this.spent = true;
+      else this.schedule();
     }
     // Up, and our reconnect in this outage already failed: the socket's backoff goes on alone.
   }
