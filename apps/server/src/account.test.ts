@@ -49,6 +49,17 @@ describe("profile", () => {
   });
 });
 
+describe("profile limits", () => {
+  it("refuses an eleventh change in a row with TOO_MANY_REQUESTS (each is told in every room), other users unaffected", async () => {
+    const [u, other] = await Promise.all([registerUser(server, "prof-lim"), registerUser(server, "prof-lim2")]);
+    const codes: string[] = [];
+    for (let i = 0; i < 11; i++) codes.push(await codeOf(u.http.users.updateProfile.mutate({ statusText: `status ${i}` })));
+    expect(codes).toEqual([...Array<string>(10).fill("OK"), "TOO_MANY_REQUESTS"]);
+    expect((await u.http.auth.me.query()).statusText).toBe("status 9");
+    expect(await codeOf(other.http.users.updateProfile.mutate({ statusText: "fine" }))).toBe("OK");
+  });
+});
+
 describe("password and sessions", () => {
   it("a password change revokes every other session: its socket closes (4001) and its tokens stop working; this one stays", async () => {
     const u = await registerUser(server, "pw");

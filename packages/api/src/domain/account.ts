@@ -11,7 +11,13 @@ import { type Auth, revokeAndDisconnect } from "./auth.ts";
  * see the change live (`user.updated`, one per room of theirs, and one to the
  * user's own other tabs).
  */
-export function updateProfile(svc: Pick<Services, "writes">, auth: Auth, patch: { displayName?: string | undefined; statusText?: string | undefined }): Promise<User> {
+export function updateProfile(
+  svc: Pick<Services, "writes" | "profileLimiter">,
+  auth: Auth,
+  patch: { displayName?: string | undefined; statusText?: string | undefined },
+): Promise<User> {
+  // Each change is told in every room of the user's: bounded, so it cannot flood their rooms.
+  if (!svc.profileLimiter.take(String(auth.userId))) return Promise.reject(tooManyRequests("Too many profile changes; try again later"));
   return svc.writes.run(async (tx) => {
     // "" clears the display name: the username shows again.
     const displayName = patch.displayName === undefined ? undefined : patch.displayName === "" ? null : patch.displayName;
