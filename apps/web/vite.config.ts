@@ -1,5 +1,6 @@
 import { defineConfig, type ProxyOptions } from "vite";
 import solid from "vite-plugin-solid";
+import { precompress } from "./precompress.ts";
 
 /** Where `pnpm dev` forwards API traffic: the server's own dev task. */
 const apiTarget = "http://localhost:8001";
@@ -21,7 +22,7 @@ const asServerOrigin: ProxyOptions["configure"] = (proxy) => {
 };
 
 export default defineConfig({
-  plugins: [solid()],
+  plugins: [solid(), precompress()],
   server: {
     port: devPort,
     // Host is kept (no changeOrigin): localhost on any port is a Host the server answers to.

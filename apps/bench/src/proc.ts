@@ -138,6 +138,9 @@ export async function startParley(opts: ParleyOptions): Promise<ChildServer> {
       // The history scenario creates its rooms as one user.
       ROOM_CREATE_BURST: "1000000",
       REGISTRATIONS_PER_IP: "1000000",
+      // The scenarios build their own rooms; a #general holding every bench user would make each
+      // connection's presence reach all the others, which is not what they measure (issue 13).
+      DEFAULT_ROOM: "",
       LOG_LEVEL: "warn",
       ...opts.env,
     },

@@ -174,7 +174,7 @@ describe("parley CLI", () => {
   });
 
   test("several parley processes share one session through token refreshes without revoking it", async () => {
-    await using short = new ServerProcess({ ACCESS_TOKEN_TTL: "2s" });
+    await using short = new ServerProcess({ ACCESS_TOKEN_TTL: "2s", DEFAULT_ROOM: "" });
     await short.start();
     const env = { PATH: process.env.PATH ?? "", PARLEY_URL: short.url, PARLEY_CONFIG: join(cli.home(), "carol") };
     const run = (...args: string[]) =>

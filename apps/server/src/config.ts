@@ -140,8 +140,8 @@ const envSchema = z.object({
   MAX_CALLS_PER_SOCKET: z.coerce.number().int().min(1).max(100_000).default(defaultApiConfig.maxCallsPerSocket),
   WS_MAX_PAYLOAD: z.coerce.number().int().min(1024).default(64 * 1024),
   WS_AUTH_TIMEOUT_MS: timerMs(100, 15_000),
-  WS_PING_MS: timerMs(100, 30_000),
-  WS_PONG_WAIT_MS: timerMs(100, 10_000),
+  WS_PING_MS: timerMs(100, 15_000),
+  WS_PONG_WAIT_MS: timerMs(100, 5_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   REDIS_URL: z
     .string()
@@ -157,6 +157,8 @@ const envSchema = z.object({
   WEB_DIR: z.string().optional(),
   /** How long after sending its author may edit a message; unset: no limit. */
   EDIT_WINDOW: duration(365 * DAY).optional(),
+  /** The public room every new account joins, made with the first account; "" for none. */
+  DEFAULT_ROOM: z.string().trim().max(80).default(defaultApiConfig.defaultRoom),
 });
 
 /** Every environment variable the server reads. */
@@ -212,6 +214,8 @@ export interface ServerConfig {
   webDir: string | null;
   /** null: messages may be edited at any time. */
   editWindowSeconds: number | null;
+  /** "" : new accounts join no room. */
+  defaultRoom: string;
 }
 
 export type DatabaseConfig =
@@ -338,5 +342,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     logLevel: e.LOG_LEVEL,
     webDir: e.WEB_DIR ?? null,
     editWindowSeconds: e.EDIT_WINDOW ?? null,
+    defaultRoom: e.DEFAULT_ROOM,
   };
 }

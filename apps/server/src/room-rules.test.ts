@@ -178,7 +178,7 @@ describe("a room always has someone who can administer it", () => {
 
 describe("limits on creating and listing rooms", () => {
   it("refuses rooms.create past the per-user burst with TOO_MANY_REQUESTS, other users unaffected", async () => {
-    const s = await startTestServer({ ROOM_CREATE_BURST: "3", ROOM_CREATE_PER_HOUR: "1" });
+    const s = await startTestServer({ ROOM_CREATE_BURST: "3", ROOM_CREATE_PER_HOUR: "1", DEFAULT_ROOM: "" });
     try {
       const [alice, bob] = await Promise.all([registerUser(s, "burst-a"), registerUser(s, "burst-b")]);
       const codes: string[] = [];

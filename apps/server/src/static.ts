@@ -1,6 +1,6 @@
 import { type FileHandle, open, realpath, stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { extname, join, sep } from "node:path";
+import { extname, join, relative, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 
 const TYPES: Record<string, string> = {
@@ -14,6 +14,28 @@ const TYPES: Record<string, string> = {
   ".webmanifest": "application/manifest+json",
   ".woff2": "font/woff2",
 };
+
+/** Formats the build precompresses (apps/web/precompress.ts): their responses vary by Accept-Encoding. */
+const COMPRESSIBLE = new Set([".js", ".css", ".html", ".svg", ".json", ".webmanifest", ".txt", ".map", ".ico"]);
+type Coding = "br" | "gzip";
+const SUFFIX: Record<Coding, string> = { br: ".br", gzip: ".gz" };
+
+/**
+ * The codings a request accepts, best first (brotli is smaller): RFC 9110
+ * `Accept-Encoding`, where `q=0` refuses a coding and `*` stands for any not named.
+ */
+export function acceptedCodings(header: string | undefined): Coding[] {
+  const q = new Map<string, number>();
+  for (const part of (header ?? "").split(",")) {
+    const [name = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+    if (name === "") continue;
+    const qParam = params.find((p) => p.startsWith("q="));
+    const value = qParam === undefined ? 1 : Number(qParam.slice(2));
+    q.set(name, Number.isFinite(value) ? value : 0);
+  }
+  const of = (c: Coding) => q.get(c) ?? q.get("*") ?? 0;
+  return (["br", "gzip"] as const).filter((c) => of(c) > 0).sort((a, b) => of(b) - of(a));
+}
 
 /** Message text is rendered as text; this is the second line of defence. */
 export const CONTENT_SECURITY_POLICY = [
@@ -62,11 +84,27 @@ export function createStaticFiles(webDir: string) {
     let file = await resolveFile(base, segments);
     if (file === "missing") file = await resolveFile(base, ["index.html"]);
     if (file === "missing" || file === "refused") return false;
+    const compressible = COMPRESSIBLE.has(extname(file));
+    // A precompressed copy written by the build beside the file, if the client takes its coding
+    // (checked like the file itself: a link out of the root is not followed).
+    let coding: Coding | null = null;
+    let served = file;
+    if (compressible) {
+      for (const c of acceptedCodings(req.headers["accept-encoding"])) {
+        const segs = relative(base, file).split(sep);
+        const copy = await resolveFile(base, segs.map((seg, i) => (i === segs.length - 1 ? seg + SUFFIX[c] : seg)));
+        if (copy !== "missing" && copy !== "refused") {
+          coding = c;
+          served = copy;
+          break;
+        }
+      }
+    }
     // Opened before the head is written, so a file that vanished or is unreadable is still a clean 404.
     let handle: FileHandle | null = null;
     let size: number;
     try {
-      handle = await open(file, "r");
+      handle = await open(served, "r");
       size = (await handle.stat()).size;
     } catch {
       await handle?.close();
@@ -75,6 +113,8 @@ export function createStaticFiles(webDir: string) {
     res.writeHead(200, {
       "content-type": TYPES[extname(file)] ?? "application/octet-stream",
       "content-length": size,
+      ...(coding ? { "content-encoding": coding } : {}),
+      ...(compressible ? { vary: "Accept-Encoding" } : {}),
       "content-security-policy": CONTENT_SECURITY_POLICY,
       "x-content-type-options": "nosniff",
       "referrer-policy": "no-referrer",

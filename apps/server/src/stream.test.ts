@@ -33,7 +33,8 @@ const listen = (u: TestUser, lastEventId?: string | null) => {
 };
 
 beforeAll(async () => {
-  server = await startTestServer({ SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000" });
+  // No default room: presence here is about who shares which room, so nobody shares one by default.
+  server = await startTestServer({ SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000", DEFAULT_ROOM: "" });
 });
 afterEach(async () => {
   for (const c of open.splice(0)) "stop" in c ? c.stop() : await c.close();

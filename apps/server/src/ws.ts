@@ -63,7 +63,7 @@ export function createWebSocket(opts: WsOptions) {
       contexts.set(res, ctx);
       return ctx;
     },
-    keepAlive: { enabled: true, pingMs: opts.pingMs ?? 30_000, pongWaitMs: opts.pongWaitMs ?? 10_000 },
+    keepAlive: { enabled: true, pingMs: opts.pingMs ?? 15_000, pongWaitMs: opts.pongWaitMs ?? 5_000 },
     // Plain JSON, plus a look at each outgoing message so a caught-up events.stream
     // can learn its subscription id and be served by the hub's fan-out (api realtime/fanout.ts).
     experimental_encoder: {

@@ -100,6 +100,16 @@ describe.skipIf(!hasChromium)("accessibility (axe, WCAG 2.1 A/AA)", () => {
         await page.keyboard.press("Escape");
         await page.keyboard.press("Escape");
 
+        // Issue 13: a profile card, and the account settings (profile, password, sessions, theme).
+        await page.locator(".room-main .msg", { hasText: "Hello" }).getByTestId("profile-trigger").click();
+        await page.locator('[data-testid="profile-card"][open]').getByTestId("profile-name").waitFor();
+        expect(await audit(page)).toEqual([]);
+        await page.keyboard.press("Escape");
+        await page.getByTestId("open-settings").click();
+        await page.locator('[data-testid="settings"][open]').getByTestId("session").first().waitFor();
+        expect(await audit(page)).toEqual([]);
+        await page.keyboard.press("Escape");
+
         await page.getByRole("button", { name: "Browse rooms" }).first().click();
         await page.getByTestId("browse-list").waitFor();
         expect(await audit(page)).toEqual([]);

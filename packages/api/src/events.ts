@@ -1,6 +1,6 @@
 import type { EventRow, EventScope } from "@parley/db";
 import { z } from "zod";
-import { memberShape, messageShape, roomShape } from "./shapes.ts";
+import { memberShape, messageShape, profileShape, roomShape } from "./shapes.ts";
 
 const id = z.number().int();
 
@@ -57,6 +57,12 @@ export const durableEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("reaction.removed"), ...reactionChange }),
   /** A root's new thread summary, written in the transaction of the reply that changed it (after its `message.created`). */
   z.object({ type: z.literal("thread.updated"), roomId: id, messageId: id, thread: messageShape.shape.thread.unwrap() }),
+  /**
+   * A person's display name or status changed (issue 13). Told once per room
+   * of theirs (scope `room`: who shares a room with them sees it live), and
+   * once to themselves with `roomId` null (scope `user`: their other tabs).
+   */
+  z.object({ type: z.literal("user.updated"), roomId: id.nullable(), user: profileShape }),
 ]);
 
 export type DurableEventBody = z.infer<typeof durableEventSchema>;
@@ -83,6 +89,7 @@ export const eventVersions: Record<DurableEventType, number> = {
   "reaction.added": 2,
   "reaction.removed": 2,
   "thread.updated": 1,
+  "user.updated": 1,
 };
 
 type Body = Record<string, unknown>;

@@ -49,6 +49,13 @@ export const passwordSchema = z
   .refine((p) => utf8Bytes(p) <= PASSWORD_MAX_BYTES, `Password must be at most ${PASSWORD_MAX_BYTES} bytes`);
 
 export const registerSchema = z.object({ username: usernameSchema, email: emailSchema, password: passwordSchema });
+
+/** Issue 13. The current password is only compared (any length bcrypt took); the new one follows the sign-up rule. */
+export const changePasswordSchema = z.object({
+  currentPassword: z.string().min(1, "Enter your current password").max(1024),
+  newPassword: passwordSchema,
+});
+export const sessionIdInput = z.object({ id: z.string().min(1).max(128) });
 export const loginSchema = z.object({
   username: z.string().trim().min(1, "Enter your username or e-mail").max(254),
   password: z.string().min(1, "Enter your password").max(1024),
@@ -94,6 +101,28 @@ const roomDescription = z
   .max(500, "Description must be at most 500 characters")
   .refine((s) => s === "" || hasVisibleText(s), "Description must have a visible character, or be empty")
   .refine((s) => !hasNul(s), "Description may not contain NUL characters");
+
+export const DISPLAY_NAME_MAX_CHARS = 64;
+export const STATUS_TEXT_MAX_CHARS = 140;
+/** A display name; "" clears it (the username shows). Same guards as room names: no bidi tricks, no NUL. */
+const displayName = z
+  .string()
+  .trim()
+  .refine((s) => charCount(s) <= DISPLAY_NAME_MAX_CHARS, `Display name must be at most ${DISPLAY_NAME_MAX_CHARS} characters`)
+  .refine((s) => s === "" || hasVisibleText(s), "Display name must have a visible character, or be empty")
+  .refine((s) => !hasNul(s), "Display name may not contain NUL characters")
+  .refine((s) => !hasBidiControl(s), "Display name may not contain bidi control characters");
+const statusText = z
+  .string()
+  .trim()
+  .refine((s) => charCount(s) <= STATUS_TEXT_MAX_CHARS, `Status must be at most ${STATUS_TEXT_MAX_CHARS} characters`)
+  .refine((s) => s === "" || hasVisibleText(s), "Status must have a visible character, or be empty")
+  .refine((s) => !hasNul(s), "Status may not contain NUL characters")
+  .refine((s) => !hasBidiControl(s), "Status may not contain bidi control characters");
+export const updateProfileSchema = z
+  .object({ displayName: displayName.optional(), statusText: statusText.optional() })
+  .refine((p) => p.displayName !== undefined || p.statusText !== undefined, "Nothing to change");
+export const userIdInput = z.object({ userId: idSchema });
 
 export const createRoomSchema = z.object({
   name: roomName,

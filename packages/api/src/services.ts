@@ -61,6 +61,8 @@ export interface ApiConfig {
   maxCallsPerSocket: number;
   /** How long after sending its author may edit a message (`EDIT_WINDOW`); null: no limit. */
   editWindowSeconds: number | null;
+  /** The public room every new account joins, made with the first account ("" : none). */
+  defaultRoom: string;
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -86,6 +88,7 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   maxSubscriptionsPerSocket: 4,
   maxCallsPerSocket: 128,
   editWindowSeconds: null,
+  defaultRoom: "general",
 };
 
 export class Inflight {
@@ -139,6 +142,8 @@ export interface Services {
   writes: Writer;
   /** `rooms.create` per user. */
   roomCreateLimiter: RateLimiter;
+  /** Profile changes per user (each is one event per room of theirs): 10 at once, then 60 an hour. */
+  profileLimiter: RateLimiter;
   /** Sign-in and registration limits (brute force, bcrypt work per address). */
   logins: LoginLimits;
   /** Sessions revoked recently, here or on another node: open sockets check it on every call. */
@@ -210,6 +215,7 @@ export function createServices(
     // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
     writes: new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now),
     roomCreateLimiter: new RateLimiter(config.roomCreateBurst, config.roomCreatePerHour / 3600, now),
+    profileLimiter: new RateLimiter(10, 60 / 3600, now),
     logins: new LoginLimits({
       failuresPerAccountAddress: config.loginFailuresPerUser,
       failuresPerAddress: config.loginFailuresPerIp,

@@ -6,7 +6,19 @@ import { z } from "zod";
 const id = z.number().int();
 
 /** The API's shapes: their zod schemas validate stored event bodies (events.ts), and their types are inferred from them. */
-export const userShape = z.object({ id, username: z.string(), email: z.string(), createdAt: z.number() });
+export const userShape = z.object({
+  id,
+  username: z.string(),
+  email: z.string(),
+  createdAt: z.number(),
+  /** Issue 13: shown instead of the username when set. */
+  displayName: z.string().nullable(),
+  statusText: z.string(),
+});
+
+/** What anyone may know of a person (no e-mail): profile cards and `user.updated` events. */
+export const profileShape = userShape.pick({ id: true, username: true, displayName: true, statusText: true });
+export type Profile = z.infer<typeof profileShape>;
 
 export const roomShape = z.object({
   id,
@@ -62,6 +74,15 @@ export const toUser = (u: UserRow): User => ({
   username: u.username,
   email: u.email,
   createdAt: Number(u.created_at),
+  displayName: u.display_name ?? null,
+  statusText: u.status_text ?? "",
+});
+
+export const toProfile = (u: UserRow): Profile => ({
+  id: Number(u.id),
+  username: u.username,
+  displayName: u.display_name ?? null,
+  statusText: u.status_text ?? "",
 });
 
 export const toRoom = (r: RoomRow): Room => ({

@@ -2,6 +2,7 @@ import type { AppRouter, User } from "@parley/api";
 import { createTRPCClient, retryLink, type TRPCWebSocketClient } from "@trpc/client";
 import { errorCode, errorMessage, isPermanent, isUnauthorized, ParleyClosedError } from "./errors.ts";
 import { catchUp, EventBus } from "./events.ts";
+import { HealthProbe } from "./health.ts";
 import { baseUrl, httpClient, login, wsUrl } from "./http.ts";
 import { OutboxQueue } from "./outbox.ts";
 import { Session } from "./session.ts";
@@ -20,6 +21,8 @@ const consoleLogger: Logger = {
 /** Close codes the server uses (see @parley/api `CloseCode`). */
 const LOGGED_OUT = 4001;
 const TOKEN_EXPIRED = 4002;
+/** The server is restarting (RFC 6455 "Service Restart"): sent to every socket on SIGTERM. */
+const SERVICE_RESTART = 1012;
 
 function deferred<T>() {
   let resolve: (v: T) => void = () => {};
@@ -189,8 +192,23 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       patch(lagMs === null ? { lastEventId } : { lastEventId, behind: lagMs > 2000 ? lagMs : 0 }),
   });
 
+  // While not connected, watch for the server coming back (a restart): reconnect then, not after the backoff.
+  const probe = new HealthProbe({
+    url,
+    ...options.healthProbe,
+    onBack: () => {
+      // Only while waiting out a backoff: an attempt under way (or due within 250 ms) is left to finish.
+      if (retry === null || retry.nextRetryAt - Date.now() < 250 || isOpen()) return false;
+      logger.debug("the server answers again: reconnecting now");
+      reconnectNow();
+      return true;
+    },
+    mayProbe: () => browser.navigator?.onLine !== false,
+  });
+
   function onConnectionState(source: TRPCWebSocketClient, state: "idle" | "connecting" | "pending", error: string | null) {
     if (source !== wsClient || terminal) return;
+    if (state === "connecting") probe.start();
     if (state === "pending") {
       // The socket is up, but it is "open" for us once the stream runs on it (see `markOpen`).
       if (!stream.active) markOpen();
@@ -209,6 +227,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     if (terminal) return;
     everOpen = true;
     retry = null;
+    probe.connected();
     connection.set({ status: "open", lastEventId: bus.position, behind: connection.get().behind });
     for (const wake of [...openWaiters]) wake();
   }
@@ -228,6 +247,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       },
       keepAlive: options.keepAlive,
       onClose: (code) => {
+        if (client === wsClient && !terminal && code !== LOGGED_OUT) probe.start(code === SERVICE_RESTART);
         if (code === LOGGED_OUT && !loggingOut) shutdown("unauthenticated", "logged out");
         else if (code === TOKEN_EXPIRED) session.markExpired();
         if (code !== undefined && code >= 4000) logger.debug("socket closed by the server", { code });
@@ -239,21 +259,31 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     return client;
   }
 
-  /** Skips the backoff wait: a new socket now, the stream moved onto it (browser `online`). */
-  function reconnectNow(): void {
-    if (terminal || !wsClient || isOpen()) return;
-    const old = wsClient;
+  /** A new socket now, the stream moved onto it; the old one is closed once its calls have ended. */
+  function replaceTransport(): void {
     const WebSocket = resolvedWebSocket;
-    if (!WebSocket) return;
-    logger.debug("network is back: reconnecting now");
+    if (terminal || !wsClient || !WebSocket) return;
+    const old = wsClient;
     retry = null;
+    // The new socket's own failure (if any) starts probing again.
+    probe.pause();
     wsClient = createTransport(WebSocket);
     stream.restart();
     old.close().catch(() => {});
   }
+  /** Skips the backoff wait (browser `online`, the server back, the user's "Reconnect now"). */
+  function reconnectNow(): void {
+    if (terminal || isOpen()) return;
+    logger.debug("reconnecting now");
+    replaceTransport();
+  }
   const onOnline = () => reconnectNow();
+  // The browser knows the link is gone long before the socket does (no FIN crosses a dead link; keep-alive
+  // notices after 30 s): say so at once, and drop the socket so nothing more is written into it.
   const onOffline = () => {
-    if (!terminal && !isOpen()) patch({ status: "offline" });
+    if (terminal) return;
+    patch({ status: "offline" });
+    replaceTransport();
   };
 
   let resolvedWebSocket: typeof globalThis.WebSocket | null = null;
@@ -337,6 +367,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connection.set({ status, lastEventId: bus.position, ...(reason ? { error: reason } : {}) });
     terminal = true;
     session.stop();
+    probe.dispose();
     browser.removeEventListener?.("online", onOnline);
     browser.removeEventListener?.("offline", onOffline);
     stream.stop();
@@ -371,6 +402,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     reply: (roomId, threadId, content, opts) => outbox.send(roomId, content, { threadId, alsoToRoom: opts?.alsoToRoom }),
     openDm: (userIds) => api.dms.open.mutate({ userIds: [...userIds] }),
     catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),
+    reconnectNow,
     outbox,
     async logout() {
       if (terminal) return;

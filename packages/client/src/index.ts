@@ -14,6 +14,7 @@ export type {
   Credentials,
   DmRoom,
   EventOf,
+  HealthProbeTimings,
   KeepAliveOptions,
   Logger,
   Message,

@@ -112,6 +112,13 @@ export interface ReconnectOptions {
   maxMs?: number;
 }
 
+export interface HealthProbeTimings {
+  /** Mean ms between probes while disconnected (default 500, ±25 % jitter). */
+  intervalMs?: number;
+  /** A probe with no answer by then counts as "server down" (default 1000). */
+  timeoutMs?: number;
+}
+
 export interface KeepAliveOptions {
   /** Ping after this many ms without traffic (default 20 000: under common 30–60 s proxy/NAT idle timeouts). */
   intervalMs?: number;
@@ -144,6 +151,8 @@ export interface ParleyClientOptions {
   /** Resume the stream after this position (e.g. persisted from `connection.get().lastEventId`). */
   lastEventId?: number | null;
   reconnect?: ReconnectOptions;
+  /** While disconnected, how often `/healthz` is asked whether the server is back (see `HealthProbeTimings`). */
+  healthProbe?: HealthProbeTimings;
   keepAlive?: KeepAliveOptions;
   /** A send attempt that gets no answer in this many ms is retried (default 15 000). */
   sendTimeoutMs?: number;
@@ -197,6 +206,11 @@ export interface ParleyClient {
    * there were more.
    */
   catchUp(roomId: number, afterId: number, max?: number): Promise<{ messages: Message[]; complete: boolean }>;
+  /**
+   * Connects again at once instead of waiting out the backoff (a "Reconnect now" button). A no-op
+   * while connected. The stream resumes from its position and the outbox resends, as after any drop.
+   */
+  reconnectNow(): void;
   /** Ends the session on the server, forgets the tokens, and closes the client. */
   logout(): Promise<void>;
   /** Closes the socket and stops every timer; pending sends stay in storage (if any). */

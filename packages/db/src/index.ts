@@ -18,6 +18,7 @@ export * from "./queries/events.ts";
 export * from "./queries/replay.ts";
 export * from "./queries/members.ts";
 export * from "./queries/messages.ts";
+export * from "./queries/profile.ts";
 export * from "./queries/reactions.ts";
 export * from "./queries/rooms.ts";
 export * from "./queries/write.ts";

@@ -16,6 +16,10 @@ export interface UsersTable {
   password_hash: string;
   created_at: Millis;
   last_seen: Millis | null;
+  /** Migration 0010: the name shown instead of the username (null: the username). */
+  display_name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0010: a short status ("" for none). */
+  status_text: ColumnType<string, string | undefined, string>;
 }
 
 export interface RoomsTable {
@@ -31,6 +35,8 @@ export interface RoomsTable {
   kind: ColumnType<RoomKind, RoomKind | undefined, never>;
   /** A DM's sorted member ids ("1,5,9"): unique, so the same people always get the same room. */
   dm_key: ColumnType<string | null, string | null | undefined, never>;
+  /** Migration 0010: 1 for the room every new account joins (at most one row). */
+  is_default: ColumnType<Flag, Flag | undefined, Flag>;
 }
 
 export type RoomKind = "channel" | "dm";

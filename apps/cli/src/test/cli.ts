@@ -20,7 +20,8 @@ export interface Run {
 export function useCli(tag: string) {
   const cliDir = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
   const bin = join(cliDir, "dist/parley.js");
-  const server = new ServerProcess();
+  // No default room: these tests make their own "general" and name rooms by name.
+  const server = new ServerProcess({ DEFAULT_ROOM: "" });
   const children: ChildProcess[] = [];
   let home = "";
 

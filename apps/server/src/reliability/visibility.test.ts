@@ -14,7 +14,8 @@ import { type Recorder, record, registerUser, type TestServer, type TestUser, st
 let server: TestServer;
 const open: (WsApi | Recorder)[] = [];
 beforeAll(async () => {
-  server = await startTestServer({ SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000" });
+  // No default room: the outsider must share no room at all with the others (a #general would be one).
+  server = await startTestServer({ SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000", DEFAULT_ROOM: "" });
 });
 afterEach(async () => {
   for (const c of open.splice(0)) "stop" in c ? c.stop() : await c.close();
@@ -74,6 +75,8 @@ const rules: Record<DurableEventType, (e: DurableEvent, w: World, who: Witness) 
   "reaction.added": watchedP,
   "reaction.removed": watchedP,
   "thread.updated": watchedP,
+  // A profile change is told per room of the person's: a non-member hears of it only by watching P while public.
+  "user.updated": watchedP,
 };
 
 const durable = (events: StreamEvent[]): DurableEvent[] =>
@@ -83,7 +86,7 @@ function violations(label: string, events: StreamEvent[], w: World, who: Witness
   const out: string[] = [];
   const ours = new Set([w.p, w.q, w.s, w.dm, w.marker]);
   for (const e of durable(events)) {
-    if (!ours.has(e.roomId)) continue;
+    if (e.roomId === null || !ours.has(e.roomId)) continue;
     const json = JSON.stringify(e);
     const rule = rules[e.type];
     if (!rule(e, w, who)) out.push(`${label} got ${e.type} #${e.id}: ${json}`);
@@ -139,6 +142,8 @@ describe("what a non-member receives, for every durable event type", () => {
       await owner.http.messages.delete.mutate({ messageId: (await say(roomId, `${tag}-doomed`)).id });
     };
     await converse(p.id, "p-public", await say(p.id, "p-public-msg"));
+    // Told in Q, P (public: its watcher may hear it), S (private) and to the owner alone; the outsider shares no room.
+    await owner.http.users.updateProfile.mutate({ displayName: "Owner", statusText: "p-public-status" });
     await converse(s.id, "s-secret", await say(s.id, "s-secret-msg"));
     // A DM between the owner and the member: nobody else learns it exists.
     const dm = await owner.http.dms.open.mutate({ userIds: [member.id] });
@@ -150,6 +155,7 @@ describe("what a non-member receives, for every durable event type", () => {
     const pSecret = await say(p.id, "p-secret-msg");
     // What a watcher saw while P was public is now private: the same conversation, out of its sight.
     await converse(p.id, "p-secret", pSecret);
+    await owner.http.users.updateProfile.mutate({ statusText: "p-secret-status" });
     await owner.http.messages.delete.mutate({ messageId: pSecret.id });
     await member.http.rooms.leave.mutate({ roomId: p.id });
     await owner.http.rooms.removeMember.mutate({ roomId: s.id, userId: member.id });
@@ -176,6 +182,9 @@ describe("what a non-member receives, for every durable event type", () => {
     const watcherReplay = listen(connect(watcher), "0");
     await Promise.all([outsiderReplay, watcherReplay].map((r) => r.waitFor(markerArrived)));
 
+    // Whoever shares no room with the owner never hears of the profile, in any room or none.
+    for (const r of [outsiderLive, outsiderReplay]) expect(durable(r.events).filter((e) => e.type === "user.updated")).toEqual([]);
+    expect(durable(watcherLive.events).filter((e) => e.type === "user.updated").map((e) => e.roomId)).toEqual([p.id]);
     expect([
       ...violations("outsider live", outsiderLive.events, w, { watchesP: false }),
       ...violations("watcher live", watcherLive.events, w, { watchesP: true }),

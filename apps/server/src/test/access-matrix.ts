@@ -95,6 +95,13 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "rooms.unwatch": { sample: () => undefined },
   "users.online": { sample: () => undefined },
   "users.search": { sample: (c) => ({ query: c.owner.username.slice(0, 3) }) },
+  // Issue 13: one's own profile, password and sessions; anyone's public profile. Another user's session is
+  // NOT_FOUND to revoke (its own test, account.test.ts).
+  "users.updateProfile": { sample: () => ({ statusText: "anonymous" }) },
+  "users.profile": { sample: (c) => ({ userId: c.owner.id }) },
+  "auth.changePassword": { sample: () => ({ currentPassword: "correct horse", newPassword: "anonymous horse" }) },
+  "auth.sessions": { sample: () => undefined },
+  "auth.revokeSession": { sample: () => ({ id: "not-a-session" }) },
 };
 
 /** A valid input for any procedure but the public ones, on the given room or message. */

@@ -20,7 +20,7 @@ let seq = 0;
 export function withoutSyncPoints(rec: Recorder): StreamEvent[] {
   const rooms = seenBy.get(rec);
   if (!rooms) return rec.events;
-  return rec.events.filter((e) => !("roomId" in e && rooms.has(e.roomId)));
+  return rec.events.filter((e) => !("roomId" in e && e.roomId !== null && rooms.has(e.roomId)));
 }
 
 /**

@@ -2,6 +2,7 @@ import { loginSchema, registerSchema } from "@parley/api/schemas";
 import { login, register } from "@parley/client";
 import { createSignal, Show } from "solid-js";
 import { plainError } from "../lib/errors.ts";
+import { PASSWORD_HINT } from "../lib/password.ts";
 import type { StoredSession } from "../lib/session.ts";
 import { type FieldErrors, validate } from "../lib/validate.ts";
 import { Field } from "./Field.tsx";
@@ -97,7 +98,7 @@ export function AuthScreen(props: { notice?: string | null; onAuthed: (s: Stored
             type="password"
             autocomplete={mode() === "login" ? "current-password" : "new-password"}
             error={errors().password}
-            hint={mode() === "register" ? "At least 8 characters" : undefined}
+            hint={mode() === "register" ? PASSWORD_HINT : undefined}
           />
           <Show when={serverError()}>
             <p class="form-error" role="alert">

@@ -1,6 +1,7 @@
 import { createEffect, createSignal, Match, on, onCleanup, Switch } from "solid-js";
 import { now } from "../lib/now.ts";
 import { useApp } from "../state/context.ts";
+import { ReconnectNow } from "./network/ReconnectNow.tsx";
 
 const BACK_ONLINE_MS = 3_000;
 /** The first connection usually takes a blink: say "Connecting…" only if it takes longer. */
@@ -61,11 +62,13 @@ export function ConnectionBanner() {
               Connection lost. {(seconds() ?? 0) > 0 ? `Reconnecting in ${seconds()} s.` : "Reconnecting…"}
               {pendingNote()}
             </span>
+            <ReconnectNow />
           </div>
         </Match>
         <Match when={connection().status === "offline"}>
           <div class="banner banner-warn" data-testid="connection-banner" data-status="offline">
             <span>You are offline. We'll reconnect as soon as the network is back.{pendingNote()}</span>
+            <ReconnectNow />
           </div>
         </Match>
         <Match when={connection().status === "connecting" && slow()}>
@@ -74,6 +77,7 @@ export function ConnectionBanner() {
             <span>
               {(seconds() ?? 0) > 0 ? `Can't reach the server yet. Trying again in ${seconds()} s…` : "Connecting…"}
             </span>
+            <ReconnectNow />
           </div>
         </Match>
         <Match when={backOnline()}>

@@ -5,6 +5,7 @@ import { relativeTime } from "../lib/time.ts";
 import { useApp } from "../state/context.ts";
 import type { MemberItem, RoomItem } from "../state/types.ts";
 import { Avatar } from "./Avatar.tsx";
+import { ProfileTrigger } from "./people/ProfileCard.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConfirmDialog } from "./Modal.tsx";
 
@@ -136,7 +137,9 @@ export function MembersPanel(props: { room: RoomItem; onClose: () => void }) {
               <li class="member" data-user-id={m.userId} data-online={online() ? "true" : "false"}>
                 <Avatar name={m.username} size="small" online={online()} />
                 <span class="member-name">
-                  <bdi>{m.username}</bdi>
+                  <ProfileTrigger userId={m.userId}>
+                    <bdi>{m.username}</bdi>
+                  </ProfileTrigger>
                   <Show when={m.userId === chat.me.id}>
                     <span class="muted"> (you)</span>
                   </Show>

@@ -5,6 +5,7 @@ import { dayLabel, exactTime, relativeTime } from "../lib/time.ts";
 import { useRoomUi } from "../state/room-ui.ts";
 import type { Message } from "../state/types.ts";
 import { Avatar } from "./Avatar.tsx";
+import { ProfileTrigger } from "./people/ProfileCard.tsx";
 import { MessageActions } from "./conversation/MessageActions.tsx";
 import { MessageEditor } from "./conversation/MessageEditor.tsx";
 import { Reactions } from "./conversation/Reactions.tsx";
@@ -66,7 +67,7 @@ export function MessageItem(props: { message: Message; grouped: boolean; mine: b
             <Show when={!props.grouped}>
               <header class="msg-header">
                 <span class="msg-author" dir="auto">
-                  {m().sender?.username ?? "Deleted user"}
+                  <ProfileTrigger userId={m().sender?.id}>{m().sender?.username ?? "Deleted user"}</ProfileTrigger>
                 </span>
                 <Time at={m().createdAt} />
               </header>

@@ -5,6 +5,8 @@ import { Avatar } from "./Avatar.tsx";
 import { DmSection } from "./conversation/DmSection.tsx";
 import { CreateRoomDialog } from "./CreateRoomDialog.tsx";
 import { Icon } from "./Icon.tsx";
+import { ConnectionStatus } from "./network/ConnectionStatus.tsx";
+import { SettingsButton } from "./settings/SettingsDialog.tsx";
 import { ThemeToggle } from "./ThemeToggle.tsx";
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
@@ -119,10 +121,9 @@ export function Sidebar() {
           <span class="me-name" data-testid="me-name" dir="auto">
             {chat.me.username}
           </span>
-          <span class="me-status" classList={{ away: !online() }}>
-            {online() ? "Online" : connection().status === "connecting" ? "Connecting…" : "Offline"}
-          </span>
+          <ConnectionStatus />
         </div>
+        <SettingsButton />
         <button type="button" class="button button-ghost button-small" onClick={logout}>
           Sign out
         </button>

@@ -19,9 +19,15 @@ function storedTheme(): Theme | null {
 const [choice, setChoice] = createSignal<Theme | null>(storedTheme());
 const [system, setSystem] = createSignal<Theme>(systemTheme());
 
-/** Call once at start-up: applies the theme and follows system changes. */
+/** Call once at start-up: applies the theme and follows system changes and the other tabs' picks. */
 export function initTheme(): void {
   media()?.addEventListener("change", () => setSystem(systemTheme()));
+  // A pick made in another tab arrives as a `storage` event (never in the tab that made it).
+  addEventListener("storage", (e) => {
+    if (e.key !== KEY && e.key !== null) return;
+    setChoice(storedTheme());
+    apply();
+  });
   apply();
 }
 

@@ -115,7 +115,8 @@ export function createChat(client: ChatClient, me: User) {
         error: null,
       }));
     } catch (err) {
-      setState("timelines", roomId, "error", err instanceof Error ? err.message : String(err));
+      // The room may be gone meanwhile (deleted, or we were removed): its timeline with it.
+      if (state.timelines[roomId]) setState("timelines", roomId, "error", err instanceof Error ? err.message : String(err));
     }
   }
 

@@ -18,6 +18,7 @@ import { hashRefreshToken, newRefreshToken, newSessionId } from "../auth/tokens.
 import { conflict, DomainError, tooManyRequests, unauthorized } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { toUser, type User } from "../shapes.ts";
+import { joinDefaultRoom } from "./first-run.ts";
 
 export interface AuthResult {
   user: User;
@@ -42,6 +43,7 @@ export async function register(
   // Taken before the bcrypt work, and kept whatever the outcome (a CONFLICT probe costs one too).
   if (!svc.logins.register(clientAddress)) throw tooManyRequests("Too many accounts registered from your address; try again later");
   const passwordHash = await svc.passwords.hash(input.password);
+  let user: User;
   try {
     const row = await insertUser(svc.db, {
       username: input.username,
@@ -50,11 +52,13 @@ export async function register(
       passwordHash,
       now: svc.now(),
     });
-    return await startSession(svc, toUser(row));
+    user = toUser(row);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict("That username or e-mail is already taken");
     throw err;
   }
+  await joinDefaultRoom(svc, user);
+  return startSession(svc, user);
 }
 
 const badLogin = () => unauthorized("Wrong username or password");

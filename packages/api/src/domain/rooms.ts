@@ -205,7 +205,7 @@ export async function joinRoom(svc: Services, auth: Auth, access: RoomAccess): P
   return room;
 }
 
-async function addMemberRows(
+export async function addMemberRows(
   tx: WriteTx,
   userId: number,
   username: string,

@@ -1,5 +1,6 @@
+import * as account from "../domain/account.ts";
 import * as auth from "../domain/auth.ts";
-import { loginSchema, refreshSchema, registerSchema } from "../schemas.ts";
+import { changePasswordSchema, loginSchema, refreshSchema, registerSchema, sessionIdInput } from "../schemas.ts";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
 
 export const authRouter = router({
@@ -23,4 +24,14 @@ export const authRouter = router({
   }),
 
   me: authedProcedure.query(({ ctx }) => auth.me(ctx.svc, ctx.auth.userId)),
+
+  /** Revokes every other session of the user (their sockets close on every node); this one stays. */
+  changePassword: authedProcedure
+    .input(changePasswordSchema)
+    .mutation(({ ctx, input }) => account.changePassword(ctx.svc, ctx.auth, input, ctx.clientAddress)),
+
+  /** The caller's live sessions, newest first. */
+  sessions: authedProcedure.query(({ ctx }) => account.sessions(ctx.svc, ctx.auth)),
+
+  revokeSession: authedProcedure.input(sessionIdInput).mutation(({ ctx, input }) => account.revokeOwnSession(ctx.svc, ctx.auth, input.id)),
 });

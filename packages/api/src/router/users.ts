@@ -1,5 +1,6 @@
+import { profileOf, updateProfile } from "../domain/account.ts";
 import { searchPeople } from "../domain/people.ts";
-import { searchUsersSchema } from "../schemas.ts";
+import { searchUsersSchema, updateProfileSchema, userIdInput } from "../schemas.ts";
 import { authedProcedure, router } from "../trpc.ts";
 
 export const usersRouter = router({
@@ -7,4 +8,8 @@ export const usersRouter = router({
   online: authedProcedure.query(({ ctx }) => ctx.svc.presence.visibleTo(ctx.auth.userId)),
   /** People by username prefix (case-insensitive), to start a DM or add a member. */
   search: authedProcedure.input(searchUsersSchema).query(({ ctx, input }) => searchPeople(ctx.svc, { prefix: input.query, limit: input.limit })),
+  /** One's display name and status; people who share a room see it change live (`user.updated`). */
+  updateProfile: authedProcedure.input(updateProfileSchema).mutation(({ ctx, input }) => updateProfile(ctx.svc, ctx.auth, input)),
+  /** Anyone's public profile (a profile card). */
+  profile: authedProcedure.input(userIdInput).query(({ ctx, input }) => profileOf(ctx.svc, input.userId)),
 });

@@ -23,7 +23,7 @@ export const senderAccessQuery = (db: Db, a: Args<{ roomId: number; userId: numb
 
 export function insertRoom(
   db: Db,
-  r: { name: string; description: string; isPrivate: boolean; createdBy: number; now: number },
+  r: { name: string; description: string; isPrivate: boolean; createdBy: number; now: number; isDefault?: boolean },
 ): Promise<RoomRow> {
   return db
     .insertInto("rooms")
@@ -34,9 +34,15 @@ export function insertRoom(
       created_by: r.createdBy,
       created_at: r.now,
       deleted_at: null,
+      ...(r.isDefault ? { is_default: 1 as const } : {}),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** The room new accounts join, deleted or not (a deleted one is not made again). */
+export function findDefaultRoom(db: Db): Promise<RoomRow | undefined> {
+  return db.selectFrom("rooms").selectAll().where("is_default", "=", 1).executeTakeFirst();
 }
 
 /** A live (not deleted) room. */
@@ -80,6 +86,7 @@ export function listRoomsForUser(db: Db, userId: number, page: { after: number; 
       "r.created_at",
       "r.kind",
       "r.dm_key",
+      "r.is_default",
       "me.is_admin",
       "me.user_id as my_id",
       (eb) =>
