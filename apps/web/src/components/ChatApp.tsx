@@ -8,6 +8,7 @@ import { createChat } from "../state/chat.ts";
 import { AppContext } from "../state/context.ts";
 import { createConversationEvents, createDmArrivals } from "../state/conversation.ts";
 import type { ConnectionView } from "../state/types.ts";
+import { makeViewMemory } from "../state/view-memory.ts";
 import { BrowseRooms } from "./BrowseRooms.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
@@ -121,6 +122,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
         outbox,
         logout,
         drafts: new Map(),
+        views: makeViewMemory(`parley.seen.${props.session.user.id}`),
         openDrawer,
         closeDrawer: () => setDrawer(false),
       }}

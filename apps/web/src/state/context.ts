@@ -2,6 +2,7 @@ import type { OutboxItem, ParleyClient } from "@parley/client";
 import { type Accessor, createContext, useContext } from "solid-js";
 import type { Chat } from "./chat.ts";
 import type { ConnectionView } from "./types.ts";
+import type { ViewMemory } from "./view-memory.ts";
 
 export interface AppContextValue {
   client: ParleyClient;
@@ -11,6 +12,8 @@ export interface AppContextValue {
   logout: () => void;
   /** Unsent composer text per room, kept while switching rooms. */
   drafts: Map<number, string>;
+  /** Scroll position and "read up to" per room (state/view-memory.ts). */
+  views: ViewMemory;
   /** Phone layout: the room drawer. */
   closeDrawer: () => void;
   openDrawer: () => void;
