@@ -1,7 +1,7 @@
 import type { OutboxItem } from "@parley/client";
 import { Match, Show, Switch } from "solid-js";
 import { slowNow } from "../lib/now.ts";
-import { dayLabel, exactTime, relativeTime } from "../lib/time.ts";
+import { clockTime, dayLabel, exactTime, relativeTime } from "../lib/time.ts";
 import { useRoomUi } from "../state/room-ui.ts";
 import type { Message } from "../state/types.ts";
 import { Avatar } from "./Avatar.tsx";
@@ -21,9 +21,7 @@ export function DaySeparator(props: { at: number }) {
 function Time(props: { at: number; short?: boolean }) {
   return (
     <time class="msg-time" datetime={new Date(props.at).toISOString()} title={exactTime(props.at)}>
-      {props.short
-        ? new Date(props.at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })
-        : relativeTime(props.at, slowNow())}
+      {props.short ? clockTime(props.at) : relativeTime(props.at, slowNow())}
     </time>
   );
 }

@@ -1,5 +1,6 @@
 import { createVirtualizer } from "@tanstack/solid-virtual";
-import { batch, createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { batch, createComputed, createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { unwrap } from "solid-js/store";
 import { useApp } from "../state/context.ts";
 import type { Message } from "../state/types.ts";
 import { HistoryHead, OutgoingTail, TimelineRow } from "./timeline/rows.tsx";
@@ -39,7 +40,17 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   });
 
   const count = () => items().length + 2;
-  const keyAt = (i: number): number | string => (i === 0 ? HEAD : i === count() - 1 ? TAIL : (items()[i - 1]?.id ?? i));
+  /**
+   * The plain array under the store, for `getItemKey`: the virtualizer calls
+   * it for every row after the list changes, so it must neither subscribe to
+   * 10,000 store nodes nor pay a proxy read each. Appends mutate this same
+   * array; a prepended page replaces it (and re-runs this).
+   */
+  let raw: readonly Message[] = [];
+  createComputed(() => {
+    raw = unwrap(items());
+  });
+  const keyAt = (i: number): number | string => (i === 0 ? HEAD : i === raw.length + 1 ? TAIL : (raw[i - 1]?.id ?? i));
   const virtualizer = createVirtualizer({
     get count() {
       return count();
