@@ -1,5 +1,5 @@
 import type { OutboxItem } from "@parley/client";
-import { Match, Show, Switch } from "solid-js";
+import { type JSX, Match, Show, Switch } from "solid-js";
 import { slowNow } from "../lib/now.ts";
 import { clockTime, dayLabel, exactTime, relativeTime } from "../lib/time.ts";
 import { useRoomUi } from "../state/room-ui.ts";
@@ -8,7 +8,7 @@ import { Avatar } from "./Avatar.tsx";
 import { MessageActions } from "./conversation/MessageActions.tsx";
 import { MessageEditor } from "./conversation/MessageEditor.tsx";
 import { Reactions } from "./conversation/Reactions.tsx";
-import { MessageText } from "./MessageText.tsx";
+import { MessageBody } from "./timeline/MessageBody.tsx";
 
 export function DaySeparator(props: { at: number }) {
   return (
@@ -31,7 +31,15 @@ function Time(props: { at: number; short?: boolean }) {
  * system notes set apart. In a room (with its UI state) it also has its
  * actions, reactions, "(edited)", its thread's "N replies", and editing in place.
  */
-export function MessageItem(props: { message: Message; grouped: boolean; mine: boolean; online: boolean; inThread?: boolean }) {
+export function MessageItem(props: {
+  message: Message;
+  grouped: boolean;
+  mine: boolean;
+  online: boolean;
+  inThread?: boolean;
+  /** Extra rows under the text and reactions (other features' additions). */
+  children?: JSX.Element;
+}) {
   const m = () => props.message;
   const ui = useRoomUi();
   const deleted = () => m().deletedAt !== null;
@@ -75,22 +83,26 @@ export function MessageItem(props: { message: Message; grouped: boolean; mine: b
               </Match>
               <Match when={ui && editing() ? ui : undefined}>{(u) => <MessageEditor message={m()} ui={u()} />}</Match>
               <Match when={true}>
-                <p class="msg-text" dir="auto">
-                  <MessageText content={m().content} />
-                  <Show when={m().editedAt !== null}>
-                    {" "}
-                    <Show when={ui} fallback={<span class="msg-edited">(edited)</span>}>
-                      {(u) => (
-                        <button type="button" class="msg-edited link-button" title="Show edit history" onClick={() => u().showHistory(m())}>
-                          (edited)
-                        </button>
-                      )}
+                <MessageBody
+                  content={m().content}
+                  after={
+                    <Show when={m().editedAt !== null}>
+                      {" "}
+                      <Show when={ui} fallback={<span class="msg-edited">(edited)</span>}>
+                        {(u) => (
+                          <button type="button" class="msg-edited link-button" title="Show edit history" onClick={() => u().showHistory(m())}>
+                            (edited)
+                          </button>
+                        )}
+                      </Show>
                     </Show>
-                  </Show>
-                </p>
+                  }
+                />
               </Match>
             </Switch>
             <Show when={ui && !deleted() ? ui : undefined}>{(u) => <Reactions message={m()} ui={u()} />}</Show>
+            {/* Rows other features add under a message (files, link previews, read state…) go here. */}
+            {props.children}
             <Show when={!props.inThread && m().thread ? ui : undefined}>
               {(u) => (
                 <button type="button" class="thread-link link-button" onClick={() => u().openThread(m().id)}>
@@ -136,9 +148,7 @@ export function OutgoingItem(props: {
             </span>
           </header>
         </Show>
-        <p class="msg-text" dir="auto">
-          <MessageText content={props.item.content} />
-        </p>
+        <MessageBody content={props.item.content} />
         <Show
           when={props.item.status === "failed"}
           fallback={
