@@ -123,9 +123,16 @@ export const memberTargetSchema = z.object({ roomId: idSchema, userId: idSchema 
 export const setAdminSchema = z.object({ roomId: idSchema, userId: idSchema, isAdmin: z.boolean() });
 export const typingSchema = z.object({ roomId: idSchema, isTyping: z.boolean() });
 
+/**
+ * What is kept of a message as typed: leading spaces stay (an indented first
+ * line, code pasted as is); blank lines before the first line and trailing
+ * whitespace go. Emptiness is judged on what remains.
+ */
+export const tidyMessage = (s: string): string => s.replace(/^(?:[ \t]*\r?\n)+/, "").trimEnd();
+
 export const messageContentSchema = z
   .string()
-  .trim()
+  .overwrite(tidyMessage)
   .min(1, "Message is empty")
   .refine(hasVisibleText, "Message is empty")
   .refine((s) => !hasNul(s), "Message may not contain NUL characters")

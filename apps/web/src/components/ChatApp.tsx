@@ -9,6 +9,7 @@ import { AppContext } from "../state/context.ts";
 import { createConversationEvents, createDmArrivals } from "../state/conversation.ts";
 import type { ConnectionView } from "../state/types.ts";
 import { makeViewMemory } from "../state/view-memory.ts";
+import { makeDrafts } from "../state/drafts.ts";
 import { BrowseRooms } from "./BrowseRooms.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
@@ -121,7 +122,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
         connection,
         outbox,
         logout,
-        drafts: new Map(),
+        drafts: makeDrafts(`parley.drafts.${props.session.user.id}`),
         views: makeViewMemory(`parley.seen.${props.session.user.id}`),
         openDrawer,
         closeDrawer: () => setDrawer(false),
