@@ -13,6 +13,7 @@ import { makeDrafts } from "../state/drafts.ts";
 import { BrowseRooms } from "./BrowseRooms.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
+import { createNavigationKeys, QuickSwitcher } from "./navigation/QuickSwitcher.tsx";
 import { RoomView } from "./RoomView.tsx";
 import { Sidebar } from "./Sidebar.tsx";
 
@@ -106,6 +107,18 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
   document.addEventListener("keydown", onKey);
   onCleanup(() => document.removeEventListener("keydown", onKey));
 
+  // Ctrl/Cmd+K and Alt+↑/↓ (rooms in the sidebar's order, then DMs).
+  const [switcher, setSwitcher] = createSignal(false);
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" });
+  createNavigationKeys({
+    openSwitcher: () => setSwitcher(true),
+    order: () => {
+      const mine = chat.state.rooms.filter((r) => r.isMember);
+      return [...mine.filter((r) => r.kind !== "dm").sort(byName), ...mine.filter((r) => r.kind === "dm").sort(byName)].map((r) => r.id);
+    },
+    current: () => chat.activeRoomId(),
+  });
+
   /** Changes only when another room opens, so edits to this room never remount its view. */
   const activeRoomId = createMemo(() => activeRoom()?.id);
 
@@ -147,6 +160,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
             </Match>
           </Switch>
         </main>
+        <QuickSwitcher open={switcher()} onClose={() => setSwitcher(false)} />
       </div>
     </AppContext.Provider>
   );
