@@ -5,6 +5,7 @@ import { initRoute } from "./lib/route.ts";
 import { initTheme } from "./lib/theme.ts";
 import "./styles.css";
 import "./conversation.css";
+import "./layout.css";
 
 initTheme();
 initRoute();

@@ -184,6 +184,10 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
           <button type="button" class="icon-button drawer-toggle" aria-label="Open rooms menu" onClick={openDrawer}>
             <Icon name="menu" />
           </button>
+          <span class="pane-title">Home</span>
+          <span class="home-hint">
+            <kbd>Ctrl</kbd>+<kbd>K</kbd> to jump to a room or person
+          </span>
         </header>
         <div class="home-body">
           <div class="home-mark">
@@ -195,7 +199,9 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
           <p>
             {count() > 0
               ? "Pick a room from the sidebar, or find a new one."
-              : "You're not in any room yet. Browse the public rooms or start your own."}
+              : chat.state.rooms.length > 0
+                ? "You're not in any room yet. Browse the public rooms to join one, or start your own with “Create room”."
+                : "This server has no rooms yet. Start the first one with “Create room” in the sidebar; everyone can find public rooms under Browse."}
           </p>
           <button type="button" class="button button-primary" onClick={() => navigate({ name: "browse" })}>
             Browse rooms

@@ -18,9 +18,10 @@ export function DaySeparator(props: { at: number }) {
   );
 }
 
-function Time(props: { at: number; short?: boolean }) {
+/** A message's time; `focusable` for a grouped message's, hidden until hover, so keyboards reach it too. */
+function Time(props: { at: number; short?: boolean; focusable?: boolean }) {
   return (
-    <time class="msg-time" datetime={new Date(props.at).toISOString()} title={exactTime(props.at)}>
+    <time class="msg-time" datetime={new Date(props.at).toISOString()} title={exactTime(props.at)} tabindex={props.focusable ? 0 : undefined}>
       {props.short ? clockTime(props.at) : relativeTime(props.at, slowNow())}
     </time>
   );
@@ -64,14 +65,14 @@ export function MessageItem(props: {
           aria-label={`${m().sender?.username ?? "Deleted user"}, ${exactTime(m().createdAt)}`}
         >
           <div class="msg-gutter">
-            <Show when={!props.grouped} fallback={<Time at={m().createdAt} short />}>
+            <Show when={!props.grouped} fallback={<Time at={m().createdAt} short focusable />}>
               <Avatar name={m().sender?.username ?? "?"} online={props.online} />
             </Show>
           </div>
           <div class="msg-body">
             <Show when={!props.grouped}>
               <header class="msg-header">
-                <span class="msg-author" dir="auto">
+                <span class="msg-author" dir="auto" title={m().sender?.username ?? "Deleted user"}>
                   {m().sender?.username ?? "Deleted user"}
                 </span>
                 <Time at={m().createdAt} />
@@ -143,7 +144,7 @@ export function OutgoingItem(props: {
       <div class="msg-body">
         <Show when={!props.grouped}>
           <header class="msg-header">
-            <span class="msg-author" dir="auto">
+            <span class="msg-author" dir="auto" title={props.username}>
               {props.username}
             </span>
           </header>
