@@ -166,7 +166,7 @@ export async function runWeb(
       });
       const before = n;
       const until = Date.now() + 30_000;
-      while ((n = await loaded()) === before) {
+      for (n = await loaded(); n === before; n = await loaded()) {
         if (Date.now() > until) throw new Error(`stuck at ${n} messages`);
         await page.waitForTimeout(5);
       }

@@ -41,7 +41,7 @@ try {
   for (let n = await count(); n < messages; ) {
     await page.evaluate(`document.querySelector('[data-testid="message-scroller"]').scrollTop = 0`);
     const before = n;
-    while ((n = await count()) === before) await page.waitForTimeout(5);
+    for (n = await count(); n === before; n = await count()) await page.waitForTimeout(5);
   }
   const mode = process.argv[3] ?? "both";
   if (mode !== "older") {

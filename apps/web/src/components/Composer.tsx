@@ -1,4 +1,5 @@
-import { charCount, MESSAGE_MAX_CHARS, messageContentSchema } from "@parley/api/schemas";
+import { charCount, MESSAGE_MAX_CHARS } from "@parley/api/limits";
+import { loadSchemas, schemasNow } from "../lib/schemas.ts";
 import { createSignal, onCleanup, onMount, Show } from "solid-js";
 import { useApp } from "../state/context.ts";
 import { makeAutocomplete } from "./composer/Autocomplete.tsx";
@@ -88,7 +89,13 @@ export function Composer(props: {
   }
 
   function send() {
-    const checked = messageContentSchema.safeParse(text());
+    const schemas = schemasNow();
+    if (!schemas) {
+      // Only if Enter comes before the schemas' chunk (loaded at start-up): send once it is here.
+      void loadSchemas().then(send, () => setError("Could not check the message: try again"));
+      return;
+    }
+    const checked = schemas.messageContentSchema.safeParse(text());
     if (!checked.success) {
       setError(checked.error.issues[0]?.message ?? "Message is not valid");
       return;

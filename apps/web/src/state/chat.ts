@@ -117,8 +117,8 @@ export function createChat(client: ChatClient, me: User) {
           setAll: (fn) => setState("timelines", roomId, "items", fn),
         },
         (m) => {
-          let ids = clientIds.get(roomId);
-          if (!ids) clientIds.set(roomId, (ids = new Set()));
+          const ids = clientIds.get(roomId) ?? new Set<string>();
+          clientIds.set(roomId, ids);
           if (m.clientId) ids.add(m.clientId);
         },
       );

@@ -82,12 +82,13 @@ export function makeAutocomplete(opts: { roomId: number; listId: string; apply: 
     }),
     List: () => (
       <Show when={open()}>
-        <ul class="autocomplete" id={opts.listId} role="listbox" aria-label="Suggestions">
+        <div class="autocomplete" id={opts.listId} role="listbox" aria-label="Suggestions">
           <For each={items()}>
             {(item, i) => (
-              <li
+              <div
                 id={optionId(i())}
                 role="option"
+                tabindex={-1}
                 class="autocomplete-option"
                 aria-selected={i() === active()}
                 onMouseDown={(e) => {
@@ -102,10 +103,10 @@ export function makeAutocomplete(opts: { roomId: number; listId: string; apply: 
                     {item.detail}
                   </span>
                 </Show>
-              </li>
+              </div>
             )}
           </For>
-        </ul>
+        </div>
       </Show>
     ),
   };

@@ -1,5 +1,5 @@
 import type { RouterOutputs } from "@parley/api";
-import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { createMemo, createSignal, For, onCleanup } from "solid-js";
 import { dmName } from "../../lib/dm-name.ts";
 import { navigate } from "../../lib/route.ts";
 import { rank } from "../../state/autocomplete.ts";
@@ -98,12 +98,13 @@ export function QuickSwitcher(props: { open: boolean; onClose: () => void }) {
         }}
       />
       </div>
-      <ul class="switcher-list" id="switcher-list" role="listbox" aria-label="Matches">
-        <For each={entries()} fallback={<li class="switcher-empty">{query().trim() ? "Nothing matches. Try part of a name." : "Your rooms and conversations show here."}</li>}>
+      <div class="switcher-list" id="switcher-list" role="listbox" aria-label="Matches">
+        <For each={entries()} fallback={<div class="switcher-empty">{query().trim() ? "Nothing matches. Try part of a name." : "Your rooms and conversations show here."}</div>}>
           {(e, i) => (
-            <li
+            <div
               id={optionId(i())}
               role="option"
+              tabindex={-1}
               class="switcher-option"
               aria-selected={i() === active()}
               onMouseDown={(ev) => {
@@ -116,10 +117,10 @@ export function QuickSwitcher(props: { open: boolean; onClose: () => void }) {
                 {e.label}
               </span>
               <span class="switcher-detail">{e.detail}</span>
-            </li>
+            </div>
           )}
         </For>
-      </ul>
+      </div>
     </Modal>
   );
 }

@@ -36,6 +36,7 @@ export function TimelineRow(props: { items: readonly Message[]; index: number; s
             <DaySeparator at={msg.createdAt} />
           </Show>
           <Show when={startsUnread(prev(), msg, props.seenUpTo, chat.me.id)}>
+            {/* biome-ignore lint/a11y/useSemanticElements: an <hr> cannot hold the visible "New messages" label */}
             <div class="unread-divider" role="separator" aria-label="New messages">
               <span>New messages</span>
             </div>
