@@ -87,8 +87,8 @@ export function makeAutocomplete(opts: { roomId: number; listId: string; apply: 
             {(item, i) => (
               <div
                 id={optionId(i())}
+                tabIndex={-1}
                 role="option"
-                tabindex={-1}
                 class="autocomplete-option"
                 aria-selected={i() === active()}
                 onMouseDown={(e) => {

@@ -103,8 +103,8 @@ export function QuickSwitcher(props: { open: boolean; onClose: () => void }) {
           {(e, i) => (
             <div
               id={optionId(i())}
+              tabIndex={-1}
               role="option"
-              tabindex={-1}
               class="switcher-option"
               aria-selected={i() === active()}
               onMouseDown={(ev) => {
