@@ -75,7 +75,9 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
       setAtBottom(true);
       setNewCount(0);
     });
-    if (smooth) scroller.scrollTo({ top: scroller.scrollHeight, behavior: "smooth" });
+    // Smooth only over a short way: across a long history rows are measured on the way and the target moves.
+    const far = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight > 2 * scroller.clientHeight;
+    if (smooth && !far) scroller.scrollTo({ top: scroller.scrollHeight, behavior: "smooth" });
     else scroller.scrollTop = scroller.scrollHeight;
   }
 
