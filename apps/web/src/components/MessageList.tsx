@@ -88,15 +88,43 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     try {
       const page = await chat.fetchOlder(props.roomId);
       if (!page || !scroller) return;
-      // New rows go above: move down by what they add, so what the reader sees stays where it was.
+      // New rows go above: move down by what they add (estimated), then put the message that was at the
+      // top back where it was once the new rows are measured (the virtualiser does not correct while
+      // scrolling up), so what the reader sees stays still.
+      const anchor = firstInView();
       const before = virtualizer.getTotalSize();
       const top = scroller.scrollTop;
       chat.applyOlder(props.roomId, page);
       scroller.scrollTop = top + (virtualizer.getTotalSize() - before);
+      if (anchor) {
+        const settle = (frames: number) => {
+          keepInPlace(anchor);
+          if (frames > 0) requestAnimationFrame(() => settle(frames - 1));
+        };
+        settle(3);
+      }
     } finally {
       loadingOlder = false;
     }
     requestAnimationFrame(fillViewport);
+  }
+
+  /** The first message row in view and its distance from the top of the viewport (only rendered rows are read). */
+  function firstInView(): { id: string; offset: number } | null {
+    if (!scroller) return null;
+    const top = scroller.getBoundingClientRect().top;
+    for (const el of scroller.querySelectorAll<HTMLElement>("[data-message-id]")) {
+      const r = el.getBoundingClientRect();
+      if (r.bottom > top && el.dataset.messageId) return { id: el.dataset.messageId, offset: r.top - top };
+    }
+    return null;
+  }
+
+  function keepInPlace(anchor: { id: string; offset: number }) {
+    const el = scroller?.querySelector<HTMLElement>(`[data-message-id="${anchor.id}"]`);
+    if (!scroller || !el) return;
+    const drift = el.getBoundingClientRect().top - scroller.getBoundingClientRect().top - anchor.offset;
+    if (Math.abs(drift) >= 1) scroller.scrollTop += drift;
   }
 
   /** With too few messages to scroll, keep paging back until it fills or history ends. */

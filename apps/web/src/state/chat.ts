@@ -131,6 +131,8 @@ export function createChat(client: ChatClient, me: User) {
     ensureTimeline(roomId);
     try {
       const page = await client.api.messages.list.query({ roomId, limit: PAGE });
+      // The room may have gone (deleted, left) while the page was on its way.
+      if (!state.timelines[roomId]) return;
       batch(() => {
         timeline(roomId).putAll(page.items);
         setState("timelines", roomId, (t) => ({
@@ -142,7 +144,7 @@ export function createChat(client: ChatClient, me: User) {
         }));
       });
     } catch (err) {
-      setState("timelines", roomId, "error", err instanceof Error ? err.message : String(err));
+      if (state.timelines[roomId]) setState("timelines", roomId, "error", err instanceof Error ? err.message : String(err));
     }
   }
 
@@ -154,7 +156,7 @@ export function createChat(client: ChatClient, me: User) {
     try {
       return await client.api.messages.list.query({ roomId, before: t.nextCursor, limit: PAGE });
     } catch {
-      setState("timelines", roomId, "loadingOlder", false);
+      if (state.timelines[roomId]) setState("timelines", roomId, "loadingOlder", false);
       return null;
     }
   }
