@@ -3,7 +3,7 @@ import { batch, createComputed, createEffect, createMemo, createSignal, For, on,
 import { unwrap } from "solid-js/store";
 import { useApp } from "../state/context.ts";
 import type { Message } from "../state/types.ts";
-import { HistoryHead, OutgoingTail, TimelineRow } from "./timeline/rows.tsx";
+import { groupsWith, HistoryHead, OutgoingTail, TimelineRow } from "./timeline/rows.tsx";
 
 const NEAR_BOTTOM_PX = 64;
 const NEAR_TOP_PX = 600;
@@ -56,7 +56,11 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
       return count();
     },
     getScrollElement: () => scroller ?? null,
-    estimateSize: (i) => (i === 0 ? 48 : 52),
+    // Close estimates keep positions right before rows are measured: a grouped row is one line, a first one has a header.
+    estimateSize: (i) => {
+      const m = raw[i - 1];
+      return i === 0 ? 48 : !m ? 8 : groupsWith(raw[i - 2], m) ? 26 : 58;
+    },
     getItemKey: keyAt,
     overscan: 6,
     paddingStart: 12,
@@ -78,7 +82,11 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     // Smooth only over a short way: across a long history rows are measured on the way and the target moves.
     const far = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight > 2 * scroller.clientHeight;
     if (smooth && !far) scroller.scrollTo({ top: scroller.scrollHeight, behavior: "smooth" });
-    else scroller.scrollTop = scroller.scrollHeight;
+    else {
+      scroller.scrollTop = scroller.scrollHeight;
+      // The virtualiser goes on correcting as the rows at the end are measured.
+      virtualizer.scrollToIndex(count() - 1, { align: "end" });
+    }
   }
 
   let loadingOlder = false;

@@ -55,10 +55,11 @@ export function makeTimelineWriter(read: () => readonly Message[] | undefined, s
     const items = read();
     if (!items) return;
     const p = placeOf(items, m.id);
+    // Told first: readers that run as the store changes (the pending-sends filter) already see it.
+    if (p.kind !== "replace") onAdded(m);
     if (p.kind === "append") set.setAt(items.length, m);
     else if (p.kind === "replace") set.replaceAt(p.index, m);
     else set.insertAt(p.index, m);
-    if (p.kind !== "replace") onAdded(m);
   }
   return {
     put,
@@ -71,8 +72,8 @@ export function makeTimelineWriter(read: () => readonly Message[] | undefined, s
       const older = page.filter((m) => m.id < firstId).sort((a, b) => a.id - b.id);
       batch(() => {
         if (older.length > 0) {
-          set.setAll((cur) => [...older, ...cur]);
           older.forEach(onAdded);
+          set.setAll((cur) => [...older, ...cur]);
         }
         for (const m of page) if (m.id >= firstId) put(m);
       });
