@@ -147,9 +147,15 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     return m?.id ?? null;
   }
 
+  let lastTop = 0;
   function onScroll() {
     if (!scroller) return;
-    const bottom = nearBottom();
+    const top = scroller.scrollTop;
+    // Rows measured taller than estimated push the end down and fire a scroll: that is not the reader leaving
+    // the bottom. Only scrolling up is.
+    const bottom = nearBottom() || (atBottom() && top >= lastTop);
+    lastTop = top;
+    if (bottom && !nearBottom()) scroller.scrollTop = scroller.scrollHeight;
     setAtBottom(bottom);
     if (bottom) {
       setNewCount(0);
