@@ -9,6 +9,7 @@ import { type FanoutParams, type FanoutResult, runFanout } from "./scenarios/fan
 import { type HistoryParams, type HistoryResult, queryHistory, seedHistory } from "./scenarios/history.ts";
 import { type IngestParams, type IngestResult, rawInsertRate, runIngest } from "./scenarios/ingest.ts";
 import { type MixedParams, type MixedResult, runMixed } from "./scenarios/mixed.ts";
+import { prepareWeb, runWeb, seedRoom, type WebParams, type WebResult } from "./scenarios/web.ts";
 import { createUsersInRooms, login, rpc } from "./setup.ts";
 
 export interface BenchOptions {
@@ -25,6 +26,8 @@ export interface BenchOptions {
   build?: boolean;
   /** A server bundle of an older commit to measure too (fan-out and connections), for before/after figures. */
   baseline?: string | undefined;
+  /** The built web app (dist folder) of an older commit to measure too in the web scenario. */
+  webBaseline?: string | undefined;
 }
 
 export interface BenchResults {
@@ -41,9 +44,11 @@ export interface BenchResults {
   history?: HistoryResult & { params: HistoryParams };
   ingest?: { params: IngestParams; parley: IngestResult; raw: { perTransaction: number; batchedBy100: number } };
   mixed?: MixedResult & { params: MixedParams };
+  /** The web app in Chromium with a long room loaded; `before` from `--web-dist` (an older build), if given. */
+  web?: { params: WebParams; after: WebResult; before?: WebResult };
 }
 
-export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed"] as const;
+export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed", "web"] as const;
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const progress = new Progress(opts.quiet);
@@ -76,6 +81,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (want("history")) r.history = await history(opts.quick, dir, progress);
     if (want("ingest")) r.ingest = await ingest(opts.quick, dir, progress);
     if (want("mixed")) r.mixed = await mixed(opts.quick, dir, progress);
+    if (opts.only?.includes("web")) r.web = await web(opts, dir, progress);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -128,6 +134,14 @@ function problems(r: BenchResults): string[] {
   const c = r.connections;
   if (c) for (const x of [c.parley, c.raw]) if (x.failed) out.push(`connections ${x.target}: ${x.failed} failed (${x.firstError})`);
   if (r.ingest?.parley.errors) out.push(`ingest: ${r.ingest.parley.errors} sends failed (${r.ingest.parley.firstError})`);
+  const w = r.web?.after;
+  if (w && !r.quick) {
+    if (w.appearMs.p95 > 50) out.push(`web: an incoming message appears in ${w.appearMs.p95} ms p95 (target ≤ 50)`);
+    if (w.scriptMs.p95 > 16) out.push(`web: an incoming message costs ${w.scriptMs.p95} ms of script p95 (target ≤ 16)`);
+    if (w.olderPageLongestTaskMs.max > 16) out.push(`web: an older page blocked for ${w.olderPageLongestTaskMs.max} ms (target ≤ 16)`);
+    if (w.switchMs.p95 > 100) out.push(`web: switching rooms takes ${w.switchMs.p95} ms p95 (target ≤ 100)`);
+    if (w.heapMb > 40) out.push(`web: JS heap ${w.heapMb} MB (target ≤ 40)`);
+  }
   const m = r.mixed;
   if (m) {
     for (const [kind, x] of Object.entries(m.kinds)) {
@@ -314,4 +328,30 @@ async function mixed(quick: boolean, dir: string, progress: Progress) {
   } finally {
     await server.stop();
   }
+}
+
+/** Only with --only=web: it needs Chromium and a built apps/web (served by the server from WEB_DIR). */
+async function web(opts: BenchOptions, dir: string, progress: Progress) {
+  const params: WebParams = opts.quick ? { messages: 1000, incoming: 10, switches: 5 } : { messages: 10_000, incoming: 30, switches: 10 };
+  const run = async (webDir: string, name: string) => {
+    const file = join(dir, `web-${name}.db`);
+    let server = await startParley({ dbFile: file, env: { WEB_DIR: webDir } });
+    let setup: Awaited<ReturnType<typeof prepareWeb>>;
+    try {
+      setup = await prepareWeb(server);
+    } finally {
+      await server.stop();
+    }
+    seedRoom(file, setup.longRoom, setup.reader.user.id, params.messages);
+    server = await startParley({ dbFile: file, env: { WEB_DIR: webDir } });
+    try {
+      progress.note(`web (${name}): ${webDir}`);
+      return await runWeb(server, setup, params, progress);
+    } finally {
+      await server.stop();
+    }
+  };
+  const after = await run(join(repoRoot, "apps", "web", "dist"), "after");
+  const before = opts.webBaseline ? await run(opts.webBaseline, "before") : undefined;
+  return { params, after, before };
 }

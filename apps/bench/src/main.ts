@@ -20,7 +20,10 @@ const build = !args.includes("--no-build");
 // --baseline=<server bundle of an older commit>: measured too, as "before".
 const baseline = args.find((a) => a.startsWith("--baseline="))?.slice(11);
 
-runBench({ quick, only, rates, skipRaw, build, baseline }).then(
+// --web-dist=<apps/web/dist of an older commit>: measured too in the web scenario, as "before".
+const webBaseline = args.find((a) => a.startsWith("--web-dist="))?.slice(11);
+
+runBench({ quick, only, rates, skipRaw, build, baseline, webBaseline }).then(
   (r) => process.exit(r.ok ? 0 : 1),
   (err: unknown) => {
     console.error(err);

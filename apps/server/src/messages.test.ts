@@ -19,8 +19,9 @@ const storedWithClientId = async (clientId: string) =>
 
 describe("messages", () => {
   it("stores a message and returns it with its sender", async () => {
-    const m = await alice.http.messages.send.mutate({ roomId, content: "  hello  ", clientId: "m-1" });
-    expect(m).toMatchObject({ roomId, kind: "text", content: "hello", sender: { id: alice.id, username: alice.username }, clientId: "m-1" });
+    // Leading spaces are the writer's (indented code); blank lines before and trailing whitespace are not kept.
+    const m = await alice.http.messages.send.mutate({ roomId, content: "\n  \n  hello  \n", clientId: "m-1" });
+    expect(m).toMatchObject({ roomId, kind: "text", content: "  hello", sender: { id: alice.id, username: alice.username }, clientId: "m-1" });
   });
 
   it("stores a clientId once however often it is sent, sequentially or concurrently", async () => {

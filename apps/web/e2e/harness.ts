@@ -32,6 +32,11 @@ export class ParleyProcess {
     return this.server.port;
   }
 
+  /** The SQLite file (for seeding large histories while the process is stopped). */
+  get dbFile(): string {
+    return this.server.dbFile;
+  }
+
   /** Starts (again, on the same port and database) and resolves once the server answers. */
   startProcess(): Promise<void> {
     return this.server.start();

@@ -44,9 +44,11 @@ test.skipIf(!enabled)("screenshots of the main screens", async () => {
     [priya, "Nice. The progress dots feel much calmer than the old stepper."],
     [maya, "Agreed. One thing: the skip link on step 2 is hard to see in dark mode."],
     [maya, "Contrast is about 3:1 there, we need 4.5:1 for body text."],
-    [sam, "I can take that. Checking the tokens now."],
+    [sam, "I can take that :thumbsup: Checking the tokens in `theme.css` now."],
     [jon, "Spec is here if anyone wants to comment: https://example.com/specs/onboarding-v3"],
     [priya, "Left two notes. Otherwise ship it!\nI'd love to see it on a phone first though."],
+    // Rich text (issue 13): a list, emphasis, a mention, a room chip and a highlighted code block.
+    [sam, "@maya fixed in #design-crit terms:\n- **dark**: 4.8:1\n- _light_: 7.2:1\n```css\n.skip-link {\n  color: var(--text-strong);\n}\n```"],
   ];
   let n = 0;
   const ids: number[] = [];
@@ -84,6 +86,7 @@ test.skipIf(!enabled)("screenshots of the main screens", async () => {
     if (!opts.auth) {
       await page.goto(`${server.url}/#/room/${design.id}`);
       await page.locator(".msg-text", { hasText: "ship it" }).waitFor();
+      await page.locator(".msg-text .hljs-attribute, .msg-text pre span").first().waitFor();
       await as(sam, "rooms.typing", { roomId: design.id, isTyping: false });
       await as(sam, "rooms.typing", { roomId: design.id, isTyping: true });
       await page.getByTestId("typing-indicator").getByText("sam is typing…").waitFor();

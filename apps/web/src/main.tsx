@@ -1,13 +1,16 @@
 import { render } from "solid-js/web";
 import { App } from "./App.tsx";
 import { startClock } from "./lib/now.ts";
+import { preloadSchemas } from "./lib/schemas.ts";
 import { initRoute } from "./lib/route.ts";
 import { initTheme } from "./lib/theme.ts";
 import "./styles.css";
 import "./conversation.css";
+import "./layout.css";
 
 initTheme();
 initRoute();
 startClock();
+preloadSchemas();
 const root = document.getElementById("root");
 if (root) render(() => <App />, root);

@@ -1,25 +1,13 @@
 import { z } from "zod";
+import { charCount, DM_MAX_OTHERS, MESSAGE_MAX_CHARS, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, ROOM_PAGE_MAX, USER_SEARCH_MAX, utf8Bytes } from "./limits.ts";
 
 /**
  * Input schemas: used as procedure inputs here and as form validators in the
  * web app, so both sides say the same thing about bad input.
  */
 
-export const MESSAGE_MAX_CHARS = 4000;
-export const PASSWORD_MIN_BYTES = 8;
-/** bcrypt ignores everything past 72 bytes: longer passwords are rejected, never truncated. */
-export const PASSWORD_MAX_BYTES = 72;
-
-const encoder = new TextEncoder();
-/** UTF-8 length: what bcrypt sees (works in browsers too, unlike Buffer). */
-export const utf8Bytes = (s: string): number => encoder.encode(s).length;
-
-/** Length in code points, so an emoji counts once (what a person sees). */
-export const charCount = (s: string): number => {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-};
+// The limits and counters, without zod, live in limits.ts (the web app reads them before its schemas load).
+export { charCount, DM_MAX_OTHERS, MESSAGE_MAX_CHARS, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, ROOM_PAGE_MAX, USER_SEARCH_MAX, utf8Bytes } from "./limits.ts";
 
 /**
  * NFKC folds compatibility forms (fullwidth letters, ligatures) to ASCII;
@@ -138,9 +126,7 @@ export const updateRoomSchema = z
   })
   .refine((u) => u.name !== undefined || u.description !== undefined || u.isPrivate !== undefined, "Nothing to change");
 
-/** The most rooms one `rooms.list` call returns (also its default: callers without input keep getting every room of a normal server). */
-export const ROOM_PAGE_MAX = 500;
-/** Keyset paging in room id order: the next page starts after the last id of this one. */
+/** Keyset paging (at most ROOM_PAGE_MAX per page, also the default: callers without input keep getting every room of a normal server) in room id order: the next page starts after the last id of this one. */
 export const listRoomsSchema = z
   .object({
     after: idSchema.optional(),
@@ -152,9 +138,16 @@ export const memberTargetSchema = z.object({ roomId: idSchema, userId: idSchema 
 export const setAdminSchema = z.object({ roomId: idSchema, userId: idSchema, isAdmin: z.boolean() });
 export const typingSchema = z.object({ roomId: idSchema, isTyping: z.boolean() });
 
+/**
+ * What is kept of a message as typed: leading spaces stay (an indented first
+ * line, code pasted as is); blank lines before the first line and trailing
+ * whitespace go. Emptiness is judged on what remains.
+ */
+export const tidyMessage = (s: string): string => s.replace(/^(?:[ \t]*\r?\n)+/, "").trimEnd();
+
 export const messageContentSchema = z
   .string()
-  .trim()
+  .overwrite(tidyMessage)
   .min(1, "Message is empty")
   .refine(hasVisibleText, "Message is empty")
   .refine((s) => !hasNul(s), "Message may not contain NUL characters")
@@ -213,12 +206,10 @@ export type RegisterInput = z.input<typeof registerSchema>;
 export type CreateRoomInput = z.input<typeof createRoomSchema>;
 
 /** A DM's other members: 1–8 people (the caller and repeats are dropped), or none for a note-to-self. */
-export const DM_MAX_OTHERS = 8;
 export const openDmSchema = z.object({
   userIds: z.array(idSchema).max(DM_MAX_OTHERS, `A direct message has at most ${DM_MAX_OTHERS} other people`),
 });
 
-export const USER_SEARCH_MAX = 50;
 /** A username prefix, folded like usernames are (NFKC, lower case), so it can only match username keys. */
 export const searchUsersSchema = z.object({
   query: z

@@ -1,4 +1,4 @@
-import { ROOM_PAGE_MAX } from "@parley/api/schemas";
+import { ROOM_PAGE_MAX } from "@parley/api/limits";
 import type { ParleyApi } from "./types.ts";
 
 type RoomListItem = Awaited<ReturnType<ParleyApi["rooms"]["list"]["query"]>>[number];

@@ -1,4 +1,4 @@
-import { loginSchema, registerSchema } from "@parley/api/schemas";
+import { loadSchemas } from "../lib/schemas.ts";
 import { login, register } from "@parley/client";
 import { createSignal, Show } from "solid-js";
 import { plainError } from "../lib/errors.ts";
@@ -17,7 +17,9 @@ export function AuthScreen(props: { notice?: string | null; onAuthed: (s: Stored
 
   async function submit(e: SubmitEvent) {
     e.preventDefault();
-    const form = new FormData(e.currentTarget as HTMLFormElement);
+    // currentTarget is gone after the first await: keep the form.
+    const formEl = e.currentTarget as HTMLFormElement;
+    const form = new FormData(formEl);
     const values = {
       username: String(form.get("username") ?? ""),
       email: String(form.get("email") ?? ""),
@@ -25,11 +27,12 @@ export function AuthScreen(props: { notice?: string | null; onAuthed: (s: Stored
     };
     setServerError(null);
     const registering = mode() === "register";
+    const { loginSchema, registerSchema } = await loadSchemas();
     const checked = registering ? validate(registerSchema, values) : validate(loginSchema, values);
     if (!checked.ok) {
       setErrors(checked.errors);
       const first = Object.keys(checked.errors)[0];
-      if (first) (e.currentTarget as HTMLFormElement).querySelector<HTMLInputElement>(`[name="${first}"]`)?.focus();
+      if (first) formEl.querySelector<HTMLInputElement>(`[name="${first}"]`)?.focus();
       return;
     }
     setErrors({});

@@ -62,7 +62,16 @@ export function BrowseRooms() {
           </p>
         </Show>
         <ul class="browse-list" data-testid="browse-list">
-          <For each={rooms()} fallback={<li class="empty">No rooms match. Create one from the sidebar.</li>}>
+          <For
+            each={rooms()}
+            fallback={
+              <li class="empty">
+                {query().trim()
+                  ? `No room matches “${query().trim()}”. Try another word, or create the room from the sidebar.`
+                  : "There are no public rooms yet. Create the first one with “Create room” in the sidebar, and invite people to it."}
+              </li>
+            }
+          >
             {(room) => (
               <li class="browse-item" data-room-id={room.id}>
                 <div class="browse-info">

@@ -8,9 +8,12 @@ import { createChat } from "../state/chat.ts";
 import { AppContext } from "../state/context.ts";
 import { createConversationEvents, createDmArrivals } from "../state/conversation.ts";
 import type { ConnectionView } from "../state/types.ts";
+import { makeViewMemory } from "../state/view-memory.ts";
+import { makeDrafts } from "../state/drafts.ts";
 import { BrowseRooms } from "./BrowseRooms.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
+import { createNavigationKeys, QuickSwitcher } from "./navigation/QuickSwitcher.tsx";
 import { RoomView } from "./RoomView.tsx";
 import { Sidebar } from "./Sidebar.tsx";
 
@@ -104,6 +107,18 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
   document.addEventListener("keydown", onKey);
   onCleanup(() => document.removeEventListener("keydown", onKey));
 
+  // Ctrl/Cmd+K and Alt+↑/↓ (rooms in the sidebar's order, then DMs).
+  const [switcher, setSwitcher] = createSignal(false);
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" });
+  createNavigationKeys({
+    openSwitcher: () => setSwitcher(true),
+    order: () => {
+      const mine = chat.state.rooms.filter((r) => r.isMember);
+      return [...mine.filter((r) => r.kind !== "dm").sort(byName), ...mine.filter((r) => r.kind === "dm").sort(byName)].map((r) => r.id);
+    },
+    current: () => chat.activeRoomId(),
+  });
+
   /** Changes only when another room opens, so edits to this room never remount its view. */
   const activeRoomId = createMemo(() => activeRoom()?.id);
 
@@ -120,7 +135,8 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
         connection,
         outbox,
         logout,
-        drafts: new Map(),
+        drafts: makeDrafts(`parley.drafts.${props.session.user.id}`),
+        views: makeViewMemory(`parley.seen.${props.session.user.id}`),
         openDrawer,
         closeDrawer: () => setDrawer(false),
       }}
@@ -144,6 +160,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
             </Match>
           </Switch>
         </main>
+        <QuickSwitcher open={switcher()} onClose={() => setSwitcher(false)} />
       </div>
     </AppContext.Provider>
   );
@@ -167,6 +184,10 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
           <button type="button" class="icon-button drawer-toggle" aria-label="Open rooms menu" onClick={openDrawer}>
             <Icon name="menu" />
           </button>
+          <span class="pane-title">Home</span>
+          <span class="home-hint">
+            <kbd>Ctrl</kbd>+<kbd>K</kbd> to jump to a room or person
+          </span>
         </header>
         <div class="home-body">
           <div class="home-mark">
@@ -178,7 +199,9 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
           <p>
             {count() > 0
               ? "Pick a room from the sidebar, or find a new one."
-              : "You're not in any room yet. Browse the public rooms or start your own."}
+              : chat.state.rooms.length > 0
+                ? "You're not in any room yet. Browse the public rooms to join one, or start your own with “Create room”."
+                : "This server has no rooms yet. Start the first one with “Create room” in the sidebar; everyone can find public rooms under Browse."}
           </p>
           <button type="button" class="button button-primary" onClick={() => navigate({ name: "browse" })}>
             Browse rooms

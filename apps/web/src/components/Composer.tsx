@@ -1,6 +1,9 @@
-import { charCount, MESSAGE_MAX_CHARS, messageContentSchema } from "@parley/api/schemas";
+import { charCount, MESSAGE_MAX_CHARS } from "@parley/api/limits";
+import { loadSchemas, schemasNow } from "../lib/schemas.ts";
 import { createSignal, onCleanup, onMount, Show } from "solid-js";
 import { useApp } from "../state/context.ts";
+import { makeAutocomplete } from "./composer/Autocomplete.tsx";
+import "./composer/composer.css";
 import type { Message } from "../state/types.ts";
 
 /** Resend "typing" this often while typing; say "stopped" after this much quiet. */
@@ -33,6 +36,21 @@ export function Composer(props: {
   const fieldId = `composer-${props.roomId}${props.threadId === undefined ? "" : `-thread-${props.threadId}`}`;
   const [error, setError] = createSignal<string | null>(null);
   let textarea: HTMLTextAreaElement | undefined;
+  const complete = makeAutocomplete({
+    roomId: props.roomId,
+    listId: `${fieldId}-suggestions`,
+    apply: (next, caret) => {
+      setText(next);
+      if (draftKey !== null) drafts.set(draftKey, next);
+      if (textarea) {
+        textarea.value = next;
+        textarea.setSelectionRange(caret, caret);
+        textarea.focus();
+      }
+      resize();
+    },
+  });
+  const caretMoved = (el: HTMLTextAreaElement) => complete.update(el.value, el.selectionStart);
   const count = () => charCount(text().trim());
   const over = () => count() > MESSAGE_MAX_CHARS;
 
@@ -58,7 +76,11 @@ export function Composer(props: {
     }
   }
   onCleanup(stopTyping);
-  onMount(resize);
+  onMount(() => {
+    resize();
+    // Opening a room puts the cursor where one types (not on touch screens: that would pop the keyboard up).
+    if (props.threadId === undefined && matchMedia("(pointer: fine)").matches) textarea?.focus({ preventScroll: true });
+  });
 
   function resize() {
     if (!textarea) return;
@@ -67,7 +89,13 @@ export function Composer(props: {
   }
 
   function send() {
-    const checked = messageContentSchema.safeParse(text());
+    const schemas = schemasNow();
+    if (!schemas) {
+      // Only if Enter comes before the schemas' chunk (loaded at start-up): send once it is here.
+      void loadSchemas().then(send, () => setError("Could not check the message: try again"));
+      return;
+    }
+    const checked = schemas.messageContentSchema.safeParse(text());
     if (!checked.success) {
       setError(checked.error.issues[0]?.message ?? "Message is not valid");
       return;
@@ -93,6 +121,7 @@ export function Composer(props: {
       }}
     >
       <div class="composer-box" classList={{ "composer-over": over() }}>
+        <complete.List />
         <label for={fieldId} class="sr-only">
           {props.threadId === undefined ? "Message" : "Reply in thread in"} <bdi>{props.roomName}</bdi>
         </label>
@@ -106,8 +135,18 @@ export function Composer(props: {
           value={text()}
           aria-describedby={`${fieldId}-help`}
           aria-invalid={over() ? "true" : undefined}
+          {...complete.inputProps()}
+          onClick={(e) => caretMoved(e.currentTarget)}
+          onKeyUp={(e) => {
+            if (e.key === "ArrowLeft" || e.key === "ArrowRight" || e.key === "Home" || e.key === "End") caretMoved(e.currentTarget);
+          }}
           onInput={(e) => {
             setText(e.currentTarget.value);
+            caretMoved(e.currentTarget);
+            if (draftKey !== null) {
+              if (e.currentTarget.value) drafts.set(draftKey, e.currentTarget.value);
+              else drafts.delete(draftKey);
+            }
             setError(null);
             resize();
             if (e.currentTarget.value.trim()) noteTyping();
@@ -115,6 +154,10 @@ export function Composer(props: {
           }}
           onBlur={stopTyping}
           onKeyDown={(e) => {
+            if (!e.isComposing && complete.onKey(e)) {
+              e.preventDefault();
+              return;
+            }
             const plain = !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && !e.isComposing;
             if (e.key === "ArrowUp" && plain && text() === "" && props.onEditLast?.(e.currentTarget)) {
               e.preventDefault();

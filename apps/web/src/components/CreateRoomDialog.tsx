@@ -1,4 +1,4 @@
-import { createRoomSchema } from "@parley/api/schemas";
+import { loadSchemas } from "../lib/schemas.ts";
 import { createSignal, Show } from "solid-js";
 import { plainError } from "../lib/errors.ts";
 import { type FieldErrors, validate } from "../lib/validate.ts";
@@ -15,6 +15,7 @@ export function CreateRoomDialog(props: { open: boolean; onClose: () => void; on
   async function submit(e: SubmitEvent) {
     e.preventDefault();
     const form = new FormData(e.currentTarget as HTMLFormElement);
+    const { createRoomSchema } = await loadSchemas();
     const checked = validate(createRoomSchema, {
       name: String(form.get("name") ?? ""),
       description: String(form.get("description") ?? ""),

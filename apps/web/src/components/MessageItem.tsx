@@ -1,7 +1,7 @@
 import type { OutboxItem } from "@parley/client";
-import { Match, Show, Switch } from "solid-js";
+import { type JSX, Match, Show, Switch } from "solid-js";
 import { slowNow } from "../lib/now.ts";
-import { dayLabel, exactTime, relativeTime } from "../lib/time.ts";
+import { clockTime, dayLabel, exactTime, relativeTime } from "../lib/time.ts";
 import { useRoomUi } from "../state/room-ui.ts";
 import type { Message } from "../state/types.ts";
 import { Avatar } from "./Avatar.tsx";
@@ -9,7 +9,7 @@ import { ProfileTrigger } from "./people/ProfileCard.tsx";
 import { MessageActions } from "./conversation/MessageActions.tsx";
 import { MessageEditor } from "./conversation/MessageEditor.tsx";
 import { Reactions } from "./conversation/Reactions.tsx";
-import { MessageText } from "./MessageText.tsx";
+import { MessageBody } from "./timeline/MessageBody.tsx";
 
 export function DaySeparator(props: { at: number }) {
   return (
@@ -19,12 +19,11 @@ export function DaySeparator(props: { at: number }) {
   );
 }
 
-function Time(props: { at: number; short?: boolean }) {
+/** A message's time; `focusable` for a grouped message's, hidden until hover, so keyboards reach it too. */
+function Time(props: { at: number; short?: boolean; focusable?: boolean }) {
   return (
-    <time class="msg-time" datetime={new Date(props.at).toISOString()} title={exactTime(props.at)}>
-      {props.short
-        ? new Date(props.at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })
-        : relativeTime(props.at, slowNow())}
+    <time class="msg-time" datetime={new Date(props.at).toISOString()} title={exactTime(props.at)} tabindex={props.focusable ? 0 : undefined}>
+      {props.short ? clockTime(props.at) : relativeTime(props.at, slowNow())}
     </time>
   );
 }
@@ -34,7 +33,15 @@ function Time(props: { at: number; short?: boolean }) {
  * system notes set apart. In a room (with its UI state) it also has its
  * actions, reactions, "(edited)", its thread's "N replies", and editing in place.
  */
-export function MessageItem(props: { message: Message; grouped: boolean; mine: boolean; online: boolean; inThread?: boolean }) {
+export function MessageItem(props: {
+  message: Message;
+  grouped: boolean;
+  mine: boolean;
+  online: boolean;
+  inThread?: boolean;
+  /** Extra rows under the text and reactions (other features' additions). */
+  children?: JSX.Element;
+}) {
   const m = () => props.message;
   const ui = useRoomUi();
   const deleted = () => m().deletedAt !== null;
@@ -59,14 +66,14 @@ export function MessageItem(props: { message: Message; grouped: boolean; mine: b
           aria-label={`${m().sender?.username ?? "Deleted user"}, ${exactTime(m().createdAt)}`}
         >
           <div class="msg-gutter">
-            <Show when={!props.grouped} fallback={<Time at={m().createdAt} short />}>
+            <Show when={!props.grouped} fallback={<Time at={m().createdAt} short focusable />}>
               <Avatar name={m().sender?.username ?? "?"} online={props.online} />
             </Show>
           </div>
           <div class="msg-body">
             <Show when={!props.grouped}>
               <header class="msg-header">
-                <span class="msg-author" dir="auto">
+                <span class="msg-author" dir="auto" title={m().sender?.username ?? "Deleted user"}>
                   <ProfileTrigger userId={m().sender?.id}>{m().sender?.username ?? "Deleted user"}</ProfileTrigger>
                 </span>
                 <Time at={m().createdAt} />
@@ -78,22 +85,26 @@ export function MessageItem(props: { message: Message; grouped: boolean; mine: b
               </Match>
               <Match when={ui && editing() ? ui : undefined}>{(u) => <MessageEditor message={m()} ui={u()} />}</Match>
               <Match when={true}>
-                <p class="msg-text" dir="auto">
-                  <MessageText content={m().content} />
-                  <Show when={m().editedAt !== null}>
-                    {" "}
-                    <Show when={ui} fallback={<span class="msg-edited">(edited)</span>}>
-                      {(u) => (
-                        <button type="button" class="msg-edited link-button" title="Show edit history" onClick={() => u().showHistory(m())}>
-                          (edited)
-                        </button>
-                      )}
+                <MessageBody
+                  content={m().content}
+                  after={
+                    <Show when={m().editedAt !== null}>
+                      {" "}
+                      <Show when={ui} fallback={<span class="msg-edited">(edited)</span>}>
+                        {(u) => (
+                          <button type="button" class="msg-edited link-button" title="Show edit history" onClick={() => u().showHistory(m())}>
+                            (edited)
+                          </button>
+                        )}
+                      </Show>
                     </Show>
-                  </Show>
-                </p>
+                  }
+                />
               </Match>
             </Switch>
             <Show when={ui && !deleted() ? ui : undefined}>{(u) => <Reactions message={m()} ui={u()} />}</Show>
+            {/* Rows other features add under a message (files, link previews, read state…) go here. */}
+            {props.children}
             <Show when={!props.inThread && m().thread ? ui : undefined}>
               {(u) => (
                 <button type="button" class="thread-link link-button" onClick={() => u().openThread(m().id)}>
@@ -134,14 +145,12 @@ export function OutgoingItem(props: {
       <div class="msg-body">
         <Show when={!props.grouped}>
           <header class="msg-header">
-            <span class="msg-author" dir="auto">
+            <span class="msg-author" dir="auto" title={props.username}>
               {props.username}
             </span>
           </header>
         </Show>
-        <p class="msg-text" dir="auto">
-          <MessageText content={props.item.content} />
-        </p>
+        <MessageBody content={props.item.content} />
         <Show
           when={props.item.status === "failed"}
           fallback={

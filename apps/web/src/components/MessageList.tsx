@@ -1,49 +1,92 @@
-import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
-import { sameDay } from "../lib/time.ts";
+import { createVirtualizer } from "@tanstack/solid-virtual";
+import { batch, createComputed, createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { unwrap } from "solid-js/store";
 import { useApp } from "../state/context.ts";
 import type { Message } from "../state/types.ts";
-import { Icon } from "./Icon.tsx";
-import { DaySeparator, MessageItem, OutgoingItem } from "./MessageItem.tsx";
+import { groupsWith, HistoryHead, OutgoingTail, TimelineRow } from "./timeline/rows.tsx";
 
-const GROUP_WINDOW_MS = 5 * 60_000;
 const NEAR_BOTTOM_PX = 64;
-const NEAR_TOP_PX = 240;
-
-const groupsWith = (prev: Message | undefined, m: Message): boolean =>
-  !!prev &&
-  prev.kind === "text" &&
-  m.kind === "text" &&
-  prev.sender?.id === m.sender?.id &&
-  m.createdAt - prev.createdAt < GROUP_WINDOW_MS &&
-  sameDay(prev.createdAt, m.createdAt);
+const NEAR_TOP_PX = 600;
+const HEAD = "head";
+const TAIL = "tail";
 
 /**
- * The room's messages. Stays pinned to the bottom as messages arrive unless
- * the reader scrolled up (then a "N new messages" pill counts them); nearing
- * the top loads older history, keeping the message in view where it was.
+ * The room's messages, virtualised (@tanstack/solid-virtual): only the rows
+ * near the viewport are in the DOM, so its size does not depend on how much
+ * history is loaded. Row 0 is the history head (intro, loading, errors), the
+ * last row our unsent messages; each row is measured as it renders.
+ *
+ * Stays pinned to the bottom as messages arrive unless the reader scrolled
+ * up (then a pill counts them, or offers "Jump to newest"); nearing the top
+ * loads older history, keeping what the reader sees where it was.
  */
 export function MessageList(props: { roomId: number; roomName: string; roomDescription: string }) {
-  const { chat, outbox, client } = useApp();
+  const { chat, outbox, views } = useApp();
   let scroller: HTMLElement | undefined;
   const timeline = () => chat.state.timelines[props.roomId];
   const items = () => timeline()?.items ?? [];
   const [atBottom, setAtBottom] = createSignal(true);
   const [newCount, setNewCount] = createSignal(0);
-  const [announcement, setAnnouncement] = createSignal("");
+  /** Where "New messages" goes: read once as the room opens, so it stays put while reading. */
+  const seenUpTo = views.seenUpTo(props.roomId);
 
+  // Only the length is tracked: matching a pending send to a stored one is a set lookup, not a scan.
   const outgoing = createMemo(() => {
-    const stored = new Set(items().map((m) => m.clientId));
+    void items().length;
     // A thread reply waits in its thread's panel, unless it is also sent to the room.
-    return outbox().filter((o) => o.roomId === props.roomId && (o.threadId === undefined || o.alsoToRoom) && !stored.has(o.clientId));
+    return outbox().filter(
+      (o) => o.roomId === props.roomId && (o.threadId === undefined || o.alsoToRoom) && !chat.holdsClientId(props.roomId, o.clientId),
+    );
   });
+
+  const count = () => items().length + 2;
+  /**
+   * The plain array under the store, for `getItemKey`: the virtualizer calls
+   * it for every row after the list changes, so it must neither subscribe to
+   * 10,000 store nodes nor pay a proxy read each. Appends mutate this same
+   * array; a prepended page replaces it (and re-runs this).
+   */
+  let raw: readonly Message[] = [];
+  createComputed(() => {
+    raw = unwrap(items());
+  });
+  const keyAt = (i: number): number | string => (i === 0 ? HEAD : i === raw.length + 1 ? TAIL : (raw[i - 1]?.id ?? i));
+  const virtualizer = createVirtualizer({
+    get count() {
+      return count();
+    },
+    getScrollElement: () => scroller ?? null,
+    // Close estimates keep positions right before rows are measured: a grouped row is one line, a first one has a header.
+    estimateSize: (i) => {
+      const m = raw[i - 1];
+      return i === 0 ? 48 : !m ? 8 : groupsWith(raw[i - 2], m) ? 26 : 58;
+    },
+    getItemKey: keyAt,
+    overscan: 6,
+    paddingStart: 12,
+    paddingEnd: 8,
+  });
+  // Rows keyed by message id, so a prepended page moves rows instead of re-rendering them.
+  const rows = createMemo(() => virtualizer.getVirtualItems().map((v) => v.key));
+  const indexOf = createMemo(() => new Map(virtualizer.getVirtualItems().map((v) => [v.key, v.index])));
+  const offsetY = () => virtualizer.getVirtualItems()[0]?.start ?? 0;
 
   const nearBottom = () => !scroller || scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
 
   function scrollToBottom(smooth = false) {
     if (!scroller) return;
-    scroller.scrollTo({ top: scroller.scrollHeight, behavior: smooth ? "smooth" : "instant" });
-    setAtBottom(true);
-    setNewCount(0);
+    batch(() => {
+      setAtBottom(true);
+      setNewCount(0);
+    });
+    // Smooth only over a short way: across a long history rows are measured on the way and the target moves.
+    const far = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight > 2 * scroller.clientHeight;
+    if (smooth && !far) scroller.scrollTo({ top: scroller.scrollHeight, behavior: "smooth" });
+    else {
+      scroller.scrollTop = scroller.scrollHeight;
+      // The virtualiser goes on correcting as the rows at the end are measured.
+      virtualizer.scrollToIndex(count() - 1, { align: "end" });
+    }
   }
 
   let loadingOlder = false;
@@ -53,54 +96,128 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     try {
       const page = await chat.fetchOlder(props.roomId);
       if (!page || !scroller) return;
-      // Anchor on the first message in view, so prepending does not move what the reader sees.
-      const top = scroller.getBoundingClientRect().top;
-      const anchor = [...scroller.querySelectorAll<HTMLElement>("[data-message-id]")].find(
-        (el) => el.getBoundingClientRect().bottom > top,
-      );
-      const id = anchor?.dataset.messageId;
-      const offset = anchor ? anchor.getBoundingClientRect().top - top : 0;
+      // New rows go above: move down by what they add (estimated), then put the message that was at the
+      // top back where it was once the new rows are measured (the virtualiser does not correct while
+      // scrolling up), so what the reader sees stays still.
+      const anchor = firstInView();
+      const before = virtualizer.getTotalSize();
+      const top = scroller.scrollTop;
       chat.applyOlder(props.roomId, page);
-      const again = id ? scroller.querySelector<HTMLElement>(`[data-message-id="${id}"]`) : null;
-      if (again) scroller.scrollTop += again.getBoundingClientRect().top - top - offset;
+      scroller.scrollTop = top + (virtualizer.getTotalSize() - before);
+      if (anchor) {
+        const settle = (frames: number) => {
+          keepInPlace(anchor);
+          if (frames > 0) requestAnimationFrame(() => settle(frames - 1));
+        };
+        settle(3);
+      }
     } finally {
       loadingOlder = false;
     }
-    fillViewport();
+    requestAnimationFrame(fillViewport);
+  }
+
+  /** The first message row in view and its distance from the top of the viewport (only rendered rows are read). */
+  function firstInView(): { id: string; offset: number } | null {
+    if (!scroller) return null;
+    const top = scroller.getBoundingClientRect().top;
+    for (const el of scroller.querySelectorAll<HTMLElement>("[data-message-id]")) {
+      const r = el.getBoundingClientRect();
+      if (r.bottom > top && el.dataset.messageId) return { id: el.dataset.messageId, offset: r.top - top };
+    }
+    return null;
+  }
+
+  function keepInPlace(anchor: { id: string; offset: number }) {
+    const el = scroller?.querySelector<HTMLElement>(`[data-message-id="${anchor.id}"]`);
+    if (!scroller || !el) return;
+    const drift = el.getBoundingClientRect().top - scroller.getBoundingClientRect().top - anchor.offset;
+    if (Math.abs(drift) >= 1) scroller.scrollTop += drift;
   }
 
   /** With too few messages to scroll, keep paging back until it fills or history ends. */
   function fillViewport() {
     const t = timeline();
-    if (scroller && t?.loaded && t.nextCursor !== null && scroller.scrollHeight <= scroller.clientHeight + NEAR_TOP_PX) {
-      void loadOlder();
-    }
+    if (scroller && t?.loaded && t.nextCursor !== null && scroller.scrollTop < NEAR_TOP_PX) void loadOlder();
   }
 
+  function newestInView(): number | null {
+    const last = virtualizer.getVirtualItems().at(-1);
+    const m = last ? items()[Math.min(last.index, items().length) - 1] : undefined;
+    return m?.id ?? null;
+  }
+
+  let lastTop = 0;
   function onScroll() {
     if (!scroller) return;
-    const bottom = nearBottom();
+    const top = scroller.scrollTop;
+    // Rows measured taller than estimated push the end down and fire a scroll: that is not the reader leaving
+    // the bottom. Only scrolling up is.
+    const bottom = nearBottom() || (atBottom() && top >= lastTop);
+    lastTop = top;
+    if (bottom && !nearBottom()) scroller.scrollTop = scroller.scrollHeight;
     setAtBottom(bottom);
     if (bottom) {
       setNewCount(0);
       chat.markRead(props.roomId);
+      const newest = items().at(-1)?.id;
+      if (newest !== undefined) views.markSeen(props.roomId, newest);
+    } else {
+      const seen = newestInView();
+      if (seen !== null) views.markSeen(props.roomId, seen);
     }
     if (scroller.scrollTop < NEAR_TOP_PX) void loadOlder();
   }
 
-  // First page in: jump to the bottom, then fill the viewport.
+  /** Back where the reader left this room, or at the newest. */
+  function restore() {
+    const spot = views.spot(props.roomId);
+    const i = spot?.messageId == null ? -1 : items().findIndex((m) => m.id === spot.messageId);
+    if (!spot || i === -1 || !scroller) {
+      scrollToBottom();
+      return;
+    }
+    setAtBottom(false);
+    virtualizer.scrollToIndex(i + 1, { align: "start" });
+    requestAnimationFrame(() => {
+      if (scroller) scroller.scrollTop -= spot.offset;
+    });
+  }
+
+  onCleanup(() => {
+    if (!scroller) return;
+    if (atBottom()) {
+      views.keepSpot(props.roomId, { messageId: null, offset: 0 });
+      return;
+    }
+    const first = virtualizer.getVirtualItems().find((v) => v.end > scroller.scrollTop && v.index > 0 && v.index <= items().length);
+    const m = first ? items()[first.index - 1] : undefined;
+    views.keepSpot(props.roomId, { messageId: m?.id ?? null, offset: first ? first.start - scroller.scrollTop : 0 });
+  });
+
+  // First page in: back to where the reader was (or the bottom), then fill the viewport.
   createEffect(
     on(
       () => timeline()?.loaded,
       (loaded) => {
         if (!loaded) return;
-        scrollToBottom();
-        queueMicrotask(fillViewport);
+        restore();
+        requestAnimationFrame(fillViewport);
       },
     ),
   );
 
-  // Newer messages (by id, at the end): follow them if at the bottom, else count them.
+  // Rows are measured as they render: while at the bottom, stay there.
+  createEffect(
+    on(
+      () => virtualizer.getTotalSize(),
+      () => {
+        if (atBottom() && scroller) scroller.scrollTop = scroller.scrollHeight;
+      },
+    ),
+  );
+
+  // Newer messages (by id, at the end): follow them if at the bottom, else count them. Reads only the tail.
   let lastId = 0;
   createEffect(
     on(
@@ -109,7 +226,13 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
         const previous = lastId;
         lastId = id;
         if (previous === 0 || id <= previous) return;
-        const fresh = items().filter((m) => m.id > previous);
+        const fresh: Message[] = [];
+        const list = items();
+        for (let i = list.length - 1; i >= 0; i--) {
+          const m = list[i];
+          if (!m || m.id <= previous) break;
+          fresh.push(m);
+        }
         const mineOnly = fresh.every((m) => m.sender?.id === chat.me.id);
         if (atBottom() || mineOnly) scrollToBottom();
         else setNewCount((n) => n + fresh.filter((m) => m.kind === "text" && m.sender?.id !== chat.me.id).length);
@@ -128,22 +251,6 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   );
 
   onMount(() => {
-    let announced: number | null = null;
-    const off = chat.onArrival((m) => {
-      if (m.roomId !== props.roomId || m.sender?.id === chat.me.id) return;
-      announced = m.id;
-      setAnnouncement(m.kind === "system" ? m.content : `${m.sender?.username ?? "Someone"}: ${m.content}`);
-    });
-    onCleanup(off);
-    // Deleted text must not linger in the page, not even in the screen-reader announcement.
-    const offDeleted = client.events.on(
-      "message.deleted",
-      (e) => {
-        if (e.messageId === announced) setAnnouncement("");
-      },
-      { roomId: props.roomId },
-    );
-    onCleanup(offDeleted);
     // Keep the bottom pinned when the pane resizes (keyboard on phones, window resize).
     const ro = new ResizeObserver(() => {
       if (atBottom() && scroller) scroller.scrollTop = scroller.scrollHeight;
@@ -161,82 +268,70 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
         tabindex="0"
         aria-label={`Messages in ${props.roomName}`}
         data-testid="message-scroller"
+        data-count={items().length}
       >
-        <div class="message-list">
-          <Show when={timeline()?.loaded && timeline()?.nextCursor === null}>
-            <div class="room-intro">
-              <div class="room-intro-mark">
-                <Icon name="hash" size={26} />
-              </div>
-              <h2>
-                Welcome to <bdi>{props.roomName}</bdi>
-              </h2>
-              <p dir="auto">{props.roomDescription || "This is the very beginning of the room."}</p>
-            </div>
-          </Show>
-          <Show when={timeline()?.loadingOlder}>
-            <p class="history-loading" role="status">
-              Loading earlier messages…
-            </p>
-          </Show>
-          <Show when={!timeline()?.loaded && !timeline()?.error}>
-            <div class="skeleton-list" aria-hidden="true">
-              <div class="skeleton" />
-              <div class="skeleton" />
-              <div class="skeleton short" />
-            </div>
-          </Show>
-          <Show when={timeline()?.error}>
-            <p class="form-error" role="alert">
-              Could not load messages: {timeline()?.error}{" "}
-              <button type="button" class="link-button" onClick={() => void chat.loadLatest(props.roomId)}>
-                Try again
-              </button>
-            </p>
-          </Show>
-          <For each={items()}>
-            {(m, i) => {
-              const prev = () => items()[i() - 1];
-              const newDay = () => {
-                const p = prev();
-                return !p || !sameDay(p.createdAt, m.createdAt);
-              };
-              return (
-                <>
-                  <Show when={newDay()}>
-                    <DaySeparator at={m.createdAt} />
-                  </Show>
-                  <MessageItem
-                    message={m}
-                    grouped={groupsWith(prev(), m)}
-                    mine={m.sender?.id === chat.me.id}
-                    online={!!(m.sender && chat.state.online[m.sender.id])}
-                  />
-                </>
-              );
-            }}
-          </For>
-          <For each={outgoing()}>
-            {(item, i) => (
-              <OutgoingItem
-                item={item}
-                username={chat.me.username}
-                grouped={i() > 0 || items()[items().length - 1]?.sender?.id === chat.me.id}
-                onRetry={() => void client.outbox.retry(item.clientId).then(chat.acknowledge, () => undefined)}
-                onDiscard={() => client.outbox.discard(item.clientId)}
-              />
-            )}
-          </For>
+        <div class="message-list" style={{ height: `${virtualizer.getTotalSize()}px` }}>
+          <div class="message-window" style={{ transform: `translateY(${offsetY()}px)` }}>
+            <For each={rows()}>
+              {(key) => {
+                const index = () => indexOf().get(key) ?? 0;
+                return (
+                  <div class="timeline-row" data-index={index()} ref={(el) => virtualizer.measureElement(el)}>
+                    <Show
+                      when={key === HEAD}
+                      fallback={
+                        <Show
+                          when={key === TAIL}
+                          fallback={<TimelineRow items={items()} index={index() - 1} seenUpTo={seenUpTo} />}
+                        >
+                          <OutgoingTail roomId={props.roomId} items={outgoing()} lastStored={items().at(-1)} />
+                        </Show>
+                      }
+                    >
+                      <HistoryHead roomId={props.roomId} roomName={props.roomName} roomDescription={props.roomDescription} />
+                    </Show>
+                  </div>
+                );
+              }}
+            </For>
+          </div>
         </div>
       </section>
-      <Show when={newCount() > 0 && !atBottom()}>
+      <Show when={!atBottom()}>
         <button type="button" class="new-messages-pill" onClick={() => scrollToBottom(true)}>
-          {newCount()} new {newCount() === 1 ? "message" : "messages"}
+          {newCount() > 0 ? `${newCount()} new ${newCount() === 1 ? "message" : "messages"}` : "Jump to newest"}
         </button>
       </Show>
-      <div class="sr-only" aria-live="polite" aria-atomic="true">
-        {announcement()}
-      </div>
+      <Announcer roomId={props.roomId} />
+    </div>
+  );
+}
+
+/** The newest message from someone else, read out politely; a deleted one is taken back. */
+function Announcer(props: { roomId: number }) {
+  const { chat, client } = useApp();
+  const [announcement, setAnnouncement] = createSignal("");
+  let announced: number | null = null;
+  onCleanup(
+    chat.onArrival((m) => {
+      if (m.roomId !== props.roomId || m.sender?.id === chat.me.id) return;
+      announced = m.id;
+      setAnnouncement(m.kind === "system" ? m.content : `${m.sender?.username ?? "Someone"}: ${m.content}`);
+    }),
+  );
+  // Deleted text must not linger in the page, not even in the screen-reader announcement.
+  onCleanup(
+    client.events.on(
+      "message.deleted",
+      (e) => {
+        if (e.messageId === announced) setAnnouncement("");
+      },
+      { roomId: props.roomId },
+    ),
+  );
+  return (
+    <div class="sr-only" aria-live="polite" aria-atomic="true">
+      {announcement()}
     </div>
   );
 }

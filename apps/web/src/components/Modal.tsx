@@ -60,7 +60,7 @@ export function ConfirmDialog(props: {
   danger?: boolean;
   busy?: boolean;
   error?: string | null;
-  /** "cancel" for an action that cannot be undone: Enter right after opening must not do it. */
+  /** Cancel always has focus first (Enter right after opening must not do it); kept for callers that say so. */
   initialFocus?: "cancel";
   onConfirm: () => void;
   onCancel: () => void;
@@ -74,7 +74,7 @@ export function ConfirmDialog(props: {
         </p>
       </Show>
       <div class="modal-actions">
-        <button type="button" class="button button-ghost" autofocus={props.initialFocus === "cancel"} onClick={() => props.onCancel()}>
+        <button type="button" class="button button-ghost" autofocus onClick={() => props.onCancel()}>
           Cancel
         </button>
         <button

@@ -1,4 +1,4 @@
-import { updateRoomSchema } from "@parley/api/schemas";
+import { loadSchemas } from "../lib/schemas.ts";
 import { createSignal, Show } from "solid-js";
 import { plainError } from "../lib/errors.ts";
 import { navigate } from "../lib/route.ts";
@@ -34,7 +34,7 @@ export function RoomSettings(props: { room: RoomItem; open: boolean; onClose: ()
     }
   }
 
-  function submit(e: SubmitEvent) {
+  async function submit(e: SubmitEvent) {
     e.preventDefault();
     const form = new FormData(e.currentTarget as HTMLFormElement);
     const values = {
@@ -43,7 +43,7 @@ export function RoomSettings(props: { room: RoomItem; open: boolean; onClose: ()
       description: String(form.get("description") ?? ""),
       isPrivate: form.get("isPrivate") === "on",
     };
-    const checked = validate(updateRoomSchema, values);
+    const checked = validate((await loadSchemas()).updateRoomSchema, values);
     if (!checked.ok) {
       setErrors(checked.errors);
       return;

@@ -93,7 +93,7 @@ export function RoomView(props: { room: RoomItem }) {
               <span class="room-hash">
                 <Icon name={isDm() ? "chat" : props.room.isPrivate ? "lock" : "hash"} size={17} />
               </span>
-              <span class="room-title-text" dir="auto">
+              <span class="room-title-text" dir="auto" title={title()}>
                 {title()}
               </span>
             </h1>

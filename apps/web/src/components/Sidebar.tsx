@@ -94,7 +94,7 @@ export function Sidebar() {
                   <span class="room-hash">
                     <Icon name={room.isPrivate ? "lock" : "hash"} size={15} />
                   </span>
-                  <span class="room-name" dir="auto">
+                  <span class="room-name" dir="auto" title={room.name}>
                     {room.name}
                   </span>
                   <Show when={room.isPrivate}>

@@ -3,6 +3,7 @@ import { batch, createEffect, createSignal, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import type { ChatClient } from "../lib/chat-client.ts";
 import { indexById, withKnownMine } from "./message-ops.ts";
+import { makeTimelineWriter } from "./timeline.ts";
 import { createPreviewWatch } from "./preview.ts";
 import type { MemberItem, Message, RoomItem, StreamEvent, User } from "./types.ts";
 
@@ -36,15 +37,6 @@ interface ChatState {
 const PAGE = 50;
 /** A typing notice without a follow-up is dropped after this long (a lost "stopped" must not stick). */
 const TYPING_TTL_MS = 6_000;
-
-/** Inserts messages by id, replacing duplicates: events, acks and history pages may overlap. */
-export function mergeMessages(current: readonly Message[], incoming: readonly Message[]): Message[] {
-  if (incoming.length === 0) return current as Message[];
-  const byId = new Map<number, Message>();
-  for (const m of current) byId.set(m.id, m);
-  for (const m of incoming) byId.set(m.id, m);
-  return [...byId.values()].sort((a, b) => a.id - b.id);
-}
 
 /**
  * The chat state of one signed-in session, fed by the client's event stream.
@@ -98,22 +90,59 @@ export function createChat(client: ChatClient, me: User) {
 
   function ensureTimeline(roomId: number) {
     if (!state.timelines[roomId]) {
+      clientIds.delete(roomId);
       setState("timelines", roomId, { items: [], nextCursor: null, loaded: false, loadingOlder: false, error: null });
     }
+  }
+
+  /** The client ids each loaded timeline holds, so pending sends are matched to stored ones without a scan. */
+  const clientIds = new Map<number, Set<string>>();
+  const writers = new Map<number, ReturnType<typeof makeTimelineWriter>>();
+  /** One room's timeline writer: every change by path, O(1) for a new message (see state/timeline.ts). */
+  function timeline(roomId: number) {
+    let w = writers.get(roomId);
+    if (!w) {
+      w = makeTimelineWriter(
+        () => state.timelines[roomId]?.items,
+        {
+          setAt: (i, m) => setState("timelines", roomId, "items", i, m),
+          replaceAt: (i, m) => setState("timelines", roomId, "items", i, reconcile(m)),
+          insertAt: (i, m) =>
+            setState(
+              "timelines",
+              roomId,
+              "items",
+              produce((a) => void a.splice(i, 0, m)),
+            ),
+          setAll: (fn) => setState("timelines", roomId, "items", fn),
+        },
+        (m) => {
+          const ids = clientIds.get(roomId) ?? new Set<string>();
+          clientIds.set(roomId, ids);
+          if (m.clientId) ids.add(m.clientId);
+        },
+      );
+      writers.set(roomId, w);
+    }
+    return w;
   }
 
   async function loadLatest(roomId: number) {
     ensureTimeline(roomId);
     try {
       const page = await client.api.messages.list.query({ roomId, limit: PAGE });
-      setState("timelines", roomId, (t) => ({
-        ...t,
-        items: mergeMessages(t.items, page.items),
-        // Keep the cursor if history was already paged further back.
-        nextCursor: t.loaded ? t.nextCursor : page.nextCursor,
-        loaded: true,
-        error: null,
-      }));
+      // The room may have gone (deleted, left) while the page was on its way.
+      if (!state.timelines[roomId]) return;
+      batch(() => {
+        timeline(roomId).putAll(page.items);
+        setState("timelines", roomId, (t) => ({
+          ...t,
+          // Keep the cursor if history was already paged further back.
+          nextCursor: t.loaded ? t.nextCursor : page.nextCursor,
+          loaded: true,
+          error: null,
+        }));
+      });
     } catch (err) {
       // The room may be gone meanwhile (deleted, or we were removed): its timeline with it.
       if (state.timelines[roomId]) setState("timelines", roomId, "error", err instanceof Error ? err.message : String(err));
@@ -128,19 +157,17 @@ export function createChat(client: ChatClient, me: User) {
     try {
       return await client.api.messages.list.query({ roomId, before: t.nextCursor, limit: PAGE });
     } catch {
-      setState("timelines", roomId, "loadingOlder", false);
+      if (state.timelines[roomId]) setState("timelines", roomId, "loadingOlder", false);
       return null;
     }
   }
 
   function applyOlder(roomId: number, page: { items: Message[]; nextCursor: number | null }) {
     if (!state.timelines[roomId]) return;
-    setState("timelines", roomId, (cur) => ({
-      ...cur,
-      items: mergeMessages(cur.items, page.items),
-      nextCursor: page.nextCursor,
-      loadingOlder: false,
-    }));
+    batch(() => {
+      timeline(roomId).prepend(page.items);
+      setState("timelines", roomId, { nextCursor: page.nextCursor, loadingOlder: false });
+    });
   }
 
   function upsertRoom(room: RoomItem) {
@@ -207,7 +234,7 @@ export function createChat(client: ChatClient, me: User) {
 
   function onMessage(m: Message) {
     const t = state.timelines[m.roomId];
-    if (t) setState("timelines", m.roomId, "items", (items) => mergeMessages(items, [m]));
+    if (t) timeline(m.roomId).put(m);
     if (m.sender) setTyping(m.roomId, m.sender.id, m.sender.username, false);
     const mine = m.sender?.id === me.id;
     if (!mine && m.kind === "text" && (activeRoomId() !== m.roomId || document.hidden)) {
@@ -353,7 +380,7 @@ export function createChat(client: ChatClient, me: User) {
     refreshAll,
     /** Adds a message we know about (e.g. the send's acknowledgement) before its event arrives. */
     acknowledge: (m: Message) => {
-      if (state.timelines[m.roomId]) setState("timelines", m.roomId, "items", (items) => mergeMessages(items, [m]));
+      timeline(m.roomId).put(m);
     },
     /**
      * Changes one message of a loaded timeline, found by id (O(log n)), merged in
@@ -373,6 +400,8 @@ export function createChat(client: ChatClient, me: User) {
       if (known && known.rev <= m.rev) setState("timelines", m.roomId, "items", i, reconcile(withKnownMine(known, m)));
     },
     markRead: (roomId: number) => setState("unread", roomId, 0),
+    /** Whether the room's loaded timeline holds the message sent with this client id (O(1)). */
+    holdsClientId: (roomId: number, clientId: string) => clientIds.get(roomId)?.has(clientId) ?? false,
     onArrival: (fn: (m: Message) => void) => {
       arrivalListeners.add(fn);
       return () => arrivalListeners.delete(fn);

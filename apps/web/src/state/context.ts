@@ -1,7 +1,9 @@
 import type { OutboxItem, ParleyClient } from "@parley/client";
 import { type Accessor, createContext, useContext } from "solid-js";
 import type { Chat } from "./chat.ts";
+import type { Drafts } from "./drafts.ts";
 import type { ConnectionView } from "./types.ts";
+import type { ViewMemory } from "./view-memory.ts";
 
 export interface AppContextValue {
   client: ParleyClient;
@@ -9,8 +11,10 @@ export interface AppContextValue {
   connection: Accessor<ConnectionView>;
   outbox: Accessor<readonly OutboxItem[]>;
   logout: () => void;
-  /** Unsent composer text per room, kept while switching rooms. */
-  drafts: Map<number, string>;
+  /** Unsent composer text per room, kept across room switches and reloads (state/drafts.ts). */
+  drafts: Drafts;
+  /** Scroll position and "read up to" per room (state/view-memory.ts). */
+  views: ViewMemory;
   /** Phone layout: the room drawer. */
   closeDrawer: () => void;
   openDrawer: () => void;

@@ -1,7 +1,7 @@
 import { onCleanup } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import type { ChatClient } from "../lib/chat-client.ts";
-import { mergeMessages } from "./chat.ts";
+import { mergeMessages } from "./timeline.ts";
 import { indexById, messagePatch } from "./message-ops.ts";
 import type { Message, StreamEvent } from "./types.ts";
 

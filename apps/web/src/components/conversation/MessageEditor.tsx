@@ -1,11 +1,10 @@
-import { editMessageSchema } from "@parley/api/schemas";
+import { loadSchemas } from "../../lib/schemas.ts";
 import { createSignal, onMount, Show } from "solid-js";
 import { plainError } from "../../lib/errors.ts";
 import type { RoomUi } from "../../state/room-ui.ts";
 import type { Message } from "../../state/types.ts";
 
 /** The content rule of `messages.edit`, the same schema the server checks. */
-const contentSchema = editMessageSchema.shape.content;
 
 /** Editing a message in place: Enter saves, Shift+Enter adds a line, Escape cancels. */
 export function MessageEditor(props: { message: Message; ui: RoomUi }) {
@@ -20,7 +19,7 @@ export function MessageEditor(props: { message: Message; ui: RoomUi }) {
   });
 
   async function save() {
-    const checked = contentSchema.safeParse(text());
+    const checked = (await loadSchemas()).editMessageSchema.shape.content.safeParse(text());
     if (!checked.success) {
       setError(checked.error.issues[0]?.message ?? "Message is not valid");
       return;

@@ -1,5 +1,6 @@
 import type { RouterOutputs } from "@parley/api";
-import { DM_MAX_OTHERS, openDmSchema } from "@parley/api/schemas";
+import { DM_MAX_OTHERS } from "@parley/api/limits";
+import { loadSchemas } from "../../lib/schemas.ts";
 import { createSignal, For, Show } from "solid-js";
 import { plainError } from "../../lib/errors.ts";
 import { useApp } from "../../state/context.ts";
@@ -45,7 +46,7 @@ export function NewDmDialog(props: { open: boolean; onClose: () => void; onOpene
 
   async function open(e: SubmitEvent) {
     e.preventDefault();
-    const checked = openDmSchema.safeParse({ userIds: picked().map((p) => p.id) });
+    const checked = (await loadSchemas()).openDmSchema.safeParse({ userIds: picked().map((p) => p.id) });
     if (!checked.success) {
       setError(checked.error.issues[0]?.message ?? "Pick up to 8 people");
       return;
