@@ -3,6 +3,7 @@ import { dmsRouter } from "./router/dms.ts";
 import { eventsRouter } from "./router/events.ts";
 import { messagesRouter } from "./router/messages.ts";
 import { roomsRouter } from "./router/rooms.ts";
+import { threadsRouter } from "./router/threads.ts";
 import { usersRouter } from "./router/users.ts";
 import { router } from "./trpc.ts";
 
@@ -13,6 +14,7 @@ export const appRouter = router({
   messages: messagesRouter,
   events: eventsRouter,
   dms: dmsRouter,
+  threads: threadsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -16,6 +16,10 @@ export interface UsersTable {
   password_hash: string;
   created_at: Millis;
   last_seen: Millis | null;
+  /** Migration 0011: do not disturb until then (null: off). */
+  dnd_until: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** 1: nobody sees this user in `messages.readBy`. */
+  private_receipts: ColumnType<Flag, Flag | undefined, Flag>;
 }
 
 export interface RoomsTable {
@@ -31,6 +35,8 @@ export interface RoomsTable {
   kind: ColumnType<RoomKind, RoomKind | undefined, never>;
   /** A DM's sorted member ids ("1,5,9"): unique, so the same people always get the same room. */
   dm_key: ColumnType<string | null, string | null | undefined, never>;
+  /** Migration 0011: text messages in the room's timeline, bumped by each send (unread = this − a member's `read_count`). */
+  timeline_count: ColumnType<number, number | undefined, number>;
 }
 
 export type RoomKind = "channel" | "dm";
@@ -40,6 +46,32 @@ export interface RoomMembersTable {
   user_id: number;
   is_admin: Flag;
   joined_at: Millis;
+  /** Migration 0011: the member's read marker (a message id; only moves back by `markUnread`). */
+  last_read_id: ColumnType<number, number | undefined, number>;
+  /** How many of the room's timeline messages the marker covers. */
+  read_count: ColumnType<number, number | undefined, number>;
+  notify_level: ColumnType<NotifyLevel, NotifyLevel | undefined, NotifyLevel>;
+  muted: ColumnType<Flag, Flag | undefined, Flag>;
+}
+
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** A timeline message mentioning a user (user 0: `@room`, everyone in it). Migration 0011. */
+export interface MentionsTable {
+  user_id: number;
+  room_id: number;
+  message_id: number;
+}
+
+/** Who follows a thread, and their marker in it (migration 0011). */
+export interface ThreadFollowsTable {
+  user_id: number;
+  root_id: number;
+  room_id: number;
+  following: ColumnType<Flag, Flag | undefined, Flag>;
+  last_read_id: ColumnType<number, number | undefined, number>;
+  /** How many of the thread's replies the marker covers (unread = the root's `reply_count` − this). */
+  read_count: ColumnType<number, number | undefined, number>;
 }
 
 export type MessageKind = "text" | "system";
@@ -69,6 +101,8 @@ export interface MessagesTable {
   /** A root's thread summary, updated in each reply's transaction. */
   reply_count: ColumnType<number, number | undefined, number>;
   last_reply_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** Migration 0011: the resolved mentions as JSON (`{ userIds, room, here }`); null when it mentions nobody. */
+  mentions: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** An earlier version of an edited message. */
@@ -155,6 +189,8 @@ export interface Database {
   message_revisions: MessageRevisionsTable;
   reactions: ReactionsTable;
   thread_participants: ThreadParticipantsTable;
+  mentions: MentionsTable;
+  thread_follows: ThreadFollowsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -15,6 +15,8 @@ import type { Services } from "../services.ts";
 import { type Message, type Reaction, toMessage } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import type { RoomAccess } from "./rooms.ts";
+import { hasMentions, recordMentions, resolveMentions } from "./mentions.ts";
+import { countSend } from "./read-state.ts";
 import { threadPage, threadRoot, threadUpdated } from "./threads.ts";
 
 /**
@@ -43,13 +45,18 @@ export async function sendMessage(
       // A reply (domain/threads.ts); a plain send runs no statement for threads.
       const rootId = input.threadId === undefined ? null : await threadRoot(tx.db, roomId, input.threadId);
       if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
+      // Resolved before the insert: `@room` in a big room may be refused (domain/mentions.ts).
+      const mentions = await resolveMentions(tx.db, { roomId, senderId: auth.userId, content: input.content });
       const inRoom = rootId === null || input.alsoToRoom ? 1 : 0;
-      const m = toMessage(
+      const stored = toMessage(
         await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom }),
       );
+      const m = hasMentions(mentions) ? { ...stored, mentions } : stored;
+      if (inRoom === 1) await countSend(tx.db, { roomId, userId: auth.userId, messageId: m.id });
+      await recordMentions(tx.db, (id) => svc.presence.isOnline(id), { roomId, messageId: m.id, senderId: auth.userId, threadRootId: rootId, inRoom: inRoom === 1, mentions });
       const created = messageCreated(tx, m);
       if (rootId === null) return { result: m, events: [created] };
-      return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, now })] };
+      return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, replyId: m.id, now })] };
     });
     // The hub has been told already: the send path hands it each batch's events at commit (services.ts).
     svc.typing.set(roomId, auth.userId, auth.username, false);

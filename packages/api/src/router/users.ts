@@ -1,5 +1,6 @@
+import { attentionSettings, setDnd, setReceiptPrivacy } from "../domain/attention.ts";
 import { searchPeople } from "../domain/people.ts";
-import { searchUsersSchema } from "../schemas.ts";
+import { searchUsersSchema, setDndSchema, setReceiptPrivacySchema } from "../schemas.ts";
 import { authedProcedure, router } from "../trpc.ts";
 
 export const usersRouter = router({
@@ -7,4 +8,9 @@ export const usersRouter = router({
   online: authedProcedure.query(({ ctx }) => ctx.svc.presence.visibleTo(ctx.auth.userId)),
   /** People by username prefix (case-insensitive), to start a DM or add a member. */
   search: authedProcedure.input(searchUsersSchema).query(({ ctx, input }) => searchPeople(ctx.svc, { prefix: input.query, limit: input.limit })),
+  /** The caller's own attention settings: do not disturb, receipt privacy. */
+  settings: authedProcedure.query(({ ctx }) => attentionSettings(ctx.svc, ctx.auth.userId)),
+  /** Do not disturb until `until`; null clears it. */
+  setDnd: authedProcedure.input(setDndSchema).mutation(({ ctx, input }) => setDnd(ctx.svc, ctx.auth, input.until)),
+  setReceiptPrivacy: authedProcedure.input(setReceiptPrivacySchema).mutation(({ ctx, input }) => setReceiptPrivacy(ctx.svc, ctx.auth, input.hidden)),
 });

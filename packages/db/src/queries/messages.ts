@@ -20,6 +20,7 @@ const messageColumns = [
   "m.in_room",
   "m.reply_count",
   "m.last_reply_at",
+  "m.mentions",
 ] as const;
 
 export interface NewMessage {
@@ -75,6 +76,7 @@ export function insertedRow(id: number, m: NewMessage, senderName: string | null
     in_room: m.inRoom,
     reply_count: 0,
     last_reply_at: null,
+    mentions: null,
   };
 }
 
