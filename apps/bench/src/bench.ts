@@ -9,6 +9,7 @@ import { type FanoutParams, type FanoutResult, runFanout } from "./scenarios/fan
 import { type HistoryParams, type HistoryResult, queryHistory, seedHistory } from "./scenarios/history.ts";
 import { type IngestParams, type IngestResult, rawInsertRate, runIngest } from "./scenarios/ingest.ts";
 import { type MixedParams, type MixedResult, runMixed } from "./scenarios/mixed.ts";
+import { runUnread, type UnreadParams, type UnreadResult } from "./scenarios/unread.ts";
 import { createUsersInRooms, login, rpc } from "./setup.ts";
 
 export interface BenchOptions {
@@ -41,9 +42,10 @@ export interface BenchResults {
   history?: HistoryResult & { params: HistoryParams };
   ingest?: { params: IngestParams; parley: IngestResult; raw: { perTransaction: number; batchedBy100: number } };
   mixed?: MixedResult & { params: MixedParams };
+  unread?: UnreadResult & { params: UnreadParams };
 }
 
-export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed"] as const;
+export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed", "unread"] as const;
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const progress = new Progress(opts.quiet);
@@ -76,6 +78,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (want("history")) r.history = await history(opts.quick, dir, progress);
     if (want("ingest")) r.ingest = await ingest(opts.quick, dir, progress);
     if (want("mixed")) r.mixed = await mixed(opts.quick, dir, progress);
+    if (want("unread")) r.unread = await runUnread(opts.quick, dir, progress);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -136,6 +139,12 @@ function problems(r: BenchResults): string[] {
     }
     if (m.lost || m.duplicated || m.outOfOrder) out.push(`mixed: lost ${m.lost}, duplicated ${m.duplicated}, out of order ${m.outOfOrder}`);
     if (Object.keys(m.closed).length) out.push(`mixed: sockets closed during the run: ${JSON.stringify(m.closed)}`);
+  }
+  const u = r.unread;
+  if (u) {
+    if (u.unchangedWrites !== 0) out.push(`unread: markRead with nothing to change wrote ${u.unchangedWrites} event rows`);
+    const want = { unreadCount: u.params.unreadPerRoom, mentionCount: Math.round(u.params.unreadPerRoom / u.params.mentionEvery) };
+    if (u.firstRoom.unreadCount !== want.unreadCount) out.push(`unread: first room listed ${u.firstRoom.unreadCount} unread, seeded ${want.unreadCount}`);
   }
   return out;
 }
