@@ -35,7 +35,7 @@ const eventRows = async () => Number((await server.svc.db.selectFrom("events").s
 
 describe("mentions", () => {
   it("resolve members' @names at write time; nothing inside code, and non-members are plain text", async () => {
-    const [ada, bob, eve] = await Promise.all(["ada", "bob", "eve"].map((p) => registerUser(server, `m${p}`)));
+    const [ada, bob, eve] = await Promise.all([registerUser(server, `mada`), registerUser(server, `mbob`), registerUser(server, `meve`)]);
     const room = await ada.http.rooms.create.mutate({ name: "mentions" });
     await bob.http.rooms.join.mutate({ roomId: room.id });
     const m = await say(ada, room.id, `hi @${bob.username.toUpperCase()} and @${eve.username}, \`@${bob.username}\` @room @here`);
@@ -71,7 +71,7 @@ describe("mentions", () => {
   });
 
   it("an edit records only the mentions it adds, and takes back those it removes", async () => {
-    const [ada, bob, cy] = await Promise.all(["ada", "bob", "cy"].map((p) => registerUser(server, `e${p}`)));
+    const [ada, bob, cy] = await Promise.all([registerUser(server, `eada`), registerUser(server, `ebob`), registerUser(server, `ecy`)]);
     const room = await ada.http.rooms.create.mutate({ name: "edits" });
     await Promise.all([bob, cy].map((u) => u.http.rooms.join.mutate({ roomId: room.id })));
     const m = await say(ada, room.id, `hey @${bob.username}`);
@@ -140,7 +140,7 @@ describe("read state on the server", () => {
   });
 
   it("a private room's counts never reach a non-member", async () => {
-    const [ada, bob, eve] = await Promise.all(["ada", "bob", "eve"].map((p) => registerUser(server, `p${p}`)));
+    const [ada, bob, eve] = await Promise.all([registerUser(server, `pada`), registerUser(server, `pbob`), registerUser(server, `peve`)]);
     const room = await ada.http.rooms.create.mutate({ name: "private-counts", isPrivate: true });
     await ada.http.rooms.addMember.mutate({ roomId: room.id, username: bob.username });
     const eveTab = tab(eve);
@@ -210,7 +210,7 @@ describe("read receipts", () => {
 
 describe("threads followed", () => {
   it("are followed by their starter, repliers and those mentioned in them, with unread counts and markers of their own", async () => {
-    const [ada, bob, cy] = await Promise.all(["ada", "bob", "cy"].map((p) => registerUser(server, `h${p}`)));
+    const [ada, bob, cy] = await Promise.all([registerUser(server, `hada`), registerUser(server, `hbob`), registerUser(server, `hcy`)]);
     const room = await ada.http.rooms.create.mutate({ name: "threads" });
     await Promise.all([bob, cy].map((u) => u.http.rooms.join.mutate({ roomId: room.id })));
     const root = await say(ada, room.id, "a question");

@@ -157,6 +157,15 @@ const envSchema = z.object({
   WEB_DIR: z.string().optional(),
   /** How long after sending its author may edit a message; unset: no limit. */
   EDIT_WINDOW: duration(365 * DAY).optional(),
+  /** Web Push (issue 14): hosts a push endpoint may name although private or plain HTTP (comma-separated). */
+  PUSH_ALLOW_HOSTS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  /** The VAPID key pair (base64url, as `web-push generate-vapid-keys` prints); unset: generated once and kept in the database. */
+  VAPID_PUBLIC_KEY: z.string().min(1).optional(),
+  VAPID_PRIVATE_KEY: z.string().min(1).optional(),
+  VAPID_SUBJECT: z.string().regex(/^(mailto:|https:\/\/)/, "must be a mailto: or https: URL").default("mailto:admin@parley.invalid"),
 });
 
 /** Every environment variable the server reads. */
@@ -212,6 +221,7 @@ export interface ServerConfig {
   webDir: string | null;
   /** null: messages may be edited at any time. */
   editWindowSeconds: number | null;
+  push: { allowHosts: string[]; vapid: { subject: string; publicKey?: string; privateKey?: string } };
 }
 
 export type DatabaseConfig =
@@ -338,5 +348,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     logLevel: e.LOG_LEVEL,
     webDir: e.WEB_DIR ?? null,
     editWindowSeconds: e.EDIT_WINDOW ?? null,
+    push: { allowHosts: e.PUSH_ALLOW_HOSTS, vapid: vapidOf(e.VAPID_SUBJECT, e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY) },
   };
+}
+
+/** Both keys or neither: half a key pair is a mistake to report, not to paper over. */
+function vapidOf(subject: string, publicKey: string | undefined, privateKey: string | undefined) {
+  if ((publicKey === undefined) !== (privateKey === undefined)) throw new Error("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together");
+  return publicKey !== undefined && privateKey !== undefined ? { subject, publicKey, privateKey } : { subject };
 }

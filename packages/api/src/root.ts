@@ -2,6 +2,7 @@ import { authRouter } from "./router/auth.ts";
 import { dmsRouter } from "./router/dms.ts";
 import { eventsRouter } from "./router/events.ts";
 import { messagesRouter } from "./router/messages.ts";
+import { pushRouter } from "./router/push.ts";
 import { roomsRouter } from "./router/rooms.ts";
 import { threadsRouter } from "./router/threads.ts";
 import { usersRouter } from "./router/users.ts";
@@ -15,6 +16,7 @@ export const appRouter = router({
   events: eventsRouter,
   dms: dmsRouter,
   threads: threadsRouter,
+  push: pushRouter,
 });
 
 export type AppRouter = typeof appRouter;

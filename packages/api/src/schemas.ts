@@ -223,3 +223,11 @@ export const threadTargetSchema = z.object({ messageId: idSchema });
 export const threadMarkReadSchema = z.object({ threadId: idSchema, messageId: idSchema });
 export const THREAD_PAGE_MAX = 100;
 export const listThreadsSchema = z.object({ unreadOnly: z.boolean().optional(), limit: z.number().int().min(1).max(THREAD_PAGE_MAX).optional() }).optional();
+
+/** A browser's PushSubscription, as `subscription.toJSON()` gives it (the keys base64url). */
+const base64url = z.string().regex(/^[A-Za-z0-9_-]+=*$/, "must be base64url");
+export const pushSubscribeSchema = z.object({
+  endpoint: z.string().url().max(2048),
+  keys: z.object({ p256dh: base64url.min(80).max(120), auth: base64url.min(16).max(32) }),
+});
+export const pushUnsubscribeSchema = z.object({ endpoint: z.string().max(2048) });

@@ -27,3 +27,4 @@ export * from "./queries/users.ts";
 export type * from "./schema.ts";
 export * from "./queries/attention.ts";
 export * from "./queries/thread-follows.ts";
+export * from "./queries/push.ts";

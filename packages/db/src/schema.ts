@@ -191,6 +191,24 @@ export interface Database {
   thread_participants: ThreadParticipantsTable;
   mentions: MentionsTable;
   thread_follows: ThreadFollowsTable;
+  push_subscriptions: PushSubscriptionsTable;
+  server_secrets: ServerSecretsTable;
+}
+
+/** A browser's Web Push subscription (migration 0021). */
+export interface PushSubscriptionsTable {
+  endpoint: string;
+  user_id: number;
+  p256dh: string;
+  auth: string;
+  created_at: Millis;
+}
+
+/** Values generated once and shared by every node (the VAPID keys). */
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: Millis;
 }
 
 export type UserRow = Selectable<UsersTable>;

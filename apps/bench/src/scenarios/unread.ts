@@ -77,7 +77,8 @@ export function seedUnread(file: string, o: UnreadParams & { readerId: number; s
     for (let i = from; i < to; i++) {
       const r = i % roomIds.length;
       const roomId = roomIds[r] ?? 0;
-      const mention = i % o.mentionEvery === 0;
+      // Every `mentionEvery`-th message of each room (messages go round robin, so count per room).
+      const mention = Math.floor(i / roomIds.length) % o.mentionEvery === 0;
       const content = mention ? `@reader message ${i}: the quick brown fox` : `message ${i}: the quick brown fox jumps over the lazy dog`;
       const id = Number(insMsg.run(roomId, o.senderId, content, `u-${i}`, now - (o.messages - i) * 10, mention ? mentions : null).lastInsertRowid);
       if (mention) insMention.run(o.readerId, roomId, id);

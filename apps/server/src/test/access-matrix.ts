@@ -109,6 +109,9 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "users.setDnd": { sample: () => ({ until: null }) },
   "users.setReceiptPrivacy": { sample: () => ({ hidden: false }) },
   "threads.list": { sample: () => ({ unreadOnly: true }) },
+  "push.publicKey": { sample: () => undefined },
+  "push.subscribe": { sample: () => ({ endpoint: "https://push.example.com/x", keys: { p256dh: "B".repeat(87), auth: "A".repeat(22) } }) },
+  "push.unsubscribe": { sample: () => ({ endpoint: "https://push.example.com/x" }) },
 };
 
 /** A valid input for any procedure but the public ones, on the given room or message. */

@@ -58,8 +58,11 @@ const forStream = (m: Message): Message => ({ ...m, reactions: m.reactions.map((
  * again returns the message unchanged; that check comes before `rev` and the
  * window, so a retry of an edit that went through is answered, not refused.
  */
-export function editMessage(svc: Services, auth: Auth, input: { messageId: number; content: string; rev?: number | undefined }): Promise<Message> {
-  return svc.writes.run(async (tx, now) => {
+export async function editMessage(svc: Services, auth: Auth, input: { messageId: number; content: string; rev?: number | undefined }): Promise<Message> {
+  // Whom the edit newly mentions: only they are notified (null: nothing changed).
+  const news: { added: number[] | null } = { added: null };
+  const message = await svc.writes.run(async (tx, now) => {
+    news.added = null;
     const { row, access } = await visibleMessage(tx, input.messageId, auth.userId);
     if (row.kind === "system") throw new DomainError("BAD_REQUEST", "System messages cannot be edited");
     if (row.sender_id === null || Number(row.sender_id) !== auth.userId) throw forbidden("Only its author can edit a message");
@@ -77,7 +80,7 @@ export function editMessage(svc: Services, auth: Auth, input: { messageId: numbe
       // Writes are serialised (group commit, and the event-log lock on PostgreSQL): this cannot race.
       throw new Error(`message ${row.id} changed under its edit`);
     }
-    await reviseMentions(tx.db, (id) => svc.presence.isOnline(id), {
+    news.added = await reviseMentions(tx.db, (id) => svc.presence.isOnline(id), {
       roomId: Number(row.room_id),
       messageId: Number(row.id),
       senderId: auth.userId,
@@ -100,6 +103,8 @@ export function editMessage(svc: Services, auth: Auth, input: { messageId: numbe
       ],
     };
   });
+  if (news.added !== null && news.added.length > 0) svc.push.afterMessage({ message, senderId: auth.userId, mentioned: news.added, edit: true });
+  return message;
 }
 
 /**

@@ -62,7 +62,8 @@ async function recordRows(
   const users = new Set(m.mentions.userIds);
   if (m.mentions.here) for (const id of await memberIds(db, m.roomId)) if (id !== m.senderId && isOnline(id)) users.add(id);
   const ids = [...users];
-  if (m.inRoom) await insertMentions(db, m.roomId, m.messageId, m.mentions.room ? [...ids, ROOM_WIDE] : ids);
+  // `@room` already counts for everyone: its one row stands for every member, so no message is counted twice.
+  if (m.inRoom) await insertMentions(db, m.roomId, m.messageId, m.mentions.room ? [ROOM_WIDE] : ids);
   if (m.threadRootId !== null) await autoFollow(db, { userIds: ids, rootId: m.threadRootId, roomId: m.roomId });
   return ids;
 }
@@ -79,9 +80,9 @@ export async function reviseMentions(
 ): Promise<number[]> {
   const { before, after } = m;
   await setMessageMentions(db, m.messageId, hasMentions(after) ? JSON.stringify(after) : null);
-  const removed = before.userIds.filter((id) => !after.userIds.includes(id));
-  if (before.room && !after.room) removed.push(ROOM_WIDE);
-  if (m.inRoom) await deleteMentions(db, m.messageId, removed);
-  const added: Mentions = { userIds: after.userIds.filter((id) => !before.userIds.includes(id)), room: after.room && !before.room, here: after.here && !before.here };
-  return recordRows(db, isOnline, { ...m, mentions: added });
+  // The rows are rewritten whole (a handful per message); only what the edit adds is returned, to be notified.
+  if (m.inRoom) await deleteMentions(db, m.messageId);
+  const users = await recordRows(db, isOnline, { ...m, mentions: after });
+  const had = new Set(before.userIds);
+  return users.filter((id) => !had.has(id));
 }

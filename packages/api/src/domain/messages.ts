@@ -35,8 +35,11 @@ export async function sendMessage(
   input: { roomId: number; content: string; clientId: string; threadId?: number | undefined; alsoToRoom?: boolean | undefined },
 ): Promise<Message> {
   const { roomId, clientId } = input;
+  // Who the new message mentions, for its pushes once committed (null: nothing was written, e.g. a retry).
+  const news: { mentioned: number[] | null } = { mentioned: null };
   try {
     const message = await svc.writes.run(async (tx, now) => {
+      news.mentioned = null;
       const access = await tx.senderAccess(roomId, auth.userId);
       if (!access || access.deleted_at !== null || (Number(access.is_private) === 1 && !access.is_member)) throw notFound("Room");
       const existing = await tx.findByClientId(auth.userId, clientId);
@@ -53,13 +56,14 @@ export async function sendMessage(
       );
       const m = hasMentions(mentions) ? { ...stored, mentions } : stored;
       if (inRoom === 1) await countSend(tx.db, { roomId, userId: auth.userId, messageId: m.id });
-      await recordMentions(tx.db, (id) => svc.presence.isOnline(id), { roomId, messageId: m.id, senderId: auth.userId, threadRootId: rootId, inRoom: inRoom === 1, mentions });
+      news.mentioned = await recordMentions(tx.db, (id) => svc.presence.isOnline(id), { roomId, messageId: m.id, senderId: auth.userId, threadRootId: rootId, inRoom: inRoom === 1, mentions });
       const created = messageCreated(tx, m);
       if (rootId === null) return { result: m, events: [created] };
       return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, replyId: m.id, now })] };
     });
     // The hub has been told already: the send path hands it each batch's events at commit (services.ts).
     svc.typing.set(roomId, auth.userId, auth.username, false);
+    if (news.mentioned !== null) svc.push.afterMessage({ message, senderId: auth.userId, mentioned: news.mentioned, edit: false });
     return message;
   } catch (err) {
     // A concurrent duplicate (on another node) won the race: answer with what it stored.

@@ -9,6 +9,7 @@ import * as m0006 from "./0006_conversations.ts";
 import * as m0007 from "./0007_message_event_backfill.ts";
 import * as m0008 from "./0008_username_prefix.ts";
 import * as m0011 from "./0011_attention.ts";
+import * as m0021 from "./0021_push.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -22,5 +23,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0007_message_event_backfill": { up: (db) => m0007.up(db, dialect) },
     "0008_username_prefix": { up: (db) => m0008.up(db, dialect) },
     "0011_attention": { up: (db) => m0011.up(db, dialect) },
+    "0021_push": { up: (db) => m0021.up(db, dialect) },
   };
 }

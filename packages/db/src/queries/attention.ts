@@ -56,11 +56,11 @@ export async function countTimelineAfter(db: Db, roomId: number, messageId: numb
   return Number(r.n);
 }
 
-/** Messages mentioning `userId` (by name, or everyone) in the room after `after`: a message naming them and `@room` counts once. */
+/** Messages mentioning `userId` (by name, or everyone) in the room after `after`. A message with `@room` has only its room-wide row, so none counts twice. */
 export async function countMentions(db: Db, q: { userId: number; roomId: number; after: number }): Promise<number> {
   const r = await db
     .selectFrom("mentions")
-    .select(sql<number>`count(distinct message_id)`.as("n"))
+    .select(sql<number>`count(*)`.as("n"))
     .where("user_id", "in", [q.userId, ROOM_WIDE])
     .where("room_id", "=", q.roomId)
     .where("message_id", ">", q.after)
@@ -78,7 +78,7 @@ export async function readStates(db: Db, userId: number, roomIds: readonly numbe
     .select((eb) =>
       eb
         .selectFrom("mentions as mn")
-        .select(sql<number>`count(distinct mn.message_id)`.as("n"))
+        .select(sql<number>`count(*)`.as("n"))
         .where("mn.user_id", "in", [userId, ROOM_WIDE])
         .whereRef("mn.room_id", "=", "rm.room_id")
         .whereRef("mn.message_id", ">", "rm.last_read_id")
