@@ -1,4 +1,4 @@
-import { listAllRooms } from "@parley/client";
+import { listAllRooms, NO_UNREAD } from "@parley/client";
 import { batch, createEffect, createSignal, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import type { ChatClient } from "../lib/chat-client.ts";
@@ -231,7 +231,7 @@ export function createChat(client: ChatClient, me: User) {
         return;
       case "room.created": {
         const mine = e.room.createdBy === me.id;
-        upsertRoom({ ...e.room, isMember: mine, isAdmin: mine, memberCount: 1 });
+        upsertRoom({ ...e.room, ...NO_UNREAD, isMember: mine, isAdmin: mine, memberCount: 1 });
         return;
       }
       case "room.updated": {
@@ -240,7 +240,7 @@ export function createChat(client: ChatClient, me: User) {
           if (e.room.isPrivate && !existing.isMember) dropRoom(e.roomId);
           else patchRoom(e.roomId, e.room);
         } else if (!e.room.isPrivate) {
-          upsertRoom({ ...e.room, isMember: false, isAdmin: false, memberCount: 0 });
+          upsertRoom({ ...e.room, ...NO_UNREAD, isMember: false, isAdmin: false, memberCount: 0 });
         }
         return;
       }
@@ -263,7 +263,7 @@ export function createChat(client: ChatClient, me: User) {
             memberCount: existing.memberCount + 1,
           });
         } else {
-          upsertRoom({ ...e.room, isMember: isMe, isAdmin: isMe && e.member.isAdmin, memberCount: 1 });
+          upsertRoom({ ...e.room, ...NO_UNREAD, isMember: isMe, isAdmin: isMe && e.member.isAdmin, memberCount: 1 });
         }
         if (state.members[e.roomId]) {
           const m: MemberItem = { ...e.member, online: !!state.online[e.member.userId], lastSeen: null };
