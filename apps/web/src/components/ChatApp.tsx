@@ -8,6 +8,7 @@ import { createChat } from "../state/chat.ts";
 import { AppContext } from "../state/context.ts";
 import { createConversationEvents, createDmArrivals } from "../state/conversation.ts";
 import type { ConnectionView } from "../state/types.ts";
+import { createAttention } from "./attention/attention.ts";
 import { BrowseRooms } from "./BrowseRooms.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
@@ -43,6 +44,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
   const chat = createChat(chatClient(client), props.session.user);
   createConversationEvents(chatClient(client), chat);
   createDmArrivals(chatClient(client), chat);
+  createAttention(client, chat);
   const rawConnection = createReadable(client.connection);
   const connection = createMemo<ConnectionView>(() => {
     const c = rawConnection();

@@ -372,6 +372,8 @@ export function createChat(client: ChatClient, me: User) {
       if (known && known.rev <= m.rev) setState("timelines", m.roomId, "items", i, reconcile(withKnownMine(known, m)));
     },
     markRead: (roomId: number) => setState("unread", roomId, 0),
+    /** A room's badge as the server counts it (components/attention). */
+    setUnread: (roomId: number, count: number) => setState("unread", roomId, count),
     onArrival: (fn: (m: Message) => void) => {
       arrivalListeners.add(fn);
       return () => arrivalListeners.delete(fn);
