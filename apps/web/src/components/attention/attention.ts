@@ -45,5 +45,9 @@ export function createAttention(client: ParleyClient, chat: Chat): void {
   document.addEventListener("visibilitychange", onVisible);
   onCleanup(() => document.removeEventListener("visibilitychange", onVisible));
 
-  createSystemNotifications(client, { openRoom, isMuted: (roomId) => unread.get().rooms.get(roomId)?.muted ?? false });
+  createSystemNotifications(client, {
+    openRoom,
+    isMuted: (roomId) => unread.get().rooms.get(roomId)?.muted ?? false,
+    isDm: (roomId) => unread.get().rooms.get(roomId)?.isDm ?? false,
+  });
 }

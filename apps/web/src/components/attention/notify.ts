@@ -13,7 +13,10 @@ const SOUND_KEY = "parley.notifications.sound";
  * set up too, for when no tab is open. An optional sound (`localStorage`
  * `parley.notifications.sound = "on"`).
  */
-export function createSystemNotifications(client: ParleyClient, o: { openRoom: () => number | null; isMuted: (roomId: number) => boolean }): void {
+export function createSystemNotifications(
+  client: ParleyClient,
+  o: { openRoom: () => number | null; isMuted: (roomId: number) => boolean; isDm: (roomId: number) => boolean },
+): void {
   if (typeof Notification === "undefined") return;
   let asked = false;
   const levels = new Map<number, string>();
@@ -35,7 +38,8 @@ export function createSystemNotifications(client: ParleyClient, o: { openRoom: (
       return;
     }
     if (m.kind !== "text" || Notification.permission !== "granted" || document.visibilityState === "visible" || o.isMuted(m.roomId)) return;
-    const level = levels.get(m.roomId) ?? "mentions";
+    // A room joined since the levels were read (a new DM) has the default level.
+    const level = o.isDm(m.roomId) ? "dm" : (levels.get(m.roomId) ?? "mentions");
     const mentioned = me !== undefined && (m.mentions.userIds.includes(me) || m.mentions.room);
     if (!(level === "dm" || mentioned || level === "all")) return;
     const n = new Notification(m.sender?.username ?? "Parley", { body: m.content.slice(0, 200), tag: `room-${m.roomId}` });
