@@ -12,6 +12,9 @@ export default defineConfig({
     include: available
       ? [
           "src/{auth,rooms,room-rules,messages,stream,subscriptions,replay-cost,edits,reactions,threads,dms,first-run,account}.test.ts",
+          // Issue 14: mentions, read markers, receipts, settings, followed threads (counters and index ranges on both databases).
+          "src/attention.test.ts",
+          "src/push.test.ts",
           // The access matrix and the visibility test: a few seconds each, and the access rules are SQL on both databases.
           "src/reliability/{access,access-messages,access-anonymous,visibility}.test.ts",
           "src/cluster/**/*.test.ts",

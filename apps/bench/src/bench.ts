@@ -10,6 +10,7 @@ import { type HistoryParams, type HistoryResult, queryHistory, seedHistory } fro
 import { type IngestParams, type IngestResult, rawInsertRate, runIngest } from "./scenarios/ingest.ts";
 import { type MixedParams, type MixedResult, runMixed } from "./scenarios/mixed.ts";
 import { prepareWeb, runWeb, seedRoom, type WebParams, type WebResult } from "./scenarios/web.ts";
+import { runUnread, type UnreadParams, type UnreadResult } from "./scenarios/unread.ts";
 import { createUsersInRooms, login, rpc } from "./setup.ts";
 
 export interface BenchOptions {
@@ -46,9 +47,10 @@ export interface BenchResults {
   mixed?: MixedResult & { params: MixedParams };
   /** The web app in Chromium with a long room loaded; `before` from `--web-dist` (an older build), if given. */
   web?: { params: WebParams; after: WebResult; before?: WebResult };
+  unread?: UnreadResult & { params: UnreadParams };
 }
 
-export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed", "web"] as const;
+export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed", "web", "unread"] as const;
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const progress = new Progress(opts.quiet);
@@ -82,6 +84,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (want("ingest")) r.ingest = await ingest(opts.quick, dir, progress);
     if (want("mixed")) r.mixed = await mixed(opts.quick, dir, progress);
     if (opts.only?.includes("web")) r.web = await web(opts, dir, progress);
+    if (want("unread")) r.unread = await runUnread(opts.quick, dir, progress);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -150,6 +153,12 @@ function problems(r: BenchResults): string[] {
     }
     if (m.lost || m.duplicated || m.outOfOrder) out.push(`mixed: lost ${m.lost}, duplicated ${m.duplicated}, out of order ${m.outOfOrder}`);
     if (Object.keys(m.closed).length) out.push(`mixed: sockets closed during the run: ${JSON.stringify(m.closed)}`);
+  }
+  const u = r.unread;
+  if (u) {
+    if (u.unchangedWrites !== 0) out.push(`unread: markRead with nothing to change wrote ${u.unchangedWrites} event rows`);
+    const want = { unreadCount: u.params.unreadPerRoom, mentionCount: Math.round(u.params.unreadPerRoom / u.params.mentionEvery) };
+    if (u.firstRoom.unreadCount !== want.unreadCount) out.push(`unread: first room listed ${u.firstRoom.unreadCount} unread, seeded ${want.unreadCount}`);
   }
   return out;
 }

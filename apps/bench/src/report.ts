@@ -55,6 +55,13 @@ export function table(r: BenchResults): string {
     out.push(`History: ${h.messages} messages in ${h.rooms} rooms (${h.dbSizeMb} MB, seeded in ${(h.seedMs / 1000).toFixed(1)} s)`);
     out.push(`  cold start ${Math.round(h.coldStartMs)} ms; messages.list (${h.queries} at random cursors) p50 ${h.pageMs.p50} ms, p99 ${h.pageMs.p99} ms, max ${h.pageMs.max} ms; newest page p50 ${h.firstPageMs.p50} ms, p99 ${h.firstPageMs.p99} ms`);
   }
+  const u = r.unread;
+  if (u) {
+    out.push("");
+    out.push(`Unread: a reader in ${u.rooms} rooms of a ${u.messages}-message database (${u.dbSizeMb} MB)`);
+    out.push(`  rooms.list (${u.params.lists}) p50 ${u.listMs.p50} ms, p99 ${u.listMs.p99} ms, max ${u.listMs.max} ms; first room ${u.firstRoom.unreadCount} unread, ${u.firstRoom.mentionCount} mentions`);
+    out.push(`  rooms.markRead forward p50 ${u.markReadMs.p50} ms, p99 ${u.markReadMs.p99} ms; unchanged p50 ${u.markReadUnchangedMs.p50} ms, p99 ${u.markReadUnchangedMs.p99} ms (${u.unchangedWrites} event rows written)`);
+  }
   const i = r.ingest;
   if (i) {
     out.push("");

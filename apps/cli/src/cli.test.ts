@@ -173,6 +173,17 @@ describe("parley CLI", () => {
     expect(notAnId.stderr).toContain('"general" is not a message id');
   });
 
+  test("unread lists the rooms with unread messages, mentions counted", async () => {
+    expect((await parley("carol", "register", "-u", "carol", "--email", "carol@example.test", "-p", "password123")).code).toBe(0);
+    expect((await parley("carol", "unread")).stderr).toContain("nothing unread");
+    expect((await parley("carol", "join", "general")).code).toBe(0);
+    expect((await parley("alice", "send", "general", "plain")).code).toBe(0);
+    expect((await parley("alice", "send", "general", "@carol have a look")).code).toBe(0);
+    expect((await parley("carol", "unread")).stdout).toMatch(/^#\d+\tgeneral\t2 unread\t1 mention\n$/);
+    const json = JSON.parse((await parley("carol", "unread", "--json")).stdout) as { unreadCount: number; mentionCount: number };
+    expect(json).toMatchObject({ name: "general", unreadCount: 2, mentionCount: 1, muted: false });
+  });
+
   test("several parley processes share one session through token refreshes without revoking it", async () => {
     await using short = new ServerProcess({ ACCESS_TOKEN_TTL: "2s", DEFAULT_ROOM: "" });
     await short.start();

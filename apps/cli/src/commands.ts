@@ -105,6 +105,28 @@ export async function roomsCommand(env: CliEnv, io: Io, json: boolean) {
   }
 }
 
+/** `parley unread`: rooms with unread messages (mentions first), and followed threads with unread replies. */
+export async function unreadCommand(env: CliEnv, io: Io, json: boolean) {
+  const client = await openClient(env, ONE_SHOT_WAIT_MS);
+  try {
+    const rooms = (await listAllRooms(client.api)).filter((r) => r.isMember && r.badgeCount > 0);
+    rooms.sort((x, y) => y.mentionCount - x.mentionCount || y.unreadCount - x.unreadCount);
+    const threads = await client.api.threads.list.query({ unreadOnly: true });
+    for (const r of rooms) {
+      const name = r.members ? dmLabel({ members: r.members }, client.user?.id) : r.name;
+      if (json) io.out(JSON.stringify({ roomId: r.id, name, unreadCount: r.unreadCount, mentionCount: r.mentionCount, muted: r.muted }));
+      else io.out(`#${r.id}\t${name}\t${r.unreadCount} unread${r.mentionCount > 0 ? `\t${r.mentionCount} mention${r.mentionCount === 1 ? "" : "s"}` : ""}${r.muted ? "\tmuted" : ""}`);
+    }
+    for (const th of threads) {
+      if (json) io.out(JSON.stringify({ threadId: th.threadId, roomId: th.roomId, unreadCount: th.unreadCount }));
+      else io.out(`thread ${th.threadId} in #${th.roomId}\t${th.unreadCount} unread`);
+    }
+    if (!json && rooms.length === 0 && threads.length === 0) io.err("nothing unread");
+  } finally {
+    await client.close();
+  }
+}
+
 export async function createCommand(env: CliEnv, io: Io, name: string, isPrivate: boolean) {
   const client = await openClient(env, ONE_SHOT_WAIT_MS);
   try {

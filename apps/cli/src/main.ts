@@ -11,6 +11,7 @@ import {
   logoutCommand,
   reactCommand,
   roomsCommand,
+  unreadCommand,
   sendCommand,
   tailCommand,
   threadCommand,
@@ -26,6 +27,7 @@ const USAGE = `usage: parley [--server URL] <command>
   register --username U --email E [--password P]
   logout
   rooms [--json]                              list rooms
+  unread [--json]                             rooms and followed threads with unread messages
   create <name> [--private]
   join <room>
   tail <room> [-n 20] [--json]                print messages as they arrive (resumes after drops)
@@ -98,6 +100,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "rooms":
       await roomsCommand(env, io, f.json);
+      return 0;
+    case "unread":
+      await unreadCommand(env, io, f.json);
       return 0;
     case "create":
       need(1, "<name>");

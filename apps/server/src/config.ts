@@ -159,6 +159,15 @@ const envSchema = z.object({
   EDIT_WINDOW: duration(365 * DAY).optional(),
   /** The public room every new account joins, made with the first account; "" for none. */
   DEFAULT_ROOM: z.string().trim().max(80).default(defaultApiConfig.defaultRoom),
+  /** Web Push (issue 14): hosts a push endpoint may name although private or plain HTTP (comma-separated). */
+  PUSH_ALLOW_HOSTS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  /** The VAPID key pair (base64url, as `web-push generate-vapid-keys` prints); unset: generated once and kept in the database. */
+  VAPID_PUBLIC_KEY: z.string().min(1).optional(),
+  VAPID_PRIVATE_KEY: z.string().min(1).optional(),
+  VAPID_SUBJECT: z.string().regex(/^(mailto:|https:\/\/)/, "must be a mailto: or https: URL").default("mailto:admin@parley.invalid"),
 });
 
 /** Every environment variable the server reads. */
@@ -216,6 +225,7 @@ export interface ServerConfig {
   editWindowSeconds: number | null;
   /** "" : new accounts join no room. */
   defaultRoom: string;
+  push: { allowHosts: string[]; vapid: { subject: string; publicKey?: string; privateKey?: string } };
 }
 
 export type DatabaseConfig =
@@ -343,5 +353,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     webDir: e.WEB_DIR ?? null,
     editWindowSeconds: e.EDIT_WINDOW ?? null,
     defaultRoom: e.DEFAULT_ROOM,
+    push: { allowHosts: e.PUSH_ALLOW_HOSTS, vapid: vapidOf(e.VAPID_SUBJECT, e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY) },
   };
+}
+
+/** Both keys or neither: half a key pair is a mistake to report, not to paper over. */
+function vapidOf(subject: string, publicKey: string | undefined, privateKey: string | undefined) {
+  if ((publicKey === undefined) !== (privateKey === undefined)) throw new Error("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together");
+  return publicKey !== undefined && privateKey !== undefined ? { subject, publicKey, privateKey } : { subject };
 }

@@ -57,6 +57,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       maxCallsPerSocket: config.limits.maxCallsPerSocket,
       editWindowSeconds: config.editWindowSeconds,
       defaultRoom: config.defaultRoom,
+      push: config.push,
     },
     {
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeEvent, EventDecodeError, encodeEvent } from "./events.ts";
 
 const v1 = { id: 7, roomId: 3, kind: "text", content: "hi", sender: { id: 1, username: "ada" }, clientId: "c1", createdAt: 5, editedAt: null } as const;
-const message = { ...v1, rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null };
+const message = { ...v1, rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null, mentions: { userIds: [], room: false, here: false } };
 
 describe("event bodies", () => {
   it("are checked against their schema when written", () => {
@@ -13,7 +13,7 @@ describe("event bodies", () => {
 
   it("decode to what was written, with their position", () => {
     const row = { id: 12, ...encodeEvent(5, { body: { type: "message.created", roomId: 3, message }, scope: "room" }) };
-    expect(row).toMatchObject({ type: "message.created", scope: "room", room_id: 3, user_id: null, version: 2, created_at: 5 });
+    expect(row).toMatchObject({ type: "message.created", scope: "room", room_id: 3, user_id: null, version: 3, created_at: 5 });
     expect(decodeEvent(row)).toEqual({ type: "message.created", roomId: 3, message, id: 12 });
   });
 
@@ -22,6 +22,10 @@ describe("event bodies", () => {
     const stored = (type: string, body: object) => ({ id: 9, type, scope: "all" as const, room_id: 3, user_id: null, payload: JSON.stringify(body), version: 1, created_at: 5 });
     expect(decodeEvent(stored("message.created", { type: "message.created", roomId: 3, message: v1 }))).toEqual({ type: "message.created", roomId: 3, message, id: 9 });
     expect(decodeEvent(stored("room.updated", { type: "room.updated", roomId: 3, room }))).toEqual({ type: "room.updated", roomId: 3, room: { ...room, kind: "channel" }, id: 9 });
+    // Message events before issue 14 carried no mentions: none.
+    const { mentions: _, ...v2 } = message;
+    const v2Row = { ...stored("message.updated", { type: "message.updated", roomId: 3, message: v2 }), scope: "room" as const };
+    expect(decodeEvent(v2Row)).toEqual({ type: "message.updated", roomId: 3, message, id: 9 });
     // Reaction events before version 2 did not say where the emoji stands: null, and clients keep it where it was.
     const reaction = { type: "reaction.added", roomId: 3, messageId: 7, emoji: "👍", userId: 2, count: 1, userIds: [2] };
     expect(decodeEvent(stored("reaction.added", reaction))).toEqual({ ...reaction, index: null, id: 9 });

@@ -63,6 +63,21 @@ export const durableEventSchema = z.discriminatedUnion("type", [
    * once to themselves with `roomId` null (scope `user`: their other tabs).
    */
   z.object({ type: z.literal("user.updated"), roomId: id.nullable(), user: profileShape }),
+  /**
+   * Issue 14. The user's read marker in a room (`threadId` null) or a
+   * thread moved: every device and tab of theirs takes the new counts.
+   * Scope `user`: nobody else learns anything of it.
+   */
+  z.object({
+    type: z.literal("read.updated"),
+    roomId: id,
+    threadId: id.nullable(),
+    lastReadId: id,
+    unreadCount: z.number().int(),
+    mentionCount: z.number().int(),
+  }),
+  /** A DM member's marker reached `lastReadId` (not sent for a user who keeps receipts private). Scope `room`. */
+  z.object({ type: z.literal("receipt.updated"), roomId: id, userId: id, lastReadId: id }),
 ]);
 
 export type DurableEventBody = z.infer<typeof durableEventSchema>;
@@ -75,7 +90,7 @@ export type DurableEvent = DurableEventBody & { id: number };
  * event type until it is listed here.
  */
 export const eventVersions: Record<DurableEventType, number> = {
-  "message.created": 2,
+  "message.created": 3,
   "room.created": 2,
   "room.updated": 2,
   "room.deleted": 1,
@@ -84,12 +99,14 @@ export const eventVersions: Record<DurableEventType, number> = {
   "member.left": 1,
   "member.removed": 1,
   "member.admin": 1,
-  "message.updated": 1,
-  "message.deleted": 1,
+  "message.updated": 2,
+  "message.deleted": 2,
   "reaction.added": 2,
   "reaction.removed": 2,
   "thread.updated": 1,
   "user.updated": 1,
+  "read.updated": 1,
+  "receipt.updated": 1,
 };
 
 type Body = Record<string, unknown>;
@@ -106,6 +123,8 @@ const messageV2: Upgrade = (b) => ({
   message: { ...field(b, "message"), rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null },
 });
 const roomV2: Upgrade = (b) => ({ ...b, room: { ...field(b, "room"), kind: "channel" } });
+/** Version 3 of message.created (2 of updated/deleted), issue 14: messages carry their mentions; older ones had none. */
+const mentionsV: Upgrade = (b) => ({ ...b, message: { ...field(b, "message"), mentions: { userIds: [], room: false, here: false } } });
 /** Version 2 of reaction events says where the emoji stands; version 1 did not (null: clients keep it where it was). */
 const reactionV2: Upgrade = (b) => ({ ...b, index: null });
 
@@ -115,7 +134,9 @@ const reactionV2: Upgrade = (b) => ({ ...b, index: null });
  * to the current shape.
  */
 const upgrades: Partial<Record<DurableEventType, Record<number, Upgrade>>> = {
-  "message.created": { 1: messageV2 },
+  "message.created": { 1: messageV2, 2: mentionsV },
+  "message.updated": { 1: mentionsV },
+  "message.deleted": { 1: mentionsV },
   "room.created": { 1: roomV2 },
   "room.updated": { 1: roomV2 },
   "member.joined": { 1: roomV2 },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { charCount, DM_MAX_OTHERS, MESSAGE_MAX_CHARS, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, ROOM_PAGE_MAX, USER_SEARCH_MAX, utf8Bytes } from "./limits.ts";
+import { RESERVED_USERNAMES } from "./markdown/tree.ts";
 
 /**
  * Input schemas: used as procedure inputs here and as form validators in the
@@ -22,7 +23,9 @@ export const usernameSchema = z
       .string()
       .min(3, "Username must be at least 3 characters")
       .max(32, "Username must be at most 32 characters")
-      .regex(/^[A-Za-z0-9_.-]+$/, "Username may only contain letters, digits, _ . and -"),
+      .regex(/^[A-Za-z0-9_.-]+$/, "Username may only contain letters, digits, _ . and -")
+      // `@room`, `@here`… mean everyone (issue 14): nobody may be called that.
+      .refine((u) => !RESERVED_USERNAMES.includes(u.toLowerCase()), "That username is reserved"),
   );
 
 export const emailSchema = z
@@ -224,3 +227,27 @@ export const searchUsersSchema = z.object({
     ),
   limit: z.number().int().min(1).max(USER_SEARCH_MAX).default(10),
 });
+
+// Attention (issue 14): read markers, notification settings, receipts, threads followed.
+
+export const markReadSchema = z.object({ roomId: idSchema, messageId: idSchema });
+export const notifyLevelSchema = z.enum(["all", "mentions", "none"]);
+export const setNotificationsSchema = z.object({ roomId: idSchema, level: notifyLevelSchema, muted: z.boolean().optional() });
+/** Do not disturb until `until` (epoch ms); null clears it. */
+export const setDndSchema = z.object({ until: z.number().int().nonnegative().max(8.64e15).nullable() });
+/** `hidden`: nobody sees you in `messages.readBy` (your own counts still clear). */
+export const setReceiptPrivacySchema = z.object({ hidden: z.boolean() });
+export const readBySchema = z.object({ messageId: idSchema });
+/** A thread, named by its root or any of its replies. */
+export const threadTargetSchema = z.object({ messageId: idSchema });
+export const threadMarkReadSchema = z.object({ threadId: idSchema, messageId: idSchema });
+export const THREAD_PAGE_MAX = 100;
+export const listThreadsSchema = z.object({ unreadOnly: z.boolean().optional(), limit: z.number().int().min(1).max(THREAD_PAGE_MAX).optional() }).optional();
+
+/** A browser's PushSubscription, as `subscription.toJSON()` gives it (the keys base64url). */
+const base64url = z.string().regex(/^[A-Za-z0-9_-]+=*$/, "must be base64url");
+export const pushSubscribeSchema = z.object({
+  endpoint: z.string().url().max(2048),
+  keys: z.object({ p256dh: base64url.min(80).max(120), auth: base64url.min(16).max(32) }),
+});
+export const pushUnsubscribeSchema = z.object({ endpoint: z.string().max(2048) });

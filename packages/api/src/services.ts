@@ -2,6 +2,8 @@ import { type Database, type Kysely, setLastSeen, type WriteTransaction } from "
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { LoginLimits } from "./domain/login-limits.ts";
+import { parsePolicy } from "./domain/outbound.ts";
+import { Push } from "./domain/push.ts";
 import { type LazyEmojiTable, makeEmojiTable } from "./domain/emoji.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
 import { Writer } from "./domain/writer.ts";
@@ -63,9 +65,12 @@ export interface ApiConfig {
   editWindowSeconds: number | null;
   /** The public room every new account joins, made with the first account ("" : none). */
   defaultRoom: string;
+  /** Web Push: hosts a push endpoint may name although private or plain HTTP; the VAPID keys (or only the subject: generated and kept in the database). */
+  push: { allowHosts: readonly string[]; vapid: { subject: string; publicKey?: string | undefined; privateKey?: string | undefined } };
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
+  push: { allowHosts: [], vapid: { subject: "mailto:admin@parley.invalid" } },
   accessTokenTtlSeconds: 30 * 60,
   refreshTokenTtlSeconds: 30 * 24 * 3600,
   refreshReuseGraceSeconds: 60,
@@ -153,6 +158,8 @@ export interface Services {
   observer: ApiObserver;
   /** Which strings are one emoji (reactions); its data is read on first use. */
   emoji: LazyEmojiTable;
+  /** Web Push subscriptions and deliveries (domain/push.ts). */
+  push: Push;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -202,9 +209,19 @@ export function createServices(
     now,
     onError: opts.onError,
   });
+  const { publicKey, privateKey, subject } = config.push.vapid;
+  const push = new Push({
+    db,
+    policy: parsePolicy(config.push.allowHosts),
+    vapid: publicKey !== undefined && privateKey !== undefined ? { publicKey, privateKey, subject } : { subject },
+    isOnline: (userId) => presence.isOnline(userId),
+    now,
+    onError: opts.onError,
+  });
   return {
     db,
     config,
+    push,
     passwords: makePasswordHasher(config.bcryptCost),
     tokens: makeTokenIssuer(config.secretKey, config.accessTokenTtlSeconds),
     hub,
@@ -230,6 +247,7 @@ export function createServices(
     now,
     async start() {
       await hub.start();
+      await push.start();
       presence.start();
       revokedSessions.start();
     },

@@ -57,7 +57,23 @@ export const messageShape = z.object({
   reactions: z.array(z.object({ emoji: z.string(), count: z.number().int(), me: z.boolean(), userIds: z.array(id) })),
   /** A root's thread summary; null for a message nobody replied to. */
   thread: z.object({ replyCount: z.number().int(), lastReplyAt: z.number().nullable(), participantIds: z.array(id) }).nullable(),
+  /**
+   * Who it mentions, resolved when written (issue 14): members named by
+   * `@username`, `@room` (everyone in the room), `@here` (who was online).
+   * Mentions inside code do not count.
+   */
+  mentions: z.object({ userIds: z.array(id), room: z.boolean(), here: z.boolean() }),
 });
+
+export type Mentions = z.infer<typeof messageShape>["mentions"];
+export const NO_MENTIONS: Mentions = Object.freeze({ userIds: [], room: false, here: false }) as Mentions;
+
+/** The stored JSON of a message's mentions (null: none); a tombstone mentions nobody. */
+function storedMentions(json: string | null, deleted: boolean): Mentions {
+  if (json === null || deleted) return NO_MENTIONS;
+  const parsed = messageShape.shape.mentions.safeParse(JSON.parse(json));
+  return parsed.success ? parsed.data : NO_MENTIONS;
+}
 
 export type Reaction = z.infer<typeof messageShape>["reactions"][number];
 export type ThreadSummary = NonNullable<z.infer<typeof messageShape>["thread"]>;
@@ -85,7 +101,7 @@ export const toProfile = (u: UserRow): Profile => ({
   statusText: u.status_text ?? "",
 });
 
-export const toRoom = (r: RoomRow): Room => ({
+export const toRoom = (r: Omit<RoomRow, "timeline_count">): Room => ({
   id: Number(r.id),
   name: r.name,
   description: r.description,
@@ -114,6 +130,7 @@ export const toMessage = (m: MessageWithSender, reactions: Reaction[] = [], part
     Number(m.reply_count) > 0
       ? { replyCount: Number(m.reply_count), lastReplyAt: m.last_reply_at === null ? null : Number(m.last_reply_at), participantIds }
       : null,
+  mentions: storedMentions(m.mentions, m.deleted_at !== null),
 });
 
 /** An earlier version of an edited message (`messages.revisions`): written at `createdAt`, replaced by the next at `replacedAt`. */

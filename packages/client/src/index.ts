@@ -4,6 +4,7 @@ export { login, register, wsUrl } from "./http.ts";
 export * as messageChanges from "./message-changes.ts";
 export { listAllRooms } from "./rooms.ts";
 export { createRoomState, type RoomSnapshot, type RoomState, type RoomStateOptions } from "./room-state.ts";
+export { createUnreadState, NO_UNREAD, type RoomUnread, type ThreadUnread, type UnreadSnapshot, type UnreadState } from "./unread.ts";
 export { localStorageOutbox, memoryOutbox, type OutboxStorage } from "./storage.ts";
 export type { Readable } from "./store.ts";
 export type {

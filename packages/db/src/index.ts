@@ -26,3 +26,6 @@ export * from "./queries/sessions.ts";
 export * from "./queries/threads.ts";
 export * from "./queries/users.ts";
 export type * from "./schema.ts";
+export * from "./queries/attention.ts";
+export * from "./queries/thread-follows.ts";
+export * from "./queries/push.ts";

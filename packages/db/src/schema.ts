@@ -20,6 +20,10 @@ export interface UsersTable {
   display_name: ColumnType<string | null, string | null | undefined, string | null>;
   /** Migration 0010: a short status ("" for none). */
   status_text: ColumnType<string, string | undefined, string>;
+  /** Migration 0011: do not disturb until then (null: off). */
+  dnd_until: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** 1: nobody sees this user in `messages.readBy`. */
+  private_receipts: ColumnType<Flag, Flag | undefined, Flag>;
 }
 
 export interface RoomsTable {
@@ -37,6 +41,8 @@ export interface RoomsTable {
   dm_key: ColumnType<string | null, string | null | undefined, never>;
   /** Migration 0010: 1 for the room every new account joins (at most one row). */
   is_default: ColumnType<Flag, Flag | undefined, Flag>;
+  /** Migration 0011: text messages in the room's timeline, bumped by each send (unread = this − a member's `read_count`). */
+  timeline_count: ColumnType<number, number | undefined, number>;
 }
 
 export type RoomKind = "channel" | "dm";
@@ -46,6 +52,32 @@ export interface RoomMembersTable {
   user_id: number;
   is_admin: Flag;
   joined_at: Millis;
+  /** Migration 0011: the member's read marker (a message id; only moves back by `markUnread`). */
+  last_read_id: ColumnType<number, number | undefined, number>;
+  /** How many of the room's timeline messages the marker covers. */
+  read_count: ColumnType<number, number | undefined, number>;
+  notify_level: ColumnType<NotifyLevel, NotifyLevel | undefined, NotifyLevel>;
+  muted: ColumnType<Flag, Flag | undefined, Flag>;
+}
+
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** A timeline message mentioning a user (user 0: `@room`, everyone in it). Migration 0011. */
+export interface MentionsTable {
+  user_id: number;
+  room_id: number;
+  message_id: number;
+}
+
+/** Who follows a thread, and their marker in it (migration 0011). */
+export interface ThreadFollowsTable {
+  user_id: number;
+  root_id: number;
+  room_id: number;
+  following: ColumnType<Flag, Flag | undefined, Flag>;
+  last_read_id: ColumnType<number, number | undefined, number>;
+  /** How many of the thread's replies the marker covers (unread = the root's `reply_count` − this). */
+  read_count: ColumnType<number, number | undefined, number>;
 }
 
 export type MessageKind = "text" | "system";
@@ -75,6 +107,8 @@ export interface MessagesTable {
   /** A root's thread summary, updated in each reply's transaction. */
   reply_count: ColumnType<number, number | undefined, number>;
   last_reply_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** Migration 0011: the resolved mentions as JSON (`{ userIds, room, here }`); null when it mentions nobody. */
+  mentions: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** An earlier version of an edited message. */
@@ -161,6 +195,26 @@ export interface Database {
   message_revisions: MessageRevisionsTable;
   reactions: ReactionsTable;
   thread_participants: ThreadParticipantsTable;
+  mentions: MentionsTable;
+  thread_follows: ThreadFollowsTable;
+  push_subscriptions: PushSubscriptionsTable;
+  server_secrets: ServerSecretsTable;
+}
+
+/** A browser's Web Push subscription (migration 0021). */
+export interface PushSubscriptionsTable {
+  endpoint: string;
+  user_id: number;
+  p256dh: string;
+  auth: string;
+  created_at: Millis;
+}
+
+/** Values generated once and shared by every node (the VAPID keys). */
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: Millis;
 }
 
 export type UserRow = Selectable<UsersTable>;

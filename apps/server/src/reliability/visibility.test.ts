@@ -77,6 +77,9 @@ const rules: Record<DurableEventType, (e: DurableEvent, w: World, who: Witness) 
   "thread.updated": watchedP,
   // A profile change is told per room of the person's: a non-member hears of it only by watching P while public.
   "user.updated": watchedP,
+  // A member's read state is theirs alone; a DM's receipts are its members' (issue 14): never a non-member's, not even a watcher's.
+  "read.updated": () => false,
+  "receipt.updated": () => false,
 };
 
 const durable = (events: StreamEvent[]): DurableEvent[] =>
@@ -138,7 +141,10 @@ describe("what a non-member receives, for every durable event type", () => {
       await member.http.messages.react.mutate({ messageId: root.id, emoji: "🎉" });
       await member.http.messages.react.mutate({ messageId: root.id, emoji: "👍" });
       await member.http.messages.unreact.mutate({ messageId: root.id, emoji: "👍" });
-      await member.http.messages.send.mutate({ roomId, content: `${tag}-reply`, clientId: `${tag}-reply`, threadId: root.id });
+      const reply = await member.http.messages.send.mutate({ roomId, content: `${tag}-reply`, clientId: `${tag}-reply`, threadId: root.id });
+      // Read state: the member's room marker (and, in the DM, a receipt); the owner's marker in the thread they started.
+      await member.http.rooms.markRead.mutate({ roomId, messageId: root.id });
+      await owner.http.threads.markRead.mutate({ threadId: root.id, messageId: reply.id });
       await owner.http.messages.delete.mutate({ messageId: (await say(roomId, `${tag}-doomed`)).id });
     };
     await converse(p.id, "p-public", await say(p.id, "p-public-msg"));

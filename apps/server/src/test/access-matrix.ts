@@ -64,6 +64,10 @@ export const roomSamples: Record<string, (roomId: number, c: Cast) => unknown> =
   "rooms.watch": (roomId) => ({ roomId }),
   "messages.list": (roomId) => ({ roomId }),
   "messages.send": (roomId) => ({ roomId, content: "let me in", clientId: clientId("intruder") }),
+  // Issue 14: read markers and notification settings (members only).
+  "rooms.markRead": (roomId) => ({ roomId, messageId: 1 }),
+  "rooms.markUnread": (roomId) => ({ roomId, messageId: 1 }),
+  "rooms.setNotifications": (roomId) => ({ roomId, level: "all", muted: true }),
 };
 
 /** A valid input for each message procedure. */
@@ -74,6 +78,11 @@ export const messageSamples: Record<string, (messageId: number) => unknown> = {
   "messages.react": (messageId) => ({ messageId, emoji: "👍" }),
   "messages.unreact": (messageId) => ({ messageId, emoji: "👍" }),
   "messages.reactions": (messageId) => ({ messageId, emoji: "👍" }),
+  // Issue 14: receipts, and threads named by a message (their root or a reply).
+  "messages.readBy": (messageId) => ({ messageId }),
+  "threads.follow": (messageId) => ({ messageId }),
+  "threads.unfollow": (messageId) => ({ messageId }),
+  "threads.markRead": (messageId) => ({ threadId: messageId, messageId }),
 };
 
 /**
@@ -102,6 +111,14 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "auth.changePassword": { sample: () => ({ currentPassword: "correct horse", newPassword: "anonymous horse" }) },
   "auth.sessions": { sample: () => undefined },
   "auth.revokeSession": { sample: () => ({ id: "not-a-session" }) },
+  // Issue 14: the caller's own settings and followed threads.
+  "users.settings": { sample: () => undefined },
+  "users.setDnd": { sample: () => ({ until: null }) },
+  "users.setReceiptPrivacy": { sample: () => ({ hidden: false }) },
+  "threads.list": { sample: () => ({ unreadOnly: true }) },
+  "push.publicKey": { sample: () => undefined },
+  "push.subscribe": { sample: () => ({ endpoint: "https://push.example.com/x", keys: { p256dh: "B".repeat(87), auth: "A".repeat(22) } }) },
+  "push.unsubscribe": { sample: () => ({ endpoint: "https://push.example.com/x" }) },
 };
 
 /** A valid input for any procedure but the public ones, on the given room or message. */

@@ -10,6 +10,7 @@ import { createConversationEvents, createDmArrivals } from "../state/conversatio
 import type { ConnectionView } from "../state/types.ts";
 import { makeViewMemory } from "../state/view-memory.ts";
 import { makeDrafts } from "../state/drafts.ts";
+import { createAttention } from "./attention/attention.ts";
 import { BrowseRooms } from "./BrowseRooms.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
@@ -46,6 +47,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
   const chat = createChat(chatClient(client), props.session.user);
   createConversationEvents(chatClient(client), chat);
   createDmArrivals(chatClient(client), chat);
+  createAttention(client, chat);
   const rawConnection = createReadable(client.connection);
   const connection = createMemo<ConnectionView>(() => {
     const c = rawConnection();

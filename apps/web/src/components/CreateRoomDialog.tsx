@@ -1,3 +1,4 @@
+import { NO_UNREAD } from "@parley/client";
 import { loadSchemas } from "../lib/schemas.ts";
 import { createSignal, Show } from "solid-js";
 import { plainError } from "../lib/errors.ts";
@@ -30,7 +31,7 @@ export function CreateRoomDialog(props: { open: boolean; onClose: () => void; on
     setBusy(true);
     try {
       const room = await client.api.rooms.create.mutate(checked.data);
-      chat.upsertRoom({ ...room, isMember: true, isAdmin: true, memberCount: 1 });
+      chat.upsertRoom({ ...room, ...NO_UNREAD, isMember: true, isAdmin: true, memberCount: 1 });
       props.onCreated(room.id);
     } catch (err) {
       setServerError(plainError(err));

@@ -22,6 +22,7 @@ const message = (content: string, kind: Message["kind"] = "text"): Message => ({
   alsoToRoom: false,
   reactions: [],
   thread: null,
+  mentions: { userIds: [], room: false, here: false },
 });
 
 describe("a message", () => {

@@ -1,4 +1,4 @@
-import { listAllRooms } from "@parley/client";
+import { listAllRooms, NO_UNREAD } from "@parley/client";
 import { batch, createEffect, createSignal, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import type { ChatClient } from "../lib/chat-client.ts";
@@ -259,7 +259,7 @@ export function createChat(client: ChatClient, me: User) {
         return;
       case "room.created": {
         const mine = e.room.createdBy === me.id;
-        upsertRoom({ ...e.room, isMember: mine, isAdmin: mine, memberCount: 1 });
+        upsertRoom({ ...e.room, ...NO_UNREAD, isMember: mine, isAdmin: mine, memberCount: 1 });
         return;
       }
       case "room.updated": {
@@ -268,7 +268,7 @@ export function createChat(client: ChatClient, me: User) {
           if (e.room.isPrivate && !existing.isMember) dropRoom(e.roomId);
           else patchRoom(e.roomId, e.room);
         } else if (!e.room.isPrivate) {
-          upsertRoom({ ...e.room, isMember: false, isAdmin: false, memberCount: 0 });
+          upsertRoom({ ...e.room, ...NO_UNREAD, isMember: false, isAdmin: false, memberCount: 0 });
         }
         return;
       }
@@ -291,7 +291,7 @@ export function createChat(client: ChatClient, me: User) {
             memberCount: existing.memberCount + 1,
           });
         } else {
-          upsertRoom({ ...e.room, isMember: isMe, isAdmin: isMe && e.member.isAdmin, memberCount: 1 });
+          upsertRoom({ ...e.room, ...NO_UNREAD, isMember: isMe, isAdmin: isMe && e.member.isAdmin, memberCount: 1 });
         }
         if (state.members[e.roomId]) {
           const m: MemberItem = { ...e.member, online: !!state.online[e.member.userId], lastSeen: null };
@@ -402,6 +402,8 @@ export function createChat(client: ChatClient, me: User) {
     markRead: (roomId: number) => setState("unread", roomId, 0),
     /** Whether the room's loaded timeline holds the message sent with this client id (O(1)). */
     holdsClientId: (roomId: number, clientId: string) => clientIds.get(roomId)?.has(clientId) ?? false,
+    /** A room's badge as the server counts it (components/attention). */
+    setUnread: (roomId: number, count: number) => setState("unread", roomId, count),
     onArrival: (fn: (m: Message) => void) => {
       arrivalListeners.add(fn);
       return () => arrivalListeners.delete(fn);

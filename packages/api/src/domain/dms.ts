@@ -10,6 +10,7 @@ import {
   type Kysely,
   type RoomRow,
 } from "@parley/db";
+import { attentionFor, attentionOf } from "./read-state.ts";
 import type { EventDraft } from "../events.ts";
 import { notFound } from "../errors.ts";
 import type { Services } from "../services.ts";
@@ -65,7 +66,8 @@ export async function openDm(svc: Pick<Services, "db" | "writes">, auth: Auth, u
   const roomId = Number(row.id);
   const members = (await dmMembers(svc.db, [roomId])).get(roomId) ?? [];
   // Nobody is an admin of a DM: its members are fixed and it has no settings.
-  return { ...toRoom(row), isMember: true, isAdmin: false, memberCount: members.length, members };
+  const attention = attentionOf(await attentionFor(svc.db, auth.userId, [roomId]), roomId);
+  return { ...toRoom(row), isMember: true, isAdmin: false, memberCount: members.length, ...attention, members };
 }
 
 /** Adds each DM's members to a list of rooms (channels are left as they are), in one read. */

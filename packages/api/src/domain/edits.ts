@@ -1,4 +1,6 @@
 import {
+  deleteMentions,
+  setMessageMentions,
   eventTypesAt,
   findMembership,
   findMessage,
@@ -14,8 +16,9 @@ import {
 import { encodeEvent } from "../events.ts";
 import { conflict, DomainError, forbidden, notFound } from "../errors.ts";
 import type { Services } from "../services.ts";
-import { type Message, type Revision, toRevision } from "../shapes.ts";
+import { type Message, type Revision, toMessage, toRevision } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
+import { hasMentions, resolveMentions, reviseMentions } from "./mentions.ts";
 import { presentMessages } from "./messages.ts";
 import { requireMember, roomAccess } from "./rooms.ts";
 
@@ -55,8 +58,11 @@ const forStream = (m: Message): Message => ({ ...m, reactions: m.reactions.map((
  * again returns the message unchanged; that check comes before `rev` and the
  * window, so a retry of an edit that went through is answered, not refused.
  */
-export function editMessage(svc: Services, auth: Auth, input: { messageId: number; content: string; rev?: number | undefined }): Promise<Message> {
-  return svc.writes.run(async (tx, now) => {
+export async function editMessage(svc: Services, auth: Auth, input: { messageId: number; content: string; rev?: number | undefined }): Promise<Message> {
+  // Whom the edit newly mentions: only they are notified (null: nothing changed).
+  const news: { added: number[] | null } = { added: null };
+  const message = await svc.writes.run(async (tx, now) => {
+    news.added = null;
     const { row, access } = await visibleMessage(tx, input.messageId, auth.userId);
     if (row.kind === "system") throw new DomainError("BAD_REQUEST", "System messages cannot be edited");
     if (row.sender_id === null || Number(row.sender_id) !== auth.userId) throw forbidden("Only its author can edit a message");
@@ -68,11 +74,22 @@ export function editMessage(svc: Services, auth: Auth, input: { messageId: numbe
     const window = svc.config.editWindowSeconds;
     if (window !== null && now - Number(row.created_at) > window * 1000) throw forbidden("It is too late to edit this message");
 
+    // Resolved before the first write: adding `@room` to a message in a big room may be refused.
+    const mentions = await resolveMentions(tx.db, { roomId: Number(row.room_id), senderId: auth.userId, content: input.content });
     if (!(await updateMessageContent(tx.db, { id: Number(row.id), rev, content: input.content, now }))) {
       // Writes are serialised (group commit, and the event-log lock on PostgreSQL): this cannot race.
       throw new Error(`message ${row.id} changed under its edit`);
     }
-    const edited: MessageWithSender = { ...row, content: input.content, rev: rev + 1, edited_at: now };
+    news.added = await reviseMentions(tx.db, (id) => svc.presence.isOnline(id), {
+      roomId: Number(row.room_id),
+      messageId: Number(row.id),
+      senderId: auth.userId,
+      threadRootId: row.thread_id === null ? null : Number(row.thread_id),
+      inRoom: Number(row.in_room) === 1,
+      before: toMessage(row).mentions,
+      after: mentions,
+    });
+    const edited: MessageWithSender = { ...row, content: input.content, rev: rev + 1, edited_at: now, mentions: hasMentions(mentions) ? JSON.stringify(mentions) : null };
     const result = await present(tx, edited, auth.userId);
     const previous = { messageId: Number(row.id), rev, content: row.content, createdAt: Number(row.edited_at ?? row.created_at), replacedAt: now };
     return {
@@ -86,6 +103,8 @@ export function editMessage(svc: Services, auth: Auth, input: { messageId: numbe
       ],
     };
   });
+  if (news.added !== null && news.added.length > 0) svc.push.afterMessage({ message, senderId: auth.userId, mentioned: news.added, edit: true });
+  return message;
 }
 
 /**
@@ -112,6 +131,9 @@ export function deleteMessage(svc: Services, auth: Auth, input: { messageId: num
     if (row.deleted_at !== null) return { result: await present(tx, row, auth.userId), events: [] };
 
     const positions = await tombstoneMessage(tx.db, { id: Number(row.id), now });
+    // A deleted message mentions nobody any more: it leaves the mention counts.
+    await deleteMentions(tx.db, Number(row.id));
+    await setMessageMentions(tx.db, Number(row.id), null);
     const tombstone = forStream(await present(tx, { ...row, content: "", deleted_at: now }, null));
     for (const e of await eventTypesAt(tx.db, positions)) {
       if (e.type !== "message.created" && e.type !== "message.updated") continue;

@@ -15,6 +15,8 @@ import type { Services } from "../services.ts";
 import { type Message, type Reaction, toMessage } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import type { RoomAccess } from "./rooms.ts";
+import { hasMentions, recordMentions, resolveMentions } from "./mentions.ts";
+import { countSend } from "./read-state.ts";
 import { threadPage, threadRoot, threadUpdated } from "./threads.ts";
 
 /**
@@ -33,8 +35,11 @@ export async function sendMessage(
   input: { roomId: number; content: string; clientId: string; threadId?: number | undefined; alsoToRoom?: boolean | undefined },
 ): Promise<Message> {
   const { roomId, clientId } = input;
+  // Who the new message mentions, for its pushes once committed (null: nothing was written, e.g. a retry).
+  const news: { mentioned: number[] | null } = { mentioned: null };
   try {
     const message = await svc.writes.run(async (tx, now) => {
+      news.mentioned = null;
       const access = await tx.senderAccess(roomId, auth.userId);
       if (!access || access.deleted_at !== null || (Number(access.is_private) === 1 && !access.is_member)) throw notFound("Room");
       const existing = await tx.findByClientId(auth.userId, clientId);
@@ -43,15 +48,21 @@ export async function sendMessage(
       // A reply (domain/threads.ts); a plain send runs no statement for threads.
       const rootId = input.threadId === undefined ? null : await threadRoot(tx.db, roomId, input.threadId);
       if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
+      // Resolved before the insert: `@room` in a big room may be refused (domain/mentions.ts).
+      const mentions = await resolveMentions(tx.db, { roomId, senderId: auth.userId, content: input.content });
       const inRoom = rootId === null || input.alsoToRoom ? 1 : 0;
       const { message: m, created } = newMessage(
         await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom }),
+        { ...(hasMentions(mentions) ? { mentions } : {}) },
       );
+      if (inRoom === 1) await countSend(tx.db, { roomId, userId: auth.userId, messageId: m.id });
+      news.mentioned = await recordMentions(tx.db, (id) => svc.presence.isOnline(id), { roomId, messageId: m.id, senderId: auth.userId, threadRootId: rootId, inRoom: inRoom === 1, mentions });
       if (rootId === null) return { result: m, events: [created] };
-      return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, now })] };
+      return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, replyId: m.id, now })] };
     });
     // The hub has been told already: the send path hands it each batch's events at commit (services.ts).
     svc.typing.set(roomId, auth.userId, auth.username, false);
+    if (news.mentioned !== null) svc.push.afterMessage({ message, senderId: auth.userId, mentioned: news.mentioned, edit: false });
     return message;
   } catch (err) {
     // A concurrent duplicate (on another node) won the race: answer with what it stored.
@@ -70,8 +81,9 @@ export async function sendMessage(
  * built from the row's typed values only, so it is `prebuilt` (not parsed
  * again; events.test.ts proves the schema returns it unchanged).
  */
-export function newMessage(row: InsertedMessage): { message: Message; created: EventDraft } {
-  const message = toMessage(row);
+export function newMessage(row: InsertedMessage, extra: { mentions?: Message["mentions"] } = {}): { message: Message; created: EventDraft } {
+  const stored = toMessage(row);
+  const message = extra.mentions === undefined ? stored : { ...stored, mentions: extra.mentions };
   return { message, created: { body: { type: "message.created", roomId: message.roomId, message }, scope: "room", position: row.event_id, prebuilt: true } };
 }
 

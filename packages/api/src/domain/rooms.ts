@@ -28,6 +28,7 @@ import { type Member, type Message, type Room, toRoom } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import { type DmMember, withDmMembers } from "./dms.ts";
 import { newMessage } from "./messages.ts";
+import { attentionFor, attentionOf, type RoomAttention } from "./read-state.ts";
 import type { Change, DeferredEvent, PendingEvent } from "./writer.ts";
 
 export interface RoomAccess {
@@ -61,7 +62,7 @@ export function requireAdmin(access: RoomAccess): MemberRow {
   return m;
 }
 
-export interface RoomListItem extends Room {
+export interface RoomListItem extends Room, RoomAttention {
   isMember: boolean;
   isAdmin: boolean;
   memberCount: number;
@@ -72,11 +73,14 @@ export interface RoomListItem extends Room {
 /** One page of the rooms the user can see, in id order (`after`: the last id of the previous page). */
 export async function listRooms(svc: Services, userId: number, page: { after?: number | undefined; limit: number }): Promise<RoomListItem[]> {
   const rows = await listRoomsForUser(svc.db, userId, { after: page.after ?? 0, limit: page.limit });
+  // Read state from counters and index ranges, for the rooms of this page the user is in (domain/read-state.ts).
+  const states = await attentionFor(svc.db, userId, rows.filter((r) => r.my_id !== null).map((r) => Number(r.id)));
   const items = rows.map((r) => ({
     ...toRoom({ ...r, deleted_at: null }),
     isMember: r.my_id !== null,
     isAdmin: Number(r.is_admin) === 1,
     memberCount: Number(r.member_count),
+    ...attentionOf(states, Number(r.id)),
   }));
   return withDmMembers(svc.db, items);
 }
@@ -87,6 +91,7 @@ export async function roomDetails(svc: Services, access: RoomAccess): Promise<Ro
     isMember: access.membership !== null,
     isAdmin: Number(access.membership?.is_admin ?? 0) === 1,
     memberCount: await countMembers(svc.db, Number(access.room.id)),
+    ...attentionOf(await attentionFor(svc.db, access.membership ? Number(access.membership.user_id) : 0, [Number(access.room.id)]), Number(access.room.id)),
   };
   return (await withDmMembers(svc.db, [item]))[0] ?? item;
 }

@@ -1,4 +1,14 @@
-import { type Database, findMessage, findThreadTarget, type Kysely, listMessages, recordReply, threadParticipants, type WriteTx } from "@parley/db";
+import {
+  type Database,
+  findMessage,
+  findThreadTarget,
+  followOnReply,
+  type Kysely,
+  listMessages,
+  recordReply,
+  threadParticipants,
+  type WriteTx,
+} from "@parley/db";
 import { notFound } from "../errors.ts";
 import type { EventDraft } from "../events.ts";
 
@@ -24,8 +34,10 @@ export async function threadRoot(db: Kysely<Database>, roomId: number, messageId
  * deleted one included, since it stays in the thread as a tombstone) and the
  * `thread.updated` that tells clients the new summary.
  */
-export async function threadUpdated(tx: WriteTx, r: { roomId: number; rootId: number; userId: number; now: number }): Promise<EventDraft> {
+export async function threadUpdated(tx: WriteTx, r: { roomId: number; rootId: number; userId: number; replyId: number; now: number }): Promise<EventDraft> {
   const counts = await recordReply(tx.db, r);
+  // The replier and the root's author follow the thread; the replier has read it up to their reply (issue 14).
+  await followOnReply(tx.db, { ...r, replyCount: counts.replyCount });
   const participantIds = (await threadParticipants(tx.db, [r.rootId])).get(r.rootId) ?? [];
   return { body: { type: "thread.updated", roomId: r.roomId, messageId: r.rootId, thread: { ...counts, participantIds } }, scope: "room" };
 }

@@ -21,6 +21,7 @@ const message: fc.Arbitrary<Message> = fc.record({
   alsoToRoom: fc.boolean(),
   reactions: fc.array(fc.record({ emoji: fc.string({ maxLength: 8 }), count: fc.nat(), me: fc.boolean(), userIds: fc.array(fc.nat(), { maxLength: 10 }) }), { maxLength: 3 }),
   thread: fc.option(fc.record({ replyCount: fc.nat(), lastReplyAt: fc.option(fc.nat(), { nil: null }), participantIds: fc.array(fc.nat(), { maxLength: 10 }) }), { nil: null }),
+  mentions: fc.record({ userIds: fc.array(fc.nat(), { maxLength: 5 }), room: fc.boolean(), here: fc.boolean() }),
 });
 
 describe("Outgoing.fromPayload", () => {

@@ -1,3 +1,4 @@
+import { readBy } from "../domain/attention.ts";
 import { deleteMessage, editMessage, messageRevisions } from "../domain/edits.ts";
 import { history, sendMessage } from "../domain/messages.ts";
 import { react, reactors, unreact } from "../domain/reactions.ts";
@@ -8,6 +9,7 @@ import {
   messageRevisionsSchema,
   reactionsSchema,
   reactSchema,
+  readBySchema,
   sendMessageSchema,
   unreactSchema,
 } from "../schemas.ts";
@@ -25,4 +27,6 @@ export const messagesRouter = router({
   react: authedProcedure.input(reactSchema).mutation(({ ctx, input }) => react(ctx.svc, ctx.auth, input)),
   unreact: authedProcedure.input(unreactSchema).mutation(({ ctx, input }) => unreact(ctx.svc, ctx.auth, input)),
   reactions: authedProcedure.input(reactionsSchema).query(({ ctx, input }) => reactors(ctx.svc, ctx.auth, input)),
+  /** Members whose read marker has reached the message (DMs and rooms of up to 50 members). */
+  readBy: authedProcedure.input(readBySchema).query(({ ctx, input }) => readBy(ctx.svc, ctx.auth, input.messageId)),
 });

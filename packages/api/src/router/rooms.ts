@@ -1,11 +1,15 @@
+import { setRoomNotifications } from "../domain/attention.ts";
+import { moveMarker } from "../domain/read-state.ts";
 import * as rooms from "../domain/rooms.ts";
 import {
   addMemberSchema,
   createRoomSchema,
   listRoomsSchema,
+  markReadSchema,
   memberTargetSchema,
   ROOM_PAGE_MAX,
   setAdminSchema,
+  setNotificationsSchema,
   typingSchema,
   updateRoomSchema,
 } from "../schemas.ts";
@@ -41,4 +45,9 @@ export const roomsRouter = router({
     ctx.svc.typing.set(input.roomId, ctx.auth.userId, ctx.auth.username, input.isTyping);
     return { ok: true as const };
   }),
+  /** Moves the caller's read marker forward to `messageId` (never back); unchanged, it writes nothing. */
+  markRead: memberProcedure.input(markReadSchema).mutation(({ ctx, input }) => moveMarker(ctx.svc, ctx.auth, input)),
+  /** Moves the marker back, so `messageId` and what follows are unread again. */
+  markUnread: memberProcedure.input(markReadSchema).mutation(({ ctx, input }) => moveMarker(ctx.svc, ctx.auth, { ...input, back: true })),
+  setNotifications: memberProcedure.input(setNotificationsSchema).mutation(({ ctx, input }) => setRoomNotifications(ctx.svc, ctx.auth, input)),
 });

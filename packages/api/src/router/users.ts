@@ -1,6 +1,7 @@
 import { profileOf, updateProfile } from "../domain/account.ts";
+import { attentionSettings, setDnd, setReceiptPrivacy } from "../domain/attention.ts";
 import { searchPeople } from "../domain/people.ts";
-import { searchUsersSchema, updateProfileSchema, userIdInput } from "../schemas.ts";
+import { searchUsersSchema, setDndSchema, setReceiptPrivacySchema, updateProfileSchema, userIdInput } from "../schemas.ts";
 import { authedProcedure, router } from "../trpc.ts";
 
 export const usersRouter = router({
@@ -12,4 +13,9 @@ export const usersRouter = router({
   updateProfile: authedProcedure.input(updateProfileSchema).mutation(({ ctx, input }) => updateProfile(ctx.svc, ctx.auth, input)),
   /** Anyone's public profile (a profile card). */
   profile: authedProcedure.input(userIdInput).query(({ ctx, input }) => profileOf(ctx.svc, input.userId)),
+  /** The caller's own attention settings: do not disturb, receipt privacy. */
+  settings: authedProcedure.query(({ ctx }) => attentionSettings(ctx.svc, ctx.auth.userId)),
+  /** Do not disturb until `until`; null clears it. */
+  setDnd: authedProcedure.input(setDndSchema).mutation(({ ctx, input }) => setDnd(ctx.svc, ctx.auth, input.until)),
+  setReceiptPrivacy: authedProcedure.input(setReceiptPrivacySchema).mutation(({ ctx, input }) => setReceiptPrivacy(ctx.svc, ctx.auth, input.hidden)),
 });

@@ -10,6 +10,8 @@ import * as m0007 from "./0007_message_event_backfill.ts";
 import * as m0008 from "./0008_username_prefix.ts";
 import * as m0009 from "./0009_room_index_without_messages.ts";
 import * as m0010 from "./0010_people_and_general.ts";
+import * as m0011 from "./0011_attention.ts";
+import * as m0021 from "./0021_push.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -24,5 +26,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0008_username_prefix": { up: (db) => m0008.up(db, dialect) },
     "0009_room_index_without_messages": { up: (db) => m0009.up(db, dialect) },
     "0010_people_and_general": { up: (db) => m0010.up(db, dialect) },
+    "0011_attention": { up: (db) => m0011.up(db, dialect) },
+    "0021_push": { up: (db) => m0021.up(db, dialect) },
   };
 }

@@ -18,7 +18,15 @@ export async function insertMember(
 ): Promise<MemberRow> {
   return db
     .insertInto("room_members")
-    .values({ room_id: m.roomId, user_id: m.userId, is_admin: m.isAdmin ? 1 : 0, joined_at: m.now })
+    .values((eb) => ({
+      room_id: m.roomId,
+      user_id: m.userId,
+      is_admin: m.isAdmin ? 1 : 0,
+      joined_at: m.now,
+      // A new member starts with the room read: history is not a flood of unread messages.
+      last_read_id: eb.selectFrom("messages").select((e) => e.fn.coalesce(e.fn.max("id"), e.lit(0)).as("n")).where("room_id", "=", m.roomId),
+      read_count: eb.selectFrom("rooms").select("timeline_count").where("id", "=", m.roomId),
+    }))
     .returningAll()
     .executeTakeFirstOrThrow();
 }

@@ -21,6 +21,7 @@ const messageColumns = [
   "m.in_room",
   "m.reply_count",
   "m.last_reply_at",
+  "m.mentions",
 ] as const;
 
 export interface NewMessage {
@@ -85,6 +86,7 @@ export function insertedRow(id: number, m: NewMessage, senderName: string | null
     reply_count: 0,
     last_reply_at: null,
     event_id: eventId,
+    mentions: null,
   };
 }
 

@@ -1,0 +1,197 @@
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import SQLite from "better-sqlite3";
+import { type ChildServer, startParley } from "../proc.ts";
+import { login, rpc } from "../setup.ts";
+import type { Progress } from "../progress.ts";
+import { exactQuantile } from "../stats.ts";
+import { WireConn } from "../wire.ts";
+
+export interface UnreadParams {
+  /** Rooms the reader is in. */
+  rooms: number;
+  messages: number;
+  /** Unread messages left in each room after seeding. */
+  unreadPerRoom: number;
+  /** One message in this many mentions the reader. */
+  mentionEvery: number;
+  lists: number;
+}
+
+type Quantiles = { p50: number; p99: number; max: number };
+
+export interface UnreadResult {
+  rooms: number;
+  messages: number;
+  seedMs: number;
+  dbSizeMb: number;
+  /** `rooms.list` of all the reader's rooms (one page of 500), over the WebSocket. */
+  listMs: Quantiles;
+  /** `rooms.markRead` moving the marker forward by one message. */
+  markReadMs: Quantiles;
+  /** `rooms.markRead` where the marker already is. */
+  markReadUnchangedMs: Quantiles;
+  /** Event rows the unchanged calls wrote (must be 0). */
+  unchangedWrites: number;
+  /** What the list said for the first room, checked against the seed. */
+  firstRoom: { unreadCount: number; mentionCount: number };
+}
+
+const q = (xs: number[]): Quantiles => {
+  const s = [...xs].sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { p50: r(exactQuantile(s, 0.5)), p99: r(exactQuantile(s, 0.99)), max: r(s[s.length - 1] ?? Number.NaN) };
+};
+
+/**
+ * Seeds straight into the SQLite file the server migrated: `rooms` rooms
+ * with the reader and the sender in each, `messages` text messages round
+ * robin (every `mentionEvery`-th mentioning the reader, with its mention
+ * row), the rooms' timeline counters, and the reader's markers
+ * `unreadPerRoom` messages before each room's end. Returns, per room, the id
+ * of the first unread message (where markRead goes next).
+ */
+export function seedUnread(file: string, o: UnreadParams & { readerId: number; senderId: number }, progress: Progress) {
+  const t0 = performance.now();
+  const db = new SQLite(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  const now = Date.now();
+  const roomIds: number[] = [];
+  db.transaction(() => {
+    const insRoom = db.prepare("insert into rooms (name, description, is_private, created_by, created_at, deleted_at) values (?, '', 0, ?, ?, null)");
+    const insMember = db.prepare("insert into room_members (room_id, user_id, is_admin, joined_at) values (?, ?, 0, ?)");
+    for (let i = 0; i < o.rooms; i++) {
+      const id = Number(insRoom.run(`unread-${i}`, o.senderId, now).lastInsertRowid);
+      roomIds.push(id);
+      insMember.run(id, o.readerId, now);
+      insMember.run(id, o.senderId, now);
+    }
+  })();
+  const insMsg = db.prepare("insert into messages (room_id, sender_id, kind, content, client_id, created_at, edited_at, mentions) values (?, ?, 'text', ?, ?, ?, null, ?)");
+  const insMention = db.prepare("insert into mentions (user_id, room_id, message_id) values (?, ?, ?)");
+  const mentions = JSON.stringify({ userIds: [o.readerId], room: false, here: false });
+  const ids: number[][] = roomIds.map(() => []);
+  const batch = 50_000;
+  const run = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const r = i % roomIds.length;
+      const roomId = roomIds[r] ?? 0;
+      // Every `mentionEvery`-th message of each room (messages go round robin, so count per room).
+      const mention = Math.floor(i / roomIds.length) % o.mentionEvery === 0;
+      const content = mention ? `@reader message ${i}: the quick brown fox` : `message ${i}: the quick brown fox jumps over the lazy dog`;
+      const id = Number(insMsg.run(roomId, o.senderId, content, `u-${i}`, now - (o.messages - i) * 10, mention ? mentions : null).lastInsertRowid);
+      if (mention) insMention.run(o.readerId, roomId, id);
+      ids[r]?.push(id);
+    }
+  });
+  for (let from = 0; from < o.messages; from += batch) {
+    run(from, Math.min(o.messages, from + batch));
+    if ((from + batch) % 200_000 === 0) progress.note(`unread: seeded ${from + batch} messages`);
+  }
+  const next: number[] = [];
+  db.transaction(() => {
+    const setCount = db.prepare("update rooms set timeline_count = ? where id = ?");
+    const setMarker = db.prepare("update room_members set last_read_id = ?, read_count = ? where room_id = ? and user_id = ?");
+    roomIds.forEach((roomId, r) => {
+      const list = ids[r] ?? [];
+      const read = Math.max(0, list.length - o.unreadPerRoom);
+      setCount.run(list.length, roomId);
+      setMarker.run(list[read - 1] ?? 0, read, roomId, o.readerId);
+      setMarker.run(list[list.length - 1] ?? 0, list.length, roomId, o.senderId);
+      next.push(list[read] ?? 0);
+    });
+  })();
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.close();
+  return { roomIds, next, seedMs: performance.now() - t0 };
+}
+
+const eventCount = (file: string) => {
+  const db = new SQLite(file, { readonly: true });
+  try {
+    return Number((db.prepare("select count(*) as n from events").get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+};
+
+/** `rooms.list` and `rooms.markRead` over one WebSocket, one call at a time. */
+export async function measureUnread(
+  server: ChildServer,
+  file: string,
+  token: string,
+  seed: { roomIds: number[]; next: number[] },
+  lists: number,
+): Promise<Pick<UnreadResult, "listMs" | "markReadMs" | "markReadUnchangedMs" | "unchangedWrites" | "firstRoom">> {
+  const conn = new WireConn(server.wsUrl, token, () => {});
+  await conn.opened();
+  const time = async (method: "query" | "mutation", path: string, input: unknown) => {
+    const t = performance.now();
+    const out = await conn.call(method, path, input);
+    return { ms: performance.now() - t, out };
+  };
+  try {
+    let first: { unreadCount: number; mentionCount: number } = { unreadCount: -1, mentionCount: -1 };
+    for (let i = 0; i < 20; i++) await time("query", "rooms.list", { limit: 500 });
+    const list: number[] = [];
+    for (let i = 0; i < lists; i++) {
+      const { ms, out } = await time("query", "rooms.list", { limit: 500 });
+      list.push(ms);
+      const items = out as { id: number; unreadCount: number; mentionCount: number }[];
+      if (items.length !== seed.roomIds.length) throw new Error(`rooms.list returned ${items.length} rooms, not ${seed.roomIds.length}`);
+      const f = items.find((x) => x.id === seed.roomIds[0]);
+      if (f) first = { unreadCount: f.unreadCount, mentionCount: f.mentionCount };
+    }
+    const forward: number[] = [];
+    const unchanged: number[] = [];
+    for (const [i, roomId] of seed.roomIds.entries()) {
+      forward.push((await time("mutation", "rooms.markRead", { roomId, messageId: seed.next[i] })).ms);
+    }
+    const before = eventCount(file);
+    for (const [i, roomId] of seed.roomIds.entries()) {
+      unchanged.push((await time("mutation", "rooms.markRead", { roomId, messageId: seed.next[i] })).ms);
+    }
+    const unchangedWrites = eventCount(file) - before;
+    return { listMs: q(list), markReadMs: q(forward), markReadUnchangedMs: q(unchanged), unchangedWrites, firstRoom: first };
+  } finally {
+    conn.close();
+  }
+}
+
+/** Issue 14's cost target: rooms.list for a user in 500 rooms of a 1M-message database, and markRead. */
+export async function runUnread(quick: boolean, dir: string, progress: Progress) {
+  const params: UnreadParams = quick
+    ? { rooms: 50, messages: 20_000, unreadPerRoom: 100, mentionEvery: 20, lists: 200 }
+    : { rooms: 500, messages: 1_000_000, unreadPerRoom: 200, mentionEvery: 20, lists: 1000 };
+  const file = join(dir, "unread.db");
+  progress.note(`unread: a reader in ${params.rooms} rooms of ${params.messages} messages; ${params.lists} rooms.list, ${params.rooms} markRead`);
+  let server = await startParley({ dbFile: file });
+  const users: { id: number; token: string }[] = [];
+  try {
+    for (const name of ["reader", "unread-sender"]) {
+      const a = await rpc<{ user: { id: number }; accessToken: string }>(server.httpUrl, "auth.register", {
+        username: name,
+        email: `${name}@bench.invalid`,
+        password: "bench-password",
+      });
+      users.push({ id: a.user.id, token: a.accessToken });
+    }
+  } finally {
+    await server.stop();
+  }
+  const [reader, sender] = users;
+  if (!reader || !sender) throw new Error("no users");
+  const seed = seedUnread(file, { ...params, readerId: reader.id, senderId: sender.id }, progress);
+  const dbSizeMb = Math.round(statSync(file).size / 1048576);
+  server = await startParley({ dbFile: file });
+  try {
+    const token = await login(server.httpUrl, "reader");
+    const m = await measureUnread(server, file, token, seed, params.lists);
+    progress.note(`unread: rooms.list p99 ${m.listMs.p99} ms; markRead p99 ${m.markReadMs.p99} ms (unchanged ${m.markReadUnchangedMs.p99} ms)`);
+    return { params, rooms: params.rooms, messages: params.messages, seedMs: seed.seedMs, dbSizeMb, ...m };
+  } finally {
+    await server.stop();
+  }
+}
+

@@ -1,0 +1,53 @@
+import { createUnreadState, type ParleyClient } from "@parley/client";
+import { createEffect, on, onCleanup } from "solid-js";
+import { route } from "../../lib/route.ts";
+import type { Chat } from "../../state/chat.ts";
+import { drawFaviconBadge } from "./favicon.ts";
+import { createSystemNotifications } from "./notify.ts";
+
+/**
+ * Issue 14 in the web app: badges come from the server's counts (and follow
+ * every other tab through `read.updated`); the open room is marked read on
+ * the server as its messages arrive while the tab is visible, and when it
+ * opens; the title and favicon carry the total; system notifications (and
+ * Web Push, when the browser has a push service) for what deserves one.
+ */
+export function createAttention(client: ParleyClient, chat: Chat): void {
+  const unread = createUnreadState(client);
+  onCleanup(() => unread.close());
+  const openRoom = () => {
+    const r = route();
+    return r.name === "room" ? r.roomId : null;
+  };
+  const visible = () => document.visibilityState === "visible";
+
+  const off = unread.subscribe((snap) => {
+    for (const [roomId, r] of snap.rooms) chat.setUnread(roomId, roomId === openRoom() && visible() ? 0 : r.badgeCount);
+    drawFaviconBadge(snap.total);
+  });
+  onCleanup(off);
+  void client.ready.then(() => unread.load()).catch(() => {});
+
+  /** Reads the open room up to its newest message, on the server (nothing is sent when the marker is there already). */
+  const readOpenRoom = () => {
+    const roomId = openRoom();
+    if (roomId === null || !visible()) return;
+    const items = chat.state.timelines[roomId]?.items;
+    const last = items?.[items.length - 1];
+    if (last) void unread.markRead(roomId, last.id).catch(() => {});
+  };
+  createEffect(on(openRoom, () => queueMicrotask(readOpenRoom)));
+  createEffect(on(() => {
+    const id = openRoom();
+    return id === null ? 0 : (chat.state.timelines[id]?.items.length ?? 0);
+  }, readOpenRoom));
+  const onVisible = () => readOpenRoom();
+  document.addEventListener("visibilitychange", onVisible);
+  onCleanup(() => document.removeEventListener("visibilitychange", onVisible));
+
+  createSystemNotifications(client, {
+    openRoom,
+    isMuted: (roomId) => unread.get().rooms.get(roomId)?.muted ?? false,
+    isDm: (roomId) => unread.get().rooms.get(roomId)?.isDm ?? false,
+  });
+}

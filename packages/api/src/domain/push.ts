@@ -1,0 +1,158 @@
+import {
+  anyPushSubscription,
+  type Database,
+  deletePushSubscription,
+  insertSecretOnce,
+  type Kysely,
+  type NotifyLevel,
+  pushCandidates,
+  pushSubscriptionsOf,
+  readSecret,
+  upsertPushSubscription,
+} from "@parley/db";
+import { parseMarkdown } from "../markdown/parse.ts";
+import { toPlainText } from "../markdown/mentions.ts";
+import type { Message } from "../shapes.ts";
+import { checkOutboundUrl, type OutboundPolicy } from "./outbound.ts";
+import { deliver, generateVapidKeys, type PushMessage, type VapidKeys } from "./push-delivery.ts";
+
+/** Why a message may be pushed to someone. */
+export type PushReason = "dm" | "mention" | "message";
+
+/**
+ * Whether a member gets a push for a message, by their settings alone (the
+ * caller checks they have no socket): do not disturb and mute silence
+ * everything; level `none` too; `mentions` lets DMs and mentions through,
+ * `all` every message.
+ */
+export function shouldPush(s: { level: NotifyLevel; muted: boolean; dndUntil: number | null; now: number }, reason: PushReason): boolean {
+  if (s.dndUntil !== null && s.dndUntil > s.now) return false;
+  if (s.muted || s.level === "none") return false;
+  return reason !== "message" || s.level === "all";
+}
+
+export interface PushOptions {
+  db: Kysely<Database>;
+  policy: OutboundPolicy;
+  /** From the environment; otherwise generated once and kept in the database (shared by every node). */
+  vapid: VapidKeys | { subject: string };
+  isOnline: (userId: number) => boolean;
+  now: () => number;
+  onError?: ((err: unknown) => void) | undefined;
+}
+
+/** How long "is there any subscription at all?" is trusted before it is asked again (a send with none costs no member read). */
+const ANY_TTL_MS = 5000;
+
+/**
+ * Web Push: subscriptions, the VAPID keys, and the pushes a new or edited
+ * message causes. Pushes go out after the write has committed and its reply
+ * is on its way: `afterMessage` only queues them. `settled()` resolves once
+ * every queued push has been answered (tests wait on it).
+ */
+export class Push {
+  private keys: VapidKeys | null = null;
+  private anyUntil = 0;
+  private any = true;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly o: PushOptions) {}
+
+  async start(): Promise<void> {
+    const v = this.o.vapid;
+    if ("publicKey" in v) {
+      this.keys = v;
+      return;
+    }
+    let stored = await readSecret(this.o.db, "vapid");
+    if (!stored) {
+      await insertSecretOnce(this.o.db, "vapid", JSON.stringify(generateVapidKeys()), this.o.now());
+      stored = await readSecret(this.o.db, "vapid");
+    }
+    const parsed = JSON.parse(stored ?? "{}") as { publicKey?: string; privateKey?: string };
+    if (!parsed.publicKey || !parsed.privateKey) throw new Error("stored VAPID keys are unreadable");
+    this.keys = { publicKey: parsed.publicKey, privateKey: parsed.privateKey, subject: v.subject };
+  }
+
+  publicKey(): string {
+    if (!this.keys) throw new Error("push keys not loaded (start() first)");
+    return this.keys.publicKey;
+  }
+
+  async subscribe(userId: number, s: { endpoint: string; keys: { p256dh: string; auth: string } }): Promise<void> {
+    checkOutboundUrl(s.endpoint, this.o.policy);
+    await upsertPushSubscription(this.o.db, { endpoint: s.endpoint, userId, p256dh: s.keys.p256dh, auth: s.keys.auth, now: this.o.now() });
+    this.any = true;
+  }
+
+  async unsubscribe(userId: number, endpoint: string): Promise<boolean> {
+    return deletePushSubscription(this.o.db, endpoint, userId);
+  }
+
+  /**
+   * Queues the pushes of a message just written: for a new message, to DM
+   * members, to those it mentions (`mentioned`: by name or `@here`; `@room`
+   * counts for everyone) and to members whose level is `all`; for an edit
+   * (`edit`), only to those it newly mentions. Only members with no socket
+   * open, and as their settings allow (`shouldPush`).
+   */
+  afterMessage(m: { message: Message; senderId: number; mentioned: readonly number[]; edit: boolean }): void {
+    const job = this.send(m).catch((err: unknown) => this.o.onError?.(err));
+    this.pending.add(job);
+    void job.finally(() => this.pending.delete(job));
+  }
+
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private async send(m: { message: Message; senderId: number; mentioned: readonly number[]; edit: boolean }): Promise<void> {
+    const keys = this.keys;
+    if (!keys || !(await this.anySubscription())) return;
+    const { message } = m;
+    const now = this.o.now();
+    const mentioned = new Set(m.mentioned);
+    const recipients: { userId: number; reason: PushReason; roomName: string; kind: string }[] = [];
+    for (const c of await pushCandidates(this.o.db, message.roomId, m.senderId)) {
+      const userId = Number(c.user_id);
+      const named = mentioned.has(userId) || (!m.edit && message.mentions.room);
+      const reason: PushReason | null = c.kind === "dm" && !m.edit ? "dm" : named ? "mention" : m.edit ? null : "message";
+      if (reason === null || this.o.isOnline(userId)) continue;
+      const settings = { level: c.notify_level, muted: Number(c.muted) === 1, dndUntil: c.dnd_until === null ? null : Number(c.dnd_until), now };
+      if (shouldPush(settings, reason)) recipients.push({ userId, reason, roomName: c.name, kind: c.kind });
+    }
+    if (recipients.length === 0) return;
+    const byUser = new Map(recipients.map((r) => [r.userId, r]));
+    const body = toPlainText(parseMarkdown(message.content)).slice(0, 200);
+    for (const sub of await pushSubscriptionsOf(this.o.db, [...byUser.keys()])) {
+      const r = byUser.get(Number(sub.user_id));
+      if (!r) continue;
+      const sender = message.sender?.username ?? "Parley";
+      const push: PushMessage = {
+        payload: JSON.stringify({
+          title: r.kind === "dm" ? sender : `${sender} in #${r.roomName}`,
+          body,
+          roomId: message.roomId,
+          messageId: message.id,
+          reason: r.reason,
+        }),
+        topic: `room-${message.roomId}`,
+        urgency: r.reason === "message" ? "normal" : "high",
+        ttlSeconds: 24 * 3600,
+      };
+      const outcome = await deliver(sub, push, keys, this.o.policy);
+      if (!outcome.ok && outcome.gone) await deletePushSubscription(this.o.db, sub.endpoint);
+      else if (!outcome.ok) this.o.onError?.(new Error(`push to ${new URL(sub.endpoint).host} failed: ${outcome.status ?? outcome.error}`));
+    }
+  }
+
+  private async anySubscription(): Promise<boolean> {
+    const now = this.o.now();
+    if (this.any && now < this.anyUntil) return true;
+    if (now >= this.anyUntil) {
+      this.any = await anyPushSubscription(this.o.db);
+      this.anyUntil = now + ANY_TTL_MS;
+    }
+    return this.any;
+  }
+}
