@@ -4,6 +4,7 @@ import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { LoginLimits } from "./domain/login-limits.ts";
 import { type LazyEmojiTable, makeEmojiTable } from "./domain/emoji.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
+import { type SearchIndexLog, SearchIndexer } from "./domain/search-indexer.ts";
 import { Writer } from "./domain/writer.ts";
 import type { Bus } from "./realtime/bus.ts";
 import { ClusterHub } from "./realtime/cluster-hub.ts";
@@ -148,6 +149,8 @@ export interface Services {
   observer: ApiObserver;
   /** Which strings are one emoji (reactions); its data is read on first use. */
   emoji: LazyEmojiTable;
+  /** Indexes messages older than the search index, in the background (domain/search-indexer.ts). */
+  searchIndex: SearchIndexer;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -167,6 +170,8 @@ export function createServices(
     observer?: ApiObserver;
     /** The database's write path (`ParleyDb.writeTransaction`). */
     writeTransaction: WriteTransaction;
+    /** Progress of the background search indexing. */
+    searchLog?: SearchIndexLog;
   },
 ): Services {
   const now = opts.now ?? Date.now;
@@ -197,6 +202,9 @@ export function createServices(
     now,
     onError: opts.onError,
   });
+  // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
+  const writes = new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now);
+  const searchIndex = new SearchIndexer({ db, writes, log: opts.searchLog, onError: opts.onError });
   return {
     db,
     config,
@@ -207,8 +215,7 @@ export function createServices(
     typing,
     connections,
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
-    // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
-    writes: new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now),
+    writes,
     roomCreateLimiter: new RateLimiter(config.roomCreateBurst, config.roomCreatePerHour / 3600, now),
     logins: new LoginLimits({
       failuresPerAccountAddress: config.loginFailuresPerUser,
@@ -221,13 +228,17 @@ export function createServices(
     inflight: new Inflight(),
     observer,
     emoji: makeEmojiTable(),
+    searchIndex,
     now,
     async start() {
       await hub.start();
       presence.start();
       revokedSessions.start();
+      // One query; the indexing itself runs in the background.
+      await searchIndex.start();
     },
     stop() {
+      void searchIndex.stop();
       revokedSessions.stop();
       typing.stop();
       presence.stop();

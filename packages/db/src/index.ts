@@ -25,3 +25,5 @@ export * from "./queries/sessions.ts";
 export * from "./queries/threads.ts";
 export * from "./queries/users.ts";
 export type * from "./schema.ts";
+export * from "./queries/search.ts";
+export * from "./queries/search-index.ts";

@@ -1,13 +1,17 @@
+import { around } from "../domain/around.ts";
 import { deleteMessage, editMessage, messageRevisions } from "../domain/edits.ts";
 import { history, sendMessage } from "../domain/messages.ts";
 import { react, reactors, unreact } from "../domain/reactions.ts";
+import { search } from "../domain/search.ts";
 import {
   deleteMessageSchema,
   editMessageSchema,
   listMessagesSchema,
   messageRevisionsSchema,
+  messagesAroundSchema,
   reactionsSchema,
   reactSchema,
+  searchMessagesSchema,
   sendMessageSchema,
   unreactSchema,
 } from "../schemas.ts";
@@ -25,4 +29,7 @@ export const messagesRouter = router({
   react: authedProcedure.input(reactSchema).mutation(({ ctx, input }) => react(ctx.svc, ctx.auth, input)),
   unreact: authedProcedure.input(unreactSchema).mutation(({ ctx, input }) => unreact(ctx.svc, ctx.auth, input)),
   reactions: authedProcedure.input(reactionsSchema).query(({ ctx, input }) => reactors(ctx.svc, ctx.auth, input)),
+  // Search covers the rooms the caller belongs to (or one readable room): access is part of the query (domain/search.ts).
+  search: authedProcedure.input(searchMessagesSchema).query(({ ctx, input }) => search(ctx.svc, ctx.auth, input)),
+  around: roomProcedure.input(messagesAroundSchema).query(({ ctx, input }) => around(ctx.svc, ctx.auth, ctx.access, input)),
 });
