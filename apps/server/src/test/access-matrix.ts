@@ -64,6 +64,10 @@ export const roomSamples: Record<string, (roomId: number, c: Cast) => unknown> =
   "rooms.watch": (roomId) => ({ roomId }),
   "messages.list": (roomId) => ({ roomId }),
   "messages.send": (roomId) => ({ roomId, content: "let me in", clientId: clientId("intruder") }),
+  // Search names a room optionally; with one, the room's access rule applies (without, only the caller's rooms are searched).
+  "messages.search": (roomId) => ({ roomId, query: "classified" }),
+  // A message that is in no room: the room's access is checked first, so an outsider of a private room learns nothing.
+  "messages.around": (roomId) => ({ roomId, messageId: Number.MAX_SAFE_INTEGER }),
 };
 
 /** A valid input for each message procedure. */
