@@ -9,6 +9,7 @@ import { type FanoutParams, type FanoutResult, runFanout } from "./scenarios/fan
 import { type HistoryParams, type HistoryResult, queryHistory, seedHistory } from "./scenarios/history.ts";
 import { type IngestParams, type IngestResult, rawInsertRate, runIngest } from "./scenarios/ingest.ts";
 import { type MixedParams, type MixedResult, runMixed } from "./scenarios/mixed.ts";
+import { runSearch, type SearchParams, type SearchResult } from "./scenarios/search.ts";
 import { createUsersInRooms, login, rpc } from "./setup.ts";
 
 export interface BenchOptions {
@@ -41,9 +42,10 @@ export interface BenchResults {
   history?: HistoryResult & { params: HistoryParams };
   ingest?: { params: IngestParams; parley: IngestResult; raw: { perTransaction: number; batchedBy100: number } };
   mixed?: MixedResult & { params: MixedParams };
+  search?: SearchResult & { params: SearchParams };
 }
 
-export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed"] as const;
+export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed", "search"] as const;
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const progress = new Progress(opts.quiet);
@@ -76,6 +78,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (want("history")) r.history = await history(opts.quick, dir, progress);
     if (want("ingest")) r.ingest = await ingest(opts.quick, dir, progress);
     if (want("mixed")) r.mixed = await mixed(opts.quick, dir, progress);
+    if (want("search")) r.search = await search(opts.quick, dir, progress);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -314,4 +317,12 @@ async function mixed(quick: boolean, dir: string, progress: Progress) {
   } finally {
     await server.stop();
   }
+}
+
+async function search(quick: boolean, dir: string, progress: Progress) {
+  // The issue's figure: 1M messages in 100 rooms on SQLite; ingest with and without the index maintained.
+  const params: SearchParams = quick
+    ? { messages: 20_000, rooms: 10, senders: 10, queries: 50, ingest: { senders: 20, rooms: 2, durationMs: 1500, inflight: 1, workers: 1 } }
+    : { messages: 1_000_000, rooms: 100, senders: 50, queries: 300, ingest: { senders: 200, rooms: 20, durationMs: 10_000, inflight: 1, workers: 2 } };
+  return { params, ...(await runSearch(params, dir, progress)) };
 }

@@ -55,6 +55,15 @@ export function table(r: BenchResults): string {
     out.push(`History: ${h.messages} messages in ${h.rooms} rooms (${h.dbSizeMb} MB, seeded in ${(h.seedMs / 1000).toFixed(1)} s)`);
     out.push(`  cold start ${Math.round(h.coldStartMs)} ms; messages.list (${h.queries} at random cursors) p50 ${h.pageMs.p50} ms, p99 ${h.pageMs.p99} ms, max ${h.pageMs.max} ms; newest page p50 ${h.firstPageMs.p50} ms, p99 ${h.firstPageMs.p99} ms`);
   }
+  const se = r.search;
+  if (se) {
+    out.push("");
+    out.push(`Search: ${se.messages} messages in ${se.rooms} rooms (seeded in ${(se.seedMs / 1000).toFixed(1)} s); cold start ${Math.round(se.coldStartMs)} ms, background indexing ${(se.backfillMs / 1000).toFixed(1)} s`);
+    for (const [kind, x] of Object.entries(se.kinds)) out.push(`  ${kind.padEnd(16)} p50 ${pad(x.p50, 6)} ms  p99 ${pad(x.p99, 6)} ms  max ${pad(x.max, 6)} ms  (${x.avgHits} hits)`);
+    const w = se.ingestWithIndex.ackedPerSec;
+    const wo = se.ingestWithoutIndex.ackedPerSec;
+    out.push(`  ingest with the index ${w} acked/s (${se.ingestWithIndex.cpuUsPerAck} µs/ack), without ${wo} acked/s (${se.ingestWithoutIndex.cpuUsPerAck} µs/ack): ${ratio(w, wo)}`);
+  }
   const i = r.ingest;
   if (i) {
     out.push("");
