@@ -3,10 +3,12 @@ import { App } from "./App.tsx";
 import { startClock } from "./lib/now.ts";
 import { initRoute } from "./lib/route.ts";
 import { initTheme } from "./lib/theme.ts";
+import { initPermalink } from "./state/search.ts";
 import "./styles.css";
 import "./conversation.css";
 
 initTheme();
+initPermalink();
 initRoute();
 startClock();
 const root = document.getElementById("root");

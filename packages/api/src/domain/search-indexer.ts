@@ -1,4 +1,4 @@
-import { buildPostgresSearchIndexes, type Database, indexSearchBatch, isPostgres, type Kysely, searchIndexBacklog } from "@parley/db";
+import { buildPostgresSearchIndexes, type Database, ensureSenderIndex, indexSearchBatch, isPostgres, type Kysely, searchIndexBacklog } from "@parley/db";
 import type { Writer } from "./writer.ts";
 
 export type SearchIndexLog = (fields: Record<string, number | string>, message: string) => void;
@@ -71,6 +71,7 @@ export class SearchIndexer {
         await new Promise((resolve) => setImmediate(resolve));
       }
       if (this.stopped) return;
+      await writes.run(async (tx) => ({ result: await ensureSenderIndex(tx.db), events: [] }));
     }
     this.pending = false;
     log?.({ ms: Date.now() - started }, "search: index complete");
