@@ -5,6 +5,7 @@ import { Avatar } from "./Avatar.tsx";
 import { DmSection } from "./conversation/DmSection.tsx";
 import { CreateRoomDialog } from "./CreateRoomDialog.tsx";
 import { Icon } from "./Icon.tsx";
+import { SearchLauncher } from "./search/SearchLauncher.tsx";
 import { ThemeToggle } from "./ThemeToggle.tsx";
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
@@ -58,6 +59,7 @@ export function Sidebar() {
           </span>
           Create room
         </button>
+        <SearchLauncher />
       </div>
 
       <h2 class="sidebar-heading" id="my-rooms-heading">
