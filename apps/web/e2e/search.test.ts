@@ -1,4 +1,4 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
 import { hasChromium, type ParleyProcess, registerByApi, screenshotOnFailure, signedIn, uniqueName, useE2eServer } from "./harness.ts";
 
@@ -8,6 +8,13 @@ const people = useE2eServer("search", {}, (s, b) => {
   server = s;
   browser = b;
 });
+
+/** The message is on screen (not only rendered): its box lies inside the viewport. */
+async function expectInView(page: Page, messageId: number): Promise<void> {
+  const box = await page.locator(`.room-main [data-message-id="${messageId}"]`).boundingBox();
+  const viewport = page.viewportSize();
+  expect(box && viewport && box.y >= 0 && box.y + box.height <= viewport.height, JSON.stringify({ box, viewport })).toBe(true);
+}
 
 /** A room with one findable message far back in its history (older than the first page the list loads). */
 async function haystack() {
@@ -36,7 +43,7 @@ describe.skipIf(!hasChromium)("search in a real browser", () => {
     const target = p.page.locator(`.room-main [data-message-id="${h.needleId}"]`);
     await target.waitFor();
     await p.page.waitForFunction((id) => document.querySelector(`[data-message-id="${id}"]`)?.classList.contains("msg-focus") ?? false, h.needleId);
-    expect(await target.isVisible()).toBe(true);
+    await expectInView(p.page, h.needleId);
     // A malformed query says where it is wrong, and filters become chips.
     await p.page.locator("body").press("Control+f");
     await box.fill('from:nobody "open');
@@ -54,7 +61,7 @@ describe.skipIf(!hasChromium)("search in a real browser", () => {
     const target = p.page.locator(`.room-main [data-message-id="${h.needleId}"]`);
     await target.waitFor();
     await p.page.waitForFunction((id) => document.querySelector(`[data-message-id="${id}"]`)?.classList.contains("msg-focus") ?? false, h.needleId);
-    expect(await target.isVisible()).toBe(true);
+    await expectInView(p.page, h.needleId);
     expect(p.page.url()).toContain(`#/room/${h.roomId}`);
     await p.page.getByRole("button", { name: "Back to latest" }).click();
     const card = p.page.locator(`.room-main .quote-card[data-quote-of="${h.needleId}"]`);

@@ -87,7 +87,7 @@ export function FocusedMessage(props: { roomId: number }) {
                 <Icon name="down" size={16} /> Back to latest
               </button>
             </div>
-            <div class="focus-list message-list">
+            <div class="focus-list">
               <For each={p().items}>
                 {(m) => (
                   <MessageItem message={m} grouped={false} mine={m.sender?.id === chat.me.id} online={!!(m.sender && chat.state.online[m.sender.id])} />
