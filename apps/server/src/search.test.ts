@@ -98,7 +98,7 @@ describe("words, phrases, exclusions and substrings", () => {
   it("highlights what matched in the original text", async () => {
     const r = await search(alice, "cafe", { roomId: room });
     const hit = r.items[0];
-    expect(hit && hit.message.content.slice(hit.highlights[0]?.start, hit.highlights[0]?.end)).toBe("CAFÉ");
+    expect(hit?.message.content.slice(hit.highlights[0]?.start, hit.highlights[0]?.end)).toBe("CAFÉ");
     expect(hit?.room.id).toBe(room);
     const cjk = (await search(alice, "東京", { roomId: room })).items[0];
     expect(cjk?.highlights).toEqual([{ start: 3, end: 5 }]);
@@ -119,9 +119,9 @@ describe("filters", () => {
     m.aliceHere = (await send(alice, room, "filterword from alice")).id;
     m.bobHere = (await send(bob, room, "filterword from bob https://example.com/x")).id;
     m.bobOther = (await send(bob, other, "filterword elsewhere")).id;
-    m.dm = (await send(bob, dm, "filterword in private @" + alice.username)).id;
+    m.dm = (await send(bob, dm, `filterword in private @${alice.username}`)).id;
     m.reply = (await send(alice, room, "filterword in a thread", m.aliceHere)).id;
-    m.code = (await send(bob, room, "filterword `@" + alice.username + "` in code")).id;
+    m.code = (await send(bob, room, `filterword \`@${alice.username}\` in code`)).id;
   });
   const find = async (u: TestUser, q: string) => ids(await search(u, q)).sort((a, b) => a - b);
   const of = (...keys: string[]) => keys.map((k) => m[k] ?? -1).sort((a, b) => a - b);
@@ -154,7 +154,7 @@ describe("filters", () => {
     expect(await find(alice, "filterword is:thread")).toEqual(of("aliceHere", "reply"));
     expect(await find(alice, `is:thread from:${bob.username}`)).toEqual([]);
     expect(await find(alice, "mentions:me")).toEqual(of("dm"));
-    expect(await find(alice, "mentions:me in:other-" + alice.id)).toEqual([]);
+    expect(await find(alice, `mentions:me in:other-${alice.id}`)).toEqual([]);
     expect(await find(bob, "mentions:me filterword")).toEqual([]);
   });
 

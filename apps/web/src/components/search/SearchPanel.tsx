@@ -146,7 +146,7 @@ export function SearchPanel(props: { onClose: () => void }) {
   onMount(() => input?.focus());
 
   return (
-    <div class="search-backdrop" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
+    <div class="search-backdrop">
       <div class="search-panel" role="dialog" aria-modal="true" aria-label="Search messages">
         <div class="search-input-row">
           <Icon name="search" />
@@ -157,7 +157,6 @@ export function SearchPanel(props: { onClose: () => void }) {
             placeholder='Search: words, "a phrase", -exclude, from:, in:, before:, has:link…'
             value={text()}
             maxLength={500}
-            aria-invalid={!parsed().ok || serverError() !== null}
             aria-describedby="search-status"
             onInput={(e) => setText(e.currentTarget.value)}
             onKeyDown={onKeyDown}
@@ -170,7 +169,8 @@ export function SearchPanel(props: { onClose: () => void }) {
           {(p) => (
             <Show when={p.ok && p.chips.length > 0 ? p.chips : null}>
               {(chips) => (
-                <div class="search-chips" aria-label="Filters">
+                <div class="search-chips">
+                  <span class="sr-only">Filters:</span>
                   <For each={chips()}>
                     {(c) => (
                       <span class="search-chip">
@@ -187,11 +187,17 @@ export function SearchPanel(props: { onClose: () => void }) {
           )}
         </Show>
         <Show when={suggestions().length > 0}>
-          <ul class="search-suggestions" role="listbox" aria-label="Suggestions">
+          <ul class="search-suggestions" aria-label="Suggestions (Tab or Enter picks the marked one)">
             <For each={suggestions()}>
               {(s, i) => (
-                <li role="option" aria-selected={i() === selected()}>
-                  <button type="button" class="link-button" onMouseDown={(e) => e.preventDefault()} onClick={() => pick(s)}>
+                <li>
+                  <button
+                    type="button"
+                    class="link-button"
+                    data-selected={i() === selected() ? "true" : undefined}
+                    onMouseDown={(e) => e.preventDefault()}
+                    onClick={() => pick(s)}
+                  >
                     {typing()?.kind === "in" ? `#${s}` : `@${s}`}
                   </button>
                 </li>
