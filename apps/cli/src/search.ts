@@ -1,4 +1,4 @@
-import { errorCode, type SearchHit } from "@parley/client";
+import { errorCode, type SearchHit, type SearchPage } from "@parley/client";
 import type { Io } from "./commands.ts";
 import type { CliEnv } from "./config.ts";
 import { CliError, openClient, resolveRoom } from "./session.ts";
@@ -39,7 +39,7 @@ export async function searchCommand(
     do {
       const limit = opts.all ? 100 : Math.min(100, opts.max - shown);
       if (limit <= 0) break;
-      const page = await client
+      const page: SearchPage = await client
         .search(query, { ...(roomId === undefined ? {} : { roomId }), limit, cursor, sort: opts.relevance ? "relevance" : "newest" })
         .catch((err: unknown) => {
           if (errorCode(err) === "BAD_REQUEST") throw new CliError(err instanceof Error ? err.message : String(err), 2);

@@ -101,10 +101,11 @@ export async function searchMessages(db: Db, plan: SearchPlan): Promise<MessageW
   }
   if (positive.length > 0) {
     // The word index drives: FTS5 walks its matches newest first (rowid desc) and the page stops early.
+    // CROSS JOIN keeps it the outer loop: driven from an index on messages instead, FTS5 would run the MATCH once per row.
     const match = [positive.join(" AND "), ...negative].join(" NOT ");
     if (!relevance && plan.beforeId !== null) where.push(sql`messages_fts.rowid < ${plan.beforeId}`);
     const order = relevance ? sql`messages_fts.rank, messages_fts.rowid desc` : sql`messages_fts.rowid desc`;
-    const r = await sql<MessageWithSender>`select ${columns} from messages_fts join messages m on m.id = messages_fts.rowid ${joins}
+    const r = await sql<MessageWithSender>`select ${columns} from messages_fts cross join messages m on m.id = messages_fts.rowid ${joins}
       where messages_fts match ${match} and ${sql.join(where, sql` and `)} order by ${order} ${page}`.execute(db);
     return r.rows;
   }
