@@ -323,6 +323,6 @@ async function search(quick: boolean, dir: string, progress: Progress) {
   // The figure: 1M messages in 100 rooms on SQLite; ingest with and without the index maintained.
   const params: SearchParams = quick
     ? { messages: 20_000, rooms: 10, senders: 10, queries: 50, ingest: { senders: 20, rooms: 2, durationMs: 1500, inflight: 1, workers: 1 } }
-    : { messages: 1_000_000, rooms: 100, senders: 50, queries: 300, ingest: { senders: 200, rooms: 20, durationMs: 10_000, inflight: 1, workers: 2 } };
+    : { messages: 1_000_000, rooms: 100, senders: 50, queries: 100, ingest: { senders: 200, rooms: 20, durationMs: 10_000, inflight: 1, workers: 2 } };
   return { params, ...(await runSearch(params, dir, progress)) };
 }
