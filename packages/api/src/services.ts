@@ -204,7 +204,14 @@ export function createServices(
   });
   // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
   const writes = new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now);
-  const searchIndex = new SearchIndexer({ db, writes, log: opts.searchLog, onError: opts.onError });
+  const searchIndex = new SearchIndexer({
+    db,
+    writes,
+    log: opts.searchLog,
+    // Said as what it is (onError's own message is the hub's).
+    onError: (err) =>
+      opts.searchLog ? opts.searchLog({ error: err instanceof Error ? err.message : String(err) }, "search: background indexing failed, retrying") : opts.onError?.(err),
+  });
   return {
     db,
     config,

@@ -1,6 +1,9 @@
 import { buildPostgresSearchIndexes, type Database, ensureSenderIndex, indexSearchBatch, isPostgres, type Kysely, searchIndexBacklog } from "@parley/db";
 import type { Writer } from "./writer.ts";
 
+const RETRIES = 5;
+const RETRY_MS = 2_000;
+
 export type SearchIndexLog = (fields: Record<string, number | string>, message: string) => void;
 
 export interface SearchIndexerOptions {
@@ -37,9 +40,25 @@ export class SearchIndexer {
       this.pending = false;
       return;
     }
-    this.running = this.run(backlog).catch((err) => {
-      if (!this.stopped) this.options.onError?.(err);
-    });
+    this.running = this.runWithRetries(backlog);
+  }
+
+  /**
+   * A failed pass (another node building the same PostgreSQL index at the same
+   * moment, a lost connection) is tried again a few times; what is indexed stays.
+   */
+  private async runWithRetries(backlog: number): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.run(backlog);
+        return;
+      } catch (err) {
+        if (this.stopped) return;
+        this.options.onError?.(err);
+        if (attempt >= RETRIES) return;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS * attempt));
+      }
+    }
   }
 
   /** Stops after the batch under way; resolves when it has. */
