@@ -11,7 +11,7 @@ export default defineConfig({
     name: "@parley/server:postgres",
     include: available
       ? [
-          "src/{auth,rooms,room-rules,messages,stream,subscriptions,replay-cost,edits,reactions,threads,dms,first-run,account}.test.ts",
+          "src/{auth,rooms,room-rules,messages,stream,subscriptions,replay-cost,edits,reactions,threads,dms,first-run,account,search,search-property,search-backfill}.test.ts",
           // Issue 14: mentions, read markers, receipts, settings, followed threads (counters and index ranges on both databases).
           "src/attention.test.ts",
           "src/push.test.ts",

@@ -11,6 +11,7 @@ import { type IngestParams, type IngestResult, rawInsertRate, runIngest } from "
 import { type MixedParams, type MixedResult, runMixed } from "./scenarios/mixed.ts";
 import { prepareWeb, runWeb, seedRoom, type WebParams, type WebResult } from "./scenarios/web.ts";
 import { runUnread, type UnreadParams, type UnreadResult } from "./scenarios/unread.ts";
+import { runSearch, type SearchParams, type SearchResult } from "./scenarios/search.ts";
 import { createUsersInRooms, login, rpc } from "./setup.ts";
 
 export interface BenchOptions {
@@ -48,9 +49,10 @@ export interface BenchResults {
   /** The web app in Chromium with a long room loaded; `before` from `--web-dist` (an older build), if given. */
   web?: { params: WebParams; after: WebResult; before?: WebResult };
   unread?: UnreadResult & { params: UnreadParams };
+  search?: SearchResult & { params: SearchParams };
 }
 
-export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed", "web", "unread"] as const;
+export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed", "web", "unread", "search"] as const;
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const progress = new Progress(opts.quiet);
@@ -85,6 +87,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (want("mixed")) r.mixed = await mixed(opts.quick, dir, progress);
     if (opts.only?.includes("web")) r.web = await web(opts, dir, progress);
     if (want("unread")) r.unread = await runUnread(opts.quick, dir, progress);
+    if (want("search")) r.search = await search(opts.quick, dir, progress);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -363,4 +366,12 @@ async function web(opts: BenchOptions, dir: string, progress: Progress) {
   const after = await run(join(repoRoot, "apps", "web", "dist"), "after");
   const before = opts.webBaseline ? await run(opts.webBaseline, "before") : undefined;
   return { params, after, before };
+}
+
+async function search(quick: boolean, dir: string, progress: Progress) {
+  // The issue's figure: 1M messages in 100 rooms on SQLite; ingest with and without the index maintained.
+  const params: SearchParams = quick
+    ? { messages: 20_000, rooms: 10, senders: 10, queries: 50, ingest: { senders: 20, rooms: 2, durationMs: 1500, inflight: 1, workers: 1 } }
+    : { messages: 1_000_000, rooms: 100, senders: 50, queries: 100, ingest: { senders: 200, rooms: 20, durationMs: 10_000, inflight: 1, workers: 2 } };
+  return { params, ...(await runSearch(params, dir, progress)) };
 }

@@ -62,6 +62,15 @@ export function table(r: BenchResults): string {
     out.push(`  rooms.list (${u.params.lists}) p50 ${u.listMs.p50} ms, p99 ${u.listMs.p99} ms, max ${u.listMs.max} ms; first room ${u.firstRoom.unreadCount} unread, ${u.firstRoom.mentionCount} mentions`);
     out.push(`  rooms.markRead forward p50 ${u.markReadMs.p50} ms, p99 ${u.markReadMs.p99} ms; unchanged p50 ${u.markReadUnchangedMs.p50} ms, p99 ${u.markReadUnchangedMs.p99} ms (${u.unchangedWrites} event rows written)`);
   }
+  const se = r.search;
+  if (se) {
+    out.push("");
+    out.push(`Search: ${se.messages} messages in ${se.rooms} rooms (seeded in ${(se.seedMs / 1000).toFixed(1)} s); cold start ${Math.round(se.coldStartMs)} ms, background indexing ${(se.backfillMs / 1000).toFixed(1)} s`);
+    for (const [kind, x] of Object.entries(se.kinds)) out.push(`  ${kind.padEnd(16)} p50 ${pad(x.p50, 6)} ms  p99 ${pad(x.p99, 6)} ms  max ${pad(x.max, 6)} ms  (${x.avgHits} hits)`);
+    const w = se.ingestWithIndex.ackedPerSec;
+    const wo = se.ingestWithoutIndex.ackedPerSec;
+    out.push(`  ingest with the index ${w} acked/s (${se.ingestWithIndex.cpuUsPerAck} µs/ack), without ${wo} acked/s (${se.ingestWithoutIndex.cpuUsPerAck} µs/ack): ${ratio(w, wo)}`);
+  }
   const i = r.ingest;
   if (i) {
     out.push("");

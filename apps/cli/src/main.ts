@@ -18,6 +18,7 @@ import {
 } from "./commands.ts";
 import { readEnv } from "./config.ts";
 import { dmCommand } from "./dm.ts";
+import { searchCommand } from "./search.ts";
 import { CliError } from "./session.ts";
 import { writeLine } from "./terminal.ts";
 
@@ -38,6 +39,10 @@ const USAGE = `usage: parley [--server URL] <command>
   delete <messageId> [--timeout 30]           delete a message (yours, or any as a room admin)
   react <messageId> <emoji|:shortcode:> [--remove]
                                               react to a message (one emoji, e.g. 👍 or :thumbsup:)
+  search <query…> [--room R] [-n 20] [--all] [--relevance] [--json]
+                                              search the messages of your rooms: words, "a phrase", -exclude,
+                                              from:user in:room in:@user before:/after:/on:YYYY-MM-DD has:link
+                                              is:thread mentions:me
   bot echo <room>                             an example bot: echoes what others say
   dm <user…> <text> [--timeout 30]            a direct message to one or more people (none but
                                               yourself: a note to self); "-" reads it from stdin
@@ -66,6 +71,9 @@ async function main(argv: string[]): Promise<number> {
       remove: { type: "boolean", default: false },
       thread: { type: "string" },
       "also-to-room": { type: "boolean", default: false },
+      room: { type: "string" },
+      all: { type: "boolean", default: false },
+      relevance: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -156,6 +164,10 @@ async function main(argv: string[]): Promise<number> {
       await dmCommand(env, io, users, text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
       return 0;
     }
+    case "search":
+      need(1, "<query…>");
+      await searchCommand(env, io, rest.join(" "), { room: f.room, max: Math.max(1, Number(f.n) || 20), all: f.all, relevance: f.relevance, json: f.json });
+      return 0;
     case "bot":
       if (rest[0] !== "echo" || !rest[1]) throw new CliError("usage: parley bot echo <room>", 2);
       await echoBotCommand(env, io, rest[1]);

@@ -250,6 +250,8 @@ describe("who sees a DM", () => {
     "rooms.setAdmin": (roomId) => ({ roomId, userId: carol.id, isAdmin: true }),
     "rooms.typing": (roomId) => ({ roomId, isTyping: true }),
     "messages.send": (roomId) => ({ roomId, content: "let me in", clientId: `dm-intruder-${roomId}` }),
+    "messages.search": (roomId) => ({ roomId, query: "dm-only-words" }),
+    "messages.around": (roomId) => ({ roomId, messageId: 1 }),
   };
 
   it("is NOT_FOUND to an outsider on every procedure taking its roomId, and leaks nothing", async () => {

@@ -65,6 +65,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       observer: metrics.observer,
       writeTransaction: handle.writeTransaction,
+      searchLog: (fields, message) => logger.info(fields, message),
     },
   );
   await svc.start();

@@ -4,11 +4,13 @@ import { startClock } from "./lib/now.ts";
 import { preloadSchemas } from "./lib/schemas.ts";
 import { initRoute } from "./lib/route.ts";
 import { initTheme } from "./lib/theme.ts";
+import { initPermalink } from "./state/search.ts";
 import "./styles.css";
 import "./conversation.css";
 import "./layout.css";
 
 initTheme();
+initPermalink();
 initRoute();
 startClock();
 preloadSchemas();

@@ -171,13 +171,17 @@ export const sendMessageSchema = z
     alsoToRoom: z.boolean().optional(),
   })
   .refine((m) => !m.alsoToRoom || m.threadId !== undefined, { message: "alsoToRoom is for thread replies", path: ["alsoToRoom"] });
-export const listMessagesSchema = z.object({
-  roomId: idSchema,
-  /** A thread's replies (the root first) instead of the room's timeline. */
-  threadId: idSchema.optional(),
-  before: idSchema.nullish(),
-  limit: z.number().int().min(1).max(100).default(50),
-});
+export const listMessagesSchema = z
+  .object({
+    roomId: idSchema,
+    /** A thread's replies (the root first) instead of the room's timeline. */
+    threadId: idSchema.optional(),
+    before: idSchema.nullish(),
+    /** Paging forward: the messages after this id, oldest first (`messages.around` gives the first cursor). */
+    after: idSchema.nullish(),
+    limit: z.number().int().min(1).max(100).default(50),
+  })
+  .refine((q) => q.before == null || q.after == null, { message: "Page before or after a message, not both", path: ["after"] });
 
 /** An edit; `rev`, if given, is the version being edited: a newer one is CONFLICT (after the same-text check). */
 export const editMessageSchema = z.object({ messageId: idSchema, content: messageContentSchema, rev: z.number().int().positive().optional() });
@@ -251,3 +255,26 @@ export const pushSubscribeSchema = z.object({
   keys: z.object({ p256dh: base64url.min(80).max(120), auth: base64url.min(16).max(32) }),
 });
 export const pushUnsubscribeSchema = z.object({ endpoint: z.string().max(2048) });
+
+export const SEARCH_PAGE_MAX = 100;
+/**
+ * `messages.search`. The query is parsed on the server (domain/search-query.ts);
+ * here only its size is checked, so the web box can use the same schema.
+ */
+export const searchMessagesSchema = z.object({
+  query: z.string().max(500, "Search query must be at most 500 characters").refine((s) => !hasNul(s), "Search query may not contain NUL characters"),
+  /** Only this room (which the caller must be able to read). */
+  roomId: idSchema.optional(),
+  limit: z.number().int().min(1).max(SEARCH_PAGE_MAX).default(20),
+  /** `nextCursor` of the page before (a message id when newest first, `r<offset>` by relevance). */
+  cursor: z.string().regex(/^(\d{1,16}|r\d{1,9})$/, "Not a cursor from this search").nullish(),
+  sort: z.enum(["newest", "relevance"]).default("newest"),
+});
+export type SearchMessagesInput = z.input<typeof searchMessagesSchema>;
+
+/** `messages.around`: a page centred on a message, with cursors both ways. */
+export const messagesAroundSchema = z.object({
+  roomId: idSchema,
+  messageId: idSchema,
+  limit: z.number().int().min(1).max(100).default(50),
+});

@@ -6,6 +6,7 @@ import { parsePolicy } from "./domain/outbound.ts";
 import { Push } from "./domain/push.ts";
 import { type LazyEmojiTable, makeEmojiTable } from "./domain/emoji.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
+import { type SearchIndexLog, SearchIndexer } from "./domain/search-indexer.ts";
 import { Writer } from "./domain/writer.ts";
 import type { Bus } from "./realtime/bus.ts";
 import { ClusterHub } from "./realtime/cluster-hub.ts";
@@ -160,6 +161,8 @@ export interface Services {
   emoji: LazyEmojiTable;
   /** Web Push subscriptions and deliveries (domain/push.ts). */
   push: Push;
+  /** Indexes messages older than the search index, in the background (domain/search-indexer.ts). */
+  searchIndex: SearchIndexer;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -179,6 +182,8 @@ export function createServices(
     observer?: ApiObserver;
     /** The database's write path (`ParleyDb.writeTransaction`). */
     writeTransaction: WriteTransaction;
+    /** Progress of the background search indexing. */
+    searchLog?: SearchIndexLog;
   },
 ): Services {
   const now = opts.now ?? Date.now;
@@ -218,6 +223,16 @@ export function createServices(
     now,
     onError: opts.onError,
   });
+  // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
+  const writes = new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now);
+  const searchIndex = new SearchIndexer({
+    db,
+    writes,
+    log: opts.searchLog,
+    // Said as what it is (onError's own message is the hub's).
+    onError: (err) =>
+      opts.searchLog ? opts.searchLog({ error: err instanceof Error ? err.message : String(err) }, "search: background indexing failed, retrying") : opts.onError?.(err),
+  });
   return {
     db,
     config,
@@ -229,8 +244,7 @@ export function createServices(
     typing,
     connections,
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
-    // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
-    writes: new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now),
+    writes,
     roomCreateLimiter: new RateLimiter(config.roomCreateBurst, config.roomCreatePerHour / 3600, now),
     profileLimiter: new RateLimiter(10, 60 / 3600, now),
     logins: new LoginLimits({
@@ -244,14 +258,18 @@ export function createServices(
     inflight: new Inflight(),
     observer,
     emoji: makeEmojiTable(),
+    searchIndex,
     now,
     async start() {
       await hub.start();
       await push.start();
       presence.start();
       revokedSessions.start();
+      // One query; the indexing itself runs in the background.
+      await searchIndex.start();
     },
     stop() {
+      void searchIndex.stop();
       revokedSessions.stop();
       typing.stop();
       presence.stop();

@@ -403,6 +403,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     openDm: (userIds) => api.dms.open.mutate({ userIds: [...userIds] }),
     catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),
     reconnectNow,
+    search: (query, opts = {}) => api.messages.search.query({ query, ...opts }),
+    around: (roomId, messageId, limit) => api.messages.around.query({ roomId, messageId, ...(limit === undefined ? {} : { limit }) }),
     outbox,
     async logout() {
       if (terminal) return;

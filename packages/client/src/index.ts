@@ -9,6 +9,7 @@ export { localStorageOutbox, memoryOutbox, type OutboxStorage } from "./storage.
 export type { Readable } from "./store.ts";
 export type {
   AppRouter,
+  AroundPage,
   AuthResult,
   ConnectionState,
   ConnectionStatus,
@@ -30,6 +31,9 @@ export type {
   ParleyEvents,
   ReactionState,
   ReconnectOptions,
+  SearchHit,
+  SearchOptions,
+  SearchPage,
   StreamEvent,
   StreamEventType,
   Tokens,

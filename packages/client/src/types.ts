@@ -211,8 +211,25 @@ export interface ParleyClient {
    * while connected. The stream resumes from its position and the outbox resends, as after any drop.
    */
   reconnectNow(): void;
+  /**
+   * One page of `messages.search` (newest first unless `sort: "relevance"`); pass `nextCursor` back as
+   * `cursor` for the next. A malformed query rejects with BAD_REQUEST saying where (see `errorCode`).
+   */
+  search(query: string, options?: SearchOptions): Promise<SearchPage>;
+  /** `messages.around`: a page of a room centred on a message (a permalink), with cursors both ways. */
+  around(roomId: number, messageId: number, limit?: number): Promise<AroundPage>;
   /** Ends the session on the server, forgets the tokens, and closes the client. */
   logout(): Promise<void>;
   /** Closes the socket and stops every timer; pending sends stay in storage (if any). */
   close(): Promise<void>;
+}
+
+export type SearchPage = RouterOutputs["messages"]["search"];
+export type SearchHit = SearchPage["items"][number];
+export type AroundPage = RouterOutputs["messages"]["around"];
+export interface SearchOptions {
+  roomId?: number;
+  limit?: number;
+  cursor?: string | null;
+  sort?: "newest" | "relevance";
 }

@@ -29,3 +29,5 @@ export type * from "./schema.ts";
 export * from "./queries/attention.ts";
 export * from "./queries/thread-follows.ts";
 export * from "./queries/push.ts";
+export * from "./queries/search.ts";
+export * from "./queries/search-index.ts";

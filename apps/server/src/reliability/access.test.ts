@@ -154,8 +154,12 @@ describe("access matrix generated from the router", () => {
     for (const p of [...roomProcedures].sort((a, b) => Number(a.path === "rooms.join") - Number(b.path === "rooms.join"))) {
       results[p.path] = (await callOverHttp(server, outsider.accessToken, p, roomSamples[p.path]?.(room.id, cast))).code;
     }
-    const readable = ["rooms.get", "rooms.members", "messages.list", "rooms.join"];
-    const { "rooms.leave": leave, "rooms.watch": watch, ...rest } = results;
+    const readable = ["rooms.get", "rooms.members", "messages.list", "messages.search", "rooms.join"];
+    const { "rooms.leave": leave, "rooms.watch": watch, "messages.around": aroundBogus, ...rest } = results;
+    // The sample names a message of no room; a message of this room is readable like its history.
+    expect(aroundBogus).toBe("NOT_FOUND");
+    const first = (await owner.http.messages.list.query({ roomId: room.id })).items[0];
+    expect(first && (await codeOf(outsider.http.messages.around.query({ roomId: room.id, messageId: first.id })))).toBe("OK");
     expect(rest).toEqual(Object.fromEntries(Object.keys(rest).map((p) => [p, readable.includes(p) ? "OK" : "FORBIDDEN"])));
     // Previewing is a read, but it follows a connection: allowed over a WebSocket, BAD_REQUEST over HTTP.
     expect(watch).toBe("BAD_REQUEST");

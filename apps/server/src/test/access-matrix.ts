@@ -68,6 +68,10 @@ export const roomSamples: Record<string, (roomId: number, c: Cast) => unknown> =
   "rooms.markRead": (roomId) => ({ roomId, messageId: 1 }),
   "rooms.markUnread": (roomId) => ({ roomId, messageId: 1 }),
   "rooms.setNotifications": (roomId) => ({ roomId, level: "all", muted: true }),
+  // Search names a room optionally; with one, the room's access rule applies (without, only the caller's rooms are searched).
+  "messages.search": (roomId) => ({ roomId, query: "classified" }),
+  // A message that is in no room: the room's access is checked first, so an outsider of a private room learns nothing.
+  "messages.around": (roomId) => ({ roomId, messageId: Number.MAX_SAFE_INTEGER }),
 };
 
 /** A valid input for each message procedure. */

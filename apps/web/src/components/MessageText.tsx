@@ -1,5 +1,7 @@
-import { For } from "solid-js";
+import { For, Show } from "solid-js";
 import { linkify } from "../lib/linkify.ts";
+import { parseMessageLink } from "../state/search.ts";
+import { MessageLinkCard } from "./search/MessageLinkCard.tsx";
 
 /**
  * Message text as text nodes; http(s) links open in a new tab without access
@@ -11,9 +13,17 @@ export function MessageText(props: { content: string }) {
     <For each={linkify(props.content)}>
       {(part) =>
         part.kind === "link" ? (
-          <a href={part.href} target="_blank" rel="noopener noreferrer" dir="ltr">
-            {part.text}
-          </a>
+          <Show
+            when={parseMessageLink(part.href)}
+            keyed
+            fallback={
+              <a href={part.href} target="_blank" rel="noopener noreferrer" dir="ltr">
+                {part.text}
+              </a>
+            }
+          >
+            {(target) => <MessageLinkCard href={part.href} text={part.text} roomId={target.roomId} messageId={target.messageId} />}
+          </Show>
         ) : (
           part.text
         )

@@ -13,6 +13,7 @@ import { MessageList } from "./MessageList.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConfirmDialog } from "./Modal.tsx";
 import { RoomSettings } from "./RoomSettings.tsx";
+import { FocusedMessage } from "./search/FocusedMessage.tsx";
 import { TypingIndicator } from "./TypingIndicator.tsx";
 
 const wide = () => typeof matchMedia === "function" && matchMedia("(min-width: 1100px)").matches;
@@ -129,6 +130,7 @@ export function RoomView(props: { room: RoomItem }) {
           </div>
         </header>
         <MessageList roomId={props.room.id} roomName={title()} roomDescription={props.room.description} />
+        <FocusedMessage roomId={props.room.id} />
         <Show
           when={props.room.isMember}
           fallback={

@@ -7,6 +7,7 @@ import { CreateRoomDialog } from "./CreateRoomDialog.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConnectionStatus } from "./network/ConnectionStatus.tsx";
 import { SettingsButton } from "./settings/SettingsDialog.tsx";
+import { SearchLauncher } from "./search/SearchLauncher.tsx";
 import { ThemeToggle } from "./ThemeToggle.tsx";
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
@@ -60,6 +61,7 @@ export function Sidebar() {
           </span>
           Create room
         </button>
+        <SearchLauncher />
       </div>
 
       <h2 class="sidebar-heading" id="my-rooms-heading">

@@ -110,11 +110,12 @@ export async function history(
   svc: Services,
   auth: Auth,
   access: RoomAccess,
-  q: { threadId?: number | undefined; before?: number | null | undefined; limit: number },
+  q: { threadId?: number | undefined; before?: number | null | undefined; after?: number | null | undefined; limit: number },
 ): Promise<{ items: Message[]; nextCursor: number | null }> {
-  const page = { roomId: Number(access.room.id), before: q.before ?? null, limit: q.limit };
+  const page = { roomId: Number(access.room.id), before: q.before ?? null, after: q.after ?? null, limit: q.limit };
   const { rows, hasMore } = q.threadId === undefined ? await listMessages(svc.db, page) : await threadPage(svc.db, { ...page, threadId: q.threadId });
   const items = await presentMessages(svc.db, rows, auth.userId);
-  const first = items[0];
-  return { items, nextCursor: hasMore && first ? first.id : null };
+  // Oldest→newest either way; the cursor continues in the direction asked (`after`: the newest id, else the oldest).
+  const edge = page.after !== null ? items[items.length - 1] : items[0];
+  return { items, nextCursor: hasMore && edge ? edge.id : null };
 }

@@ -48,12 +48,14 @@ export async function threadUpdated(tx: WriteTx, r: { roomId: number; rootId: nu
  * item: the first of the page that reaches the thread's start (of the only
  * page, for a short thread). A reply's id lists its root's thread.
  */
-export async function threadPage(db: Kysely<Database>, q: { roomId: number; threadId: number; before: number | null; limit: number }) {
+export async function threadPage(db: Kysely<Database>, q: { roomId: number; threadId: number; before: number | null; limit: number; after?: number | null | undefined }) {
   const target = await findMessage(db, q.threadId);
   if (!target || Number(target.room_id) !== q.roomId) throw notFound("Message");
   const root = target.thread_id === null ? target : await findMessage(db, Number(target.thread_id));
   if (!root) throw notFound("Message");
   const { rows, hasMore } = await listMessages(db, { ...q, threadId: Number(root.id) });
+  // Paging forward: the root, older than every reply, is never on such a page.
+  if (q.after !== undefined && q.after !== null) return { rows, hasMore };
   if (hasMore || (q.before !== null && Number(root.id) >= q.before)) return { rows, hasMore };
   // The replies ran out on this page: the root follows, here if there is room, else alone on the next.
   return rows.length < q.limit ? { rows: [root, ...rows], hasMore: false } : { rows, hasMore: true };

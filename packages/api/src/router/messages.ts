@@ -1,15 +1,19 @@
 import { readBy } from "../domain/attention.ts";
+import { around } from "../domain/around.ts";
 import { deleteMessage, editMessage, messageRevisions } from "../domain/edits.ts";
 import { history, sendMessage } from "../domain/messages.ts";
 import { react, reactors, unreact } from "../domain/reactions.ts";
+import { search } from "../domain/search.ts";
 import {
   deleteMessageSchema,
   editMessageSchema,
   listMessagesSchema,
   messageRevisionsSchema,
+  messagesAroundSchema,
   reactionsSchema,
   reactSchema,
   readBySchema,
+  searchMessagesSchema,
   sendMessageSchema,
   unreactSchema,
 } from "../schemas.ts";
@@ -29,4 +33,7 @@ export const messagesRouter = router({
   reactions: authedProcedure.input(reactionsSchema).query(({ ctx, input }) => reactors(ctx.svc, ctx.auth, input)),
   /** Members whose read marker has reached the message (DMs and rooms of up to 50 members). */
   readBy: authedProcedure.input(readBySchema).query(({ ctx, input }) => readBy(ctx.svc, ctx.auth, input.messageId)),
+  // Search covers the rooms the caller belongs to (or one readable room): access is part of the query (domain/search.ts).
+  search: authedProcedure.input(searchMessagesSchema).query(({ ctx, input }) => search(ctx.svc, ctx.auth, input)),
+  around: roomProcedure.input(messagesAroundSchema).query(({ ctx, input }) => around(ctx.svc, ctx.auth, ctx.access, input)),
 });

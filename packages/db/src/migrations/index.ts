@@ -12,6 +12,7 @@ import * as m0009 from "./0009_room_index_without_messages.ts";
 import * as m0010 from "./0010_people_and_general.ts";
 import * as m0011 from "./0011_attention.ts";
 import * as m0021 from "./0021_push.ts";
+import * as m0012 from "./0012_search.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -28,5 +29,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0010_people_and_general": { up: (db) => m0010.up(db, dialect) },
     "0011_attention": { up: (db) => m0011.up(db, dialect) },
     "0021_push": { up: (db) => m0021.up(db, dialect) },
+    "0012_search": { up: (db) => m0012.up(db, dialect) },
   };
 }

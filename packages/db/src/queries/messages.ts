@@ -5,7 +5,8 @@ import type { Args } from "./args.ts";
 
 type Db = Kysely<Database>;
 
-const messageColumns = [
+/** The columns of a message as the API reads it (history, search). */
+export const messageColumns = [
   "m.id",
   "m.room_id",
   "m.sender_id",
@@ -138,17 +139,23 @@ export type InsertedMessage = MessageWithSender & { event_id: number };
  * database, returned oldest→newest. Keyset pagination on the message id:
  * stable under inserts.
  */
-export async function listMessages(db: Db, q: { roomId: number; threadId?: number | null; before: number | null; limit: number }) {
+export async function listMessages(
+  db: Db,
+  q: { roomId: number; threadId?: number | null; before: number | null; limit: number; after?: number | null | undefined },
+) {
   let query = db
     .selectFrom("messages as m")
     .leftJoin("users as u", "u.id", "m.sender_id")
     .select(messageColumns)
     .where("m.room_id", "=", q.roomId);
   query = q.threadId ? query.where("m.thread_id", "=", q.threadId) : query.where("m.in_room", "=", 1);
+  // Paging forward (issue 15): the oldest messages after `after`.
+  const forward = q.after !== undefined && q.after !== null;
+  if (forward) query = query.where("m.id", ">", q.after ?? 0);
   if (q.before !== null) query = query.where("m.id", "<", q.before);
-  const rows = await query.orderBy("m.id", "desc").limit(q.limit + 1).execute();
+  const rows = await query.orderBy("m.id", forward ? "asc" : "desc").limit(q.limit + 1).execute();
   const hasMore = rows.length > q.limit;
   const page = hasMore ? rows.slice(0, q.limit) : rows;
-  page.reverse();
+  if (!forward) page.reverse();
   return { rows: page, hasMore };
 }

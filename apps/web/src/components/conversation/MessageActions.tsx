@@ -2,6 +2,7 @@ import { createSignal, onCleanup, Show } from "solid-js";
 import type { RoomUi } from "../../state/room-ui.ts";
 import type { Message } from "../../state/types.ts";
 import { Icon } from "../Icon.tsx";
+import { CopyLinkAction } from "../search/CopyLinkAction.tsx";
 
 const COPIED_MS = 1_500;
 
@@ -66,6 +67,7 @@ export function MessageActions(props: { message: Message; ui: RoomUi; inThread?:
       >
         <Icon name="copy" size={16} />
       </button>
+      <CopyLinkAction message={m()} />
       <span class="sr-only" aria-live="polite">
         {copied() ? "Copied to the clipboard" : ""}
       </span>

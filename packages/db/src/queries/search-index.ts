@@ -1,0 +1,77 @@
+import { type Kysely, sql } from "kysely";
+import { isPostgres } from "../postgres.ts";
+import type { Database } from "../schema.ts";
+
+type Db = Kysely<Database>;
+
+/**
+ * The background part of migration 0012: indexing the messages that were
+ * there before it. SQLite copies them into the FTS5 tables in batches,
+ * newest first (recent history becomes searchable first), each batch in
+ * the caller's write transaction; PostgreSQL builds its two GIN indexes
+ * CONCURRENTLY, which never blocks writes. Search works meanwhile (on
+ * PostgreSQL by scanning; on SQLite over what is indexed so far) and says it
+ * is still indexing.
+ */
+
+/** SQLite: about how many messages still wait for the index (0 when done). PostgreSQL: 1 until its indexes are valid. */
+export async function searchIndexBacklog(db: Db): Promise<number> {
+  if (isPostgres(db)) {
+    const r = await sql<{ n: number }>`select count(*) as n from pg_index i join pg_class c on c.oid = i.indexrelid
+      where c.relname in ('messages_search_words', 'messages_search_trigram', 'messages_by_sender') and i.indisvalid`.execute(db);
+    return Number(r.rows[0]?.n ?? 0) === 3 ? 0 : 1;
+  }
+  // Ids at or below the mark: an estimate (ids have gaps) that costs no scan at start-up.
+  const r = await sql<{ n: number }>`select pending_upto as n from search_backfill`.execute(db);
+  const sender = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'index' and name = 'messages_by_sender'`.execute(db);
+  return Number(r.rows[0]?.n ?? 0) + (Number(sender.rows[0]?.n ?? 0) === 1 ? 0 : 1);
+}
+
+/**
+ * SQLite: `from:` newest first is a range of (sender_id, id). Built after the
+ * backfill, in one write transaction (a second or two on a million messages,
+ * once), rather than in the migration, which must not hold up start-up.
+ */
+export async function ensureSenderIndex(tx: Db): Promise<void> {
+  await sql`create index if not exists messages_by_sender on messages (sender_id, id)`.execute(tx);
+}
+
+/**
+ * SQLite: indexes up to `batch` of the newest messages not yet indexed, in
+ * the transaction `tx` (the write path's, so the triggers and this never
+ * interleave). Returns how many messages it covered (0: nothing was left).
+ */
+export async function indexSearchBatch(tx: Db, batch: number): Promise<number> {
+  const state = await sql<{ upto: number }>`select pending_upto as upto from search_backfill`.execute(tx);
+  const upto = Number(state.rows[0]?.upto ?? 0);
+  if (upto <= 0) return 0;
+  const ids = await sql<{ id: number }>`select id from messages where id <= ${upto} order by id desc limit ${batch}`.execute(tx);
+  const last = ids.rows[ids.rows.length - 1];
+  const lower = ids.rows.length < batch || !last ? 0 : Number(last.id) - 1;
+  for (const table of ["messages_fts", "messages_trigram"]) {
+    await sql`insert into ${sql.table(table)} (rowid, content) select id, content from messages
+      where id > ${lower} and id <= ${upto} and kind = 'text' and deleted_at is null`.execute(tx);
+  }
+  await sql`update search_backfill set pending_upto = ${lower}`.execute(tx);
+  return ids.rows.length;
+}
+
+/**
+ * PostgreSQL: builds the search indexes without locking the table (outside
+ * any transaction). A build that failed half-way leaves an invalid index:
+ * it is dropped and built again.
+ */
+export async function buildPostgresSearchIndexes(db: Db): Promise<void> {
+  const indexes = {
+    messages_search_words: sql`using gin (to_tsvector('simple'::regconfig, parley_search_text(content)))`,
+    messages_search_trigram: sql`using gin (parley_search_fold(content) gin_trgm_ops)`,
+    messages_by_sender: sql`(sender_id, id)`,
+  };
+  for (const [name, definition] of Object.entries(indexes)) {
+    const r = await sql<{ valid: boolean }>`select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = ${name}`.execute(db);
+    const existing = r.rows[0];
+    if (existing?.valid) continue;
+    if (existing) await sql`drop index concurrently if exists ${sql.id(name)}`.execute(db);
+    await sql`create index concurrently if not exists ${sql.id(name)} on messages ${definition}`.execute(db);
+  }
+}
