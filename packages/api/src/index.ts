@@ -28,3 +28,13 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { DmMember, DmRoom } from "./domain/dms.ts";
 export type { Person } from "./domain/people.ts";
+export {
+  bytesUsed,
+  type FileBlobs,
+  type NewUpload,
+  readableFile,
+  recordUpload,
+  sweepOrphans,
+  UploadQuotaExceeded,
+} from "./domain/files.ts";
+export { type Attachment, THUMBNAILED_TYPES } from "./shapes.ts";

@@ -131,10 +131,16 @@ export const messageContentSchema = z
   .refine((s) => !hasNul(s), "Message may not contain NUL characters")
   .refine((s) => charCount(s) <= MESSAGE_MAX_CHARS, `Message must be at most ${MESSAGE_MAX_CHARS} characters`);
 
+/** A file id (`POST /files`): 16 random bytes, base64url. */
+export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "Not a file id");
+/** Files one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+
 export const sendMessageSchema = z
   .object({
     roomId: idSchema,
-    content: messageContentSchema,
+    // Checked below as `messageContentSchema`, except that it may be blank when there are attachments.
+    content: z.string(),
     clientId: z
       .string()
       .min(1)
@@ -144,8 +150,21 @@ export const sendMessageSchema = z
     threadId: idSchema.optional(),
     /** A reply also shown in the room's timeline. */
     alsoToRoom: z.boolean().optional(),
+    /** Uploads of the sender's (`POST /files`), shown in this order. */
+    attachments: z
+      .array(fileIdSchema)
+      .max(MAX_ATTACHMENTS, `At most ${MAX_ATTACHMENTS} attachments`)
+      .refine((ids) => new Set(ids).size === ids.length, "An attachment is listed twice")
+      .optional(),
   })
-  .refine((m) => !m.alsoToRoom || m.threadId !== undefined, { message: "alsoToRoom is for thread replies", path: ["alsoToRoom"] });
+  .refine((m) => !m.alsoToRoom || m.threadId !== undefined, { message: "alsoToRoom is for thread replies", path: ["alsoToRoom"] })
+  .transform((m, ctx) => {
+    if ((m.attachments?.length ?? 0) > 0 && !hasVisibleText(m.content)) return { ...m, content: "" };
+    const content = messageContentSchema.safeParse(m.content);
+    if (content.success) return { ...m, content: content.data };
+    for (const issue of content.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: ["content"] });
+    return z.NEVER;
+  });
 export const listMessagesSchema = z.object({
   roomId: idSchema,
   /** A thread's replies (the root first) instead of the room's timeline. */

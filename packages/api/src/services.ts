@@ -1,6 +1,7 @@
 import { type Database, type Kysely, setLastSeen, type WriteTransaction } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
+import { type FileBlobs, noFileBlobs } from "./domain/files.ts";
 import { LoginLimits } from "./domain/login-limits.ts";
 import { type LazyEmojiTable, makeEmojiTable } from "./domain/emoji.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
@@ -148,6 +149,8 @@ export interface Services {
   observer: ApiObserver;
   /** Which strings are one emoji (reactions); its data is read on first use. */
   emoji: LazyEmojiTable;
+  /** Where deleted files' bytes go (issue 16: the app's storage backend). */
+  fileBlobs: FileBlobs;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -167,6 +170,8 @@ export function createServices(
     observer?: ApiObserver;
     /** The database's write path (`ParleyDb.writeTransaction`). */
     writeTransaction: WriteTransaction;
+    /** Storage for uploaded files; without it, deleting a message deletes only rows. */
+    fileBlobs?: FileBlobs;
   },
 ): Services {
   const now = opts.now ?? Date.now;
@@ -221,6 +226,7 @@ export function createServices(
     inflight: new Inflight(),
     observer,
     emoji: makeEmojiTable(),
+    fileBlobs: opts.fileBlobs ?? noFileBlobs,
     now,
     async start() {
       await hub.start();

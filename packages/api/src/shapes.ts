@@ -1,4 +1,4 @@
-import type { MessageWithSender, RoomRow, UserRow } from "@parley/db";
+import type { FileRow, MessageWithSender, RoomRow, UserRow } from "@parley/db";
 import { z } from "zod";
 
 /** Rows become API shapes here, once per domain, so every procedure and event agrees. */
@@ -18,6 +18,19 @@ export const roomShape = z.object({
   /** A DM has fixed members and no name of its own (clients name it by its members). */
   kind: z.enum(["channel", "dm"]),
 });
+
+/** A file shown by a message. `url` and `thumbUrl` are paths on the server (thumbUrl null: no preview). */
+export const attachmentShape = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  contentType: z.string(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  url: z.string(),
+  thumbUrl: z.string().nullable(),
+});
+export type Attachment = z.infer<typeof attachmentShape>;
 
 export const messageShape = z.object({
   id,
@@ -45,6 +58,8 @@ export const messageShape = z.object({
   reactions: z.array(z.object({ emoji: z.string(), count: z.number().int(), me: z.boolean(), userIds: z.array(id) })),
   /** A root's thread summary; null for a message nobody replied to. */
   thread: z.object({ replyCount: z.number().int(), lastReplyAt: z.number().nullable(), participantIds: z.array(id) }).nullable(),
+  /** Files, in order (issue 16); events stored before it have none. A tombstone has none. */
+  attachments: z.array(attachmentShape).default([]),
 });
 
 export type Reaction = z.infer<typeof messageShape>["reactions"][number];
@@ -75,7 +90,7 @@ export const toRoom = (r: RoomRow): Room => ({
 });
 
 /** A message row as the API shows it; reactions and thread participants are read per page (domain/messages.ts). */
-export const toMessage = (m: MessageWithSender, reactions: Reaction[] = [], participantIds: number[] = []): Message => ({
+export const toMessage = (m: MessageWithSender, reactions: Reaction[] = [], participantIds: number[] = [], attachments: Attachment[] = []): Message => ({
   id: Number(m.id),
   roomId: Number(m.room_id),
   kind: m.kind,
@@ -93,6 +108,22 @@ export const toMessage = (m: MessageWithSender, reactions: Reaction[] = [], part
     Number(m.reply_count) > 0
       ? { replyCount: Number(m.reply_count), lastReplyAt: m.last_reply_at === null ? null : Number(m.last_reply_at), participantIds }
       : null,
+  attachments: m.deleted_at === null ? attachments : [],
+});
+
+/** Image types a browser can show that the server thumbnails (never SVG: it is a document). */
+export const THUMBNAILED_TYPES: ReadonlySet<string> = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"]);
+
+/** A file row as a message shows it. */
+export const toAttachment = (f: FileRow): Attachment => ({
+  id: f.id,
+  name: f.name,
+  size: Number(f.size),
+  contentType: f.content_type,
+  width: f.width === null ? null : Number(f.width),
+  height: f.height === null ? null : Number(f.height),
+  url: `/files/${f.id}/${encodeURIComponent(f.name)}`,
+  thumbUrl: THUMBNAILED_TYPES.has(f.content_type) ? `/files/${f.id}/thumb?size=320` : null,
 });
 
 /** An earlier version of an edited message (`messages.revisions`): written at `createdAt`, replaced by the next at `replacedAt`. */
