@@ -3,6 +3,7 @@ import type { AppRouter } from "./root.ts";
 
 export { appRouter, type AppRouter } from "./root.ts";
 export { type Context, createHttpContext, createWsContext } from "./context.ts";
+export { type Auth, authenticate } from "./domain/auth.ts";
 export { type ApiConfig, type ApiObserver, createServices, defaultApiConfig, type Services } from "./services.ts";
 export { CloseCode, type Socket } from "./realtime/connections.ts";
 export { SendEndpoint } from "./realtime/send-endpoint.ts";
