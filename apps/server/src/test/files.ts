@@ -16,7 +16,7 @@ export async function upload(
   opts: { name?: string; contentType?: string; multipart?: boolean } = {},
 ): Promise<UploadReply> {
   const name = opts.name ?? "file.bin";
-  let body: BodyInit;
+  let body: FormData | Uint8Array;
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (opts.multipart) {
     const form = new FormData();
