@@ -13,7 +13,8 @@ await build({
   target: "node20",
   format: "esm",
   sourcemap: true,
-  external: ["better-sqlite3", "pino"],
+  // sharp loads its native libvips build from node_modules.
+  external: ["better-sqlite3", "pino", "sharp"],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
   plugins: [fastSpread()],

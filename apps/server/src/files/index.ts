@@ -1,7 +1,6 @@
 import { type FileBlobs, type Services, sweepOrphans } from "@parley/api";
 import type { Logger } from "pino";
 import type { FilesConfig } from "../config.ts";
-import { openS3Storage } from "./s3.ts";
 import { cleanSpool, type FileStorage, openLocalStorage } from "./storage.ts";
 import { THUMB_SIZES, thumbKey } from "./thumbs.ts";
 
@@ -12,7 +11,8 @@ export type { FileStorage } from "./storage.ts";
 /** The configured backend: S3 when S3_BUCKET is set, else the local directory. */
 export async function openStorage(config: FilesConfig): Promise<FileStorage> {
   const spoolDir = `${config.uploadsDir}/.partial`;
-  const storage = config.s3 ? await openS3Storage({ ...config.s3, spoolDir }) : await openLocalStorage(config.uploadsDir);
+  // The S3 SDK is loaded only by servers configured for it.
+  const storage = config.s3 ? await (await import("./s3.ts")).openS3Storage({ ...config.s3, spoolDir }) : await openLocalStorage(config.uploadsDir);
   // Spool files left by a crash or a kill: never visible as files, but they take space.
   await cleanSpool(storage.spoolDir, Date.now());
   return storage;

@@ -2,8 +2,8 @@ import { readdirSync } from "node:fs";
 import { request } from "node:http";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answer, download, eventually, jpegWithGps, killedUpload, png, pngBomb, upload, uploaded } from "../test/files.ts";
-import { registerUser, startTestServer, type TestServer, type TestUser } from "../test/harness.ts";
+import { answer, download, jpegWithGps, killedUpload, png, pngBomb, upload, uploaded } from "../test/files.ts";
+import { eventually, registerUser, startTestServer, type TestServer, type TestUser } from "../test/harness.ts";
 import { type S3Server, startS3 } from "../test/s3.ts";
 
 async function storedKeys(server: TestServer): Promise<string[]> {
@@ -73,7 +73,7 @@ describe.each(["local", "s3"] as const)("uploads (%s storage)", (backend) => {
     } as RequestInit).catch(() => null);
     // The server may cut the connection once it has answered: the 413 or a reset are both a refusal.
     if (res) expect(res.status).toBe(413);
-    await eventually(async () => readdirSync(server.storage.spoolDir).length === 0, "the spool to empty");
+    await eventually(async () => readdirSync(server.storage.spoolDir).length === 0);
     expect(await storedKeys(server)).toEqual(before);
   });
 
@@ -81,7 +81,7 @@ describe.each(["local", "s3"] as const)("uploads (%s storage)", (backend) => {
     const before = await storedKeys(server);
     const rows = (await fileRows(server)).length;
     await killedUpload(server, ada.accessToken, 512 * 1024, 100 * 1024);
-    await eventually(async () => readdirSync(server.storage.spoolDir).length === 0, "the partial spool file to go");
+    await eventually(async () => readdirSync(server.storage.spoolDir).length === 0);
     // A positive sync point: a later upload completes, so the killed one was handled before it.
     await uploaded(server, ada.accessToken, new TextEncoder().encode("after"));
     expect((await storedKeys(server)).length).toBe(before.length + 1);

@@ -103,12 +103,3 @@ export function killedUpload(server: Endpoint, token: string, declared: number, 
     s.on("error", reject);
   });
 }
-
-/** Waits for `check` to hold, polling, up to `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
