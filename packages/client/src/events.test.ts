@@ -21,6 +21,7 @@ const msg = (id: number, roomId = 1): StreamEvent => ({
     alsoToRoom: false,
     reactions: [],
     thread: null,
+    attachments: [],
   },
 });
 

@@ -22,6 +22,7 @@ const message = (content: string, kind: Message["kind"] = "text"): Message => ({
   alsoToRoom: false,
   reactions: [],
   thread: null,
+  attachments: [],
 });
 
 describe("a message", () => {

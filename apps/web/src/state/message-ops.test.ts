@@ -18,6 +18,7 @@ const message = (over: Partial<Message> = {}): Message => ({
   alsoToRoom: false,
   reactions: [],
   thread: null,
+  attachments: [],
   ...over,
 });
 const change = (type: "reaction.added" | "reaction.removed", userId: number, count: number, userIds: number[]) =>
