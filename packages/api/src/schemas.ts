@@ -136,11 +136,19 @@ export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "Not a file 
 /** Files one message may carry. */
 export const MAX_ATTACHMENTS = 10;
 
+/** A message's text when it has attachments: as `messageContentSchema`, but blank is allowed (stored as ""). */
+const sendContentSchema = z
+  .string()
+  .trim()
+  .refine((s) => !hasNul(s), "Message may not contain NUL characters")
+  .refine((s) => charCount(s) <= MESSAGE_MAX_CHARS, `Message must be at most ${MESSAGE_MAX_CHARS} characters`)
+  .transform((s) => (hasVisibleText(s) ? s : ""));
+
 export const sendMessageSchema = z
   .object({
     roomId: idSchema,
-    // Checked below as `messageContentSchema`, except that it may be blank when there are attachments.
-    content: z.string(),
+    // Checked below: blank only with attachments.
+    content: sendContentSchema,
     clientId: z
       .string()
       .min(1)
@@ -158,13 +166,7 @@ export const sendMessageSchema = z
       .optional(),
   })
   .refine((m) => !m.alsoToRoom || m.threadId !== undefined, { message: "alsoToRoom is for thread replies", path: ["alsoToRoom"] })
-  .transform((m, ctx) => {
-    if ((m.attachments?.length ?? 0) > 0 && !hasVisibleText(m.content)) return { ...m, content: "" };
-    const content = messageContentSchema.safeParse(m.content);
-    if (content.success) return { ...m, content: content.data };
-    for (const issue of content.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: ["content"] });
-    return z.NEVER;
-  });
+  .refine((m) => m.content !== "" || (m.attachments?.length ?? 0) > 0, { message: "Message is empty", path: ["content"] });
 export const listMessagesSchema = z.object({
   roomId: idSchema,
   /** A thread's replies (the root first) instead of the room's timeline. */
