@@ -6,6 +6,7 @@ import { benchDir, buildServer, loadAvg, repoRoot, startParley, startRaw } from 
 import { chart, table } from "./report.ts";
 import { type ConnectionsParams, type ConnectionsResult, runConnections } from "./scenarios/connections.ts";
 import { type FanoutParams, type FanoutResult, runFanout } from "./scenarios/fanout.ts";
+import { type FilesParams, type FilesResult, runFiles } from "./scenarios/files.ts";
 import { type HistoryParams, type HistoryResult, queryHistory, seedHistory } from "./scenarios/history.ts";
 import { type IngestParams, type IngestResult, rawInsertRate, runIngest } from "./scenarios/ingest.ts";
 import { type MixedParams, type MixedResult, runMixed } from "./scenarios/mixed.ts";
@@ -41,9 +42,10 @@ export interface BenchResults {
   history?: HistoryResult & { params: HistoryParams };
   ingest?: { params: IngestParams; parley: IngestResult; raw: { perTransaction: number; batchedBy100: number } };
   mixed?: MixedResult & { params: MixedParams };
+  files?: FilesResult & { params: FilesParams };
 }
 
-export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed"] as const;
+export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed", "files"] as const;
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const progress = new Progress(opts.quiet);
@@ -76,6 +78,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (want("history")) r.history = await history(opts.quick, dir, progress);
     if (want("ingest")) r.ingest = await ingest(opts.quick, dir, progress);
     if (want("mixed")) r.mixed = await mixed(opts.quick, dir, progress);
+    if (want("files")) r.files = await files(opts.quick, dir, progress);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -137,6 +140,10 @@ function problems(r: BenchResults): string[] {
     if (m.lost || m.duplicated || m.outOfOrder) out.push(`mixed: lost ${m.lost}, duplicated ${m.duplicated}, out of order ${m.outOfOrder}`);
     if (Object.keys(m.closed).length) out.push(`mixed: sockets closed during the run: ${JSON.stringify(m.closed)}`);
   }
+  const fl = r.files;
+  if (fl && fl.downloadedBytes !== fl.params.bytes) out.push(`files: downloaded ${fl.downloadedBytes} of ${fl.params.bytes} bytes`);
+  // The streaming target scales with the upload: 32 MB for 100 MB.
+  if (fl && fl.rssRiseMb > 32) out.push(`files: server RSS rose ${fl.rssRiseMb} MB during a ${fl.mb} MB upload (target ≤ 32 MB)`);
   return out;
 }
 
@@ -311,6 +318,18 @@ async function mixed(quick: boolean, dir: string, progress: Progress) {
       progress: (d, t) => progress.note(`registered ${d}/${t} users`),
     });
     return { params, ...(await runMixed(server, users, params, progress)) };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** One big upload and download (issue 16): streaming keeps the server's memory flat. */
+async function files(quick: boolean, dir: string, progress: Progress) {
+  const params: FilesParams = { bytes: (quick ? 20 : 100) * 1024 * 1024 };
+  progress.note(`files: one ${params.bytes / 2 ** 20} MB upload and download`);
+  const server = await startParley({ dbFile: join(dir, "files.db"), env: { MAX_UPLOAD_BYTES: String(200 * 2 ** 20), UPLOAD_QUOTA_BYTES: "0" } });
+  try {
+    return { params, ...(await runFiles(server, params, progress)) };
   } finally {
     await server.stop();
   }
