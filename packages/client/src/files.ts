@@ -21,6 +21,8 @@ export interface UploadOptions {
   /** The name it is shown and downloaded under (default: the File's own name, else "file"). */
   name?: string;
   signal?: AbortSignal;
+  /** Bytes sent so far, of `total` (in browsers, where XMLHttpRequest reports upload progress; Blob and byte bodies). */
+  onProgress?: (sent: number, total: number) => void;
 }
 
 /** Refused by the server: `status` 413 with code `too_large`, `quota_exceeded` or `too_many_pixels`; 401 when signed out. */
@@ -61,6 +63,9 @@ export const replayable = (body: UploadBody) => isBlob(body) || body instanceof 
 
 export async function uploadOnce(baseUrl: string, token: string, data: UploadBody, opts: UploadOptions = {}): Promise<UploadedFile> {
   const name = opts.name ?? (isBlob(data) && "name" in data && typeof data.name === "string" ? data.name : "file");
+  if (opts.onProgress && typeof XMLHttpRequest !== "undefined" && (isBlob(data) || data instanceof Uint8Array)) {
+    return withProgress(`${baseUrl}/files`, token, name, data, opts.onProgress, opts.signal);
+  }
   const { body, streamed } = fetchBody(data);
   const init: RequestInit & { duplex?: "half" } = {
     method: "POST",
@@ -82,4 +87,35 @@ export async function downloadOnce(baseUrl: string, token: string, path: string,
   const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` }, signal });
   if (!res.ok) throw new UploadError(res.status, res.status === 404 ? "not_found" : "download_failed", `download failed with HTTP ${res.status}`);
   return res;
+}
+
+/** fetch cannot report upload progress; XMLHttpRequest can. Same request, same answers. */
+function withProgress(url: string, token: string, name: string, body: Blob | Uint8Array, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<UploadedFile> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("authorization", `Bearer ${token}`);
+    xhr.setRequestHeader("content-type", "application/octet-stream");
+    xhr.setRequestHeader("x-filename", encodeURIComponent(name));
+    xhr.responseType = "json";
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : 0);
+    const abort = () => xhr.abort();
+    signal?.addEventListener("abort", abort, { once: true });
+    const done = () => signal?.removeEventListener("abort", abort);
+    xhr.onload = () => {
+      done();
+      const reply = xhr.response as (UploadedFile & { error?: { code: string; message: string } }) | null;
+      if (xhr.status === 201 && reply) resolve(reply);
+      else reject(new UploadError(xhr.status, reply?.error?.code ?? "upload_failed", reply?.error?.message ?? `upload failed with HTTP ${xhr.status}`));
+    };
+    xhr.onerror = () => {
+      done();
+      reject(new UploadError(0, "network", "the upload did not reach the server"));
+    };
+    xhr.onabort = () => {
+      done();
+      reject(new DOMException("The upload was cancelled", "AbortError"));
+    };
+    xhr.send(body as XMLHttpRequestBodyInit);
+  });
 }

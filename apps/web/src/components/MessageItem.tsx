@@ -8,6 +8,7 @@ import { Avatar } from "./Avatar.tsx";
 import { MessageActions } from "./conversation/MessageActions.tsx";
 import { MessageEditor } from "./conversation/MessageEditor.tsx";
 import { Reactions } from "./conversation/Reactions.tsx";
+import { Attachments } from "./files/Attachments.tsx";
 import { MessageText } from "./MessageText.tsx";
 
 export function DaySeparator(props: { at: number }) {
@@ -90,6 +91,7 @@ export function MessageItem(props: { message: Message; grouped: boolean; mine: b
                     </Show>
                   </Show>
                 </p>
+                <Attachments attachments={m().attachments ?? []} />
               </Match>
             </Switch>
             <Show when={ui && !deleted() ? ui : undefined}>{(u) => <Reactions message={m()} ui={u()} />}</Show>
