@@ -44,7 +44,7 @@ test.skipIf(!hasChromium)("a pasted image uploads, shows as a thumbnail, opens i
   await thumb.waitFor();
   await page.waitForFunction(() => {
     const img = document.querySelector<HTMLImageElement>('[data-testid="attachment-thumb"]');
-    return img !== null && img.complete && img.naturalWidth > 0;
+    return img?.complete === true && img.naturalWidth > 0;
   });
   // The 320 px preview of a 640 × 400 image.
   expect(await thumb.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([320, 200]);
