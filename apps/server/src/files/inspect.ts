@@ -3,9 +3,7 @@ import { type FileHandle, open, rm, stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { THUMBNAILED_TYPES } from "@parley/api";
 import { fileTypeFromFile } from "file-type";
-import sharp from "sharp";
-
-type Metadata = Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+import { loadSharp, type Metadata } from "./sharp.ts";
 
 /**
  * What an upload is, from its bytes alone (the client's Content-Type and
@@ -59,6 +57,7 @@ export interface ImageInfo {
  */
 export async function describeImage(path: string, contentType: string, maxPixels: number): Promise<ImageInfo | "too_many_pixels" | null> {
   if (!THUMBNAILED_TYPES.has(contentType)) return null;
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     // Reads the header only: a bomb is measured, not decoded.
@@ -87,6 +86,7 @@ async function stripMetadata(path: string, type: string, meta: Metadata, maxPixe
     return ranges ? copyRanges(path, out, ranges) : null;
   }
   if (!oriented && !meta.exif && !meta.xmp && !meta.iptc) return null;
+  const sharp = await loadSharp();
   // A rotation to apply, or metadata in a format without a lossless way to drop it: re-encode (sharp writes no metadata unless asked).
   const img = sharp(path, { limitInputPixels: maxPixels, animated: type !== "image/jpeg" }).rotate().keepIccProfile();
   const encoded =

@@ -1,7 +1,7 @@
 import { buffer } from "node:stream/consumers";
 import { THUMBNAILED_TYPES } from "@parley/api";
 import type { FileRow } from "@parley/db";
-import sharp from "sharp";
+import { loadSharp } from "./sharp.ts";
 import type { FileStorage } from "./storage.ts";
 
 export const THUMB_SIZES = [320, 1024] as const;
@@ -24,6 +24,7 @@ export function createThumbnails(storage: FileStorage, maxPixels: number) {
     const source = await storage.get(file.id);
     if (!source) return null;
     const input = await buffer(source);
+    const sharp = await loadSharp();
     try {
       const out = await sharp(input, { limitInputPixels: maxPixels })
         .rotate()
