@@ -13,7 +13,8 @@ await build({
   target: "node20",
   format: "esm",
   sourcemap: true,
-  external: ["better-sqlite3", "pino"],
+  // sharp loads its native libvips build from node_modules; the S3 SDK (large) only loads on servers configured for S3.
+  external: ["better-sqlite3", "pino", "sharp", "@aws-sdk/client-s3"],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
   plugins: [fastSpread()],

@@ -17,6 +17,8 @@ export default defineConfig({
           "src/push.test.ts",
           // The access matrix and the visibility test: a few seconds each, and the access rules are SQL on both databases.
           "src/reliability/{access,access-messages,access-anonymous,visibility}.test.ts",
+          // Files (issue 16): the download rule, attachments and the lifecycle are SQL on both databases.
+          "src/files/{access,attach,lifecycle}.test.ts",
           "src/cluster/**/*.test.ts",
         ]
       : [],

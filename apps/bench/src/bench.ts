@@ -6,6 +6,7 @@ import { benchDir, buildServer, loadAvg, repoRoot, startParley, startRaw } from 
 import { chart, table } from "./report.ts";
 import { type ConnectionsParams, type ConnectionsResult, runConnections } from "./scenarios/connections.ts";
 import { type FanoutParams, type FanoutResult, runFanout } from "./scenarios/fanout.ts";
+import { type FilesParams, type FilesResult, runFiles } from "./scenarios/files.ts";
 import { type HistoryParams, type HistoryResult, queryHistory, seedHistory } from "./scenarios/history.ts";
 import { type IngestParams, type IngestResult, rawInsertRate, runIngest } from "./scenarios/ingest.ts";
 import { type MixedParams, type MixedResult, runMixed } from "./scenarios/mixed.ts";
@@ -50,9 +51,10 @@ export interface BenchResults {
   web?: { params: WebParams; after: WebResult; before?: WebResult };
   unread?: UnreadResult & { params: UnreadParams };
   search?: SearchResult & { params: SearchParams };
+  files?: FilesResult & { params: FilesParams };
 }
 
-export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed", "web", "unread", "search"] as const;
+export const SCENARIOS = ["fanout", "connections", "history", "ingest", "mixed", "web", "unread", "search", "files"] as const;
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const progress = new Progress(opts.quiet);
@@ -88,6 +90,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (opts.only?.includes("web")) r.web = await web(opts, dir, progress);
     if (want("unread")) r.unread = await runUnread(opts.quick, dir, progress);
     if (want("search")) r.search = await search(opts.quick, dir, progress);
+    if (want("files")) r.files = await files(opts.quick, dir, progress);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -163,6 +166,10 @@ function problems(r: BenchResults): string[] {
     const want = { unreadCount: u.params.unreadPerRoom, mentionCount: Math.round(u.params.unreadPerRoom / u.params.mentionEvery) };
     if (u.firstRoom.unreadCount !== want.unreadCount) out.push(`unread: first room listed ${u.firstRoom.unreadCount} unread, seeded ${want.unreadCount}`);
   }
+  const fl = r.files;
+  if (fl && fl.downloadedBytes !== fl.params.bytes) out.push(`files: downloaded ${fl.downloadedBytes} of ${fl.params.bytes} bytes`);
+  // The streaming target scales with the upload: 32 MB for 100 MB.
+  if (fl && fl.rssRiseMb > 32) out.push(`files: server RSS rose ${fl.rssRiseMb} MB during a ${fl.mb} MB upload (target ≤ 32 MB)`);
   return out;
 }
 
@@ -374,4 +381,17 @@ async function search(quick: boolean, dir: string, progress: Progress) {
     ? { messages: 20_000, rooms: 10, senders: 10, queries: 50, ingest: { senders: 20, rooms: 2, durationMs: 1500, inflight: 1, workers: 1 } }
     : { messages: 1_000_000, rooms: 100, senders: 50, queries: 100, ingest: { senders: 200, rooms: 20, durationMs: 10_000, inflight: 1, workers: 2 } };
   return { params, ...(await runSearch(params, dir, progress)) };
+}
+
+/** One big upload and download (issue 16): streaming keeps the server's memory flat. */
+async function files(quick: boolean, dir: string, progress: Progress) {
+  // Quick: small, so the smoke run (and its test) stays short; the RSS target is judged on the full 100 MB run.
+  const params: FilesParams = { bytes: (quick ? 4 : 100) * 1024 * 1024 };
+  progress.note(`files: one ${params.bytes / 2 ** 20} MB upload and download`);
+  const server = await startParley({ dbFile: join(dir, "files.db"), env: { MAX_UPLOAD_BYTES: String(200 * 2 ** 20), UPLOAD_QUOTA_BYTES: "0" } });
+  try {
+    return { params, ...(await runFiles(server, params, progress)) };
+  } finally {
+    await server.stop();
+  }
 }

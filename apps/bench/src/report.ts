@@ -108,6 +108,12 @@ export function table(r: BenchResults): string {
       );
     }
   }
+  const fl = r.files;
+  if (fl) {
+    out.push("");
+    out.push(`Files: one ${fl.mb} MB upload at ${fl.uploadMBps} MB/s, download at ${fl.downloadMBps} MB/s`);
+    out.push(`server RSS ${fl.rssBeforeMb} MB before, peak ${fl.rssPeakUploadMb} MB uploading (+${fl.rssRiseMb} MB, target ≤ 32), ${fl.rssPeakDownloadMb} MB downloading`);
+  }
   return out.join("\n");
 }
 

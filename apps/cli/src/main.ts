@@ -19,6 +19,7 @@ import {
 import { readEnv } from "./config.ts";
 import { dmCommand } from "./dm.ts";
 import { searchCommand } from "./search.ts";
+import { downloadCommand, sendFilesCommand } from "./files.ts";
 import { CliError } from "./session.ts";
 import { writeLine } from "./terminal.ts";
 
@@ -34,6 +35,8 @@ const USAGE = `usage: parley [--server URL] <command>
   tail <room> [-n 20] [--json]                print messages as they arrive (resumes after drops)
   send <room> <text…> [--timeout 30]          send one message; "-" reads it from stdin
        [--thread <id> [--also-to-room]]         … as a reply in that message's thread
+       [--file <path>]…                         … with files attached (text optional)
+  download <fileId> [-o path|-]               save a file (to its own name here, never overwriting)
   thread <room> <id> [--json]                 print a thread: its root, then its replies
   edit <messageId> <text…> [--timeout 30]     replace the text of one of your messages; "-" reads it from stdin
   delete <messageId> [--timeout 30]           delete a message (yours, or any as a room admin)
@@ -74,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
       room: { type: "string" },
       all: { type: "boolean", default: false },
       relevance: { type: "boolean", default: false },
+      file: { type: "string", short: "f", multiple: true },
+      output: { type: "string", short: "o" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -125,6 +130,12 @@ async function main(argv: string[]): Promise<number> {
       await tailCommand(env, io, room(), Math.max(0, Number(f.n) || 0), f.json);
       return 0;
     case "send": {
+      if (f.file && f.file.length > 0) {
+        need(1, "<room> [text…] --file <path>");
+        if (f.thread !== undefined) throw new CliError("--file does not go with --thread yet", 2);
+        await sendFilesCommand(env, io, room(), rest.slice(1).join(" "), f.file, Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
+        return 0;
+      }
       need(2, "<room> <text…>");
       const text = rest[1] === "-" && rest.length === 2 ? await readStdin() : rest.slice(1).join(" ");
       const threadId = f.thread === undefined ? undefined : /^#?(\d+)$/.exec(f.thread)?.[1];
@@ -134,6 +145,10 @@ async function main(argv: string[]): Promise<number> {
       await sendCommand(env, io, room(), text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json, thread);
       return 0;
     }
+    case "download":
+      need(1, "<fileId> [-o path|-]");
+      await downloadCommand(env, io, rest[0] ?? "", f.output, Math.max(1, Number(f.timeout) || 30) * 1000);
+      return 0;
     case "edit": {
       need(2, "<messageId> <text…>");
       const text = rest[1] === "-" && rest.length === 2 ? await readStdin() : rest.slice(1).join(" ");

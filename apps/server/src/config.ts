@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { defaultApiConfig } from "@parley/api";
 import { z } from "zod";
 
@@ -168,6 +168,38 @@ const envSchema = z.object({
   VAPID_PUBLIC_KEY: z.string().min(1).optional(),
   VAPID_PRIVATE_KEY: z.string().min(1).optional(),
   VAPID_SUBJECT: z.string().regex(/^(mailto:|https:\/\/)/, "must be a mailto: or https: URL").default("mailto:admin@parley.invalid"),
+  /** Files (issue 16): the local directory (default: `uploads` beside the SQLite file, or in the working directory). */
+  UPLOADS_DIR: z.string().min(1).optional(),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 1024 ** 3)
+    .default(25 * 1024 * 1024),
+  /** Bytes one user may hold in uploads; 0: no quota. */
+  UPLOAD_QUOTA_BYTES: z.coerce.number().int().min(0).default(1024 ** 3),
+  /** Images with more pixels are refused (a decompression bomb is a small file of a huge image). */
+  IMAGE_MAX_PIXELS: z.coerce.number().int().min(1).max(1_000_000_000).default(50_000_000),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style requests (`endpoint/bucket/key`); default on with S3_ENDPOINT (MinIO and most S3-compatible servers want it). */
+  S3_FORCE_PATH_STYLE: z.enum(["on", "off"]).optional(),
+  /** A separate origin files are served from, through short-lived signed URLs (see SECURITY.md). */
+  FILES_ORIGIN: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return null;
+      const origin = originOf(v.trim());
+      if (origin === null) {
+        ctx.addIssue({ code: "custom", message: `"${v}" is not an http(s) origin like https://files.chat.example.com` });
+        return z.NEVER;
+      }
+      return origin;
+    }),
 });
 
 /** Every environment variable the server reads. */
@@ -226,6 +258,25 @@ export interface ServerConfig {
   /** "" : new accounts join no room. */
   defaultRoom: string;
   push: { allowHosts: string[]; vapid: { subject: string; publicKey?: string; privateKey?: string } };
+  files: FilesConfig;
+}
+
+export interface FilesConfig {
+  /** The local backend's directory; with S3, where upload bodies are spooled. */
+  uploadsDir: string;
+  maxUploadBytes: number;
+  /** null: no quota. */
+  quotaBytes: number | null;
+  maxImagePixels: number;
+  s3: {
+    endpoint: string | null;
+    bucket: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string } | null;
+    forcePathStyle: boolean;
+  } | null;
+  /** The separate origin files are served from (signed URLs), or null: the app's own. */
+  filesOrigin: string | null;
 }
 
 export type DatabaseConfig =
@@ -308,6 +359,26 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
   if (filename !== ":memory:" && !existsSync(dirname(filename))) {
     throw new ConfigError(`DATABASE_URL: directory ${dirname(filename)} does not exist`);
   }
+  if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined)) {
+    throw new ConfigError("Invalid configuration:\n  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together");
+  }
+  if (e.S3_ENDPOINT !== undefined && e.S3_BUCKET === undefined) throw new ConfigError("Invalid configuration:\n  S3_BUCKET: required with S3_ENDPOINT");
+  const files: FilesConfig = {
+    uploadsDir: resolve(e.UPLOADS_DIR ?? (filename === ":memory:" ? "uploads" : join(dirname(filename), "uploads"))),
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    quotaBytes: e.UPLOAD_QUOTA_BYTES === 0 ? null : e.UPLOAD_QUOTA_BYTES,
+    maxImagePixels: e.IMAGE_MAX_PIXELS,
+    s3: e.S3_BUCKET
+      ? {
+          endpoint: e.S3_ENDPOINT ?? null,
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+          credentials: e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } : null,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE ? e.S3_FORCE_PATH_STYLE === "on" : e.S3_ENDPOINT !== undefined,
+        }
+      : null,
+    filesOrigin: e.FILES_ORIGIN,
+  };
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -354,6 +425,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     editWindowSeconds: e.EDIT_WINDOW ?? null,
     defaultRoom: e.DEFAULT_ROOM,
     push: { allowHosts: e.PUSH_ALLOW_HOSTS, vapid: vapidOf(e.VAPID_SUBJECT, e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY) },
+    files,
   };
 }
 

@@ -4,6 +4,7 @@ import { appRouter, createHttpContext, type Services } from "@parley/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
 import type { Edge } from "./boundary.ts";
+import type { FileRoutes } from "./files/index.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origins.ts";
 import { HttpRefusal } from "./request-target.ts";
@@ -23,6 +24,8 @@ export interface HttpDeps {
   metricsAllowed?: (req: IncomingMessage, hostKnown: boolean) => boolean;
   /** Calls one request may batch (default 100); more are refused with BAD_REQUEST. */
   maxBatchSize?: number;
+  /** Uploads and downloads under /files (files/routes.ts); without it, none. */
+  files?: FileRoutes;
 }
 
 /** A caller's X-Request-Id if it looks like one, else a new id; echoed back and put on every log line. */
@@ -86,6 +89,11 @@ export function createRequestHandler(deps: HttpDeps) {
       else json(res, c.database && c.bus ? 200 : 503, { ready: c.database && c.bus, ...c });
       return;
     }
+    // FILES_ORIGIN: a host of its own that serves signed downloads and nothing else.
+    if (deps.files?.isFilesHost(edge.host)) {
+      await deps.files.handleFilesHost(req, res, edge);
+      return;
+    }
     const hostKnown = deps.origins.hostAllowed(edge.host);
     if (path === "/metrics" && deps.metrics) {
       // Refused exactly like a route that does not exist.
@@ -114,6 +122,10 @@ export function createRequestHandler(deps: HttpDeps) {
       // tRPC turns a method fetch() cannot carry (TRACE, CONNECT) into a 500: only its own two reach it.
       if (req.method !== "GET" && req.method !== "POST") throw new HttpRefusal(405, "method not allowed", { allow: "GET, POST, OPTIONS" });
       trpc(req, res);
+      return;
+    }
+    if (deps.files && edge.target.segments[0] === "files") {
+      await deps.files.handle(req, res, edge);
       return;
     }
     if (serveStatic && (await serveStatic(edge.target.segments, req, res))) return;

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import pino from "pino";
 import { ConfigError, loadConfig } from "./config.ts";
+import { filesCommand } from "./files/command.ts";
 import { startServer } from "./server.ts";
 
 // JSON lines on stdout. Secrets never reach a log line: these keys are censored wherever they appear.
@@ -38,6 +39,8 @@ async function main() {
     }
     throw err;
   }
+  // `parley-server files check`: the storage check, then exit (files/command.ts).
+  if (process.argv[2] === "files") process.exit(await filesCommand(config, logger, process.argv.slice(3)));
   const server = await startServer({ ...config, webDir: config.webDir ?? defaultWebDir() }, logger.child({ node: config.nodeId }));
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { describeDatabase, openBackends } from "./backends.ts";
 import type { ServerConfig } from "./config.ts";
 import { serveSafely } from "./boundary.ts";
+import { createFileRoutes, createThumbnails, type FileStorage, fileBlobs, openStorage, startSweeper } from "./files/index.ts";
 import { createRequestHandler } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
 import { createMetricsAccess } from "./metrics-access.ts";
@@ -16,6 +17,8 @@ export interface RunningServer {
   /** http://host:port */
   url: string;
   svc: Services;
+  /** Where uploaded files are stored (issue 16). */
+  storage: FileStorage;
   /** Graceful: stop accepting, tell clients to reconnect, finish writes, close the database. */
   close(): Promise<void>;
 }
@@ -31,6 +34,10 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
   const metrics = createMetrics(config.nodeId);
   const backends = await openBackends(config, logger, metrics.onQuery);
   const { handle, bus } = backends;
+  const storage = await openStorage(config.files).catch(async (err: unknown) => {
+    await backends.close();
+    throw err;
+  });
   const svc = createServices(
     handle.db,
     {
@@ -66,6 +73,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       observer: metrics.observer,
       writeTransaction: handle.writeTransaction,
       searchLog: (fields, message) => logger.info(fields, message),
+      fileBlobs: fileBlobs(storage, logger),
     },
   );
   await svc.start();
@@ -75,7 +83,18 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
   // Known once listening (tests listen on port 0); the origin policy reads it on first use.
   let port = 0;
   const origins = createOriginPolicy({ publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, bindHost: config.host }, () => port);
+  const files = createFileRoutes({
+    svc,
+    storage,
+    thumbnails: createThumbnails(storage, config.files.maxImagePixels),
+    config: config.files,
+    origins,
+    secretKey: config.secretKey,
+    logger,
+  });
+  const sweeper = startSweeper(svc, storage, logger);
   const requests = createRequestHandler({
+    files,
     svc,
     origins,
     webDir: config.webDir,
@@ -128,12 +147,14 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       await svc.inflight.idle(5000);
       for (const client of ws.wss.clients) client.close(1012, "server restarting");
       svc.stop();
+      sweeper.stop();
       http.closeAllConnections();
+      await storage.close();
       await backends.close();
       logger.info("parley stopped");
     })();
     return closing;
   };
 
-  return { port, url: `http://${host}:${port}`, svc, close };
+  return { port, url: `http://${host}:${port}`, svc, storage, close };
 }

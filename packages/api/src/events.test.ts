@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeEvent, EventDecodeError, encodeEvent } from "./events.ts";
 
 const v1 = { id: 7, roomId: 3, kind: "text", content: "hi", sender: { id: 1, username: "ada" }, clientId: "c1", createdAt: 5, editedAt: null } as const;
-const message = { ...v1, rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null, mentions: { userIds: [], room: false, here: false } };
+const message = { ...v1, rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null, mentions: { userIds: [], room: false, here: false }, attachments: [] };
 
 describe("event bodies", () => {
   it("are checked against their schema when written", () => {

@@ -3,6 +3,7 @@ import type { AppRouter } from "./root.ts";
 
 export { appRouter, type AppRouter } from "./root.ts";
 export { type Context, createHttpContext, createWsContext } from "./context.ts";
+export { type Auth, authenticate } from "./domain/auth.ts";
 export { type ApiConfig, type ApiObserver, createServices, defaultApiConfig, type Services } from "./services.ts";
 export { CloseCode, type Socket } from "./realtime/connections.ts";
 export { SendEndpoint } from "./realtime/send-endpoint.ts";
@@ -28,3 +29,13 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { DmMember, DmRoom } from "./domain/dms.ts";
 export type { Person } from "./domain/people.ts";
+export {
+  bytesUsed,
+  type FileBlobs,
+  type NewUpload,
+  readableFile,
+  recordUpload,
+  sweepOrphans,
+  UploadQuotaExceeded,
+} from "./domain/files.ts";
+export { type Attachment, THUMBNAILED_TYPES } from "./shapes.ts";

@@ -156,10 +156,24 @@ export const messageContentSchema = z
   .refine((s) => !hasNul(s), "Message may not contain NUL characters")
   .refine((s) => charCount(s) <= MESSAGE_MAX_CHARS, `Message must be at most ${MESSAGE_MAX_CHARS} characters`);
 
+/** A file id (`POST /files`): 16 random bytes, base64url. */
+export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "Not a file id");
+/** Files one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+
+/** A message's text when it has attachments: as `messageContentSchema`, but blank is allowed (stored as ""). */
+const sendContentSchema = z
+  .string()
+  .trim()
+  .refine((s) => !hasNul(s), "Message may not contain NUL characters")
+  .refine((s) => charCount(s) <= MESSAGE_MAX_CHARS, `Message must be at most ${MESSAGE_MAX_CHARS} characters`)
+  .transform((s) => (hasVisibleText(s) ? s : ""));
+
 export const sendMessageSchema = z
   .object({
     roomId: idSchema,
-    content: messageContentSchema,
+    // Checked below: blank only with attachments.
+    content: sendContentSchema,
     clientId: z
       .string()
       .min(1)
@@ -169,8 +183,15 @@ export const sendMessageSchema = z
     threadId: idSchema.optional(),
     /** A reply also shown in the room's timeline. */
     alsoToRoom: z.boolean().optional(),
+    /** Uploads of the sender's (`POST /files`), shown in this order. */
+    attachments: z
+      .array(fileIdSchema)
+      .max(MAX_ATTACHMENTS, `At most ${MAX_ATTACHMENTS} attachments`)
+      .refine((ids) => new Set(ids).size === ids.length, "An attachment is listed twice")
+      .optional(),
   })
-  .refine((m) => !m.alsoToRoom || m.threadId !== undefined, { message: "alsoToRoom is for thread replies", path: ["alsoToRoom"] });
+  .refine((m) => !m.alsoToRoom || m.threadId !== undefined, { message: "alsoToRoom is for thread replies", path: ["alsoToRoom"] })
+  .refine((m) => m.content !== "" || (m.attachments?.length ?? 0) > 0, { message: "Message is empty", path: ["content"] });
 export const listMessagesSchema = z
   .object({
     roomId: idSchema,

@@ -1,6 +1,7 @@
 import { type Database, type Kysely, setLastSeen, type WriteTransaction } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
+import { type FileBlobs, noFileBlobs } from "./domain/files.ts";
 import { LoginLimits } from "./domain/login-limits.ts";
 import { parsePolicy } from "./domain/outbound.ts";
 import { Push } from "./domain/push.ts";
@@ -163,6 +164,8 @@ export interface Services {
   push: Push;
   /** Indexes messages older than the search index, in the background (domain/search-indexer.ts). */
   searchIndex: SearchIndexer;
+  /** Where deleted files' bytes go (issue 16: the app's storage backend). */
+  fileBlobs: FileBlobs;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -184,6 +187,8 @@ export function createServices(
     writeTransaction: WriteTransaction;
     /** Progress of the background search indexing. */
     searchLog?: SearchIndexLog;
+    /** Storage for uploaded files; without it, deleting a message deletes only rows. */
+    fileBlobs?: FileBlobs;
   },
 ): Services {
   const now = opts.now ?? Date.now;
@@ -259,6 +264,7 @@ export function createServices(
     observer,
     emoji: makeEmojiTable(),
     searchIndex,
+    fileBlobs: opts.fileBlobs ?? noFileBlobs,
     now,
     async start() {
       await hub.start();

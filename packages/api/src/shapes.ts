@@ -1,4 +1,4 @@
-import type { MessageWithSender, RoomRow, UserRow } from "@parley/db";
+import type { FileRow, MessageWithSender, RoomRow, UserRow } from "@parley/db";
 import { z } from "zod";
 
 /** Rows become API shapes here, once per domain, so every procedure and event agrees. */
@@ -30,6 +30,19 @@ export const roomShape = z.object({
   /** A DM has fixed members and no name of its own (clients name it by its members). */
   kind: z.enum(["channel", "dm"]),
 });
+
+/** A file shown by a message. `url` and `thumbUrl` are paths on the server (thumbUrl null: no preview). */
+export const attachmentShape = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  contentType: z.string(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  url: z.string(),
+  thumbUrl: z.string().nullable(),
+});
+export type Attachment = z.infer<typeof attachmentShape>;
 
 export const messageShape = z.object({
   id,
@@ -63,6 +76,8 @@ export const messageShape = z.object({
    * Mentions inside code do not count.
    */
   mentions: z.object({ userIds: z.array(id), room: z.boolean(), here: z.boolean() }),
+  /** Files, in order (issue 16); events stored before it have none. A tombstone has none. */
+  attachments: z.array(attachmentShape).default([]),
 });
 
 export type Mentions = z.infer<typeof messageShape>["mentions"];
@@ -112,7 +127,7 @@ export const toRoom = (r: Omit<RoomRow, "timeline_count">): Room => ({
 });
 
 /** A message row as the API shows it; reactions and thread participants are read per page (domain/messages.ts). */
-export const toMessage = (m: MessageWithSender, reactions: Reaction[] = [], participantIds: number[] = []): Message => ({
+export const toMessage = (m: MessageWithSender, reactions: Reaction[] = [], participantIds: number[] = [], attachments: Attachment[] = []): Message => ({
   id: Number(m.id),
   roomId: Number(m.room_id),
   kind: m.kind,
@@ -131,6 +146,22 @@ export const toMessage = (m: MessageWithSender, reactions: Reaction[] = [], part
       ? { replyCount: Number(m.reply_count), lastReplyAt: m.last_reply_at === null ? null : Number(m.last_reply_at), participantIds }
       : null,
   mentions: storedMentions(m.mentions, m.deleted_at !== null),
+  attachments: m.deleted_at === null ? attachments : [],
+});
+
+/** Image types a browser can show that the server thumbnails (never SVG: it is a document). */
+export const THUMBNAILED_TYPES: ReadonlySet<string> = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"]);
+
+/** A file row as a message shows it. */
+export const toAttachment = (f: FileRow): Attachment => ({
+  id: f.id,
+  name: f.name,
+  size: Number(f.size),
+  contentType: f.content_type,
+  width: f.width === null ? null : Number(f.width),
+  height: f.height === null ? null : Number(f.height),
+  url: `/files/${f.id}/${encodeURIComponent(f.name)}`,
+  thumbUrl: THUMBNAILED_TYPES.has(f.content_type) ? `/files/${f.id}/thumb?size=320` : null,
 });
 
 /** An earlier version of an edited message (`messages.revisions`): written at `createdAt`, replaced by the next at `replacedAt`. */

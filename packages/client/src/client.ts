@@ -4,6 +4,7 @@ import { errorCode, errorMessage, isPermanent, isUnauthorized, ParleyClosedError
 import { catchUp, EventBus } from "./events.ts";
 import { HealthProbe } from "./health.ts";
 import { baseUrl, httpClient, login, wsUrl } from "./http.ts";
+import { downloadOnce, replayable, type UploadBody, type UploadedFile, UploadError, type UploadOptions, uploadOnce } from "./files.ts";
 import { OutboxQueue } from "./outbox.ts";
 import { Session } from "./session.ts";
 import { EventStream } from "./stream.ts";
@@ -156,7 +157,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       item.roomId === null
         ? Promise.reject(new Error(`outbox item ${item.clientId} has no room`))
         : api.messages.send.mutate(
-            { roomId: item.roomId, content: item.content, clientId: item.clientId, threadId: item.threadId, alsoToRoom: item.alsoToRoom },
+            { roomId: item.roomId, content: item.content, clientId: item.clientId, threadId: item.threadId, alsoToRoom: item.alsoToRoom, attachments: item.attachments },
             { signal },
           ),
     actOnce: <K extends OutboxActionType>(action: OutboxActionOf<K>, signal: AbortSignal) => calls[action.type](action, signal),
@@ -381,6 +382,16 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     wsClient?.close().catch(() => {});
   }
 
+  /** An upload with the current token; a 401 (expired meanwhile) refreshes and, if the body can be sent again, retries once. */
+  async function upload(data: UploadBody, opts: UploadOptions = {}): Promise<UploadedFile> {
+    try {
+      return await uploadOnce(url, await session.accessToken(), data, opts);
+    } catch (err) {
+      if (!(err instanceof UploadError && err.status === 401 && replayable(data))) throw err;
+      return uploadOnce(url, (await session.refresh()).accessToken, data, opts);
+    }
+  }
+
   const ready = start();
   ready.catch((err: unknown) => {
     if (!terminal) shutdown("closed", errorMessage(err));
@@ -394,7 +405,22 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     ready,
     connection: { get: connection.get, subscribe: connection.subscribe },
     events: bus,
-    send: (roomId, content) => outbox.send(roomId, content),
+    async send(roomId, content, opts) {
+      // Uploads first (not kept across restarts: a Blob cannot be stored), then the send, exactly once, through the outbox.
+      const ids: string[] = [];
+      for (const a of opts?.attachments ?? []) ids.push(typeof a === "string" ? a : (await upload(a.data, a.name === undefined ? {} : { name: a.name })).id);
+      return outbox.send(roomId, content, undefined, ids);
+    },
+    upload,
+    async download(fileIdOrUrl, opts) {
+      const path = fileIdOrUrl.startsWith("/") ? fileIdOrUrl : `/files/${encodeURIComponent(fileIdOrUrl)}/file`;
+      try {
+        return await downloadOnce(url, await session.accessToken(), path, opts?.signal);
+      } catch (err) {
+        if (!(err instanceof UploadError && err.status === 401)) throw err;
+        return downloadOnce(url, (await session.refresh()).accessToken, path, opts?.signal);
+      }
+    },
     edit: (messageId, content, opts) => outbox.act(opts?.rev === undefined ? { type: "edit", messageId, content } : { type: "edit", messageId, content, rev: opts.rev }),
     delete: (messageId) => outbox.act({ type: "delete", messageId }),
     react: (messageId, emoji) => outbox.act({ type: "react", messageId, emoji }),

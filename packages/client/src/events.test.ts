@@ -22,6 +22,7 @@ const msg = (id: number, roomId = 1): StreamEvent => ({
     reactions: [],
     thread: null,
     mentions: { userIds: [], room: false, here: false },
+    attachments: [],
   },
 });
 

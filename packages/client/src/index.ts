@@ -1,5 +1,6 @@
 export { createParleyClient } from "./client.ts";
 export { errorCode, isPermanent, ParleyClosedError, SendFailedError } from "./errors.ts";
+export { type UploadBody, type UploadedFile, UploadError, type UploadOptions } from "./files.ts";
 export { login, register, wsUrl } from "./http.ts";
 export * as messageChanges from "./message-changes.ts";
 export { listAllRooms } from "./rooms.ts";

@@ -86,8 +86,8 @@ export class OutboxQueue implements Outbox {
   }
 
   /** Queues a message, or a thread reply (`thread`), behind what is already queued for its room. */
-  send(roomId: number, content: string, thread?: { threadId: number; alsoToRoom?: boolean | undefined }): Promise<Message> {
-    return this.enqueue<Message>(roomId, content, undefined, thread);
+  send(roomId: number, content: string, thread?: { threadId: number; alsoToRoom?: boolean | undefined }, attachments?: readonly string[]): Promise<Message> {
+    return this.enqueue<Message>(roomId, content, undefined, thread, attachments);
   }
 
   /** Queues an action; it resolves with that action's answer. */
@@ -101,6 +101,7 @@ export class OutboxQueue implements Outbox {
     content: string,
     action?: OutboxAction,
     thread?: { threadId: number; alsoToRoom?: boolean | undefined },
+    attachments?: readonly string[],
   ): Promise<T> {
     if (this.closed) return Promise.reject(new ParleyClosedError());
     const item: OutboxItem = { clientId: newClientId(), roomId, content, status: "pending", createdAt: Date.now() };
@@ -108,6 +109,7 @@ export class OutboxQueue implements Outbox {
     if (this.userId !== null) item.userId = this.userId;
     if (thread) item.threadId = thread.threadId;
     if (thread?.alsoToRoom) item.alsoToRoom = true;
+    if (attachments && attachments.length > 0) item.attachments = [...attachments];
     this.items.push(item);
     const p = this.wait<T>(item.clientId);
     this.changed();

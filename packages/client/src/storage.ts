@@ -40,7 +40,8 @@ function isItem(v: unknown): v is OutboxItem {
     (o.status === "pending" || o.status === "failed") &&
     typeof o.createdAt === "number" &&
     (o.threadId === undefined || typeof o.threadId === "number") &&
-    (o.alsoToRoom === undefined || typeof o.alsoToRoom === "boolean")
+    (o.alsoToRoom === undefined || typeof o.alsoToRoom === "boolean") &&
+    (o.attachments === undefined || (Array.isArray(o.attachments) && o.attachments.every((a) => typeof a === "string")))
   );
 }
 

@@ -1,3 +1,4 @@
+import type { UploadBody, UploadedFile, UploadOptions } from "./files.ts";
 import type { AppRouter, DmRoom, Message, RouterOutputs, StreamEvent, StreamEventType, User } from "@parley/api";
 import type { TRPCClient } from "@trpc/client";
 import type { OutboxStorage } from "./storage.ts";
@@ -96,6 +97,8 @@ export interface OutboxItem {
   threadId?: number;
   /** A thread reply also shown in the room's timeline. */
   alsoToRoom?: boolean;
+  /** Files already uploaded (`upload`), shown by the message in this order. */
+  attachments?: string[];
 }
 
 export interface Outbox extends Readable<readonly OutboxItem[]> {
@@ -169,8 +172,16 @@ export interface ParleyClient {
   readonly ready: Promise<void>;
   readonly connection: Readable<ConnectionState>;
   readonly events: ParleyEvents;
-  /** Queues a message: retried with the same clientId until stored; resolves with the stored message. */
-  send(roomId: number, content: string): Promise<Message>;
+  /**
+   * Queues a message: retried with the same clientId until stored; resolves with the stored message.
+   * `attachments` are file ids from `upload`, or files to upload first: they are uploaded, then the
+   * message goes through the outbox with their ids, so it is stored (and attaches them) exactly once.
+   */
+  send(roomId: number, content: string, opts?: { attachments?: readonly (string | { data: UploadBody; name?: string })[] }): Promise<Message>;
+  /** Uploads a file (`POST /files`); attach it by sending its id. Refusals are `UploadError`s (413: too large, quota, pixels). */
+  upload(data: UploadBody, opts?: UploadOptions): Promise<UploadedFile>;
+  /** A file's bytes as a fetch Response (`url` from an attachment, or a file id). */
+  download(fileIdOrUrl: string, opts?: { signal?: AbortSignal }): Promise<Response>;
   /**
    * Edits one's own message, through the outbox: retried until the server answers, across
    * reconnects (and restarts, with `storage`). The same text again changes nothing on the server,

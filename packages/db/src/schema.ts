@@ -184,6 +184,28 @@ export interface EventsTable {
   created_at: ColumnType<Millis, Millis, never>;
 }
 
+/** An upload (migration 0013); its id is also its storage key. */
+export interface FilesTable {
+  id: string;
+  uploader_id: number;
+  /** The name the uploader gave, cleaned (see the api's files domain). */
+  name: string;
+  size: number;
+  /** Sniffed from the bytes, never the client's word. */
+  content_type: string;
+  width: number | null;
+  height: number | null;
+  created_at: Millis;
+  /** Null until a message references it: the orphan sweep deletes it a day later. */
+  attached_at: Millis | null;
+}
+
+export interface MessageAttachmentsTable {
+  message_id: number;
+  file_id: string;
+  position: number;
+}
+
 export interface Database {
   users: UsersTable;
   rooms: RoomsTable;
@@ -199,6 +221,8 @@ export interface Database {
   thread_follows: ThreadFollowsTable;
   push_subscriptions: PushSubscriptionsTable;
   server_secrets: ServerSecretsTable;
+  files: FilesTable;
+  message_attachments: MessageAttachmentsTable;
 }
 
 /** A browser's Web Push subscription (migration 0021). */
@@ -223,4 +247,5 @@ export type MemberRow = Selectable<RoomMembersTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type EventRow = Selectable<EventsTable>;
+export type FileRow = Selectable<FilesTable>;
 export type NewEvent = Insertable<EventsTable>;

@@ -52,6 +52,8 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     SECRET_KEY: SECRET,
     // Suites register many users from one address; the registration limit has its own tests.
     REGISTRATIONS_PER_IP: "1000000",
+    // Files beside the test's database, on PostgreSQL too (there is no database file to put them beside).
+    UPLOADS_DIR: join(root, "uploads"),
     ...env,
   });
   const server = await startServer(config, pino({ level: process.env.TEST_LOG ?? "silent" }), wiring);

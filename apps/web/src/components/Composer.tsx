@@ -5,6 +5,9 @@ import { useApp } from "../state/context.ts";
 import { makeAutocomplete } from "./composer/Autocomplete.tsx";
 import "./composer/composer.css";
 import type { Message } from "../state/types.ts";
+import { createUploads } from "../state/uploads.ts";
+import { AttachButton, filesFrom, UploadTray } from "./files/UploadTray.tsx";
+import "./files/files.css";
 
 /** Resend "typing" this often while typing; say "stopped" after this much quiet. */
 const TYPING_REFRESH_MS = 3_000;
@@ -26,6 +29,9 @@ export function Composer(props: {
   onEditLast?: (composer: HTMLTextAreaElement) => boolean;
 }) {
   const { client, chat, drafts } = useApp();
+  // Files (issue 16): uploaded as soon as they are picked, dropped or pasted; sent with the next message.
+  const uploads = createUploads(client);
+  const withFiles = () => props.threadId === undefined;
   const draftKey = props.threadId === undefined ? props.roomId : null;
   const [text, setText] = createSignal((draftKey !== null && drafts.get(draftKey)) || "");
   onCleanup(() => {
@@ -89,13 +95,17 @@ export function Composer(props: {
   }
 
   function send() {
+    if (uploads.busy()) {
+      setError("Wait for the uploads to finish, or cancel them");
+      return;
+    }
     const schemas = schemasNow();
     if (!schemas) {
       // Only if Enter comes before the schemas' chunk (loaded at start-up): send once it is here.
       void loadSchemas().then(send, () => setError("Could not check the message: try again"));
       return;
     }
-    const checked = schemas.messageContentSchema.safeParse(text());
+    const checked = uploads.ready() && !text().trim() ? { success: true as const, data: "" } : schemas.messageContentSchema.safeParse(text());
     if (!checked.success) {
       setError(checked.error.issues[0]?.message ?? "Message is not valid");
       return;
@@ -104,7 +114,10 @@ export function Composer(props: {
     // The server stops our typing notice when the message is stored.
     typingSentAt = 0;
     clearTimeout(idleTimer);
-    const sent = props.threadId === undefined ? client.send(props.roomId, checked.data) : client.reply(props.roomId, props.threadId, checked.data);
+    const sent =
+      props.threadId === undefined
+        ? client.send(props.roomId, checked.data, { attachments: uploads.take() })
+        : client.reply(props.roomId, props.threadId, checked.data);
     sent.then(props.onSent ?? chat.acknowledge, () => undefined);
     setText("");
     if (draftKey !== null) drafts.delete(draftKey);
@@ -119,9 +132,20 @@ export function Composer(props: {
         e.preventDefault();
         send();
       }}
+      onDragOver={(e) => withFiles() && e.dataTransfer?.types.includes("Files") && e.preventDefault()}
+      onDrop={(e) => {
+        const files = withFiles() ? filesFrom(e.dataTransfer) : [];
+        if (files.length === 0) return;
+        e.preventDefault();
+        uploads.add(files);
+      }}
     >
+      <UploadTray uploads={uploads} />
       <div class="composer-box" classList={{ "composer-over": over() }}>
         <complete.List />
+        <Show when={withFiles()}>
+          <AttachButton uploads={uploads} />
+        </Show>
         <label for={fieldId} class="sr-only">
           {props.threadId === undefined ? "Message" : "Reply in thread in"} <bdi>{props.roomName}</bdi>
         </label>
@@ -153,6 +177,12 @@ export function Composer(props: {
             else stopTyping();
           }}
           onBlur={stopTyping}
+          onPaste={(e) => {
+            const files = withFiles() ? filesFrom(e.clipboardData) : [];
+            if (files.length === 0) return;
+            e.preventDefault();
+            uploads.add(files);
+          }}
           onKeyDown={(e) => {
             if (!e.isComposing && complete.onKey(e)) {
               e.preventDefault();
@@ -169,7 +199,7 @@ export function Composer(props: {
             }
           }}
         />
-        <button type="submit" class="send-button" aria-label="Send message" disabled={!text().trim() || over()}>
+        <button type="submit" class="send-button" aria-label="Send message" disabled={(!text().trim() && !uploads.ready()) || over() || uploads.busy()}>
           <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
             <path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6l-.1 6.5L15 12 3.3 13.9z" />
           </svg>

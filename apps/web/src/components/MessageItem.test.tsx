@@ -23,6 +23,7 @@ const message = (content: string, kind: Message["kind"] = "text"): Message => ({
   reactions: [],
   thread: null,
   mentions: { userIds: [], room: false, here: false },
+  attachments: [],
 });
 
 describe("a message", () => {

@@ -9,6 +9,7 @@ import { ProfileTrigger } from "./people/ProfileCard.tsx";
 import { MessageActions } from "./conversation/MessageActions.tsx";
 import { MessageEditor } from "./conversation/MessageEditor.tsx";
 import { Reactions } from "./conversation/Reactions.tsx";
+import { Attachments } from "./files/Attachments.tsx";
 import { MessageBody } from "./timeline/MessageBody.tsx";
 
 export function DaySeparator(props: { at: number }) {
@@ -100,6 +101,7 @@ export function MessageItem(props: {
                     </Show>
                   }
                 />
+                <Attachments attachments={m().attachments ?? []} />
               </Match>
             </Switch>
             <Show when={ui && !deleted() ? ui : undefined}>{(u) => <Reactions message={m()} ui={u()} />}</Show>

@@ -19,6 +19,7 @@ const message = (over: Partial<Message> = {}): Message => ({
   reactions: [],
   thread: null,
   mentions: { userIds: [], room: false, here: false },
+  attachments: [],
   ...over,
 });
 const change = (type: "reaction.added" | "reaction.removed", userId: number, count: number, userIds: number[]) =>

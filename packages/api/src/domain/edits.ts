@@ -19,6 +19,7 @@ import type { Services } from "../services.ts";
 import { type Message, type Revision, toMessage, toRevision } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import { hasMentions, resolveMentions, reviseMentions } from "./mentions.ts";
+import { releaseFiles, removeBlobs } from "./files.ts";
 import { presentMessages } from "./messages.ts";
 import { requireMember, roomAccess } from "./rooms.ts";
 
@@ -120,8 +121,10 @@ export async function editMessage(svc: Services, auth: Auth, input: { messageId:
  * counted by the root's `replyCount` (it counts replies written, as the
  * thread's listing shows them), so a delete never changes a root's summary.
  */
-export function deleteMessage(svc: Services, auth: Auth, input: { messageId: number }): Promise<Message> {
-  return svc.writes.run(async (tx, now) => {
+export async function deleteMessage(svc: Services, auth: Auth, input: { messageId: number }): Promise<Message> {
+  // Files nothing else references go with the message: rows in its transaction, bytes after the commit.
+  let released: string[] = [];
+  const result = await svc.writes.run(async (tx, now) => {
     const { row } = await visibleMessage(tx, input.messageId, auth.userId);
     const roomId = Number(row.room_id);
     const membership = await findMembership(tx.db, roomId, auth.userId);
@@ -134,6 +137,7 @@ export function deleteMessage(svc: Services, auth: Auth, input: { messageId: num
     // A deleted message mentions nobody any more: it leaves the mention counts.
     await deleteMentions(tx.db, Number(row.id));
     await setMessageMentions(tx.db, Number(row.id), null);
+    released = await releaseFiles(tx.db, [Number(row.id)]);
     const tombstone = forStream(await present(tx, { ...row, content: "", deleted_at: now }, null));
     for (const e of await eventTypesAt(tx.db, positions)) {
       if (e.type !== "message.created" && e.type !== "message.updated") continue;
@@ -145,6 +149,8 @@ export function deleteMessage(svc: Services, auth: Auth, input: { messageId: num
       events: [{ body: { type: "message.deleted", roomId, messageId: tombstone.id, message: tombstone }, scope: "room" }],
     };
   });
+  await removeBlobs(svc, released);
+  return result;
 }
 
 /**

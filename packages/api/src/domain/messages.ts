@@ -12,8 +12,9 @@ import {
 import type { EventDraft } from "../events.ts";
 import { conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
 import type { Services } from "../services.ts";
-import { type Message, type Reaction, toMessage } from "../shapes.ts";
+import { type Attachment, type Message, type Reaction, toMessage } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
+import { attach, attachmentsByMessage, filesToAttach } from "./files.ts";
 import type { RoomAccess } from "./rooms.ts";
 import { hasMentions, recordMentions, resolveMentions } from "./mentions.ts";
 import { countSend } from "./read-state.ts";
@@ -32,7 +33,14 @@ import { threadPage, threadRoot, threadUpdated } from "./threads.ts";
 export async function sendMessage(
   svc: Services,
   auth: Auth,
-  input: { roomId: number; content: string; clientId: string; threadId?: number | undefined; alsoToRoom?: boolean | undefined },
+  input: {
+    roomId: number;
+    content: string;
+    clientId: string;
+    threadId?: number | undefined;
+    alsoToRoom?: boolean | undefined;
+    attachments?: readonly string[] | undefined;
+  },
 ): Promise<Message> {
   const { roomId, clientId } = input;
   // Who the new message mentions, for its pushes once committed (null: nothing was written, e.g. a retry).
@@ -43,7 +51,8 @@ export async function sendMessage(
       const access = await tx.senderAccess(roomId, auth.userId);
       if (!access || access.deleted_at !== null || (Number(access.is_private) === 1 && !access.is_member)) throw notFound("Room");
       const existing = await tx.findByClientId(auth.userId, clientId);
-      if (existing) return { result: original(existing, roomId), events: [] };
+      // A retry answers with what it stored, attachments and all: it attaches nothing again.
+      if (existing) return { result: await original(tx.db, existing, roomId), events: [] };
       if (!access.is_member) throw forbidden("Join the room first");
       // A reply (domain/threads.ts); a plain send runs no statement for threads.
       const rootId = input.threadId === undefined ? null : await threadRoot(tx.db, roomId, input.threadId);
@@ -51,10 +60,11 @@ export async function sendMessage(
       // Resolved before the insert: `@room` in a big room may be refused (domain/mentions.ts).
       const mentions = await resolveMentions(tx.db, { roomId, senderId: auth.userId, content: input.content });
       const inRoom = rootId === null || input.alsoToRoom ? 1 : 0;
-      const { message: m, created } = newMessage(
-        await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom }),
-        { ...(hasMentions(mentions) ? { mentions } : {}) },
-      );
+      // Files are checked before the first write (writer.ts); a plain send runs no statement for them.
+      const files = input.attachments?.length ? await filesToAttach(tx.db, auth.userId, input.attachments) : [];
+      const row = await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom });
+      const attachments = files.length === 0 ? [] : await attach(tx.db, Number(row.id), files, now);
+      const { message: m, created } = newMessage(row, { ...(hasMentions(mentions) ? { mentions } : {}), attachments });
       if (inRoom === 1) await countSend(tx.db, { roomId, userId: auth.userId, messageId: m.id });
       news.mentioned = await recordMentions(tx.db, (id) => svc.presence.isOnline(id), { roomId, messageId: m.id, senderId: auth.userId, threadRootId: rootId, inRoom: inRoom === 1, mentions });
       if (rootId === null) return { result: m, events: [created] };
@@ -68,7 +78,7 @@ export async function sendMessage(
     // A concurrent duplicate (on another node) won the race: answer with what it stored.
     if (isUniqueViolation(err)) {
       const row = await findMessageByClientId(svc.db, auth.userId, clientId);
-      if (row) return original(row, roomId);
+      if (row) return original(svc.db, row, roomId);
     }
     throw err;
   }
@@ -81,29 +91,37 @@ export async function sendMessage(
  * built from the row's typed values only, so it is `prebuilt` (not parsed
  * again; events.test.ts proves the schema returns it unchanged).
  */
-export function newMessage(row: InsertedMessage, extra: { mentions?: Message["mentions"] } = {}): { message: Message; created: EventDraft } {
-  const stored = toMessage(row);
+export function newMessage(
+  row: InsertedMessage,
+  extra: { mentions?: Message["mentions"]; attachments?: Attachment[] } = {},
+): { message: Message; created: EventDraft } {
+  const stored = toMessage(row, [], [], extra.attachments ?? []);
   const message = extra.mentions === undefined ? stored : { ...stored, mentions: extra.mentions };
   return { message, created: { body: { type: "message.created", roomId: message.roomId, message }, scope: "room", position: row.event_id, prebuilt: true } };
 }
 
-function original(row: MessageWithSender, roomId: number): Message {
+async function original(db: Kysely<Database>, row: MessageWithSender, roomId: number): Promise<Message> {
   if (Number(row.room_id) !== roomId) throw conflict("That clientId was already used for a message in another room");
-  return toMessage(row);
+  const files = await attachmentsByMessage(db, [Number(row.id)]);
+  return toMessage(row, [], [], files.get(Number(row.id)));
 }
 
 /** Rows as the API shows them to `viewerId`: with their reactions and thread participants, read once per page. */
 export async function presentMessages(db: Kysely<Database>, rows: readonly MessageWithSender[], viewerId: number | null): Promise<Message[]> {
   const ids = rows.filter((r) => r.deleted_at === null).map((r) => Number(r.id));
   const roots = rows.filter((r) => Number(r.reply_count) > 0).map((r) => Number(r.id));
-  const [reactions, participants] = await Promise.all([reactionSummaries(db, ids, viewerId), threadParticipants(db, roots)]);
+  const [reactions, participants, files] = await Promise.all([
+    reactionSummaries(db, ids, viewerId),
+    threadParticipants(db, roots),
+    attachmentsByMessage(db, ids),
+  ]);
   const byMessage = new Map<number, Reaction[]>();
   for (const r of reactions) {
     const list = byMessage.get(r.message_id) ?? [];
     list.push({ emoji: r.emoji, count: r.count, me: r.me, userIds: r.userIds });
     byMessage.set(r.message_id, list);
   }
-  return rows.map((r) => toMessage(r, byMessage.get(Number(r.id)), participants.get(Number(r.id))));
+  return rows.map((r) => toMessage(r, byMessage.get(Number(r.id)), participants.get(Number(r.id)), files.get(Number(r.id))));
 }
 
 export async function history(

@@ -19,6 +19,7 @@ import {
   softDeleteRoom,
   updateRoom as updateRoomRow,
   type WriteTx,
+  messagesWithFilesIn,
 } from "@parley/db";
 import type { EventDraft } from "../events.ts";
 import { DomainError, conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
@@ -27,6 +28,7 @@ import type { Services } from "../services.ts";
 import { type Member, type Message, type Room, toRoom } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import { type DmMember, withDmMembers } from "./dms.ts";
+import { releaseFiles, removeBlobs } from "./files.ts";
 import { newMessage } from "./messages.ts";
 import { attentionFor, attentionOf, type RoomAttention } from "./read-state.ts";
 import type { Change, DeferredEvent, PendingEvent } from "./writer.ts";
@@ -180,13 +182,18 @@ export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch:
   });
 }
 
-export function deleteRoom(svc: Services, access: RoomAccess): Promise<{ roomId: number }> {
+export async function deleteRoom(svc: Services, access: RoomAccess): Promise<{ roomId: number }> {
   requireAdmin(access);
   const room = toRoom(access.room);
-  return svc.writes.run(async (tx, now) => {
+  // Its messages' files go with it, unless a message elsewhere shows them too (domain/files.ts).
+  let released: string[] = [];
+  const result = await svc.writes.run(async (tx, now) => {
     await softDeleteRoom(tx.db, room.id, now);
+    released = await releaseFiles(tx.db, await messagesWithFilesIn(tx.db, room.id));
     return { result: { roomId: room.id }, events: [{ body: { type: "room.deleted", roomId: room.id }, scope: roomScope(room) }] };
   });
+  await removeBlobs(svc, released);
+  return result;
 }
 
 /**

@@ -22,6 +22,19 @@ const message: fc.Arbitrary<Message> = fc.record({
   reactions: fc.array(fc.record({ emoji: fc.string({ maxLength: 8 }), count: fc.nat(), me: fc.boolean(), userIds: fc.array(fc.nat(), { maxLength: 10 }) }), { maxLength: 3 }),
   thread: fc.option(fc.record({ replyCount: fc.nat(), lastReplyAt: fc.option(fc.nat(), { nil: null }), participantIds: fc.array(fc.nat(), { maxLength: 10 }) }), { nil: null }),
   mentions: fc.record({ userIds: fc.array(fc.nat(), { maxLength: 5 }), room: fc.boolean(), here: fc.boolean() }),
+  attachments: fc.array(
+    fc.record({
+      id: fc.string({ maxLength: 22 }),
+      name: fc.string({ unit: "binary", maxLength: 40 }),
+      size: fc.nat(),
+      contentType: fc.string({ maxLength: 20 }),
+      width: fc.option(fc.nat(), { nil: null }),
+      height: fc.option(fc.nat(), { nil: null }),
+      url: fc.string({ maxLength: 80 }),
+      thumbUrl: fc.option(fc.string({ maxLength: 80 }), { nil: null }),
+    }),
+    { maxLength: 2 },
+  ),
 });
 
 describe("Outgoing.fromPayload", () => {

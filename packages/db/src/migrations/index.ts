@@ -13,6 +13,7 @@ import * as m0010 from "./0010_people_and_general.ts";
 import * as m0011 from "./0011_attention.ts";
 import * as m0021 from "./0021_push.ts";
 import * as m0012 from "./0012_search.ts";
+import * as m0013 from "./0013_files.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -30,5 +31,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0011_attention": { up: (db) => m0011.up(db, dialect) },
     "0021_push": { up: (db) => m0021.up(db, dialect) },
     "0012_search": { up: (db) => m0012.up(db, dialect) },
+    "0013_files": { up: (db) => m0013.up(db, dialect) },
   };
 }
