@@ -7,6 +7,7 @@ import type { Edge } from "./boundary.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origins.ts";
 import { HttpRefusal } from "./request-target.ts";
+import { serveHook } from "./hooks.ts";
 import { createStaticFiles } from "./static.ts";
 
 export interface HttpDeps {
@@ -114,6 +115,10 @@ export function createRequestHandler(deps: HttpDeps) {
       // tRPC turns a method fetch() cannot carry (TRACE, CONNECT) into a 500: only its own two reach it.
       if (req.method !== "GET" && req.method !== "POST") throw new HttpRefusal(405, "method not allowed", { allow: "GET, POST, OPTIONS" });
       trpc(req, res);
+      return;
+    }
+    if (edge.target.segments[0] === "hooks") {
+      await serveHook(deps.svc, edge.target.segments, req, res);
       return;
     }
     if (serveStatic && (await serveStatic(edge.target.segments, req, res))) return;

@@ -23,8 +23,11 @@ export {
 export type { Member, Message, Room, User } from "./shapes.ts";
 export type { Revision } from "./shapes.ts";
 export * from "./schemas.ts";
+export * from "./integration-schemas.ts";
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { DmMember, DmRoom } from "./domain/dms.ts";
 export type { Person } from "./domain/people.ts";
+export { postToWebhook, type WebhookPost } from "./domain/webhooks.ts";
+export type { TokenInfo } from "./domain/tokens.ts";

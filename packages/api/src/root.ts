@@ -1,9 +1,12 @@
 import { authRouter } from "./router/auth.ts";
+import { botsRouter } from "./router/bots.ts";
 import { dmsRouter } from "./router/dms.ts";
 import { eventsRouter } from "./router/events.ts";
 import { messagesRouter } from "./router/messages.ts";
 import { roomsRouter } from "./router/rooms.ts";
+import { tokensRouter } from "./router/tokens.ts";
 import { usersRouter } from "./router/users.ts";
+import { webhooksRouter } from "./router/webhooks.ts";
 import { router } from "./trpc.ts";
 
 export const appRouter = router({
@@ -13,6 +16,9 @@ export const appRouter = router({
   messages: messagesRouter,
   events: eventsRouter,
   dms: dmsRouter,
+  tokens: tokensRouter,
+  bots: botsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

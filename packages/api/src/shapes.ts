@@ -6,7 +6,15 @@ import { z } from "zod";
 const id = z.number().int();
 
 /** The API's shapes: their zod schemas validate stored event bodies (events.ts), and their types are inferred from them. */
-export const userShape = z.object({ id, username: z.string(), email: z.string(), createdAt: z.number() });
+export const userShape = z.object({
+  id,
+  username: z.string(),
+  email: z.string(),
+  createdAt: z.number(),
+  /** A bot account (issue 17): shown with a BOT badge, never signs in with a password. */
+  isBot: z.boolean(),
+  displayName: z.string().nullable(),
+});
 
 export const roomShape = z.object({
   id,
@@ -62,6 +70,8 @@ export const toUser = (u: UserRow): User => ({
   username: u.username,
   email: u.email,
   createdAt: Number(u.created_at),
+  isBot: Number(u.is_bot) === 1,
+  displayName: u.display_name,
 });
 
 export const toRoom = (r: RoomRow): Room => ({

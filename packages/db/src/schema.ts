@@ -16,6 +16,11 @@ export interface UsersTable {
   password_hash: string;
   created_at: Millis;
   last_seen: Millis | null;
+  /** Migration 0014: a bot cannot sign in with a password; its owner manages it and its tokens. */
+  is_bot: ColumnType<Flag, Flag | undefined, never>;
+  /** Null on a deleted bot (its row stays: its messages keep their sender). */
+  bot_owner_id: ColumnType<number | null, number | null | undefined, number | null>;
+  display_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RoomsTable {
@@ -123,6 +128,36 @@ export interface RefreshTokensTable {
   replaced_by: string | null;
 }
 
+/** A personal access token (migration 0014): only its SHA-256 is stored. */
+export interface AccessTokensTable {
+  id: Generated<number>;
+  /** Who the token acts as: its creator, or a bot of theirs. */
+  user_id: number;
+  created_by: number;
+  name: string;
+  /** Comma-separated scopes. */
+  scopes: string;
+  token_hash: string;
+  /** Its own session: revoking the token revokes that, and every node closes its sockets. */
+  session_id: string;
+  created_at: Millis;
+  expires_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
+export interface IncomingWebhooksTable {
+  id: Generated<number>;
+  room_id: number;
+  /** The bot user its posts are sent as. */
+  bot_id: number;
+  name: string;
+  /** SHA-256 of the secret in its URL. */
+  secret_hash: string;
+  created_by: number;
+  created_at: Millis;
+  revoked_at: Millis | null;
+}
+
 /** Who may see a durable event (see `visibleEvents` in queries/events.ts). */
 export type EventScope = "all" | "room" | "user";
 
@@ -155,6 +190,8 @@ export interface Database {
   message_revisions: MessageRevisionsTable;
   reactions: ReactionsTable;
   thread_participants: ThreadParticipantsTable;
+  access_tokens: AccessTokensTable;
+  incoming_webhooks: IncomingWebhooksTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

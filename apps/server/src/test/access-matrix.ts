@@ -64,6 +64,8 @@ export const roomSamples: Record<string, (roomId: number, c: Cast) => unknown> =
   "rooms.watch": (roomId) => ({ roomId }),
   "messages.list": (roomId) => ({ roomId }),
   "messages.send": (roomId) => ({ roomId, content: "let me in", clientId: clientId("intruder") }),
+  "webhooks.create": (roomId) => ({ roomId, name: "intruder hook" }),
+  "webhooks.list": (roomId) => ({ roomId }),
 };
 
 /** A valid input for each message procedure. */
@@ -95,6 +97,15 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "rooms.unwatch": { sample: () => undefined },
   "users.online": { sample: () => undefined },
   "users.search": { sample: (c) => ({ query: c.owner.username.slice(0, 3) }) },
+  // Integrations (issue 17): each acts on the caller's own tokens, bots and webhooks; another's are NOT_FOUND.
+  "tokens.create": { sample: () => ({ name: "matrix token", scopes: ["read"] }) },
+  "tokens.list": { sample: () => undefined },
+  "tokens.revoke": { sample: () => ({ id: 999_999 }) },
+  "bots.create": { sample: () => ({ username: clientId("mbot") }) },
+  "bots.list": { sample: () => undefined },
+  "bots.delete": { sample: () => ({ botId: 999_999 }) },
+  "webhooks.rotate": { sample: () => ({ webhookId: 999_999 }) },
+  "webhooks.delete": { sample: () => ({ webhookId: 999_999 }) },
 };
 
 /** A valid input for any procedure but the public ones, on the given room or message. */

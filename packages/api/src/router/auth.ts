@@ -22,5 +22,5 @@ export const authRouter = router({
     return { ok: true as const };
   }),
 
-  me: authedProcedure.query(({ ctx }) => auth.me(ctx.svc, ctx.auth.userId)),
+  me: authedProcedure.meta({ scope: "read" }).query(({ ctx }) => auth.me(ctx.svc, ctx.auth.userId)),
 });
