@@ -15,6 +15,9 @@ export default defineConfig({
           // The access matrix and the visibility test: a few seconds each, and the access rules are SQL on both databases.
           "src/reliability/{access,access-messages,access-anonymous,visibility}.test.ts",
           "src/cluster/**/*.test.ts",
+          // Tokens, bots and webhooks (issue 17), and their scope matrix.
+          "src/integrations.test.ts",
+          "src/reliability/scopes.test.ts",
         ]
       : [],
     passWithNoTests: true,

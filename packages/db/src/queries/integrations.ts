@@ -38,7 +38,11 @@ export function listBotsOf(db: Db, ownerId: number): Promise<UserRow[]> {
  */
 export async function retireBot(db: Db, id: number): Promise<void> {
   const name = `deleted-bot-${id}`;
-  await db.updateTable("users").set({ bot_owner_id: null, username: name, username_key: name }).where("id", "=", id).execute();
+  await db
+    .updateTable("users")
+    .set({ bot_owner_id: null, username: name, username_key: name, email: `${name}@bots.invalid` })
+    .where("id", "=", id)
+    .execute();
 }
 
 export interface NewAccessToken {
