@@ -17,6 +17,7 @@ export default defineConfig({
           "src/cluster/**/*.test.ts",
           // Tokens, bots and webhooks (issue 17), and their scope matrix.
           "src/integrations.test.ts",
+          "src/outgoing-webhooks.test.ts",
           "src/reliability/scopes.test.ts",
         ]
       : [],

@@ -157,6 +157,25 @@ const envSchema = z.object({
   WEB_DIR: z.string().optional(),
   /** How long after sending its author may edit a message; unset: no limit. */
   EDIT_WINDOW: duration(365 * DAY).optional(),
+  /**
+   * Private, loopback or link-local addresses outgoing webhooks may reach
+   * anyway (issue 17): IP addresses or CIDR ranges, comma-separated. Empty: none.
+   */
+  WEBHOOK_ALLOW_HOSTS: z
+    .string()
+    .default("")
+    .transform((v, ctx) => {
+      const hosts = v
+        .split(",")
+        .map((h) => h.trim())
+        .filter(Boolean);
+      const bad = hosts.filter((h) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(h));
+      if (bad.length > 0) {
+        ctx.addIssue({ code: "custom", message: `not an IP address or CIDR range: ${bad.map((b) => JSON.stringify(b)).join(", ")}` });
+        return z.NEVER;
+      }
+      return hosts;
+    }),
 });
 
 /** Every environment variable the server reads. */
@@ -212,6 +231,8 @@ export interface ServerConfig {
   webDir: string | null;
   /** null: messages may be edited at any time. */
   editWindowSeconds: number | null;
+  /** Addresses outgoing webhooks may reach although private (`WEBHOOK_ALLOW_HOSTS`). */
+  webhookAllowHosts: string[];
 }
 
 export type DatabaseConfig =
@@ -338,5 +359,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     logLevel: e.LOG_LEVEL,
     webDir: e.WEB_DIR ?? null,
     editWindowSeconds: e.EDIT_WINDOW ?? null,
+    webhookAllowHosts: e.WEBHOOK_ALLOW_HOSTS,
   };
 }

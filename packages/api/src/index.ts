@@ -31,3 +31,5 @@ export type { DmMember, DmRoom } from "./domain/dms.ts";
 export type { Person } from "./domain/people.ts";
 export { postToWebhook, type WebhookPost } from "./domain/webhooks.ts";
 export type { TokenInfo } from "./domain/tokens.ts";
+export { OutgoingWorker, type OutgoingWorkerOptions } from "./domain/outgoing-worker.ts";
+export { signature as webhookSignature } from "./domain/outgoing.ts";

@@ -56,3 +56,27 @@ export const incomingWebhookBodySchema = z.object({
   /** Accepted for Slack compatibility; the message is shown as the webhook's bot. */
   username: z.string().trim().max(80).optional(),
 });
+
+/** Where an outgoing webhook posts: http(s), no credentials in the URL (the signature authenticates Parley). */
+const webhookUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "http:" || u.protocol === "https:") && u.username === "" && u.password === "";
+    } catch {
+      return false;
+    }
+  }, "Enter an http(s) URL without a user name or password");
+
+export const createOutgoingWebhookSchema = z.object({
+  roomId: idSchema,
+  url: webhookUrl,
+  /** Only messages whose first word is one of these (case-insensitive); none: every message. */
+  triggerWords: z
+    .array(z.string().trim().min(1).max(32).regex(/^\S+$/, "A trigger word is one word"))
+    .max(20)
+    .optional(),
+});

@@ -158,6 +158,40 @@ export interface IncomingWebhooksTable {
   revoked_at: Millis | null;
 }
 
+export interface OutgoingWebhooksTable {
+  id: Generated<number>;
+  room_id: number;
+  /** The bot a `{ text }` answer is posted as. */
+  bot_id: number;
+  url: string;
+  /** Comma-separated, lower case; empty: every message. */
+  trigger_words: string;
+  /** The HMAC key: kept as is, since signing needs it. */
+  secret: string;
+  created_by: number;
+  created_at: Millis;
+  revoked_at: Millis | null;
+}
+
+/** The durable delivery queue (migration 0018). */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook_id: number;
+  message_id: number;
+  payload: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_at: Millis;
+  delivered_at: Millis | null;
+  failed_at: Millis | null;
+  last_error: string | null;
+  created_at: Millis;
+}
+
+export interface IntegrationCursorsTable {
+  name: string;
+  position: number;
+}
+
 /** Who may see a durable event (see `visibleEvents` in queries/events.ts). */
 export type EventScope = "all" | "room" | "user";
 
@@ -192,6 +226,9 @@ export interface Database {
   thread_participants: ThreadParticipantsTable;
   access_tokens: AccessTokensTable;
   incoming_webhooks: IncomingWebhooksTable;
+  outgoing_webhooks: OutgoingWebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  integration_cursors: IntegrationCursorsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

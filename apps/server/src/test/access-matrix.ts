@@ -66,6 +66,7 @@ export const roomSamples: Record<string, (roomId: number, c: Cast) => unknown> =
   "messages.send": (roomId) => ({ roomId, content: "let me in", clientId: clientId("intruder") }),
   "webhooks.create": (roomId) => ({ roomId, name: "intruder hook" }),
   "webhooks.list": (roomId) => ({ roomId }),
+  "webhooks.createOutgoing": (roomId) => ({ roomId, url: "http://127.0.0.1:9/intruder" }),
 };
 
 /** A valid input for each message procedure. */
@@ -106,6 +107,8 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "bots.delete": { sample: () => ({ botId: 999_999 }) },
   "webhooks.rotate": { sample: () => ({ webhookId: 999_999 }) },
   "webhooks.delete": { sample: () => ({ webhookId: 999_999 }) },
+  "webhooks.deleteOutgoing": { sample: () => ({ webhookId: 999_999 }) },
+  "webhooks.deliveries": { sample: () => ({ webhookId: 999_999 }) },
 };
 
 /** A valid input for any procedure but the public ones, on the given room or message. */

@@ -57,6 +57,9 @@ export const procedureScopes: Record<string, TokenScope | "public"> = {
   "webhooks.list": "admin",
   "webhooks.rotate": "admin",
   "webhooks.delete": "admin",
+  "webhooks.createOutgoing": "admin",
+  "webhooks.deleteOutgoing": "admin",
+  "webhooks.deliveries": "admin",
 };
 
 export const unscoped = (): string[] => procedures.filter((p) => !(p.path in procedureScopes)).map((p) => p.path);

@@ -9,6 +9,7 @@ import * as m0006 from "./0006_conversations.ts";
 import * as m0007 from "./0007_message_event_backfill.ts";
 import * as m0008 from "./0008_username_prefix.ts";
 import * as m0014 from "./0014_integrations.ts";
+import * as m0018 from "./0018_outgoing_webhooks.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -22,5 +23,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0007_message_event_backfill": { up: (db) => m0007.up(db, dialect) },
     "0008_username_prefix": { up: (db) => m0008.up(db, dialect) },
     "0014_integrations": { up: (db) => m0014.up(db, dialect) },
+    "0018_outgoing_webhooks": { up: (db) => m0018.up(db, dialect) },
   };
 }
