@@ -17,6 +17,7 @@ import {
 } from "./commands.ts";
 import { readEnv } from "./config.ts";
 import { dmCommand } from "./dm.ts";
+import { botCreateCommand, botFileCommand, tokenCommand, webhookCreateCommand } from "./integrations.ts";
 import { CliError } from "./session.ts";
 import { writeLine } from "./terminal.ts";
 
@@ -37,6 +38,13 @@ const USAGE = `usage: parley [--server URL] <command>
   react <messageId> <emoji|:shortcode:> [--remove]
                                               react to a message (one emoji, e.g. 👍 or :thumbsup:)
   bot echo <room>                             an example bot: echoes what others say
+  bot create <username> [--display-name N]    a bot account of yours
+  bot <file>                                  run a bot: the file's default export gets a client
+                                              (on $PARLEY_TOKEN if set, else your login)
+  token create <name> [--scopes read,write] [--expires 30d] [--bot <bot>]
+                                              a personal access token (printed once)
+  token list [--json] | token revoke <id>
+  webhook create <room> <name>                an incoming webhook's URL (POST {"text": …})
   dm <user…> <text> [--timeout 30]            a direct message to one or more people (none but
                                               yourself: a note to self); "-" reads it from stdin
 
@@ -64,6 +72,10 @@ async function main(argv: string[]): Promise<number> {
       remove: { type: "boolean", default: false },
       thread: { type: "string" },
       "also-to-room": { type: "boolean", default: false },
+      scopes: { type: "string" },
+      expires: { type: "string" },
+      bot: { type: "string" },
+      "display-name": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -152,8 +164,17 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "bot":
-      if (rest[0] !== "echo" || !rest[1]) throw new CliError("usage: parley bot echo <room>", 2);
-      await echoBotCommand(env, io, rest[1]);
+      if (rest[0] === "echo" && rest[1]) await echoBotCommand(env, io, rest[1]);
+      else if (rest[0] === "create" && rest[1]) await botCreateCommand(env, io, rest[1], f["display-name"]);
+      else if (rest[0] && rest.length === 1) await botFileCommand(env, io, rest[0]);
+      else throw new CliError("usage: parley bot echo <room> | create <username> | <file>", 2);
+      return 0;
+    case "token":
+      await tokenCommand(env, io, rest, { scopes: f.scopes, expires: f.expires, bot: f.bot, json: f.json });
+      return 0;
+    case "webhook":
+      if (rest[0] !== "create" || !rest[1] || !rest[2]) throw new CliError("usage: parley webhook create <room> <name>", 2);
+      await webhookCreateCommand(env, io, rest[1], rest.slice(2).join(" "));
       return 0;
     default:
       throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);

@@ -21,7 +21,7 @@ export interface MessageContext {
 
 export type MessageHandler = (ctx: MessageContext) => void | Promise<void>;
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Runs `handler` for every new message that passes `filter`, once each (the
@@ -38,7 +38,7 @@ export function onMessage(client: ParleyClient, filter: MessageFilter, handler: 
       const message = event.message;
       const me = client.user;
       if (message.kind !== "text" || message.sender === null || message.sender.id === me?.id) return;
-      if (filter.mentionsMe && !(me && new RegExp(`(^|[^\\w@])@${escape(me.username)}(?![\\w.-])`, "i").test(message.content))) return;
+      if (filter.mentionsMe && !(me && new RegExp(`(^|[^\\w@])@${escapeRegExp(me.username)}(?![\\w.-])`, "i").test(message.content))) return;
       const ctx: MessageContext = {
         message,
         reply: (content) => client.send(message.roomId, content),
