@@ -56,6 +56,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
       maxCallsPerSocket: config.limits.maxCallsPerSocket,
       editWindowSeconds: config.editWindowSeconds,
+      webhookAllowHosts: config.webhookAllowHosts,
     },
     {
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),

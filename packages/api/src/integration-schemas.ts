@@ -80,3 +80,16 @@ export const createOutgoingWebhookSchema = z.object({
     .max(20)
     .optional(),
 });
+
+/** A command line from the composer: `/trigger args`. */
+export const runCommandSchema = z.object({
+  roomId: idSchema,
+  text: z.string().trim().min(2, "Type a command after /").max(4100).regex(/^\//, "A command starts with /"),
+  clientId: z.string().min(1).max(48).regex(/^[A-Za-z0-9_-]+$/, "clientId may only contain letters, digits, _ and -"),
+});
+export const createCommandSchema = z.object({
+  roomId: idSchema,
+  trigger: z.string().trim().min(1).max(32).regex(/^[A-Za-z0-9_-]+$/, "A trigger is letters, digits, _ and -"),
+  url: webhookUrl,
+});
+export const commandIdSchema = z.object({ commandId: idSchema });

@@ -1,5 +1,6 @@
 import { authRouter } from "./router/auth.ts";
 import { botsRouter } from "./router/bots.ts";
+import { commandsRouter } from "./router/commands.ts";
 import { dmsRouter } from "./router/dms.ts";
 import { eventsRouter } from "./router/events.ts";
 import { messagesRouter } from "./router/messages.ts";
@@ -19,6 +20,7 @@ export const appRouter = router({
   tokens: tokensRouter,
   bots: botsRouter,
   webhooks: webhooksRouter,
+  commands: commandsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -61,6 +61,8 @@ export interface ApiConfig {
   maxCallsPerSocket: number;
   /** How long after sending its author may edit a message (`EDIT_WINDOW`); null: no limit. */
   editWindowSeconds: number | null;
+  /** Private addresses integrations (outgoing webhooks, slash commands) may reach anyway (`WEBHOOK_ALLOW_HOSTS`). */
+  webhookAllowHosts: readonly string[];
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -86,6 +88,7 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   maxSubscriptionsPerSocket: 4,
   maxCallsPerSocket: 128,
   editWindowSeconds: null,
+  webhookAllowHosts: [],
 };
 
 export class Inflight {

@@ -187,6 +187,19 @@ export interface WebhookDeliveriesTable {
   created_at: Millis;
 }
 
+/** A room's custom slash command (migration 0018). */
+export interface SlashCommandsTable {
+  id: Generated<number>;
+  room_id: number;
+  /** Lower case, without the slash; unique per room. */
+  trigger: string;
+  url: string;
+  secret: string;
+  bot_id: number;
+  created_by: number;
+  created_at: Millis;
+}
+
 export interface IntegrationCursorsTable {
   name: string;
   position: number;
@@ -229,6 +242,7 @@ export interface Database {
   outgoing_webhooks: OutgoingWebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   integration_cursors: IntegrationCursorsTable;
+  slash_commands: SlashCommandsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

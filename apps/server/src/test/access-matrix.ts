@@ -67,6 +67,9 @@ export const roomSamples: Record<string, (roomId: number, c: Cast) => unknown> =
   "webhooks.create": (roomId) => ({ roomId, name: "intruder hook" }),
   "webhooks.list": (roomId) => ({ roomId }),
   "webhooks.createOutgoing": (roomId) => ({ roomId, url: "http://127.0.0.1:9/intruder" }),
+  "commands.run": (roomId) => ({ roomId, text: "/shrug let me in", clientId: clientId("intruder") }),
+  "commands.list": (roomId) => ({ roomId }),
+  "commands.create": (roomId) => ({ roomId, trigger: "intrude", url: "http://127.0.0.1:9/intruder" }),
 };
 
 /** A valid input for each message procedure. */
@@ -109,6 +112,7 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "webhooks.delete": { sample: () => ({ webhookId: 999_999 }) },
   "webhooks.deleteOutgoing": { sample: () => ({ webhookId: 999_999 }) },
   "webhooks.deliveries": { sample: () => ({ webhookId: 999_999 }) },
+  "commands.delete": { sample: () => ({ commandId: 999_999 }) },
 };
 
 /** A valid input for any procedure but the public ones, on the given room or message. */

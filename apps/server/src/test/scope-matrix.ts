@@ -60,6 +60,10 @@ export const procedureScopes: Record<string, TokenScope | "public"> = {
   "webhooks.createOutgoing": "admin",
   "webhooks.deleteOutgoing": "admin",
   "webhooks.deliveries": "admin",
+  "commands.run": "write",
+  "commands.list": "read",
+  "commands.create": "admin",
+  "commands.delete": "admin",
 };
 
 export const unscoped = (): string[] => procedures.filter((p) => !(p.path in procedureScopes)).map((p) => p.path);

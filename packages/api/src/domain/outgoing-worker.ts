@@ -1,5 +1,3 @@
-import http from "node:http";
-import https from "node:https";
 import {
   claimDelivery,
   dueDeliveries,
@@ -13,13 +11,12 @@ import {
   moveCursor,
   readCursor,
 } from "@parley/db";
-import { useAgent } from "request-filtering-agent";
 import { decodeEvent } from "../events.ts";
 import { messageContentSchema } from "../schemas.ts";
 import type { Services } from "../services.ts";
 import type { Message } from "../shapes.ts";
 import { sendMessage } from "./messages.ts";
-import { signature } from "./outgoing.ts";
+import { signedPost } from "./signed-post.ts";
 
 export interface OutgoingWorkerOptions {
   /** IP addresses or CIDR ranges a webhook may reach although private, loopback or link-local (`WEBHOOK_ALLOW_HOSTS`). */
@@ -37,14 +34,8 @@ export interface OutgoingWorkerOptions {
 
 const CURSOR = "outgoing_webhooks";
 const MAX_BACKOFF_MS = 10 * 60_000;
-const MAX_RESPONSE_BYTES = 64 * 1024;
 /** Log rows read per tick. */
 const FILL_BATCH = 200;
-
-interface Reply {
-  status: number;
-  body: string;
-}
 
 /**
  * The outgoing webhooks' delivery queue, made and started by the app (no
@@ -148,7 +139,15 @@ export class OutgoingWorker {
         if (!(await claimDelivery(this.svc.db, { id, nextAt: Number(d.next_at), until: now + timeoutMs + 5000 }))) return;
         const attempts = Number(d.attempts) + 1;
         try {
-          const reply = await this.post(d.url, d.secret, id, d.payload, timeoutMs);
+          const reply = await signedPost({
+            url: d.url,
+            secret: d.secret,
+            body: d.payload,
+            nowMs: this.svc.now(),
+            timeoutMs,
+            allowHosts: this.o.allowHosts,
+            headers: { "x-parley-delivery": String(id) },
+          });
           if (reply.status < 200 || reply.status >= 300) throw new Error(`HTTP ${reply.status}`);
           await markDelivered(this.svc.db, id, this.svc.now(), attempts);
           await this.answer(reply.body, { deliveryId: id, roomId: Number(d.room_id), botId: Number(d.bot_id) });
@@ -178,43 +177,5 @@ export class OutgoingWorker {
     await sendMessage(this.svc, auth, { roomId: d.roomId, content: content.data, clientId: `out-${d.deliveryId}` }).catch((err: unknown) =>
       this.o.onError?.(err),
     );
-  }
-
-  private post(url: string, secret: string, deliveryId: number, body: string, timeoutMs: number): Promise<Reply> {
-    const timestamp = String(Math.floor(this.svc.now() / 1000));
-    const target = new URL(url);
-    const lib = target.protocol === "https:" ? https : http;
-    const agent = useAgent(url, { allowIPAddressList: [...this.o.allowHosts] });
-    return new Promise<Reply>((resolve, reject) => {
-      const req = lib.request(
-        target,
-        {
-          method: "POST",
-          agent,
-          timeout: timeoutMs,
-          headers: {
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-            "user-agent": "Parley-Webhooks",
-            "x-parley-timestamp": timestamp,
-            "x-parley-signature": signature(secret, timestamp, body),
-            "x-parley-delivery": String(deliveryId),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on("data", (c: Buffer) => {
-            size += c.length;
-            if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-          res.on("error", reject);
-        },
-      );
-      req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on("error", reject);
-      req.end(body);
-    });
   }
 }

@@ -13,6 +13,8 @@ type AnyDb = Kysely<any>;
  *   unique, retried with backoff until delivered or given up.
  * - integration_cursors: how far in the event log the queue has been filled
  *   (one row per consumer), so a restart neither skips nor repeats a message.
+ * - slash_commands: a room's custom commands (`/trigger`), each POSTed to its
+ *   URL signed with its own secret, answered as its own bot.
  */
 export async function up(db: AnyDb, dialect: Dialect): Promise<void> {
   const isPg = dialect === "postgres";
@@ -59,4 +61,17 @@ export async function up(db: AnyDb, dialect: Dialect): Promise<void> {
     .addColumn("name", "text", (c) => c.primaryKey())
     .addColumn("position", "bigint", (c) => c.notNull())
     .execute();
+
+  await db.schema
+    .createTable("slash_commands")
+    .addColumn("id", sql.raw(serial), (c) => (isPg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn("room_id", "bigint", (c) => c.notNull().references("rooms.id").onDelete("cascade"))
+    .addColumn("trigger", "text", (c) => c.notNull())
+    .addColumn("url", "text", (c) => c.notNull())
+    .addColumn("secret", "text", (c) => c.notNull())
+    .addColumn("bot_id", "bigint", (c) => c.notNull().references("users.id").onDelete("cascade"))
+    .addColumn("created_by", "bigint", (c) => c.notNull().references("users.id").onDelete("cascade"))
+    .addColumn("created_at", "bigint", (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex("slash_commands_by_trigger").on("slash_commands").columns(["room_id", "trigger"]).unique().execute();
 }

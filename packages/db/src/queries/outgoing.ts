@@ -112,3 +112,49 @@ export async function markRetry(db: Db, d: { id: number; attempts: number; nextA
 export function deliveriesOf(db: Db, webhookId: number) {
   return db.selectFrom("webhook_deliveries").selectAll().where("webhook_id", "=", webhookId).orderBy("id").execute();
 }
+
+export function insertSlashCommand(
+  db: Db,
+  c: { roomId: number; trigger: string; url: string; secret: string; botId: number; createdBy: number; now: number },
+): Promise<{ id: number }> {
+  return db
+    .insertInto("slash_commands")
+    .values({ room_id: c.roomId, trigger: c.trigger, url: c.url, secret: c.secret, bot_id: c.botId, created_by: c.createdBy, created_at: c.now })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+}
+
+export function findSlashCommand(db: Db, roomId: number, trigger: string) {
+  return db
+    .selectFrom("slash_commands as c")
+    .innerJoin("users as u", "u.id", "c.bot_id")
+    .select(["c.id", "c.url", "c.secret", "c.bot_id", "u.username as bot_name"])
+    .where("c.room_id", "=", roomId)
+    .where("c.trigger", "=", trigger)
+    .executeTakeFirst();
+}
+
+export function listSlashCommands(db: Db, roomId: number) {
+  return db.selectFrom("slash_commands").select(["id", "trigger", "url"]).where("room_id", "=", roomId).orderBy("trigger").execute();
+}
+
+export function findSlashCommandById(db: Db, id: number) {
+  return db.selectFrom("slash_commands").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function deleteSlashCommand(db: Db, id: number): Promise<void> {
+  await db.deleteFrom("slash_commands").where("id", "=", id).execute();
+}
+
+/** A live public channel by name (case-insensitive), for `/join #name`. */
+export function findPublicRoomByName(db: Db, name: string) {
+  return db
+    .selectFrom("rooms")
+    .select(["id", "name"])
+    .where((eb) => eb(eb.fn("lower", ["name"]), "=", name.toLowerCase()))
+    .where("is_private", "=", 0)
+    .where("deleted_at", "is", null)
+    .where("kind", "=", "channel")
+    .orderBy("id")
+    .executeTakeFirst();
+}
