@@ -18,6 +18,7 @@ export default defineConfig({
           // Tokens, bots and webhooks (issue 17), and their scope matrix.
           "src/integrations.test.ts",
           "src/outgoing-webhooks.test.ts",
+          "src/commands.test.ts",
           "src/reliability/scopes.test.ts",
         ]
       : [],

@@ -1,11 +1,12 @@
 import { createCommand, deleteCommand, listCommands, runCommand } from "../domain/commands.ts";
 import { commandIdSchema, createCommandSchema, runCommandSchema } from "../integration-schemas.ts";
-import { authedProcedure, roomProcedure, router } from "../trpc.ts";
+import { authedProcedure, memberProcedure, roomProcedure, router } from "../trpc.ts";
 
 export const commandsRouter = router({
   /** Runs `/trigger args` in a room; built-ins that manage rooms also need the token's `rooms` scope. */
   run: authedProcedure.meta({ scope: "write" }).input(runCommandSchema).mutation(({ ctx, input }) => runCommand(ctx.svc, ctx.auth, input)),
-  list: roomProcedure.meta({ scope: "read" }).query(({ ctx }) => listCommands(ctx.svc, ctx.access)),
+  // Members only: what the composer offers in a room one writes in.
+  list: memberProcedure.meta({ scope: "read" }).query(({ ctx }) => listCommands(ctx.svc, ctx.access)),
   create: roomProcedure
     .meta({ scope: "admin" })
     .input(createCommandSchema)
