@@ -10,7 +10,7 @@ await build({
   target: "node20",
   format: "esm",
   sourcemap: true,
-  external: ["bufferutil", "utf-8-validate"],
+  external: ["bufferutil", "utf-8-validate", "tsx"],
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
 });

@@ -8,6 +8,8 @@ export interface CliEnv {
   /** Where credentials are kept: $PARLEY_CONFIG, else $XDG_CONFIG_HOME/parley, else ~/.config/parley. */
   configDir: string;
   password: string | undefined;
+  /** A personal access token for `parley bot <file>` ($PARLEY_TOKEN). */
+  token: string | undefined;
   debug: boolean;
 }
 
@@ -17,6 +19,7 @@ export function readEnv(env: NodeJS.ProcessEnv, serverFlag: string | undefined):
     serverUrl: (serverFlag ?? env.PARLEY_URL ?? "http://localhost:8001").replace(/\/+$/, ""),
     configDir: env.PARLEY_CONFIG || join(xdg, "parley"),
     password: env.PARLEY_PASSWORD,
+    token: env.PARLEY_TOKEN || undefined,
     debug: env.PARLEY_DEBUG === "1",
   };
 }

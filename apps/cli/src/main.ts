@@ -20,6 +20,7 @@ import { readEnv } from "./config.ts";
 import { dmCommand } from "./dm.ts";
 import { searchCommand } from "./search.ts";
 import { downloadCommand, sendFilesCommand } from "./files.ts";
+import { botCreateCommand, botFileCommand, tokenCommand, webhookCreateCommand } from "./integrations.ts";
 import { CliError } from "./session.ts";
 import { writeLine } from "./terminal.ts";
 
@@ -47,6 +48,13 @@ const USAGE = `usage: parley [--server URL] <command>
                                               from:user in:room in:@user before:/after:/on:YYYY-MM-DD has:link
                                               is:thread mentions:me
   bot echo <room>                             an example bot: echoes what others say
+  bot create <username> [--display-name N]    a bot account of yours
+  bot <file>                                  run a bot: the file's default export gets a client
+                                              (on $PARLEY_TOKEN if set, else your login)
+  token create <name> [--scopes read,write] [--expires 30d] [--bot <bot>]
+                                              a personal access token (printed once)
+  token list [--json] | token revoke <id>
+  webhook create <room> <name>                an incoming webhook's URL (POST {"text": …})
   dm <user…> <text> [--timeout 30]            a direct message to one or more people (none but
                                               yourself: a note to self); "-" reads it from stdin
 
@@ -79,6 +87,10 @@ async function main(argv: string[]): Promise<number> {
       relevance: { type: "boolean", default: false },
       file: { type: "string", short: "f", multiple: true },
       output: { type: "string", short: "o" },
+      scopes: { type: "string" },
+      expires: { type: "string" },
+      bot: { type: "string" },
+      "display-name": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -184,8 +196,17 @@ async function main(argv: string[]): Promise<number> {
       await searchCommand(env, io, rest.join(" "), { room: f.room, max: Math.max(1, Number(f.n) || 20), all: f.all, relevance: f.relevance, json: f.json });
       return 0;
     case "bot":
-      if (rest[0] !== "echo" || !rest[1]) throw new CliError("usage: parley bot echo <room>", 2);
-      await echoBotCommand(env, io, rest[1]);
+      if (rest[0] === "echo" && rest[1]) await echoBotCommand(env, io, rest[1]);
+      else if (rest[0] === "create" && rest[1]) await botCreateCommand(env, io, rest[1], f["display-name"]);
+      else if (rest[0] && rest.length === 1) await botFileCommand(env, io, rest[0]);
+      else throw new CliError("usage: parley bot echo <room> | create <username> | <file>", 2);
+      return 0;
+    case "token":
+      await tokenCommand(env, io, rest, { scopes: f.scopes, expires: f.expires, bot: f.bot, json: f.json });
+      return 0;
+    case "webhook":
+      if (rest[0] !== "create" || !rest[1] || !rest[2]) throw new CliError("usage: parley webhook create <room> <name>", 2);
+      await webhookCreateCommand(env, io, rest[1], rest.slice(2).join(" "));
       return 0;
     default:
       throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);

@@ -200,6 +200,25 @@ const envSchema = z.object({
       }
       return origin;
     }),
+  /**
+   * Private, loopback or link-local addresses outgoing webhooks may reach
+   * anyway (issue 17): IP addresses or CIDR ranges, comma-separated. Empty: none.
+   */
+  WEBHOOK_ALLOW_HOSTS: z
+    .string()
+    .default("")
+    .transform((v, ctx) => {
+      const hosts = v
+        .split(",")
+        .map((h) => h.trim())
+        .filter(Boolean);
+      const bad = hosts.filter((h) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(h));
+      if (bad.length > 0) {
+        ctx.addIssue({ code: "custom", message: `not an IP address or CIDR range: ${bad.map((b) => JSON.stringify(b)).join(", ")}` });
+        return z.NEVER;
+      }
+      return hosts;
+    }),
 });
 
 /** Every environment variable the server reads. */
@@ -258,6 +277,8 @@ export interface ServerConfig {
   /** "" : new accounts join no room. */
   defaultRoom: string;
   push: { allowHosts: string[]; vapid: { subject: string; publicKey?: string; privateKey?: string } };
+  /** Addresses outgoing webhooks may reach although private (`WEBHOOK_ALLOW_HOSTS`). */
+  webhookAllowHosts: string[];
   files: FilesConfig;
 }
 
@@ -426,6 +447,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     defaultRoom: e.DEFAULT_ROOM,
     push: { allowHosts: e.PUSH_ALLOW_HOSTS, vapid: vapidOf(e.VAPID_SUBJECT, e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY) },
     files,
+    webhookAllowHosts: e.WEBHOOK_ALLOW_HOSTS,
   };
 }
 

@@ -8,6 +8,7 @@ import type { FileRoutes } from "./files/index.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origins.ts";
 import { HttpRefusal } from "./request-target.ts";
+import { serveHook } from "./hooks.ts";
 import { createStaticFiles } from "./static.ts";
 
 export interface HttpDeps {
@@ -126,6 +127,10 @@ export function createRequestHandler(deps: HttpDeps) {
     }
     if (deps.files && edge.target.segments[0] === "files") {
       await deps.files.handle(req, res, edge);
+      return;
+    }
+    if (edge.target.segments[0] === "hooks") {
+      await serveHook(deps.svc, edge.target.segments, req, res);
       return;
     }
     if (serveStatic && (await serveStatic(edge.target.segments, req, res))) return;

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createServices, defaultApiConfig, type Services } from "@parley/api";
+import { createServices, defaultApiConfig, OutgoingWorker, type Services } from "@parley/api";
 import type { Logger } from "pino";
 import { describeDatabase, openBackends } from "./backends.ts";
 import type { ServerConfig } from "./config.ts";
@@ -65,6 +65,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       editWindowSeconds: config.editWindowSeconds,
       defaultRoom: config.defaultRoom,
       push: config.push,
+      webhookAllowHosts: config.webhookAllowHosts,
     },
     {
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),
@@ -78,6 +79,11 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
   );
   await svc.start();
   metrics.bind(svc);
+  const outgoing = new OutgoingWorker(svc, {
+    allowHosts: config.webhookAllowHosts,
+    onError: (err) => logger.warn({ err }, "outgoing webhooks"),
+  });
+  await outgoing.start();
 
   let ready = true;
   // Known once listening (tests listen on port 0); the origin policy reads it on first use.
@@ -145,6 +151,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       http.close();
       ws.broadcastReconnect();
       await svc.inflight.idle(5000);
+      await outgoing.stop();
       for (const client of ws.wss.clients) client.close(1012, "server restarting");
       svc.stop();
       sweeper.stop();

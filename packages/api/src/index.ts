@@ -24,6 +24,7 @@ export {
 export type { Member, Message, Room, User } from "./shapes.ts";
 export type { Revision } from "./shapes.ts";
 export * from "./schemas.ts";
+export * from "./integration-schemas.ts";
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
@@ -39,3 +40,7 @@ export {
   UploadQuotaExceeded,
 } from "./domain/files.ts";
 export { type Attachment, THUMBNAILED_TYPES } from "./shapes.ts";
+export { postToWebhook, type WebhookPost } from "./domain/webhooks.ts";
+export type { TokenInfo } from "./domain/tokens.ts";
+export { OutgoingWorker, type OutgoingWorkerOptions } from "./domain/outgoing-worker.ts";
+export { signature as webhookSignature } from "./domain/outgoing.ts";

@@ -69,6 +69,8 @@ export interface ApiConfig {
   defaultRoom: string;
   /** Web Push: hosts a push endpoint may name although private or plain HTTP; the VAPID keys (or only the subject: generated and kept in the database). */
   push: { allowHosts: readonly string[]; vapid: { subject: string; publicKey?: string | undefined; privateKey?: string | undefined } };
+  /** Private addresses integrations (outgoing webhooks, slash commands) may reach anyway (`WEBHOOK_ALLOW_HOSTS`). */
+  webhookAllowHosts: readonly string[];
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -96,6 +98,7 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   maxCallsPerSocket: 128,
   editWindowSeconds: null,
   defaultRoom: "general",
+  webhookAllowHosts: [],
 };
 
 export class Inflight {

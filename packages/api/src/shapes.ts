@@ -14,10 +14,12 @@ export const userShape = z.object({
   /** Issue 13: shown instead of the username when set. */
   displayName: z.string().nullable(),
   statusText: z.string(),
+  /** A bot account (issue 17): shown with a BOT badge, never signs in with a password. */
+  isBot: z.boolean(),
 });
 
 /** What anyone may know of a person (no e-mail): profile cards and `user.updated` events. */
-export const profileShape = userShape.pick({ id: true, username: true, displayName: true, statusText: true });
+export const profileShape = userShape.pick({ id: true, username: true, displayName: true, statusText: true, isBot: true });
 export type Profile = z.infer<typeof profileShape>;
 
 export const roomShape = z.object({
@@ -107,6 +109,7 @@ export const toUser = (u: UserRow): User => ({
   createdAt: Number(u.created_at),
   displayName: u.display_name ?? null,
   statusText: u.status_text ?? "",
+  isBot: Number(u.is_bot) === 1,
 });
 
 export const toProfile = (u: UserRow): Profile => ({

@@ -3,11 +3,23 @@ import { ZodError, z } from "zod";
 import type { Context } from "./context.ts";
 import type { Auth } from "./domain/auth.ts";
 import { requireAdmin, requireMember, roomAccess } from "./domain/rooms.ts";
+import { requireScope } from "./domain/tokens.ts";
+import type { TokenScope } from "./integration-schemas.ts";
 import { DomainError } from "./errors.ts";
 import { Admission } from "./realtime/admission.ts";
 import { roomIdInput } from "./schemas.ts";
 
-const t = initTRPC.context<Context>().create({
+/**
+ * What a procedure declares about itself: `scope` is what a personal access
+ * token needs to call it (domain/tokens.ts). A procedure that declares none
+ * is for signed-in sessions and `admin` tokens only, so a new procedure is
+ * closed to narrower tokens until it says otherwise.
+ */
+export interface ProcedureMeta {
+  scope?: TokenScope;
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
     const internal = error.code === "INTERNAL_SERVER_ERROR";
@@ -103,9 +115,14 @@ export function liveAuth(ctx: Context): Auth {
 
 export const publicProcedure = t.procedure.use(edge);
 
-/** Narrows `ctx.auth` to a live session (see `liveAuth`). */
-export const authedProcedure = publicProcedure.use(function requireAuth({ ctx, next }) {
-  return next({ ctx: { auth: liveAuth(ctx) } });
+/**
+ * Narrows `ctx.auth` to a live session (see `liveAuth`) allowed the scope
+ * the procedure declares (`.meta({ scope })`); a token without it is FORBIDDEN.
+ */
+export const authedProcedure = publicProcedure.use(function requireAuth({ ctx, meta, next }) {
+  const auth = liveAuth(ctx);
+  requireScope(auth, meta?.scope ?? "admin");
+  return next({ ctx: { auth } });
 });
 
 /** Loads the room; a private room is NOT_FOUND to non-members. */

@@ -1,6 +1,7 @@
 import type { AppRouter, User } from "@parley/api";
 import { createTRPCClient, retryLink, type TRPCWebSocketClient } from "@trpc/client";
 import { errorCode, errorMessage, isPermanent, isUnauthorized, ParleyClosedError } from "./errors.ts";
+import { onMessage } from "./bot.ts";
 import { catchUp, EventBus } from "./events.ts";
 import { HealthProbe } from "./health.ts";
 import { baseUrl, httpClient, login, wsUrl } from "./http.ts";
@@ -291,6 +292,11 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
 
   async function signIn(): Promise<void> {
     const creds = options.credentials;
+    if (options.token !== undefined) {
+      session.setFixed(options.token);
+      return;
+    }
+    if (!creds) throw new Error("createParleyClient needs credentials or a token");
     if (!("password" in creds)) {
       session.set({ ...creds, accessTokenExpiresAt: creds.accessTokenExpiresAt ?? 0 }, false);
       return;
@@ -397,7 +403,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     if (!terminal) shutdown("closed", errorMessage(err));
   });
 
-  return {
+  const client: ParleyClient = {
     api,
     get user() {
       return user;
@@ -426,6 +432,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     react: (messageId, emoji) => outbox.act({ type: "react", messageId, emoji }),
     unreact: (messageId, emoji) => outbox.act({ type: "unreact", messageId, emoji }),
     reply: (roomId, threadId, content, opts) => outbox.send(roomId, content, { threadId, alsoToRoom: opts?.alsoToRoom }),
+    onMessage: (filter, handler) => onMessage(client, filter, handler),
     openDm: (userIds) => api.dms.open.mutate({ userIds: [...userIds] }),
     catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),
     reconnectNow,
@@ -446,9 +453,10 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       shutdown("closed", "logged out");
     },
     async close() {
-      const client = wsClient;
+      const ws = wsClient;
       shutdown("closed");
-      await atMost(client?.close(), 2000).catch(() => {});
+      await atMost(ws?.close(), 2000).catch(() => {});
     },
   };
+  return client;
 }

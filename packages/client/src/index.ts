@@ -1,3 +1,4 @@
+export { type MessageContext, type MessageFilter, type MessageHandler, onMessage } from "./bot.ts";
 export { createParleyClient } from "./client.ts";
 export { errorCode, isPermanent, ParleyClosedError, SendFailedError } from "./errors.ts";
 export { type UploadBody, type UploadedFile, UploadError, type UploadOptions } from "./files.ts";

@@ -47,8 +47,18 @@ export class Session {
   private inflight: Promise<Tokens> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
+  /** A personal access token: used as is, never refreshed. */
+  private fixed = false;
 
   constructor(private readonly deps: SessionDeps) {}
+
+  /** A personal access token: no expiry known here and no refresh (the server says when it stops working). */
+  setFixed(token: string): void {
+    this.fixed = true;
+    this.tokens = { accessToken: token, refreshToken: "", accessTokenExpiresAt: Number.MAX_SAFE_INTEGER };
+    this.expiresAt = Number.POSITIVE_INFINITY;
+    this.refreshAt = Number.POSITIVE_INFINITY;
+  }
 
   /**
    * Takes new tokens. The lifetime is read from the token itself (exp − iat,
@@ -72,6 +82,7 @@ export class Session {
 
   /** The user the tokens belong to (the access token's subject), known before any round trip. */
   userId(): number | null {
+    if (this.fixed) return null;
     const sub = this.tokens ? decodeJwt(this.tokens.accessToken)?.sub : undefined;
     const id = Number(sub);
     return Number.isSafeInteger(id) && id > 0 ? id : null;
@@ -90,6 +101,11 @@ export class Session {
   }
 
   refresh(): Promise<Tokens> {
+    if (this.fixed) {
+      // Asked for because the token was refused: there is nothing to refresh it with.
+      if (!this.stopped) this.deps.onUnauthenticated("the access token was refused");
+      return Promise.reject(new Error("a personal access token cannot be refreshed"));
+    }
     this.inflight ??= this.deps.lock(() => this.doRefresh()).finally(() => {
       this.inflight = null;
     });

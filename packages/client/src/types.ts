@@ -45,6 +45,8 @@ export interface ConnectionState {
 
 export type EventOf<T extends StreamEventType> = Extract<StreamEvent, { type: T }>;
 
+import type { MessageFilter, MessageHandler } from "./bot.ts";
+
 export interface ParleyEvents {
   /**
    * Listens to events of one type (or `"*"` for all). With `roomId`, events of
@@ -132,7 +134,13 @@ export interface KeepAliveOptions {
 export interface ParleyClientOptions {
   /** http(s) base URL of the server; the WebSocket URL is derived (ws(s)://host/ws). */
   url: string;
-  credentials: Credentials;
+  /** How to sign in; or `token` instead. */
+  credentials?: Credentials;
+  /**
+   * A personal access token (`parley_pat_…`, from `tokens.create`): the client uses it as is,
+   * never refreshes it, and ends the session if the server refuses it (revoked, expired).
+   */
+  token?: string;
   /** Called with new tokens after login or refresh (persist them), and with null when the session ends. */
   onTokens?: (tokens: Tokens | null) => void;
   /**
@@ -204,6 +212,11 @@ export interface ParleyClient {
    * through the outbox like `send`; `alsoToRoom` shows it in the room's timeline too.
    */
   reply(roomId: number, threadId: number, content: string, opts?: { alsoToRoom?: boolean }): Promise<Message>;
+  /**
+   * A bot's loop: `handler` runs once for each new message passing the filter (not the client's own),
+   * with `reply`, `replyInThread` and `react` helpers (bot.ts). Returns the unsubscribe.
+   */
+  onMessage(filter: MessageFilter, handler: MessageHandler): () => void;
   readonly outbox: Outbox;
   /**
    * The direct-message room of the signed-in user and `userIds` (1–8 others; none: a note-to-self),

@@ -14,6 +14,8 @@ export { migrationsFor } from "./migrations/index.ts";
 export { isPostgres, isPostgresUrl, openPostgres, type PostgresOptions } from "./postgres.ts";
 export * from "./queries/edits.ts";
 export * from "./queries/files.ts";
+export * from "./queries/integrations.ts";
+export * from "./queries/outgoing.ts";
 export * from "./queries/dms.ts";
 export * from "./queries/events.ts";
 export * from "./queries/replay.ts";

@@ -24,6 +24,10 @@ export interface UsersTable {
   dnd_until: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   /** 1: nobody sees this user in `messages.readBy`. */
   private_receipts: ColumnType<Flag, Flag | undefined, Flag>;
+  /** Migration 0014: a bot cannot sign in with a password; its owner manages it and its tokens. */
+  is_bot: ColumnType<Flag, Flag | undefined, never>;
+  /** Null on a deleted bot (its row stays: its messages keep their sender). */
+  bot_owner_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface RoomsTable {
@@ -163,6 +167,83 @@ export interface RefreshTokensTable {
   replaced_by: string | null;
 }
 
+/** A personal access token (migration 0014): only its SHA-256 is stored. */
+export interface AccessTokensTable {
+  id: Generated<number>;
+  /** Who the token acts as: its creator, or a bot of theirs. */
+  user_id: number;
+  created_by: number;
+  name: string;
+  /** Comma-separated scopes. */
+  scopes: string;
+  token_hash: string;
+  /** Its own session: revoking the token revokes that, and every node closes its sockets. */
+  session_id: string;
+  created_at: Millis;
+  expires_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
+export interface IncomingWebhooksTable {
+  id: Generated<number>;
+  room_id: number;
+  /** The bot user its posts are sent as. */
+  bot_id: number;
+  name: string;
+  /** SHA-256 of the secret in its URL. */
+  secret_hash: string;
+  created_by: number;
+  created_at: Millis;
+  revoked_at: Millis | null;
+}
+
+export interface OutgoingWebhooksTable {
+  id: Generated<number>;
+  room_id: number;
+  /** The bot a `{ text }` answer is posted as. */
+  bot_id: number;
+  url: string;
+  /** Comma-separated, lower case; empty: every message. */
+  trigger_words: string;
+  /** The HMAC key: kept as is, since signing needs it. */
+  secret: string;
+  created_by: number;
+  created_at: Millis;
+  revoked_at: Millis | null;
+}
+
+/** The durable delivery queue (migration 0018). */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook_id: number;
+  message_id: number;
+  payload: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_at: Millis;
+  delivered_at: Millis | null;
+  failed_at: Millis | null;
+  last_error: string | null;
+  created_at: Millis;
+}
+
+/** A room's custom slash command (migration 0018). */
+export interface SlashCommandsTable {
+  id: Generated<number>;
+  room_id: number;
+  /** Lower case, without the slash; unique per room. */
+  trigger: string;
+  url: string;
+  secret: string;
+  bot_id: number;
+  created_by: number;
+  created_at: Millis;
+}
+
+export interface IntegrationCursorsTable {
+  name: string;
+  position: number;
+}
+
 /** Who may see a durable event (see `visibleEvents` in queries/events.ts). */
 export type EventScope = "all" | "room" | "user";
 
@@ -223,6 +304,12 @@ export interface Database {
   server_secrets: ServerSecretsTable;
   files: FilesTable;
   message_attachments: MessageAttachmentsTable;
+  access_tokens: AccessTokensTable;
+  incoming_webhooks: IncomingWebhooksTable;
+  outgoing_webhooks: OutgoingWebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  integration_cursors: IntegrationCursorsTable;
+  slash_commands: SlashCommandsTable;
 }
 
 /** A browser's Web Push subscription (migration 0021). */

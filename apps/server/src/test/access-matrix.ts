@@ -72,6 +72,12 @@ export const roomSamples: Record<string, (roomId: number, c: Cast) => unknown> =
   "messages.search": (roomId) => ({ roomId, query: "classified" }),
   // A message that is in no room: the room's access is checked first, so an outsider of a private room learns nothing.
   "messages.around": (roomId) => ({ roomId, messageId: Number.MAX_SAFE_INTEGER }),
+  "webhooks.create": (roomId) => ({ roomId, name: "intruder hook" }),
+  "webhooks.list": (roomId) => ({ roomId }),
+  "webhooks.createOutgoing": (roomId) => ({ roomId, url: "http://127.0.0.1:9/intruder" }),
+  "commands.run": (roomId) => ({ roomId, text: "/shrug let me in", clientId: clientId("intruder") }),
+  "commands.list": (roomId) => ({ roomId }),
+  "commands.create": (roomId) => ({ roomId, trigger: "intrude", url: "http://127.0.0.1:9/intruder" }),
 };
 
 /** A valid input for each message procedure. */
@@ -123,6 +129,18 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "push.publicKey": { sample: () => undefined },
   "push.subscribe": { sample: () => ({ endpoint: "https://push.example.com/x", keys: { p256dh: "B".repeat(87), auth: "A".repeat(22) } }) },
   "push.unsubscribe": { sample: () => ({ endpoint: "https://push.example.com/x" }) },
+  // Integrations (issue 17): each acts on the caller's own tokens, bots and webhooks; another's are NOT_FOUND.
+  "tokens.create": { sample: () => ({ name: "matrix token", scopes: ["read"] }) },
+  "tokens.list": { sample: () => undefined },
+  "tokens.revoke": { sample: () => ({ id: 999_999 }) },
+  "bots.create": { sample: () => ({ username: clientId("mbot") }) },
+  "bots.list": { sample: () => undefined },
+  "bots.delete": { sample: () => ({ botId: 999_999 }) },
+  "webhooks.rotate": { sample: () => ({ webhookId: 999_999 }) },
+  "webhooks.delete": { sample: () => ({ webhookId: 999_999 }) },
+  "webhooks.deleteOutgoing": { sample: () => ({ webhookId: 999_999 }) },
+  "webhooks.deliveries": { sample: () => ({ webhookId: 999_999 }) },
+  "commands.delete": { sample: () => ({ commandId: 999_999 }) },
 };
 
 /** A valid input for any procedure but the public ones, on the given room or message. */

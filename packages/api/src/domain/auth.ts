@@ -17,8 +17,10 @@ import {
 import { hashRefreshToken, newRefreshToken, newSessionId } from "../auth/tokens.ts";
 import { conflict, DomainError, tooManyRequests, unauthorized } from "../errors.ts";
 import type { Services } from "../services.ts";
+import { PAT_PREFIX, type TokenScope } from "../integration-schemas.ts";
 import { toUser, type User } from "../shapes.ts";
 import { joinDefaultRoom } from "./first-run.ts";
+import { authenticateToken } from "./tokens.ts";
 
 export interface AuthResult {
   user: User;
@@ -33,6 +35,8 @@ export interface Auth {
   username: string;
   sessionId: string;
   expiresAt: number;
+  /** A personal access token's scopes (domain/tokens.ts); absent for a signed-in session, which may do anything. */
+  scopes?: readonly TokenScope[] | undefined;
 }
 
 export async function register(
@@ -86,11 +90,13 @@ export async function login(
     const attempt = svc.logins.reserve(row ? `user:${row.id}` : `name:${key}`, clientAddress);
     if (!attempt) throw lockedOut();
     if (attempt.delayMs > 0) await sleep(attempt.delayMs);
-    const ok = row ? await svc.passwords.verify(input.password, row.password_hash) : false;
-    if (!row) await svc.passwords.verifyDummy(input.password);
-    if (!row || !ok) throw badLogin();
+    // A bot has no password: it is refused after the same work and in the same words as a wrong one.
+    const account = row && Number(row.is_bot) !== 1 ? row : null;
+    const ok = account ? await svc.passwords.verify(input.password, account.password_hash) : false;
+    if (!account) await svc.passwords.verifyDummy(input.password);
+    if (!account || !ok) throw badLogin();
     attempt.succeeded();
-    return await startSession(svc, toUser(row));
+    return await startSession(svc, toUser(account));
   } finally {
     slot.release();
   }
@@ -185,6 +191,7 @@ export async function revokeAndDisconnect(svc: Services, sessionId: string): Pro
 /** Verifies an access token and that its session is still live. */
 export async function authenticate(svc: Services, token: string | null | undefined): Promise<Auth | null> {
   if (!token) return null;
+  if (token.startsWith(PAT_PREFIX)) return authenticateToken(svc, token);
   const claims = svc.tokens.verifyAccess(token);
   if (!claims || svc.revokedSessions.has(claims.sessionId)) return null;
   const session = await findSession(svc.db, claims.sessionId);

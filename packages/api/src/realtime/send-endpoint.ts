@@ -2,6 +2,7 @@ import type { AnyRouter } from "@trpc/server";
 import { getErrorShape, TRPCError } from "@trpc/server";
 import type { Context } from "../context.ts";
 import { sendMessage } from "../domain/messages.ts";
+import { requireScope } from "../domain/tokens.ts";
 import { sendMessageSchema } from "../schemas.ts";
 import { beginCall, liveAuth, toTRPCError } from "../trpc.ts";
 import { CloseCode, type Socket } from "./connections.ts";
@@ -92,6 +93,8 @@ export class SendEndpoint {
       let ok = false;
       try {
         const auth = liveAuth(ctx);
+        // The procedure's declared scope (router/messages.ts), checked as its middleware would.
+        requireScope(auth, "write");
         const parsed = sendMessageSchema.safeParse(input);
         if (!parsed.success) throw new TRPCError({ code: "BAD_REQUEST", cause: parsed.error });
         const data = await sendMessage(ctx.svc, auth, parsed.data);

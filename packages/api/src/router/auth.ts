@@ -23,7 +23,7 @@ export const authRouter = router({
     return { ok: true as const };
   }),
 
-  me: authedProcedure.query(({ ctx }) => auth.me(ctx.svc, ctx.auth.userId)),
+  me: authedProcedure.meta({ scope: "read" }).query(({ ctx }) => auth.me(ctx.svc, ctx.auth.userId)),
 
   /** Revokes every other session of the user (their sockets close on every node); this one stays. */
   changePassword: authedProcedure

@@ -4,5 +4,5 @@ import { authedProcedure, router } from "../trpc.ts";
 
 export const dmsRouter = router({
   /** The DM of the caller and `userIds`, opened on first use; the same people always get the same room. */
-  open: authedProcedure.input(openDmSchema).mutation(({ ctx, input }) => openDm(ctx.svc, ctx.auth, input.userIds)),
+  open: authedProcedure.meta({ scope: "write" }).input(openDmSchema).mutation(({ ctx, input }) => openDm(ctx.svc, ctx.auth, input.userIds)),
 });

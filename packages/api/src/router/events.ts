@@ -9,7 +9,7 @@ export const eventsRouter = router({
    * events are `tracked` by stream position, so a reconnecting client sends
    * `lastEventId` and gets exactly what it missed, in order.
    */
-  stream: authedProcedure.input(streamSchema).subscription(async function* ({ ctx, input, signal }) {
+  stream: authedProcedure.meta({ scope: "read" }).input(streamSchema).subscription(async function* ({ ctx, input, signal }) {
     // Live events (typing, presence) carry the last durable position too:
     // tRPC's client keeps the id of the *last event it received* for the
     // resume, and an untracked event would clear it, so the next reconnect

@@ -20,17 +20,17 @@ import {
 import { authedProcedure, roomProcedure, router } from "../trpc.ts";
 
 export const messagesRouter = router({
-  list: roomProcedure.input(listMessagesSchema).query(({ ctx, input }) => history(ctx.svc, ctx.auth, ctx.access, input)),
+  list: roomProcedure.meta({ scope: "read" }).input(listMessagesSchema).query(({ ctx, input }) => history(ctx.svc, ctx.auth, ctx.access, input)),
   // Not a roomProcedure: the hot path checks access inside its write transaction, in the same batch.
-  send: authedProcedure.input(sendMessageSchema).mutation(({ ctx, input }) => sendMessage(ctx.svc, ctx.auth, input)),
+  send: authedProcedure.meta({ scope: "write" }).input(sendMessageSchema).mutation(({ ctx, input }) => sendMessage(ctx.svc, ctx.auth, input)),
   // Edit and delete find the room from the message and check access in their write transaction, like send.
-  edit: authedProcedure.input(editMessageSchema).mutation(({ ctx, input }) => editMessage(ctx.svc, ctx.auth, input)),
-  delete: authedProcedure.input(deleteMessageSchema).mutation(({ ctx, input }) => deleteMessage(ctx.svc, ctx.auth, input)),
-  revisions: authedProcedure.input(messageRevisionsSchema).query(({ ctx, input }) => messageRevisions(ctx.svc, ctx.auth, input)),
+  edit: authedProcedure.meta({ scope: "write" }).input(editMessageSchema).mutation(({ ctx, input }) => editMessage(ctx.svc, ctx.auth, input)),
+  delete: authedProcedure.meta({ scope: "write" }).input(deleteMessageSchema).mutation(({ ctx, input }) => deleteMessage(ctx.svc, ctx.auth, input)),
+  revisions: authedProcedure.meta({ scope: "read" }).input(messageRevisionsSchema).query(({ ctx, input }) => messageRevisions(ctx.svc, ctx.auth, input)),
   // Reactions name a message, not a room: access is read from the message inside the write (domain/reactions.ts).
-  react: authedProcedure.input(reactSchema).mutation(({ ctx, input }) => react(ctx.svc, ctx.auth, input)),
-  unreact: authedProcedure.input(unreactSchema).mutation(({ ctx, input }) => unreact(ctx.svc, ctx.auth, input)),
-  reactions: authedProcedure.input(reactionsSchema).query(({ ctx, input }) => reactors(ctx.svc, ctx.auth, input)),
+  react: authedProcedure.meta({ scope: "write" }).input(reactSchema).mutation(({ ctx, input }) => react(ctx.svc, ctx.auth, input)),
+  unreact: authedProcedure.meta({ scope: "write" }).input(unreactSchema).mutation(({ ctx, input }) => unreact(ctx.svc, ctx.auth, input)),
+  reactions: authedProcedure.meta({ scope: "read" }).input(reactionsSchema).query(({ ctx, input }) => reactors(ctx.svc, ctx.auth, input)),
   /** Members whose read marker has reached the message (DMs and rooms of up to 50 members). */
   readBy: authedProcedure.input(readBySchema).query(({ ctx, input }) => readBy(ctx.svc, ctx.auth, input.messageId)),
   // Search covers the rooms the caller belongs to (or one readable room): access is part of the query (domain/search.ts).

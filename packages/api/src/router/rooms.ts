@@ -17,31 +17,31 @@ import { adminProcedure, authedProcedure, memberProcedure, roomProcedure, router
 
 export const roomsRouter = router({
   /** Without input: the first `ROOM_PAGE_MAX` rooms, as before paging; `{ after, limit }` pages on. */
-  list: authedProcedure
+  list: authedProcedure.meta({ scope: "read" })
     .input(listRoomsSchema)
     .query(({ ctx, input }) => rooms.listRooms(ctx.svc, ctx.auth.userId, input ?? { limit: ROOM_PAGE_MAX })),
-  create: authedProcedure.input(createRoomSchema).mutation(({ ctx, input }) => rooms.createRoom(ctx.svc, ctx.auth, input)),
-  get: roomProcedure.query(({ ctx }) => rooms.roomDetails(ctx.svc, ctx.access)),
-  update: adminProcedure
+  create: authedProcedure.meta({ scope: "rooms" }).input(createRoomSchema).mutation(({ ctx, input }) => rooms.createRoom(ctx.svc, ctx.auth, input)),
+  get: roomProcedure.meta({ scope: "read" }).query(({ ctx }) => rooms.roomDetails(ctx.svc, ctx.access)),
+  update: adminProcedure.meta({ scope: "rooms" })
     .input(updateRoomSchema)
     .mutation(({ ctx, input: { roomId: _, ...patch } }) => rooms.updateRoom(ctx.svc, ctx.auth, ctx.access, patch)),
-  delete: adminProcedure.mutation(({ ctx }) => rooms.deleteRoom(ctx.svc, ctx.access)),
-  join: roomProcedure.mutation(({ ctx }) => rooms.joinRoom(ctx.svc, ctx.auth, ctx.access)),
-  leave: roomProcedure.mutation(({ ctx }) => rooms.leaveRoom(ctx.svc, ctx.auth, ctx.access)),
-  members: roomProcedure.query(({ ctx }) => rooms.members(ctx.svc, ctx.access)),
-  addMember: adminProcedure
+  delete: adminProcedure.meta({ scope: "rooms" }).mutation(({ ctx }) => rooms.deleteRoom(ctx.svc, ctx.access)),
+  join: roomProcedure.meta({ scope: "rooms" }).mutation(({ ctx }) => rooms.joinRoom(ctx.svc, ctx.auth, ctx.access)),
+  leave: roomProcedure.meta({ scope: "rooms" }).mutation(({ ctx }) => rooms.leaveRoom(ctx.svc, ctx.auth, ctx.access)),
+  members: roomProcedure.meta({ scope: "read" }).query(({ ctx }) => rooms.members(ctx.svc, ctx.access)),
+  addMember: adminProcedure.meta({ scope: "rooms" })
     .input(addMemberSchema)
     .mutation(({ ctx, input }) => rooms.addMember(ctx.svc, ctx.auth, ctx.access, input.username)),
-  removeMember: adminProcedure
+  removeMember: adminProcedure.meta({ scope: "rooms" })
     .input(memberTargetSchema)
     .mutation(({ ctx, input }) => rooms.removeMember(ctx.svc, ctx.auth, ctx.access, input.userId)),
-  setAdmin: adminProcedure
+  setAdmin: adminProcedure.meta({ scope: "rooms" })
     .input(setAdminSchema)
     .mutation(({ ctx, input }) => rooms.setAdmin(ctx.svc, ctx.auth, ctx.access, input.userId, input.isAdmin)),
   /** This connection also receives the live events of a room it previews (public, not joined); one room at a time. */
-  watch: roomProcedure.mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, Number(ctx.access.room.id))),
-  unwatch: authedProcedure.mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, null)),
-  typing: memberProcedure.input(typingSchema).mutation(({ ctx, input }) => {
+  watch: roomProcedure.meta({ scope: "read" }).mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, Number(ctx.access.room.id))),
+  unwatch: authedProcedure.meta({ scope: "read" }).mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, null)),
+  typing: memberProcedure.meta({ scope: "write" }).input(typingSchema).mutation(({ ctx, input }) => {
     ctx.svc.typing.set(input.roomId, ctx.auth.userId, ctx.auth.username, input.isTyping);
     return { ok: true as const };
   }),

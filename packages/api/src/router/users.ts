@@ -6,9 +6,9 @@ import { authedProcedure, router } from "../trpc.ts";
 
 export const usersRouter = router({
   /** Online users who share a room with the caller (and the caller): the audience presence events go to. */
-  online: authedProcedure.query(({ ctx }) => ctx.svc.presence.visibleTo(ctx.auth.userId)),
+  online: authedProcedure.meta({ scope: "read" }).query(({ ctx }) => ctx.svc.presence.visibleTo(ctx.auth.userId)),
   /** People by username prefix (case-insensitive), to start a DM or add a member. */
-  search: authedProcedure.input(searchUsersSchema).query(({ ctx, input }) => searchPeople(ctx.svc, { prefix: input.query, limit: input.limit })),
+  search: authedProcedure.meta({ scope: "read" }).input(searchUsersSchema).query(({ ctx, input }) => searchPeople(ctx.svc, { prefix: input.query, limit: input.limit })),
   /** One's display name and status; people who share a room see it change live (`user.updated`). */
   updateProfile: authedProcedure.input(updateProfileSchema).mutation(({ ctx, input }) => updateProfile(ctx.svc, ctx.auth, input)),
   /** Anyone's public profile (a profile card). */

@@ -24,7 +24,7 @@ export async function newUser(url: string, name = uniqueName()) {
 /** A client for a fresh or given user, using `ws` and test-friendly reconnect timings. */
 export function clientFor(
   url: string,
-  creds: ParleyClientOptions["credentials"],
+  creds: NonNullable<ParleyClientOptions["credentials"]>,
   extra: Partial<ParleyClientOptions> = {},
 ): ParleyClient {
   return createParleyClient({

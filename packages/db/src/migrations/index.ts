@@ -14,6 +14,8 @@ import * as m0011 from "./0011_attention.ts";
 import * as m0021 from "./0021_push.ts";
 import * as m0012 from "./0012_search.ts";
 import * as m0013 from "./0013_files.ts";
+import * as m0014 from "./0014_integrations.ts";
+import * as m0018 from "./0018_outgoing_webhooks.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -32,5 +34,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0021_push": { up: (db) => m0021.up(db, dialect) },
     "0012_search": { up: (db) => m0012.up(db, dialect) },
     "0013_files": { up: (db) => m0013.up(db, dialect) },
+    "0014_integrations": { up: (db) => m0014.up(db, dialect) },
+    "0018_outgoing_webhooks": { up: (db) => m0018.up(db, dialect) },
   };
 }
