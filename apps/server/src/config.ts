@@ -157,6 +157,19 @@ const envSchema = z.object({
   WEB_DIR: z.string().optional(),
   /** How long after sending its author may edit a message; unset: no limit. */
   EDIT_WINDOW: duration(365 * DAY).optional(),
+  /** Usernames made server admins (comma-separated), besides the server's first account. */
+  PARLEY_ADMINS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((n) => n.normalize("NFKC").trim().toLowerCase()).filter(Boolean)),
+  /** Who may register until an admin changes it at run time (stored in the database). */
+  REGISTRATION: z.enum(["open", "invite", "closed"]).default("open"),
+  /** E-mail domains registration is limited to (comma-separated); unset: any. */
+  REGISTRATION_EMAIL_DOMAINS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((d) => d.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be domains like example.com"))),
 });
 
 /** Every environment variable the server reads. */
@@ -212,6 +225,10 @@ export interface ServerConfig {
   webDir: string | null;
   /** null: messages may be edited at any time. */
   editWindowSeconds: number | null;
+  /** Issue 18: server admins by username key, and registration defaults (an admin's run-time change wins). */
+  serverAdmins: string[];
+  registration: "open" | "invite" | "closed";
+  registrationEmailDomains: string[];
 }
 
 export type DatabaseConfig =
@@ -338,5 +355,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     logLevel: e.LOG_LEVEL,
     webDir: e.WEB_DIR ?? null,
     editWindowSeconds: e.EDIT_WINDOW ?? null,
+    serverAdmins: e.PARLEY_ADMINS,
+    registration: e.REGISTRATION,
+    registrationEmailDomains: e.REGISTRATION_EMAIL_DOMAINS,
   };
 }

@@ -56,6 +56,9 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
       maxCallsPerSocket: config.limits.maxCallsPerSocket,
       editWindowSeconds: config.editWindowSeconds,
+      serverAdmins: config.serverAdmins,
+      registration: config.registration,
+      registrationEmailDomains: config.registrationEmailDomains,
     },
     {
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { inviteCodeSchema, slowModeSecondsSchema } from "./schemas-admin.ts";
+
+export * from "./schemas-admin.ts";
 
 /**
  * Input schemas: used as procedure inputs here and as form validators in the
@@ -48,7 +51,13 @@ export const passwordSchema = z
   .refine((p) => utf8Bytes(p) >= PASSWORD_MIN_BYTES, `Password must be at least ${PASSWORD_MIN_BYTES} bytes`)
   .refine((p) => utf8Bytes(p) <= PASSWORD_MAX_BYTES, `Password must be at most ${PASSWORD_MAX_BYTES} bytes`);
 
-export const registerSchema = z.object({ username: usernameSchema, email: emailSchema, password: passwordSchema });
+export const registerSchema = z.object({
+  username: usernameSchema,
+  email: emailSchema,
+  password: passwordSchema,
+  /** Needed when registration is by invitation (the code of an `/invite/<code>` link). */
+  inviteCode: inviteCodeSchema.optional(),
+});
 export const loginSchema = z.object({
   username: z.string().trim().min(1, "Enter your username or e-mail").max(254),
   password: z.string().min(1, "Enter your password").max(1024),
@@ -106,8 +115,12 @@ export const updateRoomSchema = z
     name: roomName.optional(),
     description: roomDescription.optional(),
     isPrivate: z.boolean().optional(),
+    slowModeSeconds: slowModeSecondsSchema.optional(),
   })
-  .refine((u) => u.name !== undefined || u.description !== undefined || u.isPrivate !== undefined, "Nothing to change");
+  .refine(
+    (u) => u.name !== undefined || u.description !== undefined || u.isPrivate !== undefined || u.slowModeSeconds !== undefined,
+    "Nothing to change",
+  );
 
 /** The most rooms one `rooms.list` call returns (also its default: callers without input keep getting every room of a normal server). */
 export const ROOM_PAGE_MAX = 500;

@@ -1,4 +1,4 @@
-import { type Database, type Kysely, setLastSeen, type WriteTransaction } from "@parley/db";
+import { type Database, type Kysely, promoteByKeys, setLastSeen, type WriteTransaction } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { LoginLimits } from "./domain/login-limits.ts";
@@ -61,6 +61,12 @@ export interface ApiConfig {
   maxCallsPerSocket: number;
   /** How long after sending its author may edit a message (`EDIT_WINDOW`); null: no limit. */
   editWindowSeconds: number | null;
+  /** Username keys made server admins (`PARLEY_ADMINS`), at start-up and at registration. */
+  serverAdmins: string[];
+  /** Who may register until an admin changes it at run time (`REGISTRATION`; settings in the database win). */
+  registration: "open" | "invite" | "closed";
+  /** E-mail domains registration is limited to (`REGISTRATION_EMAIL_DOMAINS`); empty: any. */
+  registrationEmailDomains: string[];
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -86,6 +92,9 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   maxSubscriptionsPerSocket: 4,
   maxCallsPerSocket: 128,
   editWindowSeconds: null,
+  serverAdmins: [],
+  registration: "open",
+  registrationEmailDomains: [],
 };
 
 export class Inflight {
@@ -197,6 +206,8 @@ export function createServices(
     now,
     onError: opts.onError,
   });
+  // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
+  const writes = new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now);
   return {
     db,
     config,
@@ -207,8 +218,7 @@ export function createServices(
     typing,
     connections,
     sendLimiter: new RateLimiter(config.sendBurst, config.sendPerSecond, now),
-    // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
-    writes: new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now),
+    writes,
     roomCreateLimiter: new RateLimiter(config.roomCreateBurst, config.roomCreatePerHour / 3600, now),
     logins: new LoginLimits({
       failuresPerAccountAddress: config.loginFailuresPerUser,
@@ -223,6 +233,9 @@ export function createServices(
     emoji: makeEmojiTable(),
     now,
     async start() {
+      // PARLEY_ADMINS: the named accounts that exist already become server admins (later ones at registration).
+      const admins = config.serverAdmins;
+      if (admins.length > 0) await writes.run(async (tx) => ({ result: await promoteByKeys(tx.db, admins), events: [] }));
       await hub.start();
       presence.start();
       revokedSessions.start();

@@ -6,7 +6,8 @@ import { z } from "zod";
 const id = z.number().int();
 
 /** The API's shapes: their zod schemas validate stored event bodies (events.ts), and their types are inferred from them. */
-export const userShape = z.object({ id, username: z.string(), email: z.string(), createdAt: z.number() });
+/** `role`: "admin" for a server admin (issue 18). */
+export const userShape = z.object({ id, username: z.string(), email: z.string(), createdAt: z.number(), role: z.enum(["admin", "member"]).optional() });
 
 export const roomShape = z.object({
   id,
@@ -17,6 +18,8 @@ export const roomShape = z.object({
   createdAt: z.number(),
   /** A DM has fixed members and no name of its own (clients name it by its members). */
   kind: z.enum(["channel", "dm"]),
+  /** Seconds a member waits between messages (0: off); absent in events written before issue 18. */
+  slowModeSeconds: z.number().int().optional(),
 });
 
 export const messageShape = z.object({
@@ -24,7 +27,8 @@ export const messageShape = z.object({
   roomId: id,
   kind: z.enum(["text", "system"]),
   content: z.string(),
-  sender: z.object({ id, username: z.string() }).nullable(),
+  /** `deactivated`: the account was deactivated by a server admin (set in history; absent otherwise). */
+  sender: z.object({ id, username: z.string(), deactivated: z.boolean().optional() }).nullable(),
   clientId: z.string().nullable(),
   createdAt: z.number(),
   editedAt: z.number().nullable(),
@@ -62,6 +66,7 @@ export const toUser = (u: UserRow): User => ({
   username: u.username,
   email: u.email,
   createdAt: Number(u.created_at),
+  role: u.role,
 });
 
 export const toRoom = (r: RoomRow): Room => ({
@@ -72,6 +77,7 @@ export const toRoom = (r: RoomRow): Room => ({
   createdBy: Number(r.created_by),
   createdAt: Number(r.created_at),
   kind: r.kind,
+  slowModeSeconds: Number(r.slow_mode_seconds ?? 0),
 });
 
 /** A message row as the API shows it; reactions and thread participants are read per page (domain/messages.ts). */

@@ -16,7 +16,13 @@ export interface UsersTable {
   password_hash: string;
   created_at: Millis;
   last_seen: Millis | null;
+  /** Migration 0015: server role. */
+  role: ColumnType<ServerRole, ServerRole | undefined, ServerRole>;
+  /** Set while the account is deactivated (cannot sign in; its messages stay). */
+  deactivated_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
+
+export type ServerRole = "admin" | "member";
 
 export interface RoomsTable {
   id: Generated<number>;
@@ -31,6 +37,8 @@ export interface RoomsTable {
   kind: ColumnType<RoomKind, RoomKind | undefined, never>;
   /** A DM's sorted member ids ("1,5,9"): unique, so the same people always get the same room. */
   dm_key: ColumnType<string | null, string | null | undefined, never>;
+  /** Migration 0015: seconds a member waits between messages; 0: off. */
+  slow_mode_seconds: ColumnType<number, number | undefined, number>;
 }
 
 export type RoomKind = "channel" | "dm";
@@ -40,6 +48,10 @@ export interface RoomMembersTable {
   user_id: number;
   is_admin: Flag;
   joined_at: Millis;
+  /** Migration 0015: muted (may read, not send) until then. */
+  muted_until: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** The member's last message, kept only in slow-mode rooms. */
+  last_sent_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export type MessageKind = "text" | "system";
@@ -144,6 +156,49 @@ export interface EventsTable {
   created_at: ColumnType<Millis, Millis, never>;
 }
 
+export interface SettingsTable {
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: Millis;
+}
+
+export interface InvitesTable {
+  code: string;
+  created_by: number;
+  created_at: Millis;
+  expires_at: Millis | null;
+  max_uses: number | null;
+  uses: ColumnType<number, number | undefined, number>;
+  revoked_at: Millis | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  actor_id: number;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  /** JSON of the action's details. */
+  detail: string;
+  created_at: Millis;
+}
+
+export interface RoomBansTable {
+  room_id: number;
+  user_id: number;
+  banned_by: number;
+  created_at: Millis;
+}
+
+export interface ReportsTable {
+  id: Generated<number>;
+  message_id: number;
+  reporter_id: number;
+  reason: string;
+  created_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   rooms: RoomsTable;
@@ -155,6 +210,11 @@ export interface Database {
   message_revisions: MessageRevisionsTable;
   reactions: ReactionsTable;
   thread_participants: ThreadParticipantsTable;
+  settings: SettingsTable;
+  invites: InvitesTable;
+  audit_log: AuditLogTable;
+  room_bans: RoomBansTable;
+  reports: ReportsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -162,5 +222,7 @@ export type RoomRow = Selectable<RoomsTable>;
 export type MemberRow = Selectable<RoomMembersTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type SessionRow = Selectable<SessionsTable>;
+export type InviteRow = Selectable<InvitesTable>;
+export type AuditRow = Selectable<AuditLogTable>;
 export type EventRow = Selectable<EventsTable>;
 export type NewEvent = Insertable<EventsTable>;

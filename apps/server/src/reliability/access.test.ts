@@ -71,7 +71,7 @@ describe("access matrix generated from the router", () => {
     expect(unclassified()).toEqual([]);
     expect(roomProcedures.length).toBeGreaterThanOrEqual(13);
     expect(messageProcedures.map((p) => p.path).sort()).toEqual(
-      ["messages.delete", "messages.edit", "messages.reactions", "messages.react", "messages.revisions", "messages.unreact"].sort(),
+      ["messages.delete", "messages.edit", "messages.reactions", "messages.react", "messages.report", "messages.revisions", "messages.unreact"].sort(),
     );
     expect(threadProcedures.map((p) => p.path).sort()).toEqual(["messages.list", "messages.send"]);
     // A hand-listed procedure must really act on neither a room nor a message, or it would dodge the generated cases.

@@ -62,6 +62,9 @@ export const roomSamples: Record<string, (roomId: number, c: Cast) => unknown> =
   "rooms.setAdmin": (roomId, c) => ({ roomId, userId: c.outsider.id, isAdmin: true }),
   "rooms.typing": (roomId) => ({ roomId, isTyping: true }),
   "rooms.watch": (roomId) => ({ roomId }),
+  "rooms.mute": (roomId, c) => ({ roomId, userId: c.owner.id, until: Date.now() + 3_600_000 }),
+  "rooms.ban": (roomId, c) => ({ roomId, userId: c.owner.id }),
+  "rooms.unban": (roomId, c) => ({ roomId, userId: c.owner.id }),
   "messages.list": (roomId) => ({ roomId }),
   "messages.send": (roomId) => ({ roomId, content: "let me in", clientId: clientId("intruder") }),
 };
@@ -74,6 +77,7 @@ export const messageSamples: Record<string, (messageId: number) => unknown> = {
   "messages.react": (messageId) => ({ messageId, emoji: "👍" }),
   "messages.unreact": (messageId) => ({ messageId, emoji: "👍" }),
   "messages.reactions": (messageId) => ({ messageId, emoji: "👍" }),
+  "messages.report": (messageId) => ({ messageId, reason: "reported by an intruder" }),
 };
 
 /**
@@ -95,7 +99,22 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "rooms.unwatch": { sample: () => undefined },
   "users.online": { sample: () => undefined },
   "users.search": { sample: (c) => ({ query: c.owner.username.slice(0, 3) }) },
+  // Server administration (issue 18): FORBIDDEN to members (reliability/access-admin.test.ts).
+  "admin.users.list": { sample: () => ({ query: "" }) },
+  "admin.users.setRole": { sample: (c) => ({ userId: c.outsider.id, role: "admin" }) },
+  "admin.users.deactivate": { sample: (c) => ({ userId: c.owner.id }) },
+  "admin.users.reactivate": { sample: (c) => ({ userId: c.owner.id }) },
+  "admin.settings.get": { sample: () => undefined },
+  "admin.settings.update": { sample: () => ({ registration: "open" }) },
+  "admin.audit.list": { sample: () => ({}) },
+  "admin.reports.list": { sample: () => ({}) },
+  "invites.create": { sample: () => ({ maxUses: 1 }) },
+  "invites.list": { sample: () => undefined },
+  "invites.revoke": { sample: () => ({ code: "not-a-real-invite-code" }) },
 };
+
+/** The server-admin procedures: every one is FORBIDDEN to a member, and UNAUTHORIZED to a deactivated account's token. */
+export const serverAdminPaths = Object.keys(accountProcedures).filter((p) => p.startsWith("admin.") || p.startsWith("invites."));
 
 /** A valid input for any procedure but the public ones, on the given room or message. */
 export function sampleInput(p: Procedure, at: { roomId: number; messageId: number }, c: Cast): unknown {

@@ -9,8 +9,10 @@ import {
   insertUser,
   isUniqueViolation,
   killRefreshToken,
+  promoteFirstUser,
   replaceRefreshSuccessor,
   revokeSession,
+  setRole,
   type Transaction,
   useRefreshToken,
 } from "@parley/db";
@@ -18,6 +20,7 @@ import { hashRefreshToken, newRefreshToken, newSessionId } from "../auth/tokens.
 import { conflict, DomainError, tooManyRequests, unauthorized } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { toUser, type User } from "../shapes.ts";
+import { checkRegistration, spendRegistrationInvite } from "./registration.ts";
 
 export interface AuthResult {
   user: User;
@@ -36,19 +39,26 @@ export interface Auth {
 
 export async function register(
   svc: Services,
-  input: { username: string; email: string; password: string },
+  input: { username: string; email: string; password: string; inviteCode?: string | undefined },
   clientAddress: string,
 ): Promise<AuthResult> {
   // Taken before the bcrypt work, and kept whatever the outcome (a CONFLICT probe costs one too).
   if (!svc.logins.register(clientAddress)) throw tooManyRequests("Too many accounts registered from your address; try again later");
+  const mode = await checkRegistration(svc, input);
   const passwordHash = await svc.passwords.hash(input.password);
+  const usernameKey = input.username.toLowerCase();
   try {
-    const row = await insertUser(svc.db, {
-      username: input.username,
-      usernameKey: input.username.toLowerCase(),
-      email: input.email,
-      passwordHash,
-      now: svc.now(),
+    const row = await svc.writes.run(async (tx, now) => {
+      if (mode === "invite" && input.inviteCode !== undefined) await spendRegistrationInvite(tx.db, input.inviteCode, now);
+      const inserted = await insertUser(tx.db, { username: input.username, usernameKey, email: input.email, passwordHash, now });
+      const id = Number(inserted.id);
+      // The first account of a server, and anyone named in PARLEY_ADMINS, is a server admin.
+      let admin = await promoteFirstUser(tx.db, id);
+      if (!admin && svc.config.serverAdmins.includes(usernameKey)) {
+        await setRole(tx.db, id, "admin");
+        admin = true;
+      }
+      return { result: admin ? { ...inserted, role: "admin" as const } : inserted, events: [] };
     });
     return await startSession(svc, toUser(row));
   } catch (err) {
@@ -86,6 +96,8 @@ export async function login(
     if (!row) await svc.passwords.verifyDummy(input.password);
     if (!row || !ok) throw badLogin();
     attempt.succeeded();
+    // Said only to whoever knows the password.
+    if (row.deactivated_at !== null) throw unauthorized("This account has been deactivated");
     return await startSession(svc, toUser(row));
   } finally {
     slot.release();
@@ -146,7 +158,7 @@ export async function refresh(svc: Services, refreshToken: string): Promise<Auth
     throw unauthorized("Refresh token reused; the session was revoked");
   }
   const user = await findUserById(svc.db, Number(found.user_id));
-  if (!user) throw unauthorized("Session expired");
+  if (!user || user.deactivated_at !== null) throw unauthorized("Session expired");
   const access = svc.tokens.issueAccess(Number(user.id), sessionId);
   return {
     user: toUser(user),
@@ -178,7 +190,11 @@ export async function revokeAndDisconnect(svc: Services, sessionId: string): Pro
   svc.revokedSessions.add(sessionId);
 }
 
-/** Verifies an access token and that its session is still live. */
+/**
+ * Verifies an access token and that its session is still live and its
+ * account active: every way in (HTTP, a new socket, and tokens of other
+ * kinds that come through here) refuses a deactivated account.
+ */
 export async function authenticate(svc: Services, token: string | null | undefined): Promise<Auth | null> {
   if (!token) return null;
   const claims = svc.tokens.verifyAccess(token);
@@ -186,7 +202,7 @@ export async function authenticate(svc: Services, token: string | null | undefin
   const session = await findSession(svc.db, claims.sessionId);
   if (!session || session.revoked_at !== null || Number(session.user_id) !== claims.userId) return null;
   const user = await findUserById(svc.db, claims.userId);
-  if (!user) return null;
+  if (!user || user.deactivated_at !== null) return null;
   return { userId: claims.userId, username: user.username, sessionId: claims.sessionId, expiresAt: claims.expiresAt };
 }
 

@@ -1,5 +1,6 @@
 import {
   type Database,
+  deactivatedAmong,
   findMessageByClientId,
   isUniqueViolation,
   type Kysely,
@@ -15,6 +16,7 @@ import type { Services } from "../services.ts";
 import { type Message, type Reaction, toMessage } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import type { RoomAccess } from "./rooms.ts";
+import { recordSend, sendRestriction } from "./moderation.ts";
 import { threadPage, threadRoot, threadUpdated } from "./threads.ts";
 
 /**
@@ -40,6 +42,9 @@ export async function sendMessage(
       const existing = await tx.findByClientId(auth.userId, clientId);
       if (existing) return { result: original(existing, roomId), events: [] };
       if (!access.is_member) throw forbidden("Join the room first");
+      // Mutes and slow mode (domain/moderation.ts), from the row just read: a plain send runs nothing more.
+      const restricted = sendRestriction(access, now);
+      if (restricted) throw restricted;
       // A reply (domain/threads.ts); a plain send runs no statement for threads.
       const rootId = input.threadId === undefined ? null : await threadRoot(tx.db, roomId, input.threadId);
       if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
@@ -48,6 +53,7 @@ export async function sendMessage(
         await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom }),
       );
       const created = messageCreated(tx, m);
+      await recordSend(tx, access, roomId, auth.userId, now);
       if (rootId === null) return { result: m, events: [created] };
       return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, now })] };
     });
@@ -82,14 +88,23 @@ function original(row: MessageWithSender, roomId: number): Message {
 export async function presentMessages(db: Kysely<Database>, rows: readonly MessageWithSender[], viewerId: number | null): Promise<Message[]> {
   const ids = rows.filter((r) => r.deleted_at === null).map((r) => Number(r.id));
   const roots = rows.filter((r) => Number(r.reply_count) > 0).map((r) => Number(r.id));
-  const [reactions, participants] = await Promise.all([reactionSummaries(db, ids, viewerId), threadParticipants(db, roots)]);
+  const senders = [...new Set(rows.flatMap((r) => (r.sender_id === null ? [] : [Number(r.sender_id)])))];
+  const [reactions, participants, deactivated] = await Promise.all([
+    reactionSummaries(db, ids, viewerId),
+    threadParticipants(db, roots),
+    deactivatedAmong(db, senders),
+  ]);
   const byMessage = new Map<number, Reaction[]>();
   for (const r of reactions) {
     const list = byMessage.get(r.message_id) ?? [];
     list.push({ emoji: r.emoji, count: r.count, me: r.me, userIds: r.userIds });
     byMessage.set(r.message_id, list);
   }
-  return rows.map((r) => toMessage(r, byMessage.get(Number(r.id)), participants.get(Number(r.id))));
+  return rows.map((r) => {
+    const m = toMessage(r, byMessage.get(Number(r.id)), participants.get(Number(r.id)));
+    // Messages from a deactivated account stay, marked as such.
+    return m.sender && deactivated.has(m.sender.id) ? { ...m, sender: { ...m.sender, deactivated: true } } : m;
+  });
 }
 
 export async function history(

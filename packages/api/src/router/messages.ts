@@ -1,5 +1,6 @@
 import { deleteMessage, editMessage, messageRevisions } from "../domain/edits.ts";
 import { history, sendMessage } from "../domain/messages.ts";
+import { reportMessage } from "../domain/moderation.ts";
 import { react, reactors, unreact } from "../domain/reactions.ts";
 import {
   deleteMessageSchema,
@@ -7,6 +8,7 @@ import {
   listMessagesSchema,
   messageRevisionsSchema,
   reactionsSchema,
+  reportSchema,
   reactSchema,
   sendMessageSchema,
   unreactSchema,
@@ -24,5 +26,7 @@ export const messagesRouter = router({
   // Reactions name a message, not a room: access is read from the message inside the write (domain/reactions.ts).
   react: authedProcedure.input(reactSchema).mutation(({ ctx, input }) => react(ctx.svc, ctx.auth, input)),
   unreact: authedProcedure.input(unreactSchema).mutation(({ ctx, input }) => unreact(ctx.svc, ctx.auth, input)),
+  /** To the server admins (admin.reports.list); anyone who can see the message may report it. */
+  report: authedProcedure.input(reportSchema).mutation(({ ctx, input }) => reportMessage(ctx.svc, ctx.auth, input)),
   reactions: authedProcedure.input(reactionsSchema).query(({ ctx, input }) => reactors(ctx.svc, ctx.auth, input)),
 });

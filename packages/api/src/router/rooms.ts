@@ -1,9 +1,12 @@
+import { banMember, muteMember, unbanMember } from "../domain/moderation.ts";
 import * as rooms from "../domain/rooms.ts";
 import {
   addMemberSchema,
+  banSchema,
   createRoomSchema,
   listRoomsSchema,
   memberTargetSchema,
+  muteSchema,
   ROOM_PAGE_MAX,
   setAdminSchema,
   typingSchema,
@@ -21,7 +24,7 @@ export const roomsRouter = router({
   update: adminProcedure
     .input(updateRoomSchema)
     .mutation(({ ctx, input: { roomId: _, ...patch } }) => rooms.updateRoom(ctx.svc, ctx.auth, ctx.access, patch)),
-  delete: adminProcedure.mutation(({ ctx }) => rooms.deleteRoom(ctx.svc, ctx.access)),
+  delete: adminProcedure.mutation(({ ctx }) => rooms.deleteRoom(ctx.svc, ctx.auth, ctx.access)),
   join: roomProcedure.mutation(({ ctx }) => rooms.joinRoom(ctx.svc, ctx.auth, ctx.access)),
   leave: roomProcedure.mutation(({ ctx }) => rooms.leaveRoom(ctx.svc, ctx.auth, ctx.access)),
   members: roomProcedure.query(({ ctx }) => rooms.members(ctx.svc, ctx.access)),
@@ -34,6 +37,10 @@ export const roomsRouter = router({
   setAdmin: adminProcedure
     .input(setAdminSchema)
     .mutation(({ ctx, input }) => rooms.setAdmin(ctx.svc, ctx.auth, ctx.access, input.userId, input.isAdmin)),
+  /** Moderation (issue 18): a muted member reads but cannot send until `until`; a banned one is removed and cannot rejoin. */
+  mute: adminProcedure.input(muteSchema).mutation(({ ctx, input }) => muteMember(ctx.svc, ctx.auth, ctx.access, input)),
+  ban: adminProcedure.input(banSchema).mutation(({ ctx, input }) => banMember(ctx.svc, ctx.auth, ctx.access, input.userId)),
+  unban: adminProcedure.input(banSchema).mutation(({ ctx, input }) => unbanMember(ctx.svc, ctx.auth, ctx.access, input.userId)),
   /** This connection also receives the live events of a room it previews (public, not joined); one room at a time. */
   watch: roomProcedure.mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, Number(ctx.access.room.id))),
   unwatch: authedProcedure.mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, null)),

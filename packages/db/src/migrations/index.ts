@@ -8,6 +8,7 @@ import * as m0005 from "./0005_event_version.ts";
 import * as m0006 from "./0006_conversations.ts";
 import * as m0007 from "./0007_message_event_backfill.ts";
 import * as m0008 from "./0008_username_prefix.ts";
+import * as m0015 from "./0015_server_admin.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -20,5 +21,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0006_conversations": { up: (db) => m0006.up(db, dialect) },
     "0007_message_event_backfill": { up: (db) => m0007.up(db, dialect) },
     "0008_username_prefix": { up: (db) => m0008.up(db, dialect) },
+    "0015_server_admin": { up: (db) => m0015.up(db, dialect) },
   };
 }
