@@ -1,7 +1,7 @@
 import { type Database, type Kysely, promoteByKeys, setLastSeen, type WriteTransaction } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
-import { LoginLimits } from "./domain/login-limits.ts";
+import { LoginLimits, LOGIN_WINDOW_SECONDS } from "./domain/login-limits.ts";
 import { type LazyEmojiTable, makeEmojiTable } from "./domain/emoji.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
 import { Writer } from "./domain/writer.ts";
@@ -11,6 +11,7 @@ import { Connections } from "./realtime/connections.ts";
 import { EventHub, type HubOptions } from "./realtime/hub.ts";
 import { Presence } from "./realtime/presence.ts";
 import { Revocations } from "./realtime/revocations.ts";
+import { type Buckets, memoryBuckets, withFallback } from "./realtime/shared-limits.ts";
 import { Typing } from "./realtime/typing.ts";
 
 export interface ApiConfig {
@@ -150,6 +151,12 @@ export interface Services {
   roomCreateLimiter: RateLimiter;
   /** Sign-in and registration limits (brute force, bcrypt work per address). */
   logins: LoginLimits;
+  /**
+   * With a Redis bus, the send, sign-in and registration allowances every
+   * node shares (realtime/shared-limits.ts); null on a single node, where
+   * `sendLimiter` and `logins` are the whole story.
+   */
+  sharedLimits: SharedLimits | null;
   /** Sessions revoked recently, here or on another node: open sockets check it on every call. */
   revokedSessions: Revocations;
   /** Writes under way: shutdown waits for them before closing the database. */
@@ -160,6 +167,27 @@ export interface Services {
   now: () => number;
   start(): Promise<void>;
   stop(): void;
+}
+
+export interface SharedLimits {
+  /** Per user id. */
+  send: Buckets;
+  /** Failed sign-ins per (account, address key) and per address key (domain/login-limits.ts). */
+  loginPair: Buckets;
+  loginAddress: Buckets;
+  /** Registrations per address key. */
+  registrations: Buckets;
+}
+
+function sharedLimits(config: ApiConfig, bus: Bus | undefined, now: () => number, onError: (err: unknown) => void): SharedLimits | null {
+  if (!bus?.buckets) return null;
+  const bucket = withFallback(bus.buckets, memoryBuckets(now), onError);
+  return {
+    send: bucket("send", config.sendBurst, config.sendPerSecond),
+    loginPair: bucket("login-pair", config.loginFailuresPerUser, config.loginFailuresPerUser / LOGIN_WINDOW_SECONDS),
+    loginAddress: bucket("login-address", config.loginFailuresPerIp, config.loginFailuresPerIp / LOGIN_WINDOW_SECONDS),
+    registrations: bucket("registrations", config.registrationsPerIp, config.registrationsPerIp / 3600),
+  };
 }
 
 export function createServices(
@@ -227,6 +255,7 @@ export function createServices(
       registrationsPerAddress: config.registrationsPerIp,
       now,
     }),
+    sharedLimits: sharedLimits(config, opts.bus, now, opts.onError ?? (() => {})),
     revokedSessions,
     inflight: new Inflight(),
     observer,

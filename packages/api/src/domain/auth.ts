@@ -20,6 +20,7 @@ import { hashRefreshToken, newRefreshToken, newSessionId } from "../auth/tokens.
 import { conflict, DomainError, tooManyRequests, unauthorized } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { toUser, type User } from "../shapes.ts";
+import { addressKey } from "./login-limits.ts";
 import { checkRegistration, spendRegistrationInvite } from "./registration.ts";
 
 export interface AuthResult {
@@ -43,7 +44,10 @@ export async function register(
   clientAddress: string,
 ): Promise<AuthResult> {
   // Taken before the bcrypt work, and kept whatever the outcome (a CONFLICT probe costs one too).
-  if (!svc.logins.register(clientAddress)) throw tooManyRequests("Too many accounts registered from your address; try again later");
+  const tooMany = () => tooManyRequests("Too many accounts registered from your address; try again later");
+  if (!svc.logins.register(clientAddress)) throw tooMany();
+  // Across nodes too (a Redis bus): an address cannot multiply its allowance by spreading over nodes.
+  if (svc.sharedLimits && !(await svc.sharedLimits.registrations.take(addressKey(clientAddress)))) throw tooMany();
   const mode = await checkRegistration(svc, input);
   const passwordHash = await svc.passwords.hash(input.password);
   const usernameKey = input.username.toLowerCase();
@@ -91,17 +95,42 @@ export async function login(
     // Username and e-mail are one account: the user's id; an unknown name is limited under its own name.
     const attempt = svc.logins.reserve(row ? `user:${row.id}` : `name:${key}`, clientAddress);
     if (!attempt) throw lockedOut();
+    const shared = await reserveShared(svc, row ? `user:${row.id}` : `name:${key}`, clientAddress);
+    if (!shared) {
+      attempt.succeeded();
+      throw lockedOut();
+    }
     if (attempt.delayMs > 0) await sleep(attempt.delayMs);
     const ok = row ? await svc.passwords.verify(input.password, row.password_hash) : false;
     if (!row) await svc.passwords.verifyDummy(input.password);
     if (!row || !ok) throw badLogin();
     attempt.succeeded();
+    await shared.succeeded();
     // Said only to whoever knows the password.
     if (row.deactivated_at !== null) throw unauthorized("This account has been deactivated");
     return await startSession(svc, toUser(row));
   } finally {
     slot.release();
   }
+}
+
+/**
+ * The same reservation as `LoginLimits.reserve`, in the buckets every node
+ * shares (a Redis bus), so failures spread over nodes add up; null when
+ * either allowance is spent. On a single node there is nothing more to take.
+ */
+async function reserveShared(svc: Services, account: string, clientAddress: string): Promise<{ succeeded(): Promise<void> } | null> {
+  const limits = svc.sharedLimits;
+  if (!limits) return { succeeded: () => Promise.resolve() };
+  const address = addressKey(clientAddress);
+  const pair = `${account}\n${address}`;
+  const [pairOk, addressOk] = await Promise.all([limits.loginPair.take(pair), limits.loginAddress.take(address)]);
+  const refund = () => Promise.all([pairOk && limits.loginPair.refund(pair), addressOk && limits.loginAddress.refund(address)]).then(() => {});
+  if (!pairOk || !addressOk) {
+    await refund();
+    return null;
+  }
+  return { succeeded: refund };
 }
 
 async function startSession(svc: Services, user: User): Promise<AuthResult> {

@@ -35,8 +35,20 @@ export async function sendMessage(
   input: { roomId: number; content: string; clientId: string; threadId?: number | undefined; alsoToRoom?: boolean | undefined },
 ): Promise<Message> {
   const { roomId, clientId } = input;
+  const key = String(auth.userId);
+  // With a Redis bus the allowance is shared by every node (realtime/shared-limits.ts): taken before the
+  // write (never awaited inside its transaction) and given back if nothing was stored.
+  const shared = svc.sharedLimits?.send ?? null;
+  if (shared && !(await shared.take(key))) {
+    // A retry of a message already stored costs nothing, even at the limit.
+    const row = await findMessageByClientId(svc.db, auth.userId, clientId);
+    if (row) return original(row, roomId);
+    throw tooManyRequests("You are sending messages too fast");
+  }
+  let stored = false;
   try {
     const message = await svc.writes.run(async (tx, now) => {
+      stored = false; // a batch that failed runs its operations again, one transaction each
       const access = await tx.senderAccess(roomId, auth.userId);
       if (!access || access.deleted_at !== null || (Number(access.is_private) === 1 && !access.is_member)) throw notFound("Room");
       const existing = await tx.findByClientId(auth.userId, clientId);
@@ -47,11 +59,12 @@ export async function sendMessage(
       if (restricted) throw restricted;
       // A reply (domain/threads.ts); a plain send runs no statement for threads.
       const rootId = input.threadId === undefined ? null : await threadRoot(tx.db, roomId, input.threadId);
-      if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
+      if (!shared && !svc.sendLimiter.take(key)) throw tooManyRequests("You are sending messages too fast");
       const inRoom = rootId === null || input.alsoToRoom ? 1 : 0;
       const m = toMessage(
         await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom }),
       );
+      stored = true;
       const created = messageCreated(tx, m);
       await recordSend(tx, access, roomId, auth.userId, now);
       if (rootId === null) return { result: m, events: [created] };
@@ -67,6 +80,8 @@ export async function sendMessage(
       if (row) return original(row, roomId);
     }
     throw err;
+  } finally {
+    if (shared && !stored) void shared.refund(key);
   }
 }
 
