@@ -162,6 +162,8 @@ const envSchema = z.object({
     .string()
     .default("")
     .transform((v) => v.split(",").map((n) => n.normalize("NFKC").trim().toLowerCase()).filter(Boolean)),
+  /** Uploaded files (issue 16's hook for backup, restore, export and doctor: admin/storage.ts); default: uploads/ beside the SQLite file. */
+  UPLOADS_DIR: z.string().min(1).optional(),
   /** Who may register until an admin changes it at run time (stored in the database). */
   REGISTRATION: z.enum(["open", "invite", "closed"]).default("open"),
   /** E-mail domains registration is limited to (comma-separated); unset: any. */
@@ -229,6 +231,7 @@ export interface ServerConfig {
   serverAdmins: string[];
   registration: "open" | "invite" | "closed";
   registrationEmailDomains: string[];
+  uploadsDir: string | null;
 }
 
 export type DatabaseConfig =
@@ -358,5 +361,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     serverAdmins: e.PARLEY_ADMINS,
     registration: e.REGISTRATION,
     registrationEmailDomains: e.REGISTRATION_EMAIL_DOMAINS,
+    uploadsDir: e.UPLOADS_DIR === undefined ? null : resolve(e.UPLOADS_DIR),
   };
 }

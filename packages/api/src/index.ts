@@ -28,3 +28,6 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { DmMember, DmRoom } from "./domain/dms.ts";
 export type { Person } from "./domain/people.ts";
+// For parley-admin (issue 18): Slack's reaction names resolved as reactions are, and passwords hashed as at registration.
+export { makeEmojiTable } from "./domain/emoji.ts";
+export { makePasswordHasher } from "./auth/passwords.ts";
