@@ -11,7 +11,7 @@ export default defineConfig({
     name: "@parley/server:postgres",
     include: available
       ? [
-          "src/{auth,rooms,room-rules,messages,stream,subscriptions,replay-cost,edits,reactions,threads,dms,registration,moderation}.test.ts",
+          "src/{auth,rooms,room-rules,messages,stream,subscriptions,replay-cost,edits,reactions,threads,dms,registration,moderation,my-data}.test.ts",
           // The access matrix and the visibility test: a few seconds each, and the access rules are SQL on both databases.
           "src/reliability/{access,access-messages,access-anonymous,access-admin,visibility}.test.ts",
           "src/cluster/**/*.test.ts",

@@ -74,3 +74,6 @@ export const reportSchema = z.object({
   reason: z.string().trim().min(1, "Say what is wrong").max(1000, "At most 1000 characters"),
 });
 export const reportsListSchema = auditListSchema;
+
+/** `users.exportMine`: without input the first page (and the account, rooms and reactions). */
+export const exportMineSchema = z.object({ cursor: id.nullish() }).optional();

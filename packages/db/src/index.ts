@@ -15,6 +15,7 @@ export { isPostgres, isPostgresUrl, openPostgres, type PostgresOptions } from ".
 export * from "./queries/admin.ts";
 export * from "./queries/edits.ts";
 export * from "./queries/moderation.ts";
+export * from "./queries/my-data.ts";
 export * from "./queries/settings.ts";
 export * from "./queries/dms.ts";
 export * from "./queries/events.ts";

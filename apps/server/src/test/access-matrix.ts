@@ -99,6 +99,7 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "rooms.unwatch": { sample: () => undefined },
   "users.online": { sample: () => undefined },
   "users.search": { sample: (c) => ({ query: c.owner.username.slice(0, 3) }) },
+  "users.exportMine": { sample: () => undefined },
   // Server administration (issue 18): FORBIDDEN to members (reliability/access-admin.test.ts).
   "admin.users.list": { sample: () => ({ query: "" }) },
   "admin.users.setRole": { sample: (c) => ({ userId: c.outsider.id, role: "admin" }) },

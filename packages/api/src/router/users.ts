@@ -1,5 +1,6 @@
+import { exportMine } from "../domain/my-data.ts";
 import { searchPeople } from "../domain/people.ts";
-import { searchUsersSchema } from "../schemas.ts";
+import { exportMineSchema, searchUsersSchema } from "../schemas.ts";
 import { authedProcedure, router } from "../trpc.ts";
 
 export const usersRouter = router({
@@ -7,4 +8,6 @@ export const usersRouter = router({
   online: authedProcedure.query(({ ctx }) => ctx.svc.presence.visibleTo(ctx.auth.userId)),
   /** People by username prefix (case-insensitive), to start a DM or add a member. */
   search: authedProcedure.input(searchUsersSchema).query(({ ctx, input }) => searchPeople(ctx.svc, { prefix: input.query, limit: input.limit })),
+  /** The caller's own data: account, rooms, messages with their edits, reactions (messages a page at a time). */
+  exportMine: authedProcedure.input(exportMineSchema).query(({ ctx, input }) => exportMine(ctx.svc, ctx.auth, input?.cursor ?? null)),
 });
