@@ -6,6 +6,7 @@ import { DmSection } from "./conversation/DmSection.tsx";
 import { CreateRoomDialog } from "./CreateRoomDialog.tsx";
 import { Icon } from "./Icon.tsx";
 import { ThemeToggle } from "./ThemeToggle.tsx";
+import { ServerSettingsEntry } from "./admin/ServerSettings.tsx";
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
 export function Sidebar() {
@@ -58,6 +59,7 @@ export function Sidebar() {
           </span>
           Create room
         </button>
+        <ServerSettingsEntry />
       </div>
 
       <h2 class="sidebar-heading" id="my-rooms-heading">
