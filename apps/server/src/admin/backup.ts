@@ -33,8 +33,8 @@ export function integrityOf(file: string): string[] {
  * and writers do not block each other). The copy is checked
  * (`integrity_check`) before it replaces `<file>`. Then the uploads
  * directory, if there is one, is copied to `<file>.uploads/`: after the
- * snapshot, so every file the backup's messages name is there (uploads are
- * written before the message that names them).
+ * snapshot, so every file the backup's rows name is there, as long as a file
+ * is stored before the row that names it (the uploads hook: storage.ts).
  */
 export async function backup(config: ServerConfig, file: string): Promise<{ pages: number; uploads: boolean }> {
   const source = sqliteFile(config);
