@@ -94,3 +94,18 @@ describe("registration settings at run time", () => {
     expect(actions.length).toBe(4);
   });
 });
+
+describe("a fresh invite-only or closed server", () => {
+  it("lets its first account (its admin) register without an invite, and nobody after", async () => {
+    for (const mode of ["invite", "closed"]) {
+      const fresh = await startTestServer({ REGISTRATION: mode }, undefined, {}, { seedAdmin: false });
+      try {
+        const reg = (username: string) => httpApi(fresh).auth.register.mutate({ username, email: `${username}@example.com`, password: "correct horse" });
+        expect((await reg("founder")).user.role).toBe("admin");
+        expect(await codeOf(reg("second"))).toBe("FORBIDDEN");
+      } finally {
+        await fresh.dispose();
+      }
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  countUsers,
   type Database,
   findInvite,
   type InviteRow,
@@ -68,6 +69,8 @@ export async function updateSettings(svc: Services, auth: Auth, patch: Partial<S
  */
 export async function checkRegistration(svc: Pick<Services, "db" | "config">, input: { email: string; inviteCode?: string | undefined }): Promise<RegistrationMode> {
   const s = await getSettings(svc);
+  // A fresh server's first account (its admin-to-be) registers whatever the mode: nobody could invite it.
+  if (s.registration !== "open" && (await countUsers(svc.db)) === 0) return "open";
   if (s.registration === "closed") throw forbidden("Registration is closed on this server; ask an admin for an account");
   if (s.registration === "invite" && input.inviteCode === undefined) throw forbidden("Registration on this server is by invitation: open your invite link");
   const domain = input.email.slice(input.email.lastIndexOf("@") + 1);
