@@ -29,7 +29,8 @@ export function ServerSettingsEntry() {
         <span class="sidebar-icon">
           <Icon name="settings" size={16} />
         </span>
-        Server settings
+        {/* Not "… settings": a room's "Settings" button must stay the only one of that name. */}
+        Administration
       </button>
       <ServerSettings open={open()} onClose={() => setOpen(false)} />
     </Show>
