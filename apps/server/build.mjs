@@ -5,9 +5,10 @@ const here = import.meta.dirname;
 
 // One file for production: workspace packages are bundled from source;
 // native and logging modules stay external and load from node_modules.
+// The server, and the admin CLI (parley-admin) that shares its configuration and database code.
 await build({
-  entryPoints: [`${here}/src/main.ts`],
-  outfile: `${here}/dist/main.js`,
+  entryPoints: { main: `${here}/src/main.ts`, admin: `${here}/src/admin/main.ts` },
+  outdir: `${here}/dist`,
   bundle: true,
   platform: "node",
   target: "node20",

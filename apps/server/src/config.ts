@@ -219,6 +219,21 @@ const envSchema = z.object({
       }
       return hosts;
     }),
+  /** Usernames made server admins (comma-separated), besides the server's first account. */
+  PARLEY_ADMINS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((n) => n.normalize("NFKC").trim().toLowerCase()).filter(Boolean)),
+  /** Uploaded files (issue 16's hook for backup, restore, export and doctor: admin/storage.ts); default: uploads/ beside the SQLite file. */
+  UPLOADS_DIR: z.string().min(1).optional(),
+  /** Who may register until an admin changes it at run time (stored in the database). */
+  REGISTRATION: z.enum(["open", "invite", "closed"]).default("open"),
+  /** E-mail domains registration is limited to (comma-separated); unset: any. */
+  REGISTRATION_EMAIL_DOMAINS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((d) => d.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be domains like example.com"))),
 });
 
 /** Every environment variable the server reads. */
@@ -298,6 +313,11 @@ export interface FilesConfig {
   } | null;
   /** The separate origin files are served from (signed URLs), or null: the app's own. */
   filesOrigin: string | null;
+  /** Issue 18: server admins by username key, and registration defaults (an admin's run-time change wins). */
+  serverAdmins: string[];
+  registration: "open" | "invite" | "closed";
+  registrationEmailDomains: string[];
+  uploadsDir: string | null;
 }
 
 export type DatabaseConfig =
@@ -448,6 +468,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     push: { allowHosts: e.PUSH_ALLOW_HOSTS, vapid: vapidOf(e.VAPID_SUBJECT, e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY) },
     files,
     webhookAllowHosts: e.WEBHOOK_ALLOW_HOSTS,
+    serverAdmins: e.PARLEY_ADMINS,
+    registration: e.REGISTRATION,
+    registrationEmailDomains: e.REGISTRATION_EMAIL_DOMAINS,
+    uploadsDir: e.UPLOADS_DIR === undefined ? null : resolve(e.UPLOADS_DIR),
   };
 }
 

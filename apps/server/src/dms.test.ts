@@ -199,7 +199,18 @@ describe("a DM's members are fixed", () => {
 
   it("refuses join, leave, add, remove and every admin call, to its members and its creator", async () => {
     expect(roomMutations.sort()).toEqual(
-      ["rooms.addMember", "rooms.delete", "rooms.join", "rooms.leave", "rooms.removeMember", "rooms.setAdmin", "rooms.update"].sort(),
+      [
+        "rooms.addMember",
+        "rooms.ban",
+        "rooms.delete",
+        "rooms.join",
+        "rooms.leave",
+        "rooms.mute",
+        "rooms.removeMember",
+        "rooms.setAdmin",
+        "rooms.unban",
+        "rooms.update",
+      ].sort(),
     );
     const dm = await alice.http.dms.open.mutate({ userIds: [bob.id] });
     const roomId = dm.id;
@@ -212,6 +223,9 @@ describe("a DM's members are fixed", () => {
         "rooms.addMember": codeOf(u.http.rooms.addMember.mutate({ roomId, username: carol.username })),
         "rooms.removeMember": codeOf(u.http.rooms.removeMember.mutate({ roomId, userId: u.id === alice.id ? bob.id : alice.id })),
         "rooms.setAdmin": codeOf(u.http.rooms.setAdmin.mutate({ roomId, userId: u.id, isAdmin: true })),
+        "rooms.mute": codeOf(u.http.rooms.mute.mutate({ roomId, userId: u.id === alice.id ? bob.id : alice.id, until: Date.now() + 60_000 })),
+        "rooms.ban": codeOf(u.http.rooms.ban.mutate({ roomId, userId: u.id === alice.id ? bob.id : alice.id })),
+        "rooms.unban": codeOf(u.http.rooms.unban.mutate({ roomId, userId: u.id === alice.id ? bob.id : alice.id })),
       };
       expect(Object.keys(calls).sort()).toEqual(roomMutations);
       for (const [name, p] of Object.entries(calls)) expect([u.username, name, await p]).toEqual([u.username, name, "FORBIDDEN"]);

@@ -66,6 +66,9 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       defaultRoom: config.defaultRoom,
       push: config.push,
       webhookAllowHosts: config.webhookAllowHosts,
+      serverAdmins: config.serverAdmins,
+      registration: config.registration,
+      registrationEmailDomains: config.registrationEmailDomains,
     },
     {
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),

@@ -44,3 +44,6 @@ export { postToWebhook, type WebhookPost } from "./domain/webhooks.ts";
 export type { TokenInfo } from "./domain/tokens.ts";
 export { OutgoingWorker, type OutgoingWorkerOptions } from "./domain/outgoing-worker.ts";
 export { signature as webhookSignature } from "./domain/outgoing.ts";
+// For parley-admin (issue 18): Slack's reaction names resolved as reactions are, and passwords hashed as at registration.
+export { makeEmojiTable } from "./domain/emoji.ts";
+export { makePasswordHasher } from "./auth/passwords.ts";

@@ -1,8 +1,10 @@
+import { adminRouter } from "./router/admin.ts";
 import { authRouter } from "./router/auth.ts";
 import { botsRouter } from "./router/bots.ts";
 import { commandsRouter } from "./router/commands.ts";
 import { dmsRouter } from "./router/dms.ts";
 import { eventsRouter } from "./router/events.ts";
+import { invitesRouter } from "./router/invites.ts";
 import { messagesRouter } from "./router/messages.ts";
 import { pushRouter } from "./router/push.ts";
 import { roomsRouter } from "./router/rooms.ts";
@@ -25,6 +27,8 @@ export const appRouter = router({
   bots: botsRouter,
   webhooks: webhooksRouter,
   commands: commandsRouter,
+  admin: adminRouter,
+  invites: invitesRouter,
 });
 
 export type AppRouter = typeof appRouter;

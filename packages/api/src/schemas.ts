@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { charCount, DM_MAX_OTHERS, MESSAGE_MAX_CHARS, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, ROOM_PAGE_MAX, USER_SEARCH_MAX, utf8Bytes } from "./limits.ts";
 import { RESERVED_USERNAMES } from "./markdown/tree.ts";
+import { inviteCodeSchema, slowModeSecondsSchema } from "./schemas-admin.ts";
+
+export * from "./schemas-admin.ts";
 
 /**
  * Input schemas: used as procedure inputs here and as form validators in the
@@ -39,7 +42,13 @@ export const passwordSchema = z
   .refine((p) => utf8Bytes(p) >= PASSWORD_MIN_BYTES, `Password must be at least ${PASSWORD_MIN_BYTES} bytes`)
   .refine((p) => utf8Bytes(p) <= PASSWORD_MAX_BYTES, `Password must be at most ${PASSWORD_MAX_BYTES} bytes`);
 
-export const registerSchema = z.object({ username: usernameSchema, email: emailSchema, password: passwordSchema });
+export const registerSchema = z.object({
+  username: usernameSchema,
+  email: emailSchema,
+  password: passwordSchema,
+  /** Needed when registration is by invitation (the code of an `/invite/<code>` link). */
+  inviteCode: inviteCodeSchema.optional(),
+});
 
 /** Issue 13. The current password is only compared (any length bcrypt took); the new one follows the sign-up rule. */
 export const changePasswordSchema = z.object({
@@ -126,8 +135,12 @@ export const updateRoomSchema = z
     name: roomName.optional(),
     description: roomDescription.optional(),
     isPrivate: z.boolean().optional(),
+    slowModeSeconds: slowModeSecondsSchema.optional(),
   })
-  .refine((u) => u.name !== undefined || u.description !== undefined || u.isPrivate !== undefined, "Nothing to change");
+  .refine(
+    (u) => u.name !== undefined || u.description !== undefined || u.isPrivate !== undefined || u.slowModeSeconds !== undefined,
+    "Nothing to change",
+  );
 
 /** Keyset paging (at most ROOM_PAGE_MAX per page, also the default: callers without input keep getting every room of a normal server) in room id order: the next page starts after the last id of this one. */
 export const listRoomsSchema = z

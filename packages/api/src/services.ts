@@ -1,8 +1,8 @@
-import { type Database, type Kysely, setLastSeen, type WriteTransaction } from "@parley/db";
+import { type Database, type Kysely, promoteByKeys, setLastSeen, type WriteTransaction } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { type FileBlobs, noFileBlobs } from "./domain/files.ts";
-import { LoginLimits } from "./domain/login-limits.ts";
+import { LoginLimits, LOGIN_WINDOW_SECONDS } from "./domain/login-limits.ts";
 import { parsePolicy } from "./domain/outbound.ts";
 import { Push } from "./domain/push.ts";
 import { type LazyEmojiTable, makeEmojiTable } from "./domain/emoji.ts";
@@ -15,6 +15,7 @@ import { Connections } from "./realtime/connections.ts";
 import { EventHub, type HubOptions } from "./realtime/hub.ts";
 import { Presence } from "./realtime/presence.ts";
 import { Revocations } from "./realtime/revocations.ts";
+import { type Buckets, memoryBuckets, withFallback } from "./realtime/shared-limits.ts";
 import { Typing } from "./realtime/typing.ts";
 
 export interface ApiConfig {
@@ -71,6 +72,12 @@ export interface ApiConfig {
   push: { allowHosts: readonly string[]; vapid: { subject: string; publicKey?: string | undefined; privateKey?: string | undefined } };
   /** Private addresses integrations (outgoing webhooks, slash commands) may reach anyway (`WEBHOOK_ALLOW_HOSTS`). */
   webhookAllowHosts: readonly string[];
+  /** Username keys made server admins (`PARLEY_ADMINS`), at start-up and at registration. */
+  serverAdmins: string[];
+  /** Who may register until an admin changes it at run time (`REGISTRATION`; settings in the database win). */
+  registration: "open" | "invite" | "closed";
+  /** E-mail domains registration is limited to (`REGISTRATION_EMAIL_DOMAINS`); empty: any. */
+  registrationEmailDomains: string[];
 }
 
 export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
@@ -99,6 +106,9 @@ export const defaultApiConfig: Omit<ApiConfig, "secretKey"> = {
   editWindowSeconds: null,
   defaultRoom: "general",
   webhookAllowHosts: [],
+  serverAdmins: [],
+  registration: "open",
+  registrationEmailDomains: [],
 };
 
 export class Inflight {
@@ -156,6 +166,12 @@ export interface Services {
   profileLimiter: RateLimiter;
   /** Sign-in and registration limits (brute force, bcrypt work per address). */
   logins: LoginLimits;
+  /**
+   * With a Redis bus, the send, sign-in and registration allowances every
+   * node shares (realtime/shared-limits.ts); null on a single node, where
+   * `sendLimiter` and `logins` are the whole story.
+   */
+  sharedLimits: SharedLimits | null;
   /** Sessions revoked recently, here or on another node: open sockets check it on every call. */
   revokedSessions: Revocations;
   /** Writes under way: shutdown waits for them before closing the database. */
@@ -172,6 +188,27 @@ export interface Services {
   now: () => number;
   start(): Promise<void>;
   stop(): void;
+}
+
+export interface SharedLimits {
+  /** Per user id. */
+  send: Buckets;
+  /** Failed sign-ins per (account, address key) and per address key (domain/login-limits.ts). */
+  loginPair: Buckets;
+  loginAddress: Buckets;
+  /** Registrations per address key. */
+  registrations: Buckets;
+}
+
+function sharedLimits(config: ApiConfig, bus: Bus | undefined, now: () => number, onError: (err: unknown) => void): SharedLimits | null {
+  if (!bus?.buckets) return null;
+  const bucket = withFallback(bus.buckets, memoryBuckets(now), onError);
+  return {
+    send: bucket("send", config.sendBurst, config.sendPerSecond),
+    loginPair: bucket("login-pair", config.loginFailuresPerUser, config.loginFailuresPerUser / LOGIN_WINDOW_SECONDS),
+    loginAddress: bucket("login-address", config.loginFailuresPerIp, config.loginFailuresPerIp / LOGIN_WINDOW_SECONDS),
+    registrations: bucket("registrations", config.registrationsPerIp, config.registrationsPerIp / 3600),
+  };
 }
 
 export function createServices(
@@ -262,6 +299,7 @@ export function createServices(
       registrationsPerAddress: config.registrationsPerIp,
       now,
     }),
+    sharedLimits: sharedLimits(config, opts.bus, now, opts.onError ?? (() => {})),
     revokedSessions,
     inflight: new Inflight(),
     observer,
@@ -270,6 +308,9 @@ export function createServices(
     fileBlobs: opts.fileBlobs ?? noFileBlobs,
     now,
     async start() {
+      // PARLEY_ADMINS: the named accounts that exist already become server admins (later ones at registration).
+      const admins = config.serverAdmins;
+      if (admins.length > 0) await writes.run(async (tx) => ({ result: await promoteByKeys(tx.db, admins), events: [] }));
       await hub.start();
       await push.start();
       presence.start();

@@ -16,6 +16,8 @@ export const userShape = z.object({
   statusText: z.string(),
   /** A bot account (issue 17): shown with a BOT badge, never signs in with a password. */
   isBot: z.boolean(),
+  /** `role`: "admin" for a server admin (issue 18). */
+  role: z.enum(["admin", "member"]).optional(),
 });
 
 /** What anyone may know of a person (no e-mail): profile cards and `user.updated` events. */
@@ -31,6 +33,8 @@ export const roomShape = z.object({
   createdAt: z.number(),
   /** A DM has fixed members and no name of its own (clients name it by its members). */
   kind: z.enum(["channel", "dm"]),
+  /** Seconds a member waits between messages (0: off); absent in events written before issue 18. */
+  slowModeSeconds: z.number().int().optional(),
 });
 
 /** A file shown by a message. `url` and `thumbUrl` are paths on the server (thumbUrl null: no preview). */
@@ -51,7 +55,8 @@ export const messageShape = z.object({
   roomId: id,
   kind: z.enum(["text", "system"]),
   content: z.string(),
-  sender: z.object({ id, username: z.string() }).nullable(),
+  /** `deactivated`: the account was deactivated by a server admin (set in history; absent otherwise). */
+  sender: z.object({ id, username: z.string(), deactivated: z.boolean().optional() }).nullable(),
   clientId: z.string().nullable(),
   createdAt: z.number(),
   editedAt: z.number().nullable(),
@@ -110,6 +115,7 @@ export const toUser = (u: UserRow): User => ({
   displayName: u.display_name ?? null,
   statusText: u.status_text ?? "",
   isBot: Number(u.is_bot) === 1,
+  role: u.role,
 });
 
 export const toProfile = (u: UserRow): Profile => ({
@@ -127,6 +133,7 @@ export const toRoom = (r: Omit<RoomRow, "timeline_count">): Room => ({
   createdBy: Number(r.created_by),
   createdAt: Number(r.created_at),
   kind: r.kind,
+  slowModeSeconds: Number(r.slow_mode_seconds ?? 0),
 });
 
 /** A message row as the API shows it; reactions and thread participants are read per page (domain/messages.ts). */

@@ -1,8 +1,9 @@
 import { getTRPCErrorFromUnknown, initTRPC, type ProcedureType, TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
 import type { Context } from "./context.ts";
+import { managedRoomAccess, requireServerAdmin } from "./domain/admin.ts";
 import type { Auth } from "./domain/auth.ts";
-import { requireAdmin, requireMember, roomAccess } from "./domain/rooms.ts";
+import { requireMember, roomAccess } from "./domain/rooms.ts";
 import { requireScope } from "./domain/tokens.ts";
 import type { TokenScope } from "./integration-schemas.ts";
 import { DomainError } from "./errors.ts";
@@ -135,6 +136,18 @@ export const memberProcedure = roomProcedure.use(function requireMembership({ ct
   return next({ ctx: { membership: requireMember(ctx.access) } });
 });
 
-export const adminProcedure = roomProcedure.use(function requireAdminRole({ ctx, next }) {
-  return next({ ctx: { membership: requireAdmin(ctx.access) } });
+/**
+ * Room admins, and server admins for any room (domain/admin.ts
+ * `managedRoomAccess`): everyone else is refused as `roomProcedure` and a
+ * member check refuse them (NOT_FOUND for a private room, FORBIDDEN otherwise).
+ */
+export const adminProcedure = authedProcedure.input(roomIdInput).use(async function loadManagedRoom({ ctx, input, next }) {
+  const access = await managedRoomAccess(ctx.svc, input.roomId, ctx.auth.userId);
+  return next({ ctx: { access, membership: access.membership } });
+});
+
+/** Server admins only: the role is read now, so a demotion holds at once on every node and open socket. */
+export const serverAdminProcedure = authedProcedure.use(async function requireServerAdminRole({ ctx, next }) {
+  await requireServerAdmin(ctx.svc.db, ctx.auth.userId);
+  return next({ ctx: { serverAdmin: true as const } });
 });

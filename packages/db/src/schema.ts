@@ -28,7 +28,13 @@ export interface UsersTable {
   is_bot: ColumnType<Flag, Flag | undefined, never>;
   /** Null on a deleted bot (its row stays: its messages keep their sender). */
   bot_owner_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Migration 0015: server role. */
+  role: ColumnType<ServerRole, ServerRole | undefined, ServerRole>;
+  /** Set while the account is deactivated (cannot sign in; its messages stay). */
+  deactivated_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
+
+export type ServerRole = "admin" | "member";
 
 export interface RoomsTable {
   id: Generated<number>;
@@ -47,6 +53,8 @@ export interface RoomsTable {
   is_default: ColumnType<Flag, Flag | undefined, Flag>;
   /** Migration 0011: text messages in the room's timeline, bumped by each send (unread = this − a member's `read_count`). */
   timeline_count: ColumnType<number, number | undefined, number>;
+  /** Migration 0015: seconds a member waits between messages; 0: off. */
+  slow_mode_seconds: ColumnType<number, number | undefined, number>;
 }
 
 export type RoomKind = "channel" | "dm";
@@ -56,6 +64,10 @@ export interface RoomMembersTable {
   user_id: number;
   is_admin: Flag;
   joined_at: Millis;
+  /** Migration 0015: muted (may read, not send) until then. */
+  muted_until: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** The member's last message, kept only in slow-mode rooms. */
+  last_sent_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   /** Migration 0011: the member's read marker (a message id; only moves back by `markUnread`). */
   last_read_id: ColumnType<number, number | undefined, number>;
   /** How many of the room's timeline messages the marker covers. */
@@ -287,6 +299,49 @@ export interface MessageAttachmentsTable {
   position: number;
 }
 
+export interface SettingsTable {
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: Millis;
+}
+
+export interface InvitesTable {
+  code: string;
+  created_by: number;
+  created_at: Millis;
+  expires_at: Millis | null;
+  max_uses: number | null;
+  uses: ColumnType<number, number | undefined, number>;
+  revoked_at: Millis | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  actor_id: number;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  /** JSON of the action's details. */
+  detail: string;
+  created_at: Millis;
+}
+
+export interface RoomBansTable {
+  room_id: number;
+  user_id: number;
+  banned_by: number;
+  created_at: Millis;
+}
+
+export interface ReportsTable {
+  id: Generated<number>;
+  message_id: number;
+  reporter_id: number;
+  reason: string;
+  created_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   rooms: RoomsTable;
@@ -310,6 +365,11 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   integration_cursors: IntegrationCursorsTable;
   slash_commands: SlashCommandsTable;
+  settings: SettingsTable;
+  invites: InvitesTable;
+  audit_log: AuditLogTable;
+  room_bans: RoomBansTable;
+  reports: ReportsTable;
 }
 
 /** A browser's Web Push subscription (migration 0021). */
@@ -333,6 +393,8 @@ export type RoomRow = Selectable<RoomsTable>;
 export type MemberRow = Selectable<RoomMembersTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type SessionRow = Selectable<SessionsTable>;
+export type InviteRow = Selectable<InvitesTable>;
+export type AuditRow = Selectable<AuditLogTable>;
 export type EventRow = Selectable<EventsTable>;
 export type FileRow = Selectable<FilesTable>;
 export type NewEvent = Insertable<EventsTable>;

@@ -76,6 +76,7 @@ describe("access matrix generated from the router", () => {
         "messages.edit",
         "messages.reactions",
         "messages.react",
+        "messages.report",
         "messages.revisions",
         "messages.unreact",
         "messages.readBy",

@@ -62,6 +62,9 @@ export const roomSamples: Record<string, (roomId: number, c: Cast) => unknown> =
   "rooms.setAdmin": (roomId, c) => ({ roomId, userId: c.outsider.id, isAdmin: true }),
   "rooms.typing": (roomId) => ({ roomId, isTyping: true }),
   "rooms.watch": (roomId) => ({ roomId }),
+  "rooms.mute": (roomId, c) => ({ roomId, userId: c.owner.id, until: Date.now() + 3_600_000 }),
+  "rooms.ban": (roomId, c) => ({ roomId, userId: c.owner.id }),
+  "rooms.unban": (roomId, c) => ({ roomId, userId: c.owner.id }),
   "messages.list": (roomId) => ({ roomId }),
   "messages.send": (roomId) => ({ roomId, content: "let me in", clientId: clientId("intruder") }),
   // Issue 14: read markers and notification settings (members only).
@@ -93,6 +96,7 @@ export const messageSamples: Record<string, (messageId: number) => unknown> = {
   "threads.follow": (messageId) => ({ messageId }),
   "threads.unfollow": (messageId) => ({ messageId }),
   "threads.markRead": (messageId) => ({ threadId: messageId, messageId }),
+  "messages.report": (messageId) => ({ messageId, reason: "reported by an intruder" }),
 };
 
 /**
@@ -141,7 +145,23 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "webhooks.deleteOutgoing": { sample: () => ({ webhookId: 999_999 }) },
   "webhooks.deliveries": { sample: () => ({ webhookId: 999_999 }) },
   "commands.delete": { sample: () => ({ commandId: 999_999 }) },
+  "users.exportMine": { sample: () => undefined },
+  // Server administration (issue 18): FORBIDDEN to members (reliability/access-admin.test.ts).
+  "admin.users.list": { sample: () => ({ query: "" }) },
+  "admin.users.setRole": { sample: (c) => ({ userId: c.outsider.id, role: "admin" }) },
+  "admin.users.deactivate": { sample: (c) => ({ userId: c.owner.id }) },
+  "admin.users.reactivate": { sample: (c) => ({ userId: c.owner.id }) },
+  "admin.settings.get": { sample: () => undefined },
+  "admin.settings.update": { sample: () => ({ registration: "open" }) },
+  "admin.audit.list": { sample: () => ({}) },
+  "admin.reports.list": { sample: () => ({}) },
+  "invites.create": { sample: () => ({ maxUses: 1 }) },
+  "invites.list": { sample: () => undefined },
+  "invites.revoke": { sample: () => ({ code: "not-a-real-invite-code" }) },
 };
+
+/** The server-admin procedures: every one is FORBIDDEN to a member, and UNAUTHORIZED to a deactivated account's token. */
+export const serverAdminPaths = Object.keys(accountProcedures).filter((p) => p.startsWith("admin.") || p.startsWith("invites."));
 
 /** A valid input for any procedure but the public ones, on the given room or message. */
 export function sampleInput(p: Procedure, at: { roomId: number; messageId: number }, c: Cast): unknown {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AppRouter, StreamEvent } from "@parley/api";
+import { countUsers, insertUser, setRole } from "@parley/db";
 import { createTRPCClient, createWSClient, httpLink, type TRPCClient, wsLink } from "@trpc/client";
 import pino from "pino";
 import { inject } from "vitest";
@@ -40,7 +41,27 @@ async function databaseUrl(root: string): Promise<string> {
   return url;
 }
 
-export async function startTestServer(env: Record<string, string> = {}, dir?: string, wiring: ServerWiring = {}): Promise<TestServer> {
+/** The server admin every test server has (unless started with `seedAdmin: false`): sign in with `signInAdmin`. */
+export const ROOT = { username: "root", password: "correct horse" } as const;
+
+/**
+ * The first account of a server becomes its admin (issue 18). Suites
+ * register their users concurrently, so which of them came first would be
+ * chance: a test server is seeded with its own admin, `root`, first.
+ */
+async function seedAdmin(server: RunningServer): Promise<void> {
+  const { db, passwords } = server.svc;
+  if ((await countUsers(db)) > 0) return;
+  const row = await insertUser(db, { username: ROOT.username, usernameKey: ROOT.username, email: "root@example.com", passwordHash: await passwords.hash(ROOT.password), now: Date.now() });
+  await setRole(db, Number(row.id), "admin");
+}
+
+export async function startTestServer(
+  env: Record<string, string> = {},
+  dir?: string,
+  wiring: ServerWiring = {},
+  opts: { seedAdmin?: boolean } = {},
+): Promise<TestServer> {
   const root = dir ?? mkdtempSync(join(tmpdir(), "parley-test-"));
   const dbFile = join(root, "chat.db");
   const config = loadConfig({
@@ -57,12 +78,13 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     ...env,
   });
   const server = await startServer(config, pino({ level: process.env.TEST_LOG ?? "silent" }), wiring);
+  if (opts.seedAdmin !== false) await seedAdmin(server);
   const t: TestServer = {
     ...server,
     dbFile,
     async restart() {
       await server.close();
-      return startTestServer(env, root, wiring);
+      return startTestServer(env, root, wiring, opts);
     },
     async dispose() {
       await server.close();
@@ -112,6 +134,12 @@ export async function registerUser(server: Endpoint, prefix = "user"): Promise<T
   const username = `${prefix}${seq}`;
   const r = await httpApi(server).auth.register.mutate({ username, email: `${username}@example.com`, password: "correct horse" });
   return { id: r.user.id, username, accessToken: r.accessToken, refreshToken: r.refreshToken, http: httpApi(server, r.accessToken) };
+}
+
+/** The seeded server admin, signed in (see `ROOT`). */
+export async function signInAdmin(server: Endpoint): Promise<TestUser> {
+  const r = await httpApi(server).auth.login.mutate({ username: ROOT.username, password: ROOT.password });
+  return { id: r.user.id, username: ROOT.username, accessToken: r.accessToken, refreshToken: r.refreshToken, http: httpApi(server, r.accessToken) };
 }
 
 /** A live events.stream subscription that records what it receives. */

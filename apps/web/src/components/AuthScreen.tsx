@@ -3,6 +3,7 @@ import { login, register } from "@parley/client";
 import { createSignal, Show } from "solid-js";
 import { plainError } from "../lib/errors.ts";
 import { PASSWORD_HINT } from "../lib/password.ts";
+import { inviteFromPath } from "../lib/invite.ts";
 import type { StoredSession } from "../lib/session.ts";
 import { type FieldErrors, validate } from "../lib/validate.ts";
 import { Field } from "./Field.tsx";
@@ -10,7 +11,9 @@ import { ThemeToggle } from "./ThemeToggle.tsx";
 
 /** Sign in or create an account; validated with the server's own schemas before anything is sent. */
 export function AuthScreen(props: { notice?: string | null; onAuthed: (s: StoredSession) => void }) {
-  const [mode, setMode] = createSignal<"login" | "register">("login");
+  // Opened from an invite link: registration, with its code (sent along; the server decides whether it is needed).
+  const invite = inviteFromPath(location.pathname);
+  const [mode, setMode] = createSignal<"login" | "register">(invite ? "register" : "login");
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [serverError, setServerError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
@@ -24,6 +27,7 @@ export function AuthScreen(props: { notice?: string | null; onAuthed: (s: Stored
       username: String(form.get("username") ?? ""),
       email: String(form.get("email") ?? ""),
       password: String(form.get("password") ?? ""),
+      ...(invite ? { inviteCode: invite } : {}),
     };
     setServerError(null);
     const registering = mode() === "register";
@@ -42,6 +46,7 @@ export function AuthScreen(props: { notice?: string | null; onAuthed: (s: Stored
       const r = registering
         ? await register(url, values)
         : await login(url, { username: values.username, password: values.password });
+      if (invite) history.replaceState(null, "", "/");
       props.onAuthed({
         user: r.user,
         accessToken: r.accessToken,

@@ -9,6 +9,7 @@ import { ConnectionStatus } from "./network/ConnectionStatus.tsx";
 import { SettingsButton } from "./settings/SettingsDialog.tsx";
 import { SearchLauncher } from "./search/SearchLauncher.tsx";
 import { ThemeToggle } from "./ThemeToggle.tsx";
+import { ServerSettingsEntry } from "./admin/ServerSettings.tsx";
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
 export function Sidebar() {
@@ -62,6 +63,7 @@ export function Sidebar() {
           Create room
         </button>
         <SearchLauncher />
+        <ServerSettingsEntry />
       </div>
 
       <h2 class="sidebar-heading" id="my-rooms-heading">

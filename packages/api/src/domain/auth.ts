@@ -9,8 +9,10 @@ import {
   insertUser,
   isUniqueViolation,
   killRefreshToken,
+  promoteFirstUser,
   replaceRefreshSuccessor,
   revokeSession,
+  setRole,
   type Transaction,
   useRefreshToken,
 } from "@parley/db";
@@ -21,6 +23,8 @@ import { PAT_PREFIX, type TokenScope } from "../integration-schemas.ts";
 import { toUser, type User } from "../shapes.ts";
 import { joinDefaultRoom } from "./first-run.ts";
 import { authenticateToken } from "./tokens.ts";
+import { addressKey } from "./login-limits.ts";
+import { checkRegistration, spendRegistrationInvite } from "./registration.ts";
 
 export interface AuthResult {
   user: User;
@@ -41,20 +45,30 @@ export interface Auth {
 
 export async function register(
   svc: Services,
-  input: { username: string; email: string; password: string },
+  input: { username: string; email: string; password: string; inviteCode?: string | undefined },
   clientAddress: string,
 ): Promise<AuthResult> {
   // Taken before the bcrypt work, and kept whatever the outcome (a CONFLICT probe costs one too).
-  if (!svc.logins.register(clientAddress)) throw tooManyRequests("Too many accounts registered from your address; try again later");
+  const tooMany = () => tooManyRequests("Too many accounts registered from your address; try again later");
+  if (!svc.logins.register(clientAddress)) throw tooMany();
+  // Across nodes too (a Redis bus): an address cannot multiply its allowance by spreading over nodes.
+  if (svc.sharedLimits && !(await svc.sharedLimits.registrations.take(addressKey(clientAddress)))) throw tooMany();
+  const mode = await checkRegistration(svc, input);
   const passwordHash = await svc.passwords.hash(input.password);
   let user: User;
+  const usernameKey = input.username.toLowerCase();
   try {
-    const row = await insertUser(svc.db, {
-      username: input.username,
-      usernameKey: input.username.toLowerCase(),
-      email: input.email,
-      passwordHash,
-      now: svc.now(),
+    const row = await svc.writes.run(async (tx, now) => {
+      if (mode === "invite" && input.inviteCode !== undefined) await spendRegistrationInvite(tx.db, input.inviteCode, now);
+      const inserted = await insertUser(tx.db, { username: input.username, usernameKey, email: input.email, passwordHash, now });
+      const id = Number(inserted.id);
+      // The first account of a server, and anyone named in PARLEY_ADMINS, is a server admin.
+      let admin = await promoteFirstUser(tx.db, id);
+      if (!admin && svc.config.serverAdmins.includes(usernameKey)) {
+        await setRole(tx.db, id, "admin");
+        admin = true;
+      }
+      return { result: admin ? { ...inserted, role: "admin" as const } : inserted, events: [] };
     });
     user = toUser(row);
   } catch (err) {
@@ -89,6 +103,11 @@ export async function login(
     // Username and e-mail are one account: the user's id; an unknown name is limited under its own name.
     const attempt = svc.logins.reserve(row ? `user:${row.id}` : `name:${key}`, clientAddress);
     if (!attempt) throw lockedOut();
+    const shared = await reserveShared(svc, row ? `user:${row.id}` : `name:${key}`, clientAddress);
+    if (!shared) {
+      attempt.succeeded();
+      throw lockedOut();
+    }
     if (attempt.delayMs > 0) await sleep(attempt.delayMs);
     // A bot has no password: it is refused after the same work and in the same words as a wrong one.
     const account = row && Number(row.is_bot) !== 1 ? row : null;
@@ -96,10 +115,32 @@ export async function login(
     if (!account) await svc.passwords.verifyDummy(input.password);
     if (!account || !ok) throw badLogin();
     attempt.succeeded();
+    await shared.succeeded();
+    // Said only to whoever knows the password.
+    if (account.deactivated_at !== null) throw unauthorized("This account has been deactivated");
     return await startSession(svc, toUser(account));
   } finally {
     slot.release();
   }
+}
+
+/**
+ * The same reservation as `LoginLimits.reserve`, in the buckets every node
+ * shares (a Redis bus), so failures spread over nodes add up; null when
+ * either allowance is spent. On a single node there is nothing more to take.
+ */
+async function reserveShared(svc: Services, account: string, clientAddress: string): Promise<{ succeeded(): Promise<void> } | null> {
+  const limits = svc.sharedLimits;
+  if (!limits) return { succeeded: () => Promise.resolve() };
+  const address = addressKey(clientAddress);
+  const pair = `${account}\n${address}`;
+  const [pairOk, addressOk] = await Promise.all([limits.loginPair.take(pair), limits.loginAddress.take(address)]);
+  const refund = () => Promise.all([pairOk && limits.loginPair.refund(pair), addressOk && limits.loginAddress.refund(address)]).then(() => {});
+  if (!pairOk || !addressOk) {
+    await refund();
+    return null;
+  }
+  return { succeeded: refund };
 }
 
 async function startSession(svc: Services, user: User): Promise<AuthResult> {
@@ -156,7 +197,7 @@ export async function refresh(svc: Services, refreshToken: string): Promise<Auth
     throw unauthorized("Refresh token reused; the session was revoked");
   }
   const user = await findUserById(svc.db, Number(found.user_id));
-  if (!user) throw unauthorized("Session expired");
+  if (!user || user.deactivated_at !== null) throw unauthorized("Session expired");
   const access = svc.tokens.issueAccess(Number(user.id), sessionId);
   return {
     user: toUser(user),
@@ -188,7 +229,11 @@ export async function revokeAndDisconnect(svc: Services, sessionId: string): Pro
   svc.revokedSessions.add(sessionId);
 }
 
-/** Verifies an access token and that its session is still live. */
+/**
+ * Verifies an access token and that its session is still live and its
+ * account active: every way in (HTTP, a new socket, and tokens of other
+ * kinds that come through here) refuses a deactivated account.
+ */
 export async function authenticate(svc: Services, token: string | null | undefined): Promise<Auth | null> {
   if (!token) return null;
   if (token.startsWith(PAT_PREFIX)) return authenticateToken(svc, token);
@@ -197,7 +242,7 @@ export async function authenticate(svc: Services, token: string | null | undefin
   const session = await findSession(svc.db, claims.sessionId);
   if (!session || session.revoked_at !== null || Number(session.user_id) !== claims.userId) return null;
   const user = await findUserById(svc.db, claims.userId);
-  if (!user) return null;
+  if (!user || user.deactivated_at !== null) return null;
   return { userId: claims.userId, username: user.username, sessionId: claims.sessionId, expiresAt: claims.expiresAt };
 }
 

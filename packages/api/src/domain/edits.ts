@@ -20,6 +20,7 @@ import { type Message, type Revision, toMessage, toRevision } from "../shapes.ts
 import type { Auth } from "./auth.ts";
 import { hasMentions, resolveMentions, reviseMentions } from "./mentions.ts";
 import { releaseFiles, removeBlobs } from "./files.ts";
+import { audit, isServerAdmin } from "./admin.ts";
 import { presentMessages } from "./messages.ts";
 import { requireMember, roomAccess } from "./rooms.ts";
 
@@ -125,13 +126,13 @@ export async function deleteMessage(svc: Services, auth: Auth, input: { messageI
   // Files nothing else references go with the message: rows in its transaction, bytes after the commit.
   let released: string[] = [];
   const result = await svc.writes.run(async (tx, now) => {
-    const { row } = await visibleMessage(tx, input.messageId, auth.userId);
+    const { row, by } = await deletableMessage(tx, input.messageId, auth.userId);
     const roomId = Number(row.room_id);
-    const membership = await findMembership(tx.db, roomId, auth.userId);
-    if (!membership) throw forbidden("Join the room first");
-    const isAuthor = row.sender_id !== null && Number(row.sender_id) === auth.userId;
-    if (!isAuthor && Number(membership.is_admin) !== 1) throw forbidden("Only its author or a room admin can delete a message");
     if (row.deleted_at !== null) return { result: await present(tx, row, auth.userId), events: [] };
+    // Deleting someone else's message is moderation: audited (issue 18).
+    if (by !== "author") {
+      await audit(tx.db, { actorId: auth.userId, action: "message.delete", targetType: "message", targetId: String(row.id), detail: { roomId, senderId: row.sender_id === null ? null : Number(row.sender_id), by } }, now);
+    }
 
     const positions = await tombstoneMessage(tx.db, { id: Number(row.id), now });
     // A deleted message mentions nobody any more: it leaves the mention counts.
@@ -151,6 +152,30 @@ export async function deleteMessage(svc: Services, auth: Auth, input: { messageI
   });
   await removeBlobs(svc, released);
   return result;
+}
+
+/**
+ * Who may delete a message: its author or an admin of its room (members of
+ * it), or a server admin, whatever room it is in. Anyone else gets the
+ * refusal they always got (NOT_FOUND for a message they cannot see).
+ */
+async function deletableMessage(tx: WriteTx, messageId: number, userId: number): Promise<{ row: MessageWithSender; by: "author" | "room admin" | "server admin" }> {
+  let refusal: DomainError;
+  try {
+    const { row } = await visibleMessage(tx, messageId, userId);
+    const membership = await findMembership(tx.db, Number(row.room_id), userId);
+    const isAuthor = row.sender_id !== null && Number(row.sender_id) === userId;
+    if (membership && isAuthor) return { row, by: "author" };
+    if (membership && Number(membership.is_admin) === 1) return { row, by: "room admin" };
+    refusal = membership ? forbidden("Only its author or a room admin can delete a message") : forbidden("Join the room first");
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    refusal = err;
+  }
+  const row = await findMessage(tx.db, messageId);
+  const room = row ? await tx.senderAccess(Number(row.room_id), userId) : undefined;
+  if (row && room && room.deleted_at === null && (await isServerAdmin(tx.db, userId))) return { row, by: "server admin" };
+  throw refusal;
 }
 
 /**

@@ -21,7 +21,9 @@ export interface LoginAttempt {
   succeeded(): void;
 }
 
-const WINDOW_SECONDS = 15 * 60;
+/** The window failed sign-ins are counted over (exported for the shared buckets, realtime/shared-limits.ts). */
+export const LOGIN_WINDOW_SECONDS = 15 * 60;
+const WINDOW_SECONDS = LOGIN_WINDOW_SECONDS;
 /** The first slowed attempt waits this long; each further failure doubles it, up to the cap. */
 const DELAY_BASE_MS = 100;
 const DELAY_CAP_MS = 3000;

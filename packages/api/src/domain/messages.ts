@@ -1,5 +1,6 @@
 import {
   type Database,
+  deactivatedAmong,
   findMessageByClientId,
   type InsertedMessage,
   isUniqueViolation,
@@ -18,6 +19,7 @@ import { attach, attachmentsByMessage, filesToAttach } from "./files.ts";
 import type { RoomAccess } from "./rooms.ts";
 import { hasMentions, recordMentions, resolveMentions } from "./mentions.ts";
 import { countSend } from "./read-state.ts";
+import { recordSend, sendRestriction } from "./moderation.ts";
 import { threadPage, threadRoot, threadUpdated } from "./threads.ts";
 
 /**
@@ -45,28 +47,45 @@ export async function sendMessage(
   const { roomId, clientId } = input;
   // Who the new message mentions, for its pushes once committed (null: nothing was written, e.g. a retry).
   const news: { mentioned: number[] | null } = { mentioned: null };
+  const key = String(auth.userId);
+  // With a Redis bus the allowance is shared by every node (realtime/shared-limits.ts): taken before the
+  // write (never awaited inside its transaction) and given back if nothing was stored.
+  const shared = svc.sharedLimits?.send ?? null;
+  if (shared && !(await shared.take(key))) {
+    // A retry of a message already stored costs nothing, even at the limit.
+    const row = await findMessageByClientId(svc.db, auth.userId, clientId);
+    if (row) return original(svc.db, row, roomId);
+    throw tooManyRequests("You are sending messages too fast");
+  }
+  let stored = false;
   try {
     const message = await svc.writes.run(async (tx, now) => {
       news.mentioned = null;
+      stored = false; // a batch that failed runs its operations again, one transaction each
       const access = await tx.senderAccess(roomId, auth.userId);
       if (!access || access.deleted_at !== null || (Number(access.is_private) === 1 && !access.is_member)) throw notFound("Room");
       const existing = await tx.findByClientId(auth.userId, clientId);
       // A retry answers with what it stored, attachments and all: it attaches nothing again.
       if (existing) return { result: await original(tx.db, existing, roomId), events: [] };
       if (!access.is_member) throw forbidden("Join the room first");
+      // Mutes and slow mode (domain/moderation.ts), from the row just read: a plain send runs nothing more.
+      const restricted = sendRestriction(access, now);
+      if (restricted) throw restricted;
       // A reply (domain/threads.ts); a plain send runs no statement for threads.
       const rootId = input.threadId === undefined ? null : await threadRoot(tx.db, roomId, input.threadId);
-      if (!svc.sendLimiter.take(String(auth.userId))) throw tooManyRequests("You are sending messages too fast");
+      if (!shared && !svc.sendLimiter.take(key)) throw tooManyRequests("You are sending messages too fast");
       // Resolved before the insert: `@room` in a big room may be refused (domain/mentions.ts).
       const mentions = await resolveMentions(tx.db, { roomId, senderId: auth.userId, content: input.content });
       const inRoom = rootId === null || input.alsoToRoom ? 1 : 0;
       // Files are checked before the first write (writer.ts); a plain send runs no statement for them.
       const files = input.attachments?.length ? await filesToAttach(tx.db, auth.userId, input.attachments) : [];
       const row = await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom });
+      stored = true;
       const attachments = files.length === 0 ? [] : await attach(tx.db, Number(row.id), files, now);
       const { message: m, created } = newMessage(row, { ...(hasMentions(mentions) ? { mentions } : {}), attachments });
       if (inRoom === 1) await countSend(tx.db, { roomId, userId: auth.userId, messageId: m.id });
       news.mentioned = await recordMentions(tx.db, (id) => svc.presence.isOnline(id), { roomId, messageId: m.id, senderId: auth.userId, threadRootId: rootId, inRoom: inRoom === 1, mentions });
+      await recordSend(tx, access, roomId, auth.userId, now);
       if (rootId === null) return { result: m, events: [created] };
       return { result: m, events: [created, await threadUpdated(tx, { roomId, rootId, userId: auth.userId, replyId: m.id, now })] };
     });
@@ -81,6 +100,8 @@ export async function sendMessage(
       if (row) return original(svc.db, row, roomId);
     }
     throw err;
+  } finally {
+    if (shared && !stored) void shared.refund(key);
   }
 }
 
@@ -110,10 +131,12 @@ async function original(db: Kysely<Database>, row: MessageWithSender, roomId: nu
 export async function presentMessages(db: Kysely<Database>, rows: readonly MessageWithSender[], viewerId: number | null): Promise<Message[]> {
   const ids = rows.filter((r) => r.deleted_at === null).map((r) => Number(r.id));
   const roots = rows.filter((r) => Number(r.reply_count) > 0).map((r) => Number(r.id));
-  const [reactions, participants, files] = await Promise.all([
+  const senders = [...new Set(rows.flatMap((r) => (r.sender_id === null ? [] : [Number(r.sender_id)])))];
+  const [reactions, participants, files, deactivated] = await Promise.all([
     reactionSummaries(db, ids, viewerId),
     threadParticipants(db, roots),
     attachmentsByMessage(db, ids),
+    deactivatedAmong(db, senders),
   ]);
   const byMessage = new Map<number, Reaction[]>();
   for (const r of reactions) {
@@ -121,7 +144,11 @@ export async function presentMessages(db: Kysely<Database>, rows: readonly Messa
     list.push({ emoji: r.emoji, count: r.count, me: r.me, userIds: r.userIds });
     byMessage.set(r.message_id, list);
   }
-  return rows.map((r) => toMessage(r, byMessage.get(Number(r.id)), participants.get(Number(r.id)), files.get(Number(r.id))));
+  return rows.map((r) => {
+    const m = toMessage(r, byMessage.get(Number(r.id)), participants.get(Number(r.id)), files.get(Number(r.id)));
+    // Messages from a deactivated account stay, marked as such.
+    return m.sender && deactivated.has(m.sender.id) ? { ...m, sender: { ...m.sender, deactivated: true } } : m;
+  });
 }
 
 export async function history(

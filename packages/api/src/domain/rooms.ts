@@ -7,8 +7,10 @@ import {
   findRoom,
   findUserByKey,
   findUserById,
+  insertAudit,
   insertMember,
   insertRoom,
+  isBanned,
   type Kysely,
   listMembers,
   listRoomsForUser,
@@ -36,6 +38,8 @@ import type { Change, DeferredEvent, PendingEvent } from "./writer.ts";
 export interface RoomAccess {
   room: RoomRow;
   membership: MemberRow | null;
+  /** The caller manages the room as a server admin, not as its room admin (issue 18: any room, orphaned ones too). */
+  asServerAdmin?: boolean;
 }
 
 /** A private room does not exist for a non-member: NOT_FOUND, never FORBIDDEN, so existence does not leak. */
@@ -57,8 +61,10 @@ export function requireChannel(access: RoomAccess): void {
   if (access.room.kind === "dm") throw forbidden("A direct message's members are fixed");
 }
 
-export function requireAdmin(access: RoomAccess): MemberRow {
+/** A room admin's membership; null for a server admin managing a room they are not an admin of. */
+export function requireAdmin(access: RoomAccess): MemberRow | null {
   requireChannel(access);
+  if (access.asServerAdmin) return access.membership;
   const m = requireMember(access);
   if (Number(m.is_admin) !== 1) throw forbidden("Only a room admin can do that");
   return m;
@@ -137,7 +143,7 @@ export function createRoom(
   });
 }
 
-type RoomPatch = { name?: string | undefined; description?: string | undefined; isPrivate?: boolean | undefined };
+type RoomPatch = { name?: string | undefined; description?: string | undefined; isPrivate?: boolean | undefined; slowModeSeconds?: number | undefined };
 
 /**
  * The events that tell who may see a room about its new state. A public room
@@ -158,7 +164,7 @@ function roomChanged(before: Room, room: Room): EventDraft[] {
 
 export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch: RoomPatch): Promise<Room> {
   requireAdmin(access);
-  if (patch.name === undefined && patch.description === undefined && patch.isPrivate === undefined) {
+  if (patch.name === undefined && patch.description === undefined && patch.isPrivate === undefined && patch.slowModeSeconds === undefined) {
     throw new DomainError("BAD_REQUEST", "Nothing to change");
   }
   const roomId = Number(access.room.id);
@@ -168,9 +174,15 @@ export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch:
     if (!current) throw notFound("Room");
     const before = toRoom(current);
     const room = toRoom(await updateRoomRow(tx.db, roomId, patch));
-    if (room.name === before.name && room.description === before.description && room.isPrivate === before.isPrivate) {
+    if (
+      room.name === before.name &&
+      room.description === before.description &&
+      room.isPrivate === before.isPrivate &&
+      room.slowModeSeconds === before.slowModeSeconds
+    ) {
       return { result: room, events: [] };
     }
+    await auditRoom(tx, auth, access, "room.update", { ...patch }, now);
     const events: PendingEvent[] = roomChanged(before, room);
     if (room.name !== before.name) {
       events.push(system(room.id, `${auth.username} renamed the room from "${before.name}" to "${room.name}"`));
@@ -178,11 +190,15 @@ export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch:
     if (room.isPrivate !== before.isPrivate) {
       events.push(system(room.id, `${auth.username} made the room ${room.isPrivate ? "private" : "public"}`));
     }
+    if (room.slowModeSeconds !== before.slowModeSeconds) {
+      const what = room.slowModeSeconds ? `turned on slow mode (one message per ${room.slowModeSeconds} s)` : "turned off slow mode";
+      events.push(await system(tx, room.id, `${auth.username} ${what}`, now));
+    }
     return { result: room, events };
   });
 }
 
-export async function deleteRoom(svc: Services, access: RoomAccess): Promise<{ roomId: number }> {
+export async function deleteRoom(svc: Services, auth: Auth, access: RoomAccess): Promise<{ roomId: number }> {
   requireAdmin(access);
   const room = toRoom(access.room);
   // Its messages' files go with it, unless a message elsewhere shows them too (domain/files.ts).
@@ -190,6 +206,7 @@ export async function deleteRoom(svc: Services, access: RoomAccess): Promise<{ r
   const result = await svc.writes.run(async (tx, now) => {
     await softDeleteRoom(tx.db, room.id, now);
     released = await releaseFiles(tx.db, await messagesWithFilesIn(tx.db, room.id));
+    await auditRoom(tx, auth, access, "room.delete", { name: room.name }, now);
     return { result: { roomId: room.id }, events: [{ body: { type: "room.deleted", roomId: room.id }, scope: roomScope(room) }] };
   });
   await removeBlobs(svc, released);
@@ -213,7 +230,10 @@ export async function joinRoom(svc: Services, auth: Auth, access: RoomAccess): P
   const room = toRoom(access.room);
   if (access.membership) return room;
   // roomAccess already hid private rooms from non-members.
-  await svc.writes.run(async (tx, now) => addMemberRows(tx, auth.userId, auth.username, room, now, null, `${auth.username} joined`));
+  await svc.writes.run(async (tx, now) => {
+    if (await isBanned(tx.db, room.id, auth.userId)) throw forbidden("You are banned from this room");
+    return addMemberRows(tx, auth.userId, auth.username, room, now, null, `${auth.username} joined`);
+  });
   return room;
 }
 
@@ -262,6 +282,7 @@ export function addMember(svc: Services, auth: Auth, access: RoomAccess, usernam
     const user = await findUserByKey(tx.db, username.normalize("NFKC").toLowerCase());
     if (!user) throw notFound("User");
     if (await findMembership(tx.db, room.id, Number(user.id))) throw conflict(`${user.username} is already a member`);
+    if (await isBanned(tx.db, room.id, Number(user.id))) throw forbidden(`${user.username} is banned from this room`);
     return addMemberRows(tx, Number(user.id), user.username, room, now, auth.userId, `${auth.username} added ${user.username}`);
   });
 }
@@ -272,7 +293,7 @@ export function addMember(svc: Services, auth: Auth, access: RoomAccess, usernam
  * members is never without one (`ensureAdmin`). A private room its last
  * member leaves is deleted: nobody could ever see or join it again.
  */
-async function removeMemberRows(
+export async function removeMemberRows(
   tx: WriteTx,
   roomId: number,
   target: MemberRow,
@@ -319,6 +340,7 @@ export function removeMember(svc: Services, auth: Auth, access: RoomAccess, user
     const user = await findUserById(tx.db, userId);
     if (!target || !user) throw notFound("Member");
     const text = `${user.username} was removed by ${auth.username}`;
+    await auditRoom(tx, auth, access, "room.removeMember", { userId, username: user.username }, now);
     return { result: { roomId, userId }, events: await removeMemberRows(tx, roomId, target, now, { type: "removed", by: auth.userId, text }) };
   });
 }
@@ -340,6 +362,7 @@ export function setAdmin(
     if ((Number(target.is_admin) === 1) === isAdmin) return { result, events: [] };
     if (!isAdmin && (await countAdmins(tx.db, roomId)) === 1) throw conflict("A room needs at least one admin");
     await setMemberAdmin(tx.db, roomId, userId, isAdmin);
+    await auditRoom(tx, auth, access, "room.setAdmin", { userId, isAdmin }, now);
     const verb = isAdmin ? "made" : "removed";
     const text = isAdmin ? `${auth.username} ${verb} ${user.username} an admin` : `${auth.username} ${verb} ${user.username} as admin`;
     return {
@@ -359,6 +382,12 @@ export async function members(svc: Services, access: RoomAccess) {
     online: svc.presence.isOnline(Number(r.user_id)),
     lastSeen: r.last_seen === null ? null : Number(r.last_seen),
   }));
+}
+
+/** Room management is audited (admin.audit.list); written in the action's transaction, after its checks. */
+function auditRoom(tx: WriteTx, auth: Auth, access: RoomAccess, action: string, detail: Record<string, unknown>, now: number): Promise<void> {
+  const roomId = String(access.room.id);
+  return insertAudit(tx.db, { actorId: auth.userId, action, targetType: "room", targetId: roomId, detail: { ...detail, asServerAdmin: access.asServerAdmin === true }, now });
 }
 
 export type { Message };

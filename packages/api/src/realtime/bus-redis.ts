@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { type Bus, BusHandlers, type BusMessage, encodeEnvelope, newNodeId } from "./bus.ts";
+import { redisBuckets } from "./shared-limits.ts";
 
 export interface RedisBusOptions {
   url: string;
@@ -53,6 +54,8 @@ export async function openRedisBus(options: RedisBusOptions): Promise<Bus> {
     },
     onMessage: (h) => handlers.addMessage(h),
     onReconnect: (h) => handlers.addReconnect(h),
+    // On the publishing connection: limits fail fast (no offline queue) and fall back to the node's own.
+    buckets: redisBuckets(pub),
     async ping() {
       if (pub.status !== "ready" || sub.status !== "ready") throw new Error(`redis is ${pub.status}/${sub.status}`);
       await pub.ping();

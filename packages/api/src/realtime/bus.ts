@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { BucketFactory } from "./shared-limits.ts";
 import type { LiveEvent } from "../events.ts";
 import type { LiveAudience } from "./hub.ts";
 
@@ -37,6 +38,8 @@ export interface Bus {
   onMessage(handler: (msg: BusMessage, from: string) => void): void;
   /** The bus came back after a loss of connection: messages may have been missed meanwhile. */
   onReconnect(handler: () => void): void;
+  /** Rate-limit buckets shared by every node on this bus (Redis only; see realtime/shared-limits.ts). */
+  readonly buckets?: BucketFactory;
   /** Throws when the bus cannot carry messages now (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import { readBy } from "../domain/attention.ts";
 import { around } from "../domain/around.ts";
 import { deleteMessage, editMessage, messageRevisions } from "../domain/edits.ts";
 import { history, sendMessage } from "../domain/messages.ts";
+import { reportMessage } from "../domain/moderation.ts";
 import { react, reactors, unreact } from "../domain/reactions.ts";
 import { search } from "../domain/search.ts";
 import {
@@ -11,6 +12,7 @@ import {
   messageRevisionsSchema,
   messagesAroundSchema,
   reactionsSchema,
+  reportSchema,
   reactSchema,
   readBySchema,
   searchMessagesSchema,
@@ -36,4 +38,6 @@ export const messagesRouter = router({
   // Search covers the rooms the caller belongs to (or one readable room): access is part of the query (domain/search.ts).
   search: authedProcedure.input(searchMessagesSchema).query(({ ctx, input }) => search(ctx.svc, ctx.auth, input)),
   around: roomProcedure.input(messagesAroundSchema).query(({ ctx, input }) => around(ctx.svc, ctx.auth, ctx.access, input)),
+  /** To the server admins (admin.reports.list); anyone who can see the message may report it. */
+  report: authedProcedure.input(reportSchema).mutation(({ ctx, input }) => reportMessage(ctx.svc, ctx.auth, input)),
 });

@@ -1,12 +1,15 @@
 import { setRoomNotifications } from "../domain/attention.ts";
 import { moveMarker } from "../domain/read-state.ts";
+import { banMember, muteMember, unbanMember } from "../domain/moderation.ts";
 import * as rooms from "../domain/rooms.ts";
 import {
   addMemberSchema,
+  banSchema,
   createRoomSchema,
   listRoomsSchema,
   markReadSchema,
   memberTargetSchema,
+  muteSchema,
   ROOM_PAGE_MAX,
   setAdminSchema,
   setNotificationsSchema,
@@ -25,7 +28,7 @@ export const roomsRouter = router({
   update: adminProcedure.meta({ scope: "rooms" })
     .input(updateRoomSchema)
     .mutation(({ ctx, input: { roomId: _, ...patch } }) => rooms.updateRoom(ctx.svc, ctx.auth, ctx.access, patch)),
-  delete: adminProcedure.meta({ scope: "rooms" }).mutation(({ ctx }) => rooms.deleteRoom(ctx.svc, ctx.access)),
+  delete: adminProcedure.meta({ scope: "rooms" }).mutation(({ ctx }) => rooms.deleteRoom(ctx.svc, ctx.auth, ctx.access)),
   join: roomProcedure.meta({ scope: "rooms" }).mutation(({ ctx }) => rooms.joinRoom(ctx.svc, ctx.auth, ctx.access)),
   leave: roomProcedure.meta({ scope: "rooms" }).mutation(({ ctx }) => rooms.leaveRoom(ctx.svc, ctx.auth, ctx.access)),
   members: roomProcedure.meta({ scope: "read" }).query(({ ctx }) => rooms.members(ctx.svc, ctx.access)),
@@ -38,6 +41,10 @@ export const roomsRouter = router({
   setAdmin: adminProcedure.meta({ scope: "rooms" })
     .input(setAdminSchema)
     .mutation(({ ctx, input }) => rooms.setAdmin(ctx.svc, ctx.auth, ctx.access, input.userId, input.isAdmin)),
+  /** Moderation (issue 18): a muted member reads but cannot send until `until`; a banned one is removed and cannot rejoin. */
+  mute: adminProcedure.input(muteSchema).mutation(({ ctx, input }) => muteMember(ctx.svc, ctx.auth, ctx.access, input)),
+  ban: adminProcedure.input(banSchema).mutation(({ ctx, input }) => banMember(ctx.svc, ctx.auth, ctx.access, input.userId)),
+  unban: adminProcedure.input(banSchema).mutation(({ ctx, input }) => unbanMember(ctx.svc, ctx.auth, ctx.access, input.userId)),
   /** This connection also receives the live events of a room it previews (public, not joined); one room at a time. */
   watch: roomProcedure.meta({ scope: "read" }).mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, Number(ctx.access.room.id))),
   unwatch: authedProcedure.meta({ scope: "read" }).mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, null)),

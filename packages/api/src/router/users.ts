@@ -1,7 +1,8 @@
 import { profileOf, updateProfile } from "../domain/account.ts";
 import { attentionSettings, setDnd, setReceiptPrivacy } from "../domain/attention.ts";
+import { exportMine } from "../domain/my-data.ts";
 import { searchPeople } from "../domain/people.ts";
-import { searchUsersSchema, setDndSchema, setReceiptPrivacySchema, updateProfileSchema, userIdInput } from "../schemas.ts";
+import { exportMineSchema, searchUsersSchema, setDndSchema, setReceiptPrivacySchema, updateProfileSchema, userIdInput } from "../schemas.ts";
 import { authedProcedure, router } from "../trpc.ts";
 
 export const usersRouter = router({
@@ -18,4 +19,6 @@ export const usersRouter = router({
   /** Do not disturb until `until`; null clears it. */
   setDnd: authedProcedure.input(setDndSchema).mutation(({ ctx, input }) => setDnd(ctx.svc, ctx.auth, input.until)),
   setReceiptPrivacy: authedProcedure.input(setReceiptPrivacySchema).mutation(({ ctx, input }) => setReceiptPrivacy(ctx.svc, ctx.auth, input.hidden)),
+  /** The caller's own data: account, rooms, messages with their edits, reactions (messages a page at a time). */
+  exportMine: authedProcedure.input(exportMineSchema).query(({ ctx, input }) => exportMine(ctx.svc, ctx.auth, input?.cursor ?? null)),
 });

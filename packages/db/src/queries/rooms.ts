@@ -10,6 +10,11 @@ export interface SenderAccess {
   deleted_at: number | null;
   /** 1 if the sender is a member. */
   is_member: number;
+  /** Moderation (migration 0015): the sender's membership, null for a non-member. */
+  is_admin: number | null;
+  muted_until: number | null;
+  last_sent_at: number | null;
+  slow_mode_seconds: number;
 }
 
 /** The send path's access check, written once (see `insertMessageQuery`). */
@@ -17,7 +22,7 @@ export const senderAccessQuery = (db: Db, a: Args<{ roomId: number; userId: numb
   db
     .selectFrom("rooms as r")
     .leftJoin("room_members as m", (j) => j.onRef("m.room_id", "=", "r.id").on("m.user_id", "=", a.userId))
-    .select(["r.is_private", "r.deleted_at"])
+    .select(["r.is_private", "r.deleted_at", "r.slow_mode_seconds", "m.is_admin", "m.muted_until", "m.last_sent_at"])
     .select((eb) => eb.case().when("m.user_id", "is not", null).then(1).else(0).end().as("is_member"))
     .where("r.id", "=", a.roomId);
 
@@ -54,12 +59,13 @@ export function findRoom(db: Db, id: number): Promise<RoomRow | undefined> {
 export async function updateRoom(
   db: Db,
   id: number,
-  patch: { name?: string | undefined; description?: string | undefined; isPrivate?: boolean | undefined },
+  patch: { name?: string | undefined; description?: string | undefined; isPrivate?: boolean | undefined; slowModeSeconds?: number | undefined },
 ): Promise<RoomRow> {
   const set: Updateable<RoomsTable> = {
     ...(patch.name !== undefined && { name: patch.name }),
     ...(patch.description !== undefined && { description: patch.description }),
     ...(patch.isPrivate !== undefined && { is_private: patch.isPrivate ? 1 : 0 }),
+    ...(patch.slowModeSeconds !== undefined && { slow_mode_seconds: patch.slowModeSeconds }),
   };
   if (Object.keys(set).length === 0) return db.selectFrom("rooms").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   return db.updateTable("rooms").set(set).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
@@ -87,6 +93,7 @@ export function listRoomsForUser(db: Db, userId: number, page: { after: number; 
       "r.kind",
       "r.dm_key",
       "r.is_default",
+      "r.slow_mode_seconds",
       "me.is_admin",
       "me.user_id as my_id",
       (eb) =>

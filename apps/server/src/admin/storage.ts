@@ -1,0 +1,19 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { ServerConfig } from "../config.ts";
+
+/**
+ * Where uploaded files live, for backup, restore, export and doctor (issue
+ * 18). The hook for file uploads (issue 16): `UPLOADS_DIR`, else
+ * `uploads/` beside the SQLite database; null when there is no such
+ * directory (nothing to copy). Change this one function if uploads move.
+ */
+export function uploadsDirectory(config: ServerConfig): string | null {
+  if (config.uploadsDir) return config.uploadsDir;
+  if (config.database.kind !== "sqlite" || config.database.filename === ":memory:") return null;
+  const beside = join(dirname(config.database.filename), "uploads");
+  return existsSync(beside) ? beside : null;
+}
+
+/** A backup's uploaded files are kept beside it: `<file>.uploads/`. */
+export const backupUploads = (file: string) => `${file}.uploads`;
