@@ -224,8 +224,6 @@ const envSchema = z.object({
     .string()
     .default("")
     .transform((v) => v.split(",").map((n) => n.normalize("NFKC").trim().toLowerCase()).filter(Boolean)),
-  /** Uploaded files (issue 16's hook for backup, restore, export and doctor: admin/storage.ts); default: uploads/ beside the SQLite file. */
-  UPLOADS_DIR: z.string().min(1).optional(),
   /** Who may register until an admin changes it at run time (stored in the database). */
   REGISTRATION: z.enum(["open", "invite", "closed"]).default("open"),
   /** E-mail domains registration is limited to (comma-separated); unset: any. */
@@ -295,6 +293,10 @@ export interface ServerConfig {
   /** Addresses outgoing webhooks may reach although private (`WEBHOOK_ALLOW_HOSTS`). */
   webhookAllowHosts: string[];
   files: FilesConfig;
+  /** Issue 18: server admins by username key, and registration defaults (an admin's run-time change wins). */
+  serverAdmins: string[];
+  registration: "open" | "invite" | "closed";
+  registrationEmailDomains: string[];
 }
 
 export interface FilesConfig {
@@ -313,11 +315,6 @@ export interface FilesConfig {
   } | null;
   /** The separate origin files are served from (signed URLs), or null: the app's own. */
   filesOrigin: string | null;
-  /** Issue 18: server admins by username key, and registration defaults (an admin's run-time change wins). */
-  serverAdmins: string[];
-  registration: "open" | "invite" | "closed";
-  registrationEmailDomains: string[];
-  uploadsDir: string | null;
 }
 
 export type DatabaseConfig =
@@ -471,7 +468,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     serverAdmins: e.PARLEY_ADMINS,
     registration: e.REGISTRATION,
     registrationEmailDomains: e.REGISTRATION_EMAIL_DOMAINS,
-    uploadsDir: e.UPLOADS_DIR === undefined ? null : resolve(e.UPLOADS_DIR),
   };
 }
 

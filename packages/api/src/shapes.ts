@@ -123,6 +123,7 @@ export const toProfile = (u: UserRow): Profile => ({
   username: u.username,
   displayName: u.display_name ?? null,
   statusText: u.status_text ?? "",
+  isBot: Number(u.is_bot) === 1,
 });
 
 export const toRoom = (r: Omit<RoomRow, "timeline_count">): Room => ({

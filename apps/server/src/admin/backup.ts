@@ -86,7 +86,7 @@ export function restore(config: ServerConfig, file: string): { uploads: boolean 
   for (const suffix of ["-wal", "-shm"]) rmSync(`${target}${suffix}`, { force: true });
   renameSync(tmp, target);
   const saved = backupUploads(from);
-  const uploads = config.uploadsDir ?? resolve(dirname(target), "uploads");
+  const uploads = config.files.uploadsDir;
   if (!existsSync(saved)) return { uploads: false };
   rmSync(uploads, { recursive: true, force: true });
   cpSync(saved, uploads, { recursive: true });

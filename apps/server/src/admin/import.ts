@@ -11,9 +11,7 @@ import { readZip } from "./zip.ts";
 
 /** Where imported files go: the uploads directory (UPLOADS_DIR, or uploads/ beside the SQLite file). */
 function uploadsTarget(config: ServerConfig): string {
-  if (config.uploadsDir) return config.uploadsDir;
-  if (config.database.kind === "sqlite") return join(dirname(config.database.filename), "uploads");
-  throw new AdminError("set UPLOADS_DIR to import files into a PostgreSQL deployment");
+  return config.files.uploadsDir;
 }
 
 /**

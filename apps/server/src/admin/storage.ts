@@ -9,10 +9,8 @@ import type { ServerConfig } from "../config.ts";
  * directory (nothing to copy). Change this one function if uploads move.
  */
 export function uploadsDirectory(config: ServerConfig): string | null {
-  if (config.uploadsDir) return config.uploadsDir;
-  if (config.database.kind !== "sqlite" || config.database.filename === ":memory:") return null;
-  const beside = join(dirname(config.database.filename), "uploads");
-  return existsSync(beside) ? beside : null;
+  // The files backend's directory (issue 16: `UPLOADS_DIR`, default `uploads/` beside the database).
+  return existsSync(config.files.uploadsDir) ? config.files.uploadsDir : null;
 }
 
 /** A backup's uploaded files are kept beside it: `<file>.uploads/`. */

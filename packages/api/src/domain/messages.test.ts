@@ -36,6 +36,7 @@ const insertedRow: fc.Arbitrary<InsertedMessage> = fc
     reply_count: 0,
     last_reply_at: null,
     event_id: r.event_id,
+    mentions: null,
   }));
 
 describe("a new message's message.created", () => {

@@ -168,7 +168,7 @@ export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch:
     throw new DomainError("BAD_REQUEST", "Nothing to change");
   }
   const roomId = Number(access.room.id);
-  return svc.writes.run(async (tx) => {
+  return svc.writes.run(async (tx, now) => {
     // Read again inside the write: another update may have committed since the access check.
     const current = await findRoom(tx.db, roomId);
     if (!current) throw notFound("Room");
@@ -192,7 +192,7 @@ export function updateRoom(svc: Services, auth: Auth, access: RoomAccess, patch:
     }
     if (room.slowModeSeconds !== before.slowModeSeconds) {
       const what = room.slowModeSeconds ? `turned on slow mode (one message per ${room.slowModeSeconds} s)` : "turned off slow mode";
-      events.push(await system(tx, room.id, `${auth.username} ${what}`, now));
+      events.push(system(room.id, `${auth.username} ${what}`));
     }
     return { result: room, events };
   });
@@ -354,7 +354,7 @@ export function setAdmin(
 ): Promise<{ roomId: number; userId: number; isAdmin: boolean }> {
   requireAdmin(access);
   const roomId = Number(access.room.id);
-  return svc.writes.run(async (tx) => {
+  return svc.writes.run(async (tx, now) => {
     const target = await findMembership(tx.db, roomId, userId);
     const user = await findUserById(tx.db, userId);
     if (!target || !user) throw notFound("Member");
