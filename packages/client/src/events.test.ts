@@ -23,7 +23,6 @@ const msg = (id: number, roomId = 1): StreamEvent => ({
     thread: null,
     mentions: { userIds: [], room: false, here: false },
     attachments: [],
-    mentions: { userIds: [], room: false, here: false },
   },
 });
 
