@@ -34,10 +34,10 @@ export const messagesRouter = router({
   unreact: authedProcedure.meta({ scope: "write" }).input(unreactSchema).mutation(({ ctx, input }) => unreact(ctx.svc, ctx.auth, input)),
   reactions: authedProcedure.meta({ scope: "read" }).input(reactionsSchema).query(({ ctx, input }) => reactors(ctx.svc, ctx.auth, input)),
   /** Members whose read marker has reached the message (DMs and rooms of up to 50 members). */
-  readBy: authedProcedure.input(readBySchema).query(({ ctx, input }) => readBy(ctx.svc, ctx.auth, input.messageId)),
+  readBy: authedProcedure.meta({ scope: "read" }).input(readBySchema).query(({ ctx, input }) => readBy(ctx.svc, ctx.auth, input.messageId)),
   // Search covers the rooms the caller belongs to (or one readable room): access is part of the query (domain/search.ts).
-  search: authedProcedure.input(searchMessagesSchema).query(({ ctx, input }) => search(ctx.svc, ctx.auth, input)),
-  around: roomProcedure.input(messagesAroundSchema).query(({ ctx, input }) => around(ctx.svc, ctx.auth, ctx.access, input)),
+  search: authedProcedure.meta({ scope: "read" }).input(searchMessagesSchema).query(({ ctx, input }) => search(ctx.svc, ctx.auth, input)),
+  around: roomProcedure.meta({ scope: "read" }).input(messagesAroundSchema).query(({ ctx, input }) => around(ctx.svc, ctx.auth, ctx.access, input)),
   /** To the server admins (admin.reports.list); anyone who can see the message may report it. */
-  report: authedProcedure.input(reportSchema).mutation(({ ctx, input }) => reportMessage(ctx.svc, ctx.auth, input)),
+  report: authedProcedure.meta({ scope: "write" }).input(reportSchema).mutation(({ ctx, input }) => reportMessage(ctx.svc, ctx.auth, input)),
 });

@@ -42,9 +42,9 @@ export const roomsRouter = router({
     .input(setAdminSchema)
     .mutation(({ ctx, input }) => rooms.setAdmin(ctx.svc, ctx.auth, ctx.access, input.userId, input.isAdmin)),
   /** Moderation (issue 18): a muted member reads but cannot send until `until`; a banned one is removed and cannot rejoin. */
-  mute: adminProcedure.input(muteSchema).mutation(({ ctx, input }) => muteMember(ctx.svc, ctx.auth, ctx.access, input)),
-  ban: adminProcedure.input(banSchema).mutation(({ ctx, input }) => banMember(ctx.svc, ctx.auth, ctx.access, input.userId)),
-  unban: adminProcedure.input(banSchema).mutation(({ ctx, input }) => unbanMember(ctx.svc, ctx.auth, ctx.access, input.userId)),
+  mute: adminProcedure.meta({ scope: "rooms" }).input(muteSchema).mutation(({ ctx, input }) => muteMember(ctx.svc, ctx.auth, ctx.access, input)),
+  ban: adminProcedure.meta({ scope: "rooms" }).input(banSchema).mutation(({ ctx, input }) => banMember(ctx.svc, ctx.auth, ctx.access, input.userId)),
+  unban: adminProcedure.meta({ scope: "rooms" }).input(banSchema).mutation(({ ctx, input }) => unbanMember(ctx.svc, ctx.auth, ctx.access, input.userId)),
   /** This connection also receives the live events of a room it previews (public, not joined); one room at a time. */
   watch: roomProcedure.meta({ scope: "read" }).mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, Number(ctx.access.room.id))),
   unwatch: authedProcedure.meta({ scope: "read" }).mutation(({ ctx }) => rooms.watchRoom(ctx.svc, ctx.conn.socket, null)),
@@ -53,8 +53,8 @@ export const roomsRouter = router({
     return { ok: true as const };
   }),
   /** Moves the caller's read marker forward to `messageId` (never back); unchanged, it writes nothing. */
-  markRead: memberProcedure.input(markReadSchema).mutation(({ ctx, input }) => moveMarker(ctx.svc, ctx.auth, input)),
+  markRead: memberProcedure.meta({ scope: "read" }).input(markReadSchema).mutation(({ ctx, input }) => moveMarker(ctx.svc, ctx.auth, input)),
   /** Moves the marker back, so `messageId` and what follows are unread again. */
-  markUnread: memberProcedure.input(markReadSchema).mutation(({ ctx, input }) => moveMarker(ctx.svc, ctx.auth, { ...input, back: true })),
-  setNotifications: memberProcedure.input(setNotificationsSchema).mutation(({ ctx, input }) => setRoomNotifications(ctx.svc, ctx.auth, input)),
+  markUnread: memberProcedure.meta({ scope: "read" }).input(markReadSchema).mutation(({ ctx, input }) => moveMarker(ctx.svc, ctx.auth, { ...input, back: true })),
+  setNotifications: memberProcedure.meta({ scope: "rooms" }).input(setNotificationsSchema).mutation(({ ctx, input }) => setRoomNotifications(ctx.svc, ctx.auth, input)),
 });

@@ -13,7 +13,7 @@ export const usersRouter = router({
   /** One's display name and status; people who share a room see it change live (`user.updated`). */
   updateProfile: authedProcedure.input(updateProfileSchema).mutation(({ ctx, input }) => updateProfile(ctx.svc, ctx.auth, input)),
   /** Anyone's public profile (a profile card). */
-  profile: authedProcedure.input(userIdInput).query(({ ctx, input }) => profileOf(ctx.svc, input.userId)),
+  profile: authedProcedure.meta({ scope: "read" }).input(userIdInput).query(({ ctx, input }) => profileOf(ctx.svc, input.userId)),
   /** The caller's own attention settings: do not disturb, receipt privacy. */
   settings: authedProcedure.query(({ ctx }) => attentionSettings(ctx.svc, ctx.auth.userId)),
   /** Do not disturb until `until`; null clears it. */
