@@ -266,6 +266,11 @@ describe("who sees a DM", () => {
     "messages.send": (roomId) => ({ roomId, content: "let me in", clientId: `dm-intruder-${roomId}` }),
     "messages.search": (roomId) => ({ roomId, query: "dm-only-words" }),
     "messages.around": (roomId) => ({ roomId, messageId: 1 }),
+    // Issue 17: commands and webhooks name the room too.
+    "commands.run": (roomId) => ({ roomId, text: "/shrug let me in", clientId: `dm-cmd-${roomId}` }),
+    "commands.create": (roomId) => ({ roomId, trigger: "intrude", url: "http://127.0.0.1:9/intruder" }),
+    "webhooks.create": (roomId) => ({ roomId, name: "intruder hook" }),
+    "webhooks.createOutgoing": (roomId) => ({ roomId, url: "http://127.0.0.1:9/intruder" }),
   };
 
   it("is NOT_FOUND to an outsider on every procedure taking its roomId, and leaks nothing", async () => {

@@ -67,7 +67,8 @@ describe("messages.edit", () => {
     const m = await send(alice, "teh typo");
     expect(m.rev).toBe(1);
     const edited = await alice.http.messages.edit.mutate({ messageId: m.id, content: "  the typo, fixed  " });
-    expect(edited).toMatchObject({ id: m.id, content: "the typo, fixed", rev: 2, deletedAt: null, createdAt: m.createdAt });
+    // Leading spaces are the writer's (indented code); trailing whitespace is tidied away (issue 13).
+    expect(edited).toMatchObject({ id: m.id, content: "  the typo, fixed", rev: 2, deletedAt: null, createdAt: m.createdAt });
     expect(edited.editedAt).toEqual(expect.any(Number));
     const again = await alice.http.messages.edit.mutate({ messageId: m.id, content: "third" });
     expect(again.rev).toBe(3);
@@ -75,7 +76,7 @@ describe("messages.edit", () => {
     const live = await b.waitFor((e) => e.type === "message.updated" && e.message.rev === 3);
     expect(live).toMatchObject({ type: "message.updated", roomId, message: { id: m.id, content: "third", rev: 3 } });
     const updates = b.events.filter((e) => e.type === "message.updated" && e.message.id === m.id);
-    expect(updates.map((e) => (e.type === "message.updated" ? e.message.content : null))).toEqual(["the typo, fixed", "third"]);
+    expect(updates.map((e) => (e.type === "message.updated" ? e.message.content : null))).toEqual(["  the typo, fixed", "third"]);
     const page = await bob.http.messages.list.query({ roomId });
     expect(page.items.find((x) => x.id === m.id)).toEqual({ ...again, reactions: [] });
   });
@@ -87,7 +88,7 @@ describe("messages.edit", () => {
     const first = await alice.http.messages.edit.mutate({ messageId: m.id, content: "changed" });
     const retry = await alice.http.messages.edit.mutate({ messageId: m.id, content: "changed" });
     expect(retry).toEqual(first);
-    const untouched = await alice.http.messages.edit.mutate({ messageId: m.id, content: " changed " });
+    const untouched = await alice.http.messages.edit.mutate({ messageId: m.id, content: "\nchanged \n" });
     expect(untouched.rev).toBe(2);
     const marker = await send(alice, "marker after retries");
     await b.waitFor(isMarker(marker));

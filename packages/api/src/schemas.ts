@@ -177,7 +177,8 @@ export const MAX_ATTACHMENTS = 10;
 /** A message's text when it has attachments: as `messageContentSchema`, but blank is allowed (stored as ""). */
 const sendContentSchema = z
   .string()
-  .trim()
+  // Leading spaces are the writer's (indented code), as in messageContentSchema (issue 13).
+  .overwrite(tidyMessage)
   .refine((s) => !hasNul(s), "Message may not contain NUL characters")
   .refine((s) => charCount(s) <= MESSAGE_MAX_CHARS, `Message must be at most ${MESSAGE_MAX_CHARS} characters`)
   .transform((s) => (hasVisibleText(s) ? s : ""));
