@@ -1,7 +1,9 @@
 import type { Block, Inline } from "@parley/api/markdown";
 import { createMemo, For, Match, Show, Switch } from "solid-js";
 import { markdown } from "../../lib/richtext/markdown.ts";
+import { parseMessageLink } from "../../state/search.ts";
 import { MessageText } from "../MessageText.tsx";
+import { MessageLinkCard } from "../search/MessageLinkCard.tsx";
 import "./richtext.css";
 import { CodeBlock } from "./CodeBlock.tsx";
 import { EmojiShortcode, MentionChip, RoomChip } from "./chips.tsx";
@@ -97,6 +99,10 @@ function InlineView(props: { node: Inline }) {
     case "link":
       return (
         <Switch fallback={<Inlines nodes={n.children} />}>
+          {/* A pasted link to a message: a quote card for whoever may read it, a plain link otherwise (issue 15). */}
+          <Match when={SAFE_HREF.test(n.href) && parseMessageLink(n.href)} keyed>
+            {(target) => <MessageLinkCard href={n.href} text={n.href} roomId={target.roomId} messageId={target.messageId} />}
+          </Match>
           <Match when={SAFE_HREF.test(n.href)}>
             <a href={n.href} target="_blank" rel="noopener noreferrer nofollow" dir="ltr">
               <Inlines nodes={n.children} />
