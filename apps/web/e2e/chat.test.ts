@@ -215,9 +215,12 @@ describe.skipIf(!hasChromium)("the chat in a real browser", () => {
       expect(box && scrollerBox ? box.y - scrollerBox.y : -1).toBeLessThan(200);
       expect(box && scrollerBox ? box.y - scrollerBox.y : -1).toBeGreaterThan(-100);
     }
+    await expect.poll(loaded, { timeout: 5_000 }).toBeGreaterThanOrEqual(130);
     await scroller.evaluate((el) => {
       el.scrollTop = 0;
     });
+    // The virtualiser renders the rows now at the top on its next frame: wait for them, with a deadline.
+    await expect.poll(async () => (await messageTexts(page)).includes("history 1"), { timeout: 5_000 }).toBe(true);
     const all = await messageTexts(page);
     expect(all).toContain("history 1");
     expect(all.filter((t) => t === "history 1")).toHaveLength(1);

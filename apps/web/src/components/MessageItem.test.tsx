@@ -34,7 +34,7 @@ describe("a message", () => {
     expect(container.querySelector(".msg-text")?.textContent).toBe(payload);
     const link = container.querySelector(".msg-text a");
     expect(link?.getAttribute("href")).toBe("https://example.com/x");
-    expect(link?.getAttribute("rel")).toBe("noopener noreferrer");
+    expect(link?.getAttribute("rel")).toBe("noopener noreferrer nofollow");
     expect(link?.getAttribute("target")).toBe("_blank");
   });
 

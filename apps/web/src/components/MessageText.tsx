@@ -17,7 +17,7 @@ export function MessageText(props: { content: string }) {
             when={parseMessageLink(part.href)}
             keyed
             fallback={
-              <a href={part.href} target="_blank" rel="noopener noreferrer" dir="ltr">
+              <a href={part.href} target="_blank" rel="noopener noreferrer nofollow" dir="ltr">
                 {part.text}
               </a>
             }

@@ -41,7 +41,7 @@ export function MessageLinkCard(props: { href: string; text: string; roomId: num
   };
   // `data-message-link` says when the look-up is over and the link stays plain (tests wait for it).
   const plain = (
-    <a href={props.href} target="_blank" rel="noopener noreferrer" dir="ltr" data-message-link={message.loading ? "checking" : "plain"}>
+    <a href={props.href} target="_blank" rel="noopener noreferrer nofollow" dir="ltr" data-message-link={message.loading ? "checking" : "plain"}>
       {props.text}
     </a>
   );
