@@ -150,6 +150,8 @@ const envSchema = z.object({
   /** Identifies this node in logs and metrics (default: the host name and process id). */
   NODE_ID: z.string().min(1).max(64).optional(),
   PRESENCE_HEARTBEAT_MS: timerMs(50, 10_000),
+  /** SQLite: how long a new message waits before the search index takes it, with whatever else came meanwhile (a search never waits for it). */
+  SEARCH_INDEX_DELAY_MS: timerMs(1, 100),
   METRICS: z.enum(["on", "off"]).default("on"),
   /** A caller presenting it as `Authorization: Bearer …` may read /metrics from anywhere. */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -hex 24)").optional(),
@@ -246,6 +248,7 @@ export interface ServerConfig {
   redisUrl: string | null;
   nodeId: string;
   presenceHeartbeatMs: number;
+  searchIndexDelayMs: number;
   metrics: boolean;
   /** null: /metrics only for loopback peers (and, behind TRUST_PROXY, for nobody). */
   metricsToken: string | null;
@@ -427,6 +430,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (msg: string) => void =
     redisUrl: e.REDIS_URL ?? null,
     nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
     presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS,
+    searchIndexDelayMs: e.SEARCH_INDEX_DELAY_MS,
     metrics: e.METRICS === "on",
     metricsToken: e.METRICS_TOKEN ?? null,
     secretKey,

@@ -74,6 +74,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       onError: (err) => logger.error({ err }, "event hub failed to read the log"),
       bus: bus ?? undefined,
       presenceHeartbeatMs: config.presenceHeartbeatMs,
+      searchIndexDelayMs: config.searchIndexDelayMs,
       observer: metrics.observer,
       writeTransaction: handle.writeTransaction,
       searchLog: (fields, message) => logger.info(fields, message),

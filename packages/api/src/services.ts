@@ -227,6 +227,8 @@ export function createServices(
     writeTransaction: WriteTransaction;
     /** Progress of the background search indexing. */
     searchLog?: SearchIndexLog;
+    /** SQLite: how long a new message waits for the search index (domain/search-tail.ts). */
+    searchIndexDelayMs?: number;
     /** Storage for uploaded files; without it, deleting a message deletes only rows. */
     fileBlobs?: FileBlobs;
   },
@@ -269,11 +271,21 @@ export function createServices(
     onError: opts.onError,
   });
   // On SQLite the hub delivers a batch's events straight from its commit (EventHub.committed).
-  const writes = new Writer(opts.writeTransaction, (rows) => hub.committed(rows), now);
-  const searchIndex = new SearchIndexer({
+  // The search index learns of new messages from the same commits (domain/search-tail.ts).
+  let searchIndex: SearchIndexer | null = null;
+  const writes = new Writer(
+    opts.writeTransaction,
+    (rows) => {
+      hub.committed(rows);
+      searchIndex?.committed(rows);
+    },
+    now,
+  );
+  searchIndex = new SearchIndexer({
     db,
     writes,
     log: opts.searchLog,
+    tailDelayMs: opts.searchIndexDelayMs,
     // Said as what it is (onError's own message is the hub's).
     onError: (err) =>
       opts.searchLog ? opts.searchLog({ error: err instanceof Error ? err.message : String(err) }, "search: background indexing failed, retrying") : opts.onError?.(err),

@@ -83,7 +83,7 @@ export async function sendMessage(
       stored = true;
       const attachments = files.length === 0 ? [] : await attach(tx.db, Number(row.id), files, now);
       const { message: m, created } = newMessage(row, { ...(hasMentions(mentions) ? { mentions } : {}), attachments });
-      if (inRoom === 1) await countSend(tx.db, { roomId, userId: auth.userId, messageId: m.id });
+      if (inRoom === 1) await countSend(tx, { roomId, userId: auth.userId, messageId: m.id });
       news.mentioned = await recordMentions(tx.db, (id) => svc.presence.isOnline(id), { roomId, messageId: m.id, senderId: auth.userId, threadRootId: rootId, inRoom: inRoom === 1, mentions });
       await recordSend(tx, access, roomId, auth.userId, now);
       if (rootId === null) return { result: m, events: [created] };

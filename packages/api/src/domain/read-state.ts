@@ -1,5 +1,4 @@
 import {
-  bumpTimeline,
   countMentions,
   countTimelineAfter,
   type Database,
@@ -7,8 +6,8 @@ import {
   findMessage,
   type Kysely,
   readStates,
-  setMarker,
   userAttention,
+  type WriteTx,
 } from "@parley/db";
 import { notFound } from "../errors.ts";
 import type { EventDraft } from "../events.ts";
@@ -58,9 +57,9 @@ export const attentionOf = (states: Map<number, RoomAttention>, roomId: number):
  * statements by primary key; no event: the sender's other tabs see their own
  * `message.created` and move their marker themselves).
  */
-export async function countSend(db: Db, s: { roomId: number; userId: number; messageId: number }): Promise<void> {
-  const readCount = await bumpTimeline(db, s.roomId);
-  await setMarker(db, { roomId: s.roomId, userId: s.userId, lastReadId: s.messageId, readCount });
+export async function countSend(tx: WriteTx, s: { roomId: number; userId: number; messageId: number }): Promise<void> {
+  const readCount = await tx.bumpTimeline(s.roomId);
+  await tx.setMarker({ roomId: s.roomId, userId: s.userId, lastReadId: s.messageId, readCount });
 }
 
 /**
@@ -83,7 +82,7 @@ export async function moveMarker(svc: Services, auth: Auth, input: { roomId: num
     if (unchanged(Number(marker.last_read_id), target, input.back)) return { result: await stateOf(tx.db, input.roomId, auth.userId), events: [] };
     const unreadCount = await countTimelineAfter(tx.db, input.roomId, target);
     const readCount = Math.max(0, Number(marker.timeline_count) - unreadCount);
-    await setMarker(tx.db, { roomId: input.roomId, userId: auth.userId, lastReadId: target, readCount });
+    await tx.setMarker({ roomId: input.roomId, userId: auth.userId, lastReadId: target, readCount });
     const mentionCount = marker.kind === "dm" ? unreadCount : await countMentions(tx.db, { userId: auth.userId, roomId: input.roomId, after: target });
     const state: ReadState = { roomId: input.roomId, lastReadId: target, unreadCount, mentionCount };
     const events: EventDraft[] = [{ body: { type: "read.updated", ...state, threadId: null }, scope: "user", userId: auth.userId }];

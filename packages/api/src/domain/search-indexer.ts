@@ -1,4 +1,5 @@
-import { buildPostgresSearchIndexes, type Database, ensureSenderIndex, indexSearchBatch, isPostgres, type Kysely, searchIndexBacklog } from "@parley/db";
+import { buildPostgresSearchIndexes, type Database, type EventRow, ensureSenderIndex, indexSearchBatch, isPostgres, type Kysely, searchIndexBacklog } from "@parley/db";
+import { SearchTail } from "./search-tail.ts";
 import type { Writer } from "./writer.ts";
 
 const RETRIES = 5;
@@ -11,6 +12,8 @@ export interface SearchIndexerOptions {
   writes: Writer;
   log?: SearchIndexLog | undefined;
   onError?: ((err: unknown) => void) | undefined;
+  /** SQLite: how long a new message waits for the index (domain/search-tail.ts). */
+  tailDelayMs?: number | undefined;
   /** Messages per write transaction (SQLite). */
   batch?: number | undefined;
 }
@@ -21,26 +24,57 @@ export interface SearchIndexerOptions {
  * start-up never waits for it. On SQLite each batch is an operation of the
  * one write path, so sends keep flowing between batches; on PostgreSQL the
  * indexes are built CONCURRENTLY. `indexing` stays true until it is done;
- * search replies say so.
+ * search replies say so. New messages are indexed after their commit, by
+ * the tail (domain/search-tail.ts).
  */
 export class SearchIndexer {
   private pending = true;
   private stopped = false;
   private running: Promise<void> | null = null;
+  /** New messages, indexed after their commit (SQLite; domain/search-tail.ts). */
+  private readonly tail: SearchTail;
+  private tailReady = false;
 
-  constructor(private readonly options: SearchIndexerOptions) {}
+  constructor(private readonly options: SearchIndexerOptions) {
+    this.tail = new SearchTail({ writes: options.writes, enabled: !isPostgres(options.db), onError: options.onError, delayMs: options.tailDelayMs });
+  }
 
   get indexing(): boolean {
-    return this.pending;
+    return this.pending || !this.tailReady;
+  }
+
+  /** Every commit, from the write path (services.ts). */
+  committed(rows: readonly EventRow[]): void {
+    this.tail.committed(rows);
+  }
+
+  /**
+   * Before a search: every message whose send has been answered is in the
+   * index. While the start-up pass still indexes what a server that was not
+   * running missed (an admin import), a search does not wait; it says it is
+   * indexing.
+   */
+  async catchUp(): Promise<void> {
+    if (this.tailReady) await this.tail.catchUp();
   }
 
   async start(): Promise<void> {
     const backlog = await searchIndexBacklog(this.options.db);
+    const tail = this.tail.run().then(
+      () => {
+        this.tailReady = true;
+      },
+      (err: unknown) => {
+        this.tailReady = true;
+        this.options.onError?.(err);
+      },
+    );
     if (backlog === 0) {
       this.pending = false;
+      this.running = tail;
       return;
     }
-    this.running = this.runWithRetries(backlog);
+    this.running = Promise.all([tail, this.runWithRetries(backlog)]).then(() => undefined);
   }
 
   /**
@@ -64,7 +98,7 @@ export class SearchIndexer {
   /** Stops after the batch under way; resolves when it has. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.running;
+    await Promise.all([this.tail.stop(), this.running]);
   }
 
   private async run(backlog: number): Promise<void> {

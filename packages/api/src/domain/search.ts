@@ -57,6 +57,8 @@ export async function search(svc: Services, auth: Auth, input: SearchInput): Pro
   const cursor = input.cursor ?? null;
   if (cursor !== null && cursor.startsWith("r") !== relevance) throw new QuerySyntaxError(0, "that cursor is from a search with another sort");
   const plan = await resolve(svc, auth, tree, input);
+  // SQLite indexes new messages after their commit: every message already answered is searchable.
+  await svc.searchIndex.catchUp();
   plan.sort = input.sort;
   plan.limit = input.limit;
   if (cursor !== null) {

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Database, NotifyLevel } from "../schema.ts";
+import type { Args } from "./args.ts";
 
 type Db = Kysely<Database>;
 
@@ -13,16 +14,14 @@ type Db = Kysely<Database>;
 /** The `@room` row's user: everyone in the room. */
 export const ROOM_WIDE = 0;
 
-/** One more text message in the room's timeline; returns the new count (the message's place in it). */
-export async function bumpTimeline(db: Db, roomId: number): Promise<number> {
-  const r = await db
+/** One more text message in the room's timeline; returns the new count (the message's place in it). Run on every send: see `WriteTx.bumpTimeline`. */
+export const bumpTimelineQuery = (db: Db, a: Args<{ roomId: number }>) =>
+  db
     .updateTable("rooms")
-    .set((eb) => ({ timeline_count: eb("timeline_count", "+", 1) }))
-    .where("id", "=", roomId)
-    .returning("timeline_count")
-    .executeTakeFirstOrThrow();
-  return Number(r.timeline_count);
-}
+    // A literal, not a bound 1: the accelerator prepares this with named placeholders only.
+    .set({ timeline_count: sql<number>`timeline_count + 1` })
+    .where("id", "=", a.roomId)
+    .returning("timeline_count");
 
 export function findMarker(db: Db, roomId: number, userId: number) {
   return db
@@ -34,14 +33,13 @@ export function findMarker(db: Db, roomId: number, userId: number) {
     .executeTakeFirst();
 }
 
-export async function setMarker(db: Db, m: { roomId: number; userId: number; lastReadId: number; readCount: number }): Promise<void> {
-  await db
+/** A member's read marker and the timeline count it stands at (see `WriteTx.setMarker`). */
+export const setMarkerQuery = (db: Db, a: Args<{ roomId: number; userId: number; lastReadId: number; readCount: number }>) =>
+  db
     .updateTable("room_members")
-    .set({ last_read_id: m.lastReadId, read_count: m.readCount })
-    .where("room_id", "=", m.roomId)
-    .where("user_id", "=", m.userId)
-    .execute();
-}
+    .set({ last_read_id: a.lastReadId, read_count: a.readCount })
+    .where("room_id", "=", a.roomId)
+    .where("user_id", "=", a.userId);
 
 /** Timeline text messages after `messageId`: what a marker placed there leaves unread (a short range, read through messages_by_room). */
 export async function countTimelineAfter(db: Db, roomId: number, messageId: number): Promise<number> {

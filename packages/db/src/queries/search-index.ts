@@ -11,7 +11,8 @@ type Db = Kysely<Database>;
  * the caller's write transaction; PostgreSQL builds its two GIN indexes
  * CONCURRENTLY, which never blocks writes. Search works meanwhile (on
  * PostgreSQL by scanning; on SQLite over what is indexed so far) and says it
- * is still indexing.
+ * is still indexing. New messages reach the SQLite index the same way,
+ * in batches after their commit (`indexSearchTail`).
  */
 
 /** SQLite: about how many messages still wait for the index (0 when done). PostgreSQL: 1 until its indexes are valid. */
@@ -54,6 +55,28 @@ export async function indexSearchBatch(tx: Db, batch: number): Promise<number> {
   }
   await sql`update search_backfill set pending_upto = ${lower}`.execute(tx);
   return ids.rows.length;
+}
+
+/**
+ * SQLite: indexes up to `batch` messages newer than `indexed_upto` (migration
+ * 0022), oldest first, from their current content, in the transaction `tx`
+ * (the write path's, so an edit's trigger and this never interleave), and
+ * moves the mark past them. One INSERT … SELECT per table: FTS5 merges the
+ * whole batch into one segment. Returns how many ids it covered (fewer than
+ * `batch`: the index has caught up).
+ */
+export async function indexSearchTail(tx: Db, batch: number): Promise<number> {
+  const r = await sql<{ upto: number; top: number | null; n: number }>`select b.indexed_upto as upto, max(t.id) as top, count(t.id) as n
+    from search_backfill b left join (select id from messages where id > (select indexed_upto from search_backfill) order by id limit ${batch}) t
+    group by b.indexed_upto`.execute(tx);
+  const row = r.rows[0];
+  if (!row || row.top === null) return 0;
+  for (const table of ["messages_fts", "messages_trigram"]) {
+    await sql`insert into ${sql.table(table)} (rowid, content) select id, content from messages
+      where id > ${row.upto} and id <= ${row.top} and kind = 'text' and deleted_at is null`.execute(tx);
+  }
+  await sql`update search_backfill set indexed_upto = ${row.top}`.execute(tx);
+  return Number(row.n);
 }
 
 /**

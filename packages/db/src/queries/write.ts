@@ -2,6 +2,7 @@ import type SQLite from "better-sqlite3";
 import type { Compilable, Kysely } from "kysely";
 import type { Database, EventRow, NewEvent } from "../schema.ts";
 import { type Args, placeholders } from "./args.ts";
+import { bumpTimelineQuery, setMarkerQuery } from "./attention.ts";
 import { insertEventAtQuery, insertEventQuery, lockEventLog } from "./events.ts";
 import { findByClientIdQuery, type InsertedMessage, insertedRow, insertMessageQuery, type MessageWithSender, type NewMessage } from "./messages.ts";
 import { senderAccessQuery, type SenderAccess } from "./rooms.ts";
@@ -30,6 +31,10 @@ export interface WriteTx {
   senderAccess(roomId: number, userId: number): Awaitable<SenderAccess | undefined>;
   findByClientId(senderId: number, clientId: string): Awaitable<MessageWithSender | undefined>;
   insertMessage(m: NewMessage & { senderName: string | null }): Awaitable<InsertedMessage>;
+  /** One more text message in the room's timeline (migration 0011): returns the new count. */
+  bumpTimeline(roomId: number): Awaitable<number>;
+  /** Moves a member's read marker (and the timeline count it stands at). */
+  setMarker(m: Marker): Awaitable<void>;
   /** Appends an event; `at`: the position `insertMessage` reserved for it (the append fails if it is not free). */
   appendEvent(e: EventToWrite, at?: number): Awaitable<number>;
 }
@@ -44,6 +49,8 @@ export interface WriteTx {
  * reading them back (see `EventHub.committed`).
  */
 export type WriteTransaction = <T>(fn: (tx: WriteTx) => Promise<T>, onCommit?: (events: EventRow[]) => void) => Promise<T>;
+
+type Marker = { roomId: number; userId: number; lastReadId: number; readCount: number };
 
 const eventRow = (id: number, e: EventToWrite): EventRow => ({ id, ...e });
 
@@ -103,6 +110,13 @@ export function kyselyWriteTransaction(db: Kysely<Database>): WriteTransaction {
           const id = Number(row.id);
           return insertedRow(id, m, senderName, reservations.reserve({ id, event_id: row.event_id === null ? null : Number(row.event_id) }));
         },
+        async bumpTimeline(roomId) {
+          const row = await bumpTimelineQuery(trx, { roomId }).executeTakeFirstOrThrow();
+          return Number(row.timeline_count);
+        },
+        async setMarker(m) {
+          await setMarkerQuery(trx, m).execute();
+        },
         async appendEvent(e, at) {
           const row = await (at === undefined ? insertEventQuery(trx, e) : insertEventAtQuery(trx, { ...e, id: at })).executeTakeFirstOrThrow();
           const id = reservations.claim(at, Number(row.id));
@@ -131,6 +145,8 @@ export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): Write
   const access = accelerate<{ roomId: number; userId: number }>(raw, (a) => senderAccessQuery(db, a), ["roomId", "userId"]);
   const byClientId = accelerate<{ senderId: number; clientId: string }>(raw, (a) => findByClientIdQuery(db, a), ["senderId", "clientId"]);
   const insMessage = accelerate<NewMessage>(raw, (a) => insertMessageQuery(db, a), ["roomId", "senderId", "kind", "content", "clientId", "now", "threadId", "inRoom"]);
+  const bump = accelerate<{ roomId: number }>(raw, (a) => bumpTimelineQuery(db, a), ["roomId"]);
+  const marker = accelerate<Marker>(raw, (a) => setMarkerQuery(db, a), ["roomId", "userId", "lastReadId", "readCount"]);
   const eventKeys = ["type", "scope", "room_id", "user_id", "payload", "version", "created_at"] as const;
   const insEvent = accelerate<EventToWrite>(raw, (a) => insertEventQuery(db, a), eventKeys);
   const insEventAt = accelerate<EventToWrite & { id: number }>(raw, (a) => insertEventAtQuery(db, a), ["id", ...eventKeys]);
@@ -148,6 +164,12 @@ export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): Write
       if (!row) throw new Error("insert into messages returned no row");
       return insertedRow(row.id, m, m.senderName, reservations.reserve(row));
     },
+    bumpTimeline(roomId) {
+      const row = bump.get({ roomId }) as { timeline_count: number } | undefined;
+      if (!row) throw new Error(`room ${roomId} not found for its timeline count`);
+      return Number(row.timeline_count);
+    },
+    setMarker: (m) => marker.run(m),
     appendEvent(e, at) {
       const row = (at === undefined ? insEvent.get(e) : insEventAt.get({ ...e, id: at })) as { id: number } | undefined;
       if (!row) throw new Error("insert into events returned no row");
