@@ -45,7 +45,8 @@ export interface BenchResults {
   /** The older build measured as "before", if any. */
   baseline?: string;
   history?: HistoryResult & { params: HistoryParams };
-  ingest?: { params: IngestParams; parley: IngestResult; raw: { perTransaction: number; batchedBy100: number } };
+  /** `rounds`: with --baseline, alternated runs of the older build and this one. */
+  ingest?: { params: IngestParams; parley: IngestResult; raw: { perTransaction: number; batchedBy100: number }; rounds?: IngestRound[] };
   mixed?: MixedResult & { params: MixedParams };
   /** The web app in Chromium with a long room loaded; `before` from `--web-dist` (an older build), if given. */
   web?: { params: WebParams; after: WebResult; before?: WebResult };
@@ -85,7 +86,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (want("connections")) r.connections = await connections(opts, dir, progress);
     if (opts.baseline) r.baseline = opts.baseline;
     if (want("history")) r.history = await history(opts.quick, dir, progress);
-    if (want("ingest")) r.ingest = await ingest(opts.quick, dir, progress);
+    if (want("ingest")) r.ingest = await ingest(opts, dir, progress);
     if (want("mixed")) r.mixed = await mixed(opts.quick, dir, progress);
     if (opts.only?.includes("web")) r.web = await web(opts, dir, progress);
     if (want("unread")) r.unread = await runUnread(opts.quick, dir, progress);
@@ -307,27 +308,44 @@ async function history(quick: boolean, dir: string, progress: Progress) {
   }
 }
 
-async function ingest(quick: boolean, dir: string, progress: Progress) {
+async function ingest(opts: BenchOptions, dir: string, progress: Progress) {
+  const quick = opts.quick;
   const params: IngestParams = quick
     ? { senders: 20, rooms: 2, durationMs: 1500, inflight: 1, workers: 1 }
     : { senders: 200, rooms: 20, durationMs: 10_000, inflight: 1, workers: 2 };
   const file = join(dir, "ingest.db");
-  const server = await startParley({ dbFile: file });
-  let parley: IngestResult;
-  let sender: { id: number; roomId: number };
+  const { result: parley, sender } = await ingestOnce(undefined, params, file, progress);
+  progress.note("ingest: raw better-sqlite3 insert rate on the same file");
+  const raw = rawInsertRate(file, { roomId: sender.roomId, senderId: sender.id, durationMs: quick ? 500 : 3000 });
+  progress.note(`ingest: raw ${raw.perTransaction}/s (one per transaction), ${raw.batchedBy100}/s (100 per transaction)`);
+  if (!opts.baseline) return { params, parley, raw };
+  // With --baseline: runs of the older build and this one, alternated, so load that comes and goes hits both alike.
+  const rounds: IngestRound[] = [];
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    const before = (await ingestOnce(opts.baseline, params, join(dir, `ingest-before-${i}.db`), progress)).result;
+    const after = i === 0 ? parley : (await ingestOnce(undefined, params, join(dir, `ingest-${i}.db`), progress)).result;
+    rounds.push({ before, after });
+  }
+  return { params, parley, raw, rounds };
+}
+
+export interface IngestRound {
+  before: IngestResult;
+  after: IngestResult;
+}
+
+async function ingestOnce(serverJs: string | undefined, params: IngestParams, file: string, progress: Progress) {
+  const server = await startParley({ dbFile: file, serverJs });
   try {
     const us = await createUsersInRooms(server.httpUrl, { rooms: params.rooms, perRoom: params.senders / params.rooms, prefix: "ing" });
     const u = us[0];
     if (!u) throw new Error("no users");
-    sender = { id: u.id, roomId: u.roomId };
-    parley = await runIngest(server, us.map((x) => ({ token: x.token, roomId: x.roomId })), params, progress);
+    if (serverJs) progress.note("ingest: the --baseline build");
+    const result = await runIngest(server, us.map((x) => ({ token: x.token, roomId: x.roomId })), params, progress);
+    return { result, sender: { id: u.id, roomId: u.roomId } };
   } finally {
     await server.stop();
   }
-  progress.note("ingest: raw better-sqlite3 insert rate on the same file");
-  const raw = rawInsertRate(file, { roomId: sender.roomId, senderId: sender.id, durationMs: quick ? 500 : 3000 });
-  progress.note(`ingest: raw ${raw.perTransaction}/s (one per transaction), ${raw.batchedBy100}/s (100 per transaction)`);
-  return { params, parley, raw };
 }
 
 async function mixed(quick: boolean, dir: string, progress: Progress) {

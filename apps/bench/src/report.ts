@@ -77,6 +77,17 @@ export function table(r: BenchResults): string {
     out.push(`Ingest: ${i.params.senders} senders, closed loop, ${i.params.durationMs / 1000} s`);
     out.push(`  parley ${i.parley.ackedPerSec} acked sends/s (ack p50 ${i.parley.ackMs.p50} ms, p99 ${i.parley.ackMs.p99} ms, cpu ${i.parley.serverCpuPct}%, ${i.parley.cpuUsPerAck} µs CPU/ack, errors ${i.parley.errors})`);
     out.push(`  raw better-sqlite3, same file and pragmas: ${i.raw.perTransaction}/s one transaction per message, ${i.raw.batchedBy100}/s 100 per transaction → parley ${ratio(i.parley.ackedPerSec, i.raw.perTransaction)} of the former`);
+    if (i.rounds?.length) {
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+      for (const [n, x] of i.rounds.entries()) {
+        out.push(`  round ${n + 1}: before ${x.before.ackedPerSec} acked/s (${x.before.cpuUsPerAck} µs/ack, load ${x.before.loadAvg}), after ${x.after.ackedPerSec} acked/s (${x.after.cpuUsPerAck} µs/ack, load ${x.after.loadAvg})`);
+      }
+      const b = median(i.rounds.map((x) => x.before.ackedPerSec));
+      const a = median(i.rounds.map((x) => x.after.ackedPerSec));
+      const bc = median(i.rounds.map((x) => x.before.cpuUsPerAck));
+      const ac = median(i.rounds.map((x) => x.after.cpuUsPerAck));
+      out.push(`  median: before (${r.baseline ?? "older build"}) ${b} acked/s, ${bc} µs/ack; after ${a} acked/s, ${ac} µs/ack → ${ratio(a, b)} of before`);
+    }
   }
   const mx = r.mixed;
   if (mx) {
