@@ -21,7 +21,7 @@ export {
   type StreamEvent,
   type StreamEventType,
 } from "./events.ts";
-export type { Member, Message, Room, User } from "./shapes.ts";
+export type { Member, Message, Room, Sender, User } from "./shapes.ts";
 export type { Revision } from "./shapes.ts";
 export * from "./schemas.ts";
 export * from "./integration-schemas.ts";

@@ -53,8 +53,17 @@ export const webhookIdSchema = z.object({ webhookId: idSchema });
  */
 export const incomingWebhookBodySchema = z.object({
   text: messageContentSchema,
-  /** Accepted for Slack compatibility; the message is shown as the webhook's bot. */
-  username: z.string().trim().max(80).optional(),
+  /**
+   * Slack's name override: stored on the message (`sender.overrideName`) and
+   * shown as "<username> via webhook", still as the webhook's bot. Blank: none.
+   */
+  username: z
+    .string()
+    .trim()
+    .max(80, "username must be at most 80 characters")
+    .refine((s) => !hasNul(s), "username may not contain NUL characters")
+    .refine((s) => !hasBidiControl(s), "username may not contain bidi control characters")
+    .optional(),
 });
 
 /** Where an outgoing webhook posts: http(s), no credentials in the URL (the signature authenticates Parley). */
