@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { describe, expect, test } from "vitest";
 import { hasChromium, type ParleyProcess, registerByApi, screenshotOnFailure, signedIn, uniqueName, useE2eServer } from "./harness.ts";
@@ -6,7 +8,8 @@ import { hasChromium, type ParleyProcess, registerByApi, screenshotOnFailure, si
 
 let server: ParleyProcess;
 let browser: Browser;
-const people = useE2eServer("commands", {}, (s, b) => {
+// The late-answer test's integration listens on loopback.
+const people = useE2eServer("commands", { WEBHOOK_ALLOW_HOSTS: "127.0.0.1" }, (s, b) => {
   server = s;
   browser = b;
 });
@@ -91,5 +94,43 @@ describe.skipIf(!hasChromium)("slash commands and bot authors", () => {
     // The same after a reload (from history).
     await page.reload();
     await page.locator(".room-main .msg", { hasText: "disk 91% full" }).locator(".msg-via").waitFor();
+  });
+
+  test("a command's late answer for the caller, POSTed to its response URL, shows in the composer", async () => {
+    let responseUrl = "";
+    const integration = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        responseUrl = (JSON.parse(Buffer.concat(chunks).toString()) as { response_url: string }).response_url;
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ text: "building…" }));
+      });
+    });
+    await new Promise<void>((r) => integration.listen(0, "127.0.0.1", r));
+    try {
+      const owner = await registerByApi(server, uniqueName("builder"));
+      const room = await server.call<{ id: number }>("rooms.create", { name: uniqueName("builds") }, owner.accessToken);
+      const url = `http://127.0.0.1:${(integration.address() as AddressInfo).port}/build`;
+      await server.call("commands.create", { roomId: room.id, trigger: "build", url }, owner.accessToken);
+      const p = await signedIn(browser, server, owner);
+      people.push(p);
+      screenshotOnFailure("late-answer", () => [p.page]);
+      const { page } = p;
+      await page.goto(`${server.url}/#/room/${room.id}`);
+      await page.locator(".composer textarea").click();
+      await page.keyboard.type("/build main");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Enter");
+      const note = page.getByRole("status").filter({ hasText: "Only you can see this" });
+      await expect.poll(() => note.textContent()).toContain("building…");
+      const res = await fetch(responseUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "main is green", ephemeral: true }) });
+      expect(res.status).toBe(200);
+      await expect.poll(() => note.textContent()).toContain("/build: main is green");
+      await note.getByRole("button", { name: "Dismiss" }).click();
+      await note.waitFor({ state: "detached" });
+    } finally {
+      integration.closeAllConnections();
+      integration.close();
+    }
   });
 });

@@ -78,6 +78,12 @@ export const durableEventSchema = z.discriminatedUnion("type", [
   }),
   /** A DM member's marker reached `lastReadId` (not sent for a user who keeps receipts private). Scope `room`. */
   z.object({ type: z.literal("receipt.updated"), roomId: id, userId: id, lastReadId: id }),
+  /**
+   * Issue 17. A custom command's late answer for its caller alone (an
+   * ephemeral reply POSTed to its response URL): shown in `roomId`'s
+   * composer, never in the timeline. Scope `user`: nobody else learns of it.
+   */
+  z.object({ type: z.literal("command.replied"), roomId: id, command: z.string(), text: z.string() }),
 ]);
 
 export type DurableEventBody = z.infer<typeof durableEventSchema>;
@@ -107,6 +113,7 @@ export const eventVersions: Record<DurableEventType, number> = {
   "user.updated": 1,
   "read.updated": 1,
   "receipt.updated": 1,
+  "command.replied": 1,
 };
 
 type Body = Record<string, unknown>;

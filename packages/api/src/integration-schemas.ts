@@ -102,3 +102,15 @@ export const createCommandSchema = z.object({
   url: webhookUrl,
 });
 export const commandIdSchema = z.object({ commandId: idSchema });
+
+/**
+ * What an integration POSTs to a command's response URL (a late answer):
+ * `text`, in the room as the command's bot unless `ephemeral` is true (or
+ * Slack's `response_type` is "ephemeral"): then for the caller alone.
+ * Unknown fields are ignored.
+ */
+export const commandResponseBodySchema = z.object({
+  text: messageContentSchema,
+  ephemeral: z.boolean().optional(),
+  response_type: z.string().max(32).optional(),
+});

@@ -185,6 +185,8 @@ export interface Services {
   searchIndex: SearchIndexer;
   /** Where deleted files' bytes go (issue 16: the app's storage backend). */
   fileBlobs: FileBlobs;
+  /** The origin integrations reach this server at (PUBLIC_URL, else where it listens): response URLs are built on it. */
+  publicOrigin: () => string;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -229,6 +231,8 @@ export function createServices(
     searchLog?: SearchIndexLog;
     /** Storage for uploaded files; without it, deleting a message deletes only rows. */
     fileBlobs?: FileBlobs;
+    /** Where integrations reach the server (read when a response URL is made; the port may be known only once listening). */
+    publicOrigin?: () => string;
   },
 ): Services {
   const now = opts.now ?? Date.now;
@@ -306,6 +310,7 @@ export function createServices(
     emoji: makeEmojiTable(),
     searchIndex,
     fileBlobs: opts.fileBlobs ?? noFileBlobs,
+    publicOrigin: opts.publicOrigin ?? (() => "http://localhost"),
     now,
     async start() {
       // PARLEY_ADMINS: the named accounts that exist already become server admins (later ones at registration).

@@ -3,7 +3,7 @@ import { loadSchemas, schemasNow } from "../lib/schemas.ts";
 import { createSignal, onCleanup, onMount, Show } from "solid-js";
 import { useApp } from "../state/context.ts";
 import { makeAutocomplete } from "./composer/Autocomplete.tsx";
-import { makeSlash } from "./composer/Slash.tsx";
+import { createSlash } from "./composer/Slash.tsx";
 import "./composer/composer.css";
 import type { Message } from "../state/types.ts";
 import { createUploads } from "../state/uploads.ts";
@@ -44,7 +44,7 @@ export function Composer(props: {
   const [error, setError] = createSignal<string | null>(null);
   let textarea: HTMLTextAreaElement | undefined;
   // Slash commands run in a room's composer, not a thread's (composer/Slash.tsx).
-  const slash = props.threadId === undefined ? makeSlash(client, props.roomId, setError) : undefined;
+  const slash = props.threadId === undefined ? createSlash(client, props.roomId, setError) : undefined;
   const complete = makeAutocomplete({
     roomId: props.roomId,
     listId: `${fieldId}-suggestions`,

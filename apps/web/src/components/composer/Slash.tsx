@@ -1,5 +1,5 @@
 import type { ParleyClient } from "@parley/client";
-import { createSignal, Show } from "solid-js";
+import { createSignal, onCleanup, Show } from "solid-js";
 import { commandOf, makeCommandList, noteOf } from "../../state/commands.ts";
 
 /** What the composer does with a line: send it as a message, run it as a command, or ask again once the list is in. */
@@ -9,11 +9,14 @@ export type SlashOutcome = "message" | "ran" | "wait";
  * Slash commands in a room's composer (issue 17): the room's list for the
  * autocomplete, running a line whose first word names a command
  * (`commands.run`), and the answer a command gives only the caller (an
- * ephemeral reply, "Joined #x"), shown above the composer as a status.
+ * ephemeral reply, "Joined #x"), shown above the composer as a status, as
+ * is a late one for the caller (`command.replied`, sent through the
+ * command's response URL). `create*`: it listens to the stream until cleanup.
  */
-export function makeSlash(client: ParleyClient, roomId: number, onError: (message: string) => void) {
+export function createSlash(client: ParleyClient, roomId: number, onError: (message: string) => void) {
   const commands = makeCommandList(client, roomId);
   const [note, setNote] = createSignal<string | null>(null);
+  onCleanup(client.events.on("command.replied", (e) => setNote(`${e.command}: ${e.text}`), { roomId }));
   // The list could not be fetched: lines go out as messages rather than wait for ever.
   let unavailable = false;
 
