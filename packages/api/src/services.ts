@@ -3,7 +3,7 @@ import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { type FileBlobs, noFileBlobs } from "./domain/files.ts";
 import { LoginLimits, LOGIN_WINDOW_SECONDS } from "./domain/login-limits.ts";
-import { parsePolicy } from "./domain/outbound.ts";
+import { pushPolicy } from "./domain/outbound.ts";
 import { Push } from "./domain/push.ts";
 import { type LazyEmojiTable, makeEmojiTable } from "./domain/emoji.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
@@ -266,7 +266,7 @@ export function createServices(
   const { publicKey, privateKey, subject } = config.push.vapid;
   const push = new Push({
     db,
-    policy: parsePolicy(config.push.allowHosts),
+    policy: pushPolicy(config.push.allowHosts),
     vapid: publicKey !== undefined && privateKey !== undefined ? { publicKey, privateKey, subject } : { subject },
     isOnline: (userId) => presence.isOnline(userId),
     now,
