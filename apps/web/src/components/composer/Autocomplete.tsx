@@ -37,7 +37,7 @@ export function makeAutocomplete(opts: {
     }
     if (t.trigger === "/") {
       const list = opts.commands?.items() ?? [];
-      return rank(list, t.query, (c) => c.trigger).map((c) => ({ label: `/${c.trigger}`, detail: `${c.usage} · ${c.description}`, insert: `/${c.trigger}` }));
+      return rank(list, t.query, (c) => c.trigger).map((c) => ({ label: c.usage, detail: c.description, insert: `/${c.trigger}` }));
     }
     if (t.trigger === "#") {
       const rooms = chat.state.rooms.filter((r) => r.kind !== "dm" && (r.isMember || !r.isPrivate));
