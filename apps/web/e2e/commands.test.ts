@@ -52,6 +52,13 @@ describe.skipIf(!hasChromium)("slash commands and bot authors", () => {
     await page.keyboard.press("Enter");
     await expect.poll(() => page.getByRole("status").filter({ hasText: "Topic set: release week" }).count()).toBe(1);
 
+    // A refused command says why and gives the line back.
+    await composer.fill("/join #no-such-room");
+    await page.keyboard.press("Enter");
+    await page.getByRole("alert").filter({ hasText: /not found/i }).waitFor();
+    await expect.poll(() => composer.inputValue()).toBe("/join #no-such-room");
+    await composer.fill("");
+
     // A line whose first word is no command goes out as a message; Esc closes the list.
     await page.keyboard.type("/usr/bin is a path");
     await page.keyboard.press("Enter");

@@ -44,7 +44,13 @@ export function Composer(props: {
   const [error, setError] = createSignal<string | null>(null);
   let textarea: HTMLTextAreaElement | undefined;
   // Slash commands run in a room's composer, not a thread's (composer/Slash.tsx).
-  const slash = props.threadId === undefined ? createSlash(client, props.roomId, setError) : undefined;
+  const slash =
+    props.threadId === undefined
+      ? createSlash(client, props.roomId, (message, line) => {
+          setError(message);
+          if (text() === "") setText(line);
+        })
+      : undefined;
   const complete = makeAutocomplete({
     roomId: props.roomId,
     listId: `${fieldId}-suggestions`,

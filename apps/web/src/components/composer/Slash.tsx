@@ -13,7 +13,7 @@ export type SlashOutcome = "message" | "ran" | "wait";
  * is a late one for the caller (`command.replied`, sent through the
  * command's response URL). `create*`: it listens to the stream until cleanup.
  */
-export function createSlash(client: ParleyClient, roomId: number, onError: (message: string) => void) {
+export function createSlash(client: ParleyClient, roomId: number, onError: (message: string, line: string) => void) {
   const commands = makeCommandList(client, roomId);
   const [note, setNote] = createSignal<string | null>(null);
   onCleanup(client.events.on("command.replied", (e) => setNote(`${e.command}: ${e.text}`), { roomId }));
@@ -39,7 +39,8 @@ export function createSlash(client: ParleyClient, roomId: number, onError: (mess
     setNote(null);
     client.api.commands.run.mutate({ roomId, text: line.trim(), clientId: `cmd-${crypto.randomUUID()}` }).then(
       (result) => setNote(noteOf(result)),
-      (err: unknown) => onError(err instanceof Error ? err.message : `/${command.trigger} failed`),
+      // The composer puts the line back, so a refused command is not lost.
+      (err: unknown) => onError(err instanceof Error ? err.message : `/${command.trigger} failed`, line),
     );
     return "ran";
   }
