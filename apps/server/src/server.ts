@@ -79,7 +79,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       searchLog: (fields, message) => logger.info(fields, message),
       fileBlobs: fileBlobs(storage, logger),
       // Slash commands' response URLs (issue 17): PUBLIC_URL, else this process's own address once listening.
-      publicOrigin: () => config.publicUrl ?? `http://${ownHost(config.host)}:${port}`,
+      publicOrigin: () => config.publicUrl ?? `http://${urlHost(ownHost(config.host))}:${port}`,
     },
   );
   await svc.start();
@@ -175,3 +175,6 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
 function ownHost(bindHost: string): string {
   return bindHost === "0.0.0.0" || bindHost === "::" ? "localhost" : bindHost;
 }
+
+/** A host as it goes in a URL: an IPv6 address in brackets. */
+const urlHost = (host: string): string => (host.includes(":") ? `[${host}]` : host);
