@@ -233,8 +233,8 @@ describe("messages.delete", () => {
       [expect.any(Number), "message.deleted"],
     ]);
     for (const e of own) {
-      // The current shapes (issue 14 added mentions: message.created 3, updated and deleted 2).
-      expect(Number(e.version)).toBe(e.type === "message.created" ? 3 : 2);
+      // The current shapes (issue 14 added mentions, issue 17 the author line: message.created 4, updated and deleted 3).
+      expect(Number(e.version)).toBe(e.type === "message.created" ? 4 : 3);
       expect(JSON.parse(e.payload)).toMatchObject({ message: { id: m.id, content: "", deletedAt: expect.any(Number), reactions: [] } });
     }
     const page = await bob.http.messages.list.query({ roomId, limit: 100 });

@@ -8,6 +8,7 @@ import type { FileRoutes } from "./files/index.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origins.ts";
 import { HttpRefusal } from "./request-target.ts";
+import { serveCommandResponse } from "./command-responses.ts";
 import { serveHook } from "./hooks.ts";
 import { createStaticFiles } from "./static.ts";
 
@@ -131,6 +132,10 @@ export function createRequestHandler(deps: HttpDeps) {
     }
     if (edge.target.segments[0] === "hooks") {
       await serveHook(deps.svc, edge.target.segments, req, res);
+      return;
+    }
+    if (edge.target.segments[0] === "command-responses") {
+      await serveCommandResponse(deps.svc, edge.target.segments, req, res);
       return;
     }
     if (serveStatic && (await serveStatic(edge.target.segments, req, res))) return;

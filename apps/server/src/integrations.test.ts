@@ -107,7 +107,7 @@ describe("bot accounts", () => {
     const room = await owner.http.rooms.create.mutate({ name: "bots-here" });
     await owner.http.rooms.addMember.mutate({ roomId: room.id, username: "echo-bot" });
     const m = await api.messages.send.mutate({ roomId: room.id, content: "beep", clientId: "b1" });
-    expect(m.sender).toEqual({ id: bot.id, username: "echo-bot" });
+    expect(m.sender).toEqual({ id: bot.id, username: "echo-bot", displayName: "Echo", isBot: true, overrideName: null });
   });
 
   it("only the owner manages a bot; deleting one revokes its tokens and closes their sockets", async () => {

@@ -79,6 +79,8 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       writeTransaction: handle.writeTransaction,
       searchLog: (fields, message) => logger.info(fields, message),
       fileBlobs: fileBlobs(storage, logger),
+      // Slash commands' response URLs (issue 17): PUBLIC_URL, else this process's own address once listening.
+      publicOrigin: () => config.publicUrl ?? `http://${urlHost(ownHost(config.host))}:${port}`,
     },
   );
   await svc.start();
@@ -142,7 +144,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
     });
   });
   port = (http.address() as AddressInfo).port;
-  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  const host = ownHost(config.host);
   logger.info(
     { port, database: describeDatabase(config), bus: bus?.kind ?? "none" },
     "parley listening",
@@ -169,3 +171,11 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
 
   return { port, url: `http://${host}:${port}`, svc, storage, close };
 }
+
+/** The host name this process is reached at on its own machine: a wildcard bind answers on localhost. */
+function ownHost(bindHost: string): string {
+  return bindHost === "0.0.0.0" || bindHost === "::" ? "localhost" : bindHost;
+}
+
+/** A host as it goes in a URL: an IPv6 address in brackets. */
+const urlHost = (host: string): string => (host.includes(":") ? `[${host}]` : host);

@@ -58,6 +58,10 @@ describe.skipIf(!hasChromium)("accessibility (axe, WCAG 2.1 A/AA)", () => {
       await server.call("messages.edit", { messageId: hello.id, content: "Hello https://example.com (fixed)" }, session.accessToken);
       await server.call("messages.react", { messageId: hello.id, emoji: "👍" }, session.accessToken);
       await server.call("messages.send", { roomId: room.id, content: "a reply", clientId: "a2", threadId: hello.id }, session.accessToken);
+      // Issue 17's author line: a webhook's post with a name override (via webhook, BOT badge), checked in both themes.
+      const hook = await server.call<{ url: string }>("webhooks.create", { roomId: room.id, name: "CI" }, session.accessToken);
+      const posted = await fetch(`${server.url}${hook.url}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "build passed", username: "Jenkins" }) });
+      expect(posted.status).toBe(200);
       // axe is injected as a script, which the app's CSP would rightly refuse.
       const context = await newContext(browser, { bypassCSP: true, colorScheme, viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
@@ -72,6 +76,7 @@ describe.skipIf(!hasChromium)("accessibility (axe, WCAG 2.1 A/AA)", () => {
         await page.goto(`${server.url}/#/room/${room.id}`);
         await page.reload();
         await page.locator(".msg-text", { hasText: "Hello" }).waitFor();
+        await page.locator(".bot-badge").first().waitFor();
         await page.getByTestId("members-panel").waitFor();
         expect(await audit(page)).toEqual([]);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeEvent, EventDecodeError, encodeEvent } from "./events.ts";
 
 const v1 = { id: 7, roomId: 3, kind: "text", content: "hi", sender: { id: 1, username: "ada" }, clientId: "c1", createdAt: 5, editedAt: null } as const;
-const message = { ...v1, rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null, mentions: { userIds: [], room: false, here: false }, attachments: [] };
+const message = { ...v1, sender: { id: 1, username: "ada", displayName: null, isBot: false, overrideName: null }, rev: 1, deletedAt: null, threadId: null, alsoToRoom: false, reactions: [], thread: null, mentions: { userIds: [], room: false, here: false }, attachments: [] };
 
 describe("event bodies", () => {
   it("are checked against their schema when written", () => {
@@ -13,7 +13,7 @@ describe("event bodies", () => {
 
   it("decode to what was written, with their position", () => {
     const row = { id: 12, ...encodeEvent(5, { body: { type: "message.created", roomId: 3, message }, scope: "room" }) };
-    expect(row).toMatchObject({ type: "message.created", scope: "room", room_id: 3, user_id: null, version: 3, created_at: 5 });
+    expect(row).toMatchObject({ type: "message.created", scope: "room", room_id: 3, user_id: null, version: 4, created_at: 5 });
     expect(decodeEvent(row)).toEqual({ type: "message.created", roomId: 3, message, id: 12 });
   });
 
@@ -29,6 +29,24 @@ describe("event bodies", () => {
     // Reaction events before version 2 did not say where the emoji stands: null, and clients keep it where it was.
     const reaction = { type: "reaction.added", roomId: 3, messageId: 7, emoji: "👍", userId: 2, count: 1, userIds: [2] };
     expect(decodeEvent(stored("reaction.added", reaction))).toEqual({ ...reaction, index: null, id: 9 });
+    // Message events before issue 17's author line named only id and username: no display name, not a bot, no override.
+    const v3 = { ...message, sender: { id: 1, username: "ada" } };
+    const v3Row = { ...stored("message.created", { type: "message.created", roomId: 3, message: v3 }), version: 3 };
+    expect(decodeEvent(v3Row)).toEqual({ type: "message.created", roomId: 3, message, id: 9 });
+    const deleted = { type: "message.deleted", roomId: 3, messageId: 7, message: { ...v3, sender: { id: 1, username: "ada", deactivated: true } } };
+    expect(decodeEvent({ ...stored("message.deleted", deleted), version: 2 })).toEqual({
+      ...deleted,
+      message: { ...message, sender: { ...message.sender, deactivated: true } },
+      id: 9,
+    });
+    // A system message (no sender) stays one.
+    const system = { ...v3, kind: "system", sender: null };
+    expect(decodeEvent({ ...stored("message.created", { type: "message.created", roomId: 3, message: system }), version: 3 })).toEqual({
+      type: "message.created",
+      roomId: 3,
+      message: system,
+      id: 9,
+    });
   });
 
   it("refuse a stored payload that is not a valid body of its type, naming its position", () => {

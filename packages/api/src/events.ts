@@ -78,6 +78,12 @@ export const durableEventSchema = z.discriminatedUnion("type", [
   }),
   /** A DM member's marker reached `lastReadId` (not sent for a user who keeps receipts private). Scope `room`. */
   z.object({ type: z.literal("receipt.updated"), roomId: id, userId: id, lastReadId: id }),
+  /**
+   * Issue 17. A custom command's late answer for its caller alone (an
+   * ephemeral reply POSTed to its response URL): shown in `roomId`'s
+   * composer, never in the timeline. Scope `user`: nobody else learns of it.
+   */
+  z.object({ type: z.literal("command.replied"), roomId: id, command: z.string(), text: z.string() }),
 ]);
 
 export type DurableEventBody = z.infer<typeof durableEventSchema>;
@@ -90,7 +96,7 @@ export type DurableEvent = DurableEventBody & { id: number };
  * event type until it is listed here.
  */
 export const eventVersions: Record<DurableEventType, number> = {
-  "message.created": 3,
+  "message.created": 4,
   "room.created": 2,
   "room.updated": 2,
   "room.deleted": 1,
@@ -99,14 +105,15 @@ export const eventVersions: Record<DurableEventType, number> = {
   "member.left": 1,
   "member.removed": 1,
   "member.admin": 1,
-  "message.updated": 2,
-  "message.deleted": 2,
+  "message.updated": 3,
+  "message.deleted": 3,
   "reaction.added": 2,
   "reaction.removed": 2,
   "thread.updated": 1,
   "user.updated": 1,
   "read.updated": 1,
   "receipt.updated": 1,
+  "command.replied": 1,
 };
 
 type Body = Record<string, unknown>;
@@ -125,6 +132,17 @@ const messageV2: Upgrade = (b) => ({
 const roomV2: Upgrade = (b) => ({ ...b, room: { ...field(b, "room"), kind: "channel" } });
 /** Version 3 of message.created (2 of updated/deleted), issue 14: messages carry their mentions; older ones had none. */
 const mentionsV: Upgrade = (b) => ({ ...b, message: { ...field(b, "message"), mentions: { userIds: [], room: false, here: false } } });
+/**
+ * Version 4 of message.created (3 of updated/deleted), issue 17: the sender
+ * carries its display name, bot flag and a webhook's override name. Older
+ * bodies did not say: read as no display name, not a bot, no override.
+ */
+const senderV: Upgrade = (b) => {
+  const message = field(b, "message");
+  const sender = message.sender;
+  if (typeof sender !== "object" || sender === null) return b;
+  return { ...b, message: { ...message, sender: { displayName: null, isBot: false, overrideName: null, ...(sender as Body) } } };
+};
 /** Version 2 of reaction events says where the emoji stands; version 1 did not (null: clients keep it where it was). */
 const reactionV2: Upgrade = (b) => ({ ...b, index: null });
 
@@ -134,9 +152,9 @@ const reactionV2: Upgrade = (b) => ({ ...b, index: null });
  * to the current shape.
  */
 const upgrades: Partial<Record<DurableEventType, Record<number, Upgrade>>> = {
-  "message.created": { 1: messageV2, 2: mentionsV },
-  "message.updated": { 1: mentionsV },
-  "message.deleted": { 1: mentionsV },
+  "message.created": { 1: messageV2, 2: mentionsV, 3: senderV },
+  "message.updated": { 1: mentionsV, 2: senderV },
+  "message.deleted": { 1: mentionsV, 2: senderV },
   "room.created": { 1: roomV2 },
   "room.updated": { 1: roomV2 },
   "member.joined": { 1: roomV2 },

@@ -21,7 +21,7 @@ export {
   type StreamEvent,
   type StreamEventType,
 } from "./events.ts";
-export type { Member, Message, Room, User } from "./shapes.ts";
+export type { Member, Message, Room, Sender, User } from "./shapes.ts";
 export type { Revision } from "./shapes.ts";
 export * from "./schemas.ts";
 export * from "./integration-schemas.ts";
@@ -41,6 +41,7 @@ export {
 } from "./domain/files.ts";
 export { type Attachment, THUMBNAILED_TYPES } from "./shapes.ts";
 export { postToWebhook, type WebhookPost } from "./domain/webhooks.ts";
+export { type CommandResponsePost, issueResponseUrl, postCommandResponse, RESPONSE_PATH } from "./domain/command-responses.ts";
 export type { TokenInfo } from "./domain/tokens.ts";
 export { OutgoingWorker, type OutgoingWorkerOptions } from "./domain/outgoing-worker.ts";
 export { signature as webhookSignature } from "./domain/outgoing.ts";

@@ -53,8 +53,17 @@ export const webhookIdSchema = z.object({ webhookId: idSchema });
  */
 export const incomingWebhookBodySchema = z.object({
   text: messageContentSchema,
-  /** Accepted for Slack compatibility; the message is shown as the webhook's bot. */
-  username: z.string().trim().max(80).optional(),
+  /**
+   * Slack's name override: stored on the message (`sender.overrideName`) and
+   * shown as "<username> via webhook", still as the webhook's bot. Blank: none.
+   */
+  username: z
+    .string()
+    .trim()
+    .max(80, "username must be at most 80 characters")
+    .refine((s) => !hasNul(s), "username may not contain NUL characters")
+    .refine((s) => !hasBidiControl(s), "username may not contain bidi control characters")
+    .optional(),
 });
 
 /** Where an outgoing webhook posts: http(s), no credentials in the URL (the signature authenticates Parley). */
@@ -93,3 +102,15 @@ export const createCommandSchema = z.object({
   url: webhookUrl,
 });
 export const commandIdSchema = z.object({ commandId: idSchema });
+
+/**
+ * What an integration POSTs to a command's response URL (a late answer):
+ * `text`, in the room as the command's bot unless `ephemeral` is true (or
+ * Slack's `response_type` is "ephemeral"): then for the caller alone.
+ * Unknown fields are ignored.
+ */
+export const commandResponseBodySchema = z.object({
+  text: messageContentSchema,
+  ephemeral: z.boolean().optional(),
+  response_type: z.string().max(32).optional(),
+});

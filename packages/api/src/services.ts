@@ -3,7 +3,7 @@ import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
 import { type FileBlobs, noFileBlobs } from "./domain/files.ts";
 import { LoginLimits, LOGIN_WINDOW_SECONDS } from "./domain/login-limits.ts";
-import { parsePolicy } from "./domain/outbound.ts";
+import { pushPolicy } from "./domain/outbound.ts";
 import { Push } from "./domain/push.ts";
 import { type LazyEmojiTable, makeEmojiTable } from "./domain/emoji.ts";
 import { RateLimiter } from "./domain/rate-limit.ts";
@@ -185,6 +185,8 @@ export interface Services {
   searchIndex: SearchIndexer;
   /** Where deleted files' bytes go (issue 16: the app's storage backend). */
   fileBlobs: FileBlobs;
+  /** The origin integrations reach this server at (PUBLIC_URL, else where it listens): response URLs are built on it. */
+  publicOrigin: () => string;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -231,6 +233,8 @@ export function createServices(
     searchIndexDelayMs?: number;
     /** Storage for uploaded files; without it, deleting a message deletes only rows. */
     fileBlobs?: FileBlobs;
+    /** Where integrations reach the server (read when a response URL is made; the port may be known only once listening). */
+    publicOrigin?: () => string;
   },
 ): Services {
   const now = opts.now ?? Date.now;
@@ -264,7 +268,7 @@ export function createServices(
   const { publicKey, privateKey, subject } = config.push.vapid;
   const push = new Push({
     db,
-    policy: parsePolicy(config.push.allowHosts),
+    policy: pushPolicy(config.push.allowHosts),
     vapid: publicKey !== undefined && privateKey !== undefined ? { publicKey, privateKey, subject } : { subject },
     isOnline: (userId) => presence.isOnline(userId),
     now,
@@ -318,6 +322,7 @@ export function createServices(
     emoji: makeEmojiTable(),
     searchIndex,
     fileBlobs: opts.fileBlobs ?? noFileBlobs,
+    publicOrigin: opts.publicOrigin ?? (() => "http://localhost"),
     now,
     async start() {
       // PARLEY_ADMINS: the named accounts that exist already become server admins (later ones at registration).

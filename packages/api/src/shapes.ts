@@ -50,13 +50,34 @@ export const attachmentShape = z.object({
 });
 export type Attachment = z.infer<typeof attachmentShape>;
 
+/**
+ * A message's author line. `displayName` (issue 13; null: show the username)
+ * and `isBot` are the account's at the time of reading (history) or of
+ * sending (events; `user.updated` tells later changes). `overrideName`: the
+ * name an incoming webhook's post asked for (Slack's `username`), shown as
+ * "<overrideName> via webhook" next to the webhook's bot; null otherwise.
+ * `deactivated`: the account was deactivated by a server admin (set in
+ * history; absent otherwise). Events stored before version 4 of
+ * `message.created` (3 of updated/deleted) read as displayName null,
+ * isBot false, overrideName null.
+ */
+export const senderShape = z.object({
+  id,
+  username: z.string(),
+  displayName: z.string().nullable(),
+  isBot: z.boolean(),
+  overrideName: z.string().nullable(),
+  deactivated: z.boolean().optional(),
+});
+export type Sender = z.infer<typeof senderShape>;
+
 export const messageShape = z.object({
   id,
   roomId: id,
   kind: z.enum(["text", "system"]),
   content: z.string(),
-  /** `deactivated`: the account was deactivated by a server admin (set in history; absent otherwise). */
-  sender: z.object({ id, username: z.string(), deactivated: z.boolean().optional() }).nullable(),
+  /** Who sent it (null: a system message); see `senderShape`. */
+  sender: senderShape.nullable(),
   clientId: z.string().nullable(),
   createdAt: z.number(),
   editedAt: z.number().nullable(),
@@ -143,7 +164,16 @@ export const toMessage = (m: MessageWithSender, reactions: Reaction[] = [], part
   roomId: Number(m.room_id),
   kind: m.kind,
   content: m.content,
-  sender: m.sender_id === null ? null : { id: Number(m.sender_id), username: m.sender_name ?? "(deleted)" },
+  sender:
+    m.sender_id === null
+      ? null
+      : {
+          id: Number(m.sender_id),
+          username: m.sender_name ?? "(deleted)",
+          displayName: m.sender_display_name ?? null,
+          isBot: Number(m.sender_is_bot) === 1,
+          overrideName: m.override_name ?? null,
+        },
   clientId: m.client_id,
   createdAt: Number(m.created_at),
   editedAt: m.edited_at === null ? null : Number(m.edited_at),

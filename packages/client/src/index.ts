@@ -36,6 +36,7 @@ export type {
   SearchHit,
   SearchOptions,
   SearchPage,
+  Sender,
   StreamEvent,
   StreamEventType,
   Tokens,

@@ -1,10 +1,15 @@
 import type { UploadBody, UploadedFile, UploadOptions } from "./files.ts";
-import type { AppRouter, DmRoom, Message, RouterOutputs, StreamEvent, StreamEventType, User } from "@parley/api";
+import type { AppRouter, DmRoom, Message, RouterOutputs, Sender, StreamEvent, StreamEventType, User } from "@parley/api";
 import type { TRPCClient } from "@trpc/client";
 import type { OutboxStorage } from "./storage.ts";
 import type { Readable } from "./store.ts";
 
-export type { AppRouter, DmRoom, Message, StreamEvent, StreamEventType, User };
+/**
+ * `Sender`: a message's author line — `displayName` (null: show the
+ * username), `isBot`, and `overrideName`, the name an incoming webhook's post
+ * asked for (show it as "<overrideName> via webhook").
+ */
+export type { AppRouter, DmRoom, Message, Sender, StreamEvent, StreamEventType, User };
 
 /** What `login`/`register` return. */
 export type AuthResult = RouterOutputs["auth"]["login"];

@@ -17,6 +17,7 @@ export * from "./queries/edits.ts";
 export * from "./queries/files.ts";
 export * from "./queries/integrations.ts";
 export * from "./queries/outgoing.ts";
+export * from "./queries/command-responses.ts";
 export * from "./queries/moderation.ts";
 export * from "./queries/my-data.ts";
 export * from "./queries/settings.ts";

@@ -5,7 +5,7 @@ import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
  * cannot bind `Date` or booleans, and both forms work unchanged on PostgreSQL.
  */
 type Millis = number;
-type Flag = 0 | 1;
+export type Flag = 0 | 1;
 
 export interface UsersTable {
   id: Generated<number>;
@@ -125,6 +125,8 @@ export interface MessagesTable {
   last_reply_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   /** Migration 0011: the resolved mentions as JSON (`{ userIds, room, here }`); null when it mentions nobody. */
   mentions: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0023: the name an incoming webhook's post asked to be shown under; null otherwise. */
+  override_name: ColumnType<string | null, string | null | undefined, never>;
 }
 
 /** An earlier version of an edited message. */
@@ -251,6 +253,20 @@ export interface SlashCommandsTable {
   created_at: Millis;
 }
 
+/** A custom command's response URL (migration 0023): its secret's SHA-256, expiry and uses so far. */
+export interface CommandResponsesTable {
+  secret_hash: string;
+  command_id: number;
+  room_id: number;
+  /** Who ran the command: an ephemeral answer goes to them. */
+  user_id: number;
+  /** The command's clientId: the answers' clientIds derive from it, so a retried POST posts once. */
+  client_id: string;
+  uses: ColumnType<number, number | undefined, number>;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
 export interface IntegrationCursorsTable {
   name: string;
   position: number;
@@ -365,6 +381,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   integration_cursors: IntegrationCursorsTable;
   slash_commands: SlashCommandsTable;
+  command_responses: CommandResponsesTable;
   settings: SettingsTable;
   invites: InvitesTable;
   audit_log: AuditLogTable;

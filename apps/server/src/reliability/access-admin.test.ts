@@ -79,7 +79,7 @@ describe("a deactivated account", () => {
 
     // Their messages stay, marked as from a deactivated account.
     const history = await other.http.messages.list.query({ roomId: room.id });
-    expect(history.items.find((m) => m.id === message.id)?.sender).toEqual({ id: victim.id, username: victim.username, deactivated: true });
+    expect(history.items.find((m) => m.id === message.id)?.sender).toEqual({ id: victim.id, username: victim.username, displayName: null, isBot: false, overrideName: null, deactivated: true });
 
     // Reactivated, they sign in again (the old sessions stay revoked).
     await admin.http.admin.users.reactivate.mutate({ userId: victim.id });
@@ -88,6 +88,9 @@ describe("a deactivated account", () => {
     expect((await httpApi(server, back.accessToken).messages.list.query({ roomId: room.id })).items.find((m) => m.id === message.id)?.sender).toEqual({
       id: victim.id,
       username: victim.username,
+      displayName: null,
+      isBot: false,
+      overrideName: null,
     });
     const actions = (await admin.http.admin.audit.list.query()).items.map((a) => [a.action, a.actor.username, a.target]);
     expect(actions.slice(0, 2)).toEqual([

@@ -1,4 +1,4 @@
-import { DURABLE_EVENT_TYPES, type DurableEvent, type DurableEventType, type Message, type StreamEvent } from "@parley/api";
+import { DURABLE_EVENT_TYPES, type DurableEvent, type DurableEventType, issueResponseUrl, type Message, type StreamEvent } from "@parley/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Recorder, record, registerUser, type TestServer, type TestUser, startTestServer, type WsApi, wsApi } from "../test/harness.ts";
 
@@ -80,6 +80,8 @@ const rules: Record<DurableEventType, (e: DurableEvent, w: World, who: Witness) 
   // A member's read state is theirs alone; a DM's receipts are its members' (issue 14): never a non-member's, not even a watcher's.
   "read.updated": () => false,
   "receipt.updated": () => false,
+  // A command's late answer for its caller alone (issue 17).
+  "command.replied": () => false,
 };
 
 const durable = (events: StreamEvent[]): DurableEvent[] =>
@@ -151,6 +153,11 @@ describe("what a non-member receives, for every durable event type", () => {
     // Told in Q, P (public: its watcher may hear it), S (private) and to the owner alone; the outsider shares no room.
     await owner.http.users.updateProfile.mutate({ displayName: "Owner", statusText: "p-public-status" });
     await converse(s.id, "s-secret", await say(s.id, "s-secret-msg"));
+    // A custom command's late answer to the owner alone, through its response URL (the command is never called here).
+    const command = await owner.http.commands.create.mutate({ roomId: s.id, trigger: "late", url: "http://127.0.0.1:9/late" });
+    const responseUrl = await issueResponseUrl(server.svc, { commandId: command.id, roomId: s.id, userId: owner.id, clientId: "vis-late" });
+    const told = await fetch(responseUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "s-secret-late", ephemeral: true }) });
+    expect(told.status).toBe(200);
     // A DM between the owner and the member: nobody else learns it exists.
     const dm = await owner.http.dms.open.mutate({ userIds: [member.id] });
     await converse(dm.id, "dm-secret", await say(dm.id, "dm-secret-msg"));

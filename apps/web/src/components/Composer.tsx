@@ -3,6 +3,7 @@ import { loadSchemas, schemasNow } from "../lib/schemas.ts";
 import { createSignal, onCleanup, onMount, Show } from "solid-js";
 import { useApp } from "../state/context.ts";
 import { makeAutocomplete } from "./composer/Autocomplete.tsx";
+import { createSlash } from "./composer/Slash.tsx";
 import "./composer/composer.css";
 import type { Message } from "../state/types.ts";
 import { createUploads } from "../state/uploads.ts";
@@ -42,9 +43,18 @@ export function Composer(props: {
   const fieldId = `composer-${props.roomId}${props.threadId === undefined ? "" : `-thread-${props.threadId}`}`;
   const [error, setError] = createSignal<string | null>(null);
   let textarea: HTMLTextAreaElement | undefined;
+  // Slash commands run in a room's composer, not a thread's (composer/Slash.tsx).
+  const slash =
+    props.threadId === undefined
+      ? createSlash(client, props.roomId, (message, line) => {
+          setError(message);
+          if (text() === "") setText(line);
+        })
+      : undefined;
   const complete = makeAutocomplete({
     roomId: props.roomId,
     listId: `${fieldId}-suggestions`,
+    ...(slash ? { commands: slash.commands } : {}),
     apply: (next, caret) => {
       setText(next);
       if (draftKey !== null) drafts.set(draftKey, next);
@@ -110,15 +120,23 @@ export function Composer(props: {
       setError(checked.error.issues[0]?.message ?? "Message is not valid");
       return;
     }
+    // A line starting with a command's name runs it; a message with files never does.
+    const outcome = slash && !uploads.ready() ? slash.intercept(checked.data) : "message";
+    if (outcome === "wait") {
+      void slash?.prepare().then(send);
+      return;
+    }
     setError(null);
     // The server stops our typing notice when the message is stored.
     typingSentAt = 0;
     clearTimeout(idleTimer);
-    const sent =
-      props.threadId === undefined
-        ? client.send(props.roomId, checked.data, { attachments: uploads.take() })
-        : client.reply(props.roomId, props.threadId, checked.data);
-    sent.then(props.onSent ?? chat.acknowledge, () => undefined);
+    if (outcome === "message") {
+      const sent =
+        props.threadId === undefined
+          ? client.send(props.roomId, checked.data, { attachments: uploads.take() })
+          : client.reply(props.roomId, props.threadId, checked.data);
+      sent.then(props.onSent ?? chat.acknowledge, () => undefined);
+    }
     setText("");
     if (draftKey !== null) drafts.delete(draftKey);
     resize();
@@ -141,6 +159,7 @@ export function Composer(props: {
       }}
     >
       <UploadTray uploads={uploads} />
+      {slash && <slash.Note />}
       <div class="composer-box" classList={{ "composer-over": over() }}>
         <complete.List />
         <Show when={withFiles()}>

@@ -12,7 +12,7 @@ const message = (content: string, kind: Message["kind"] = "text"): Message => ({
   roomId: 1,
   kind,
   content,
-  sender: kind === "text" ? { id: 7, username: "alice" } : null,
+  sender: kind === "text" ? { id: 7, username: "alice", displayName: null, isBot: false, overrideName: null } : null,
   clientId: null,
   createdAt: Date.now() - 1000,
   editedAt: null,
@@ -45,6 +45,22 @@ describe("a message", () => {
     expect(container.querySelector("time")?.getAttribute("title")).toBeTruthy();
   });
 
+  test("shows the display name with the username in the tooltip, a BOT badge as text, and a webhook's override as via webhook", () => {
+    const named = { ...message("hi"), sender: { id: 7, username: "alice", displayName: "Alice Liddell", isBot: false, overrideName: null } };
+    const { container } = render(() => <MessageItem message={named} grouped={false} mine={false} online={false} />);
+    expect(container.querySelector(".msg-author")?.textContent).toBe("Alice Liddell");
+    expect(container.querySelector(".msg-author")?.getAttribute("title")).toBe("Alice Liddell (@alice)");
+    expect(container.querySelector(".bot-badge")).toBeNull();
+    expect(container.querySelector("article")?.getAttribute("aria-label")).toMatch(/^Alice Liddell, /);
+    const hook = { ...message("deployed"), sender: { id: 9, username: "hook-1a2b", displayName: "CI", isBot: true, overrideName: "Grafana" } };
+    const { container: c2 } = render(() => <MessageItem message={hook} grouped={false} mine={false} online={false} />);
+    expect(c2.querySelector(".msg-author")?.textContent).toBe("Grafana");
+    expect(c2.querySelector(".msg-via")?.textContent).toBe("via webhook");
+    expect(c2.querySelector(".msg-author")?.getAttribute("title")).toBe("Posted via webhook by CI (@hook-1a2b)");
+    expect(c2.querySelector(".bot-badge")?.textContent).toBe("BOT");
+    expect(c2.querySelector("article")?.getAttribute("aria-label")).toMatch(/^Grafana via webhook, bot, /);
+  });
+
   test("leaves the name out when grouped with the previous message", () => {
     const { container } = render(() => <MessageItem message={message("again")} grouped={true} mine={false} online={false} />);
     expect(container.querySelector(".msg-author")).toBeNull();
@@ -54,7 +70,7 @@ describe("a message", () => {
   test("isolates user text, so a name or link cannot read in another order than it is stored", () => {
     const rlo = "\u202e";
     const content = `invoice https://example.test/${rlo}gpj.exe and more`;
-    const m = { ...message(content), sender: { id: 7, username: "alice" } };
+    const m = { ...message(content), sender: { id: 7, username: "alice", displayName: null, isBot: false, overrideName: null } };
     const { container } = render(() => <MessageItem message={m} grouped={false} mine={false} online={false} />);
     expect(container.querySelector(".msg-text")?.getAttribute("dir")).toBe("auto");
     expect(container.querySelector(".msg-author")?.getAttribute("dir")).toBe("auto");

@@ -5,7 +5,7 @@ import { clockTime, dayLabel, exactTime, relativeTime } from "../lib/time.ts";
 import { useRoomUi } from "../state/room-ui.ts";
 import type { Message } from "../state/types.ts";
 import { Avatar } from "./Avatar.tsx";
-import { ProfileTrigger } from "./people/ProfileCard.tsx";
+import { AuthorName, authorLabel } from "./people/AuthorName.tsx";
 import { MessageActions } from "./conversation/MessageActions.tsx";
 import { MessageEditor } from "./conversation/MessageEditor.tsx";
 import { Reactions } from "./conversation/Reactions.tsx";
@@ -64,7 +64,7 @@ export function MessageItem(props: {
           data-message-id={m().id}
           data-status="sent"
           data-deleted={deleted() ? "true" : undefined}
-          aria-label={`${m().sender?.username ?? "Deleted user"}, ${exactTime(m().createdAt)}`}
+          aria-label={`${authorLabel(m().sender)}, ${exactTime(m().createdAt)}`}
         >
           <div class="msg-gutter">
             <Show when={!props.grouped} fallback={<Time at={m().createdAt} short focusable />}>
@@ -74,9 +74,7 @@ export function MessageItem(props: {
           <div class="msg-body">
             <Show when={!props.grouped}>
               <header class="msg-header">
-                <span class="msg-author" dir="auto" title={m().sender?.username ?? "Deleted user"}>
-                  <ProfileTrigger userId={m().sender?.id}>{m().sender?.username ?? "Deleted user"}</ProfileTrigger>
-                </span>
+                <AuthorName sender={m().sender} />
                 <Time at={m().createdAt} />
               </header>
             </Show>

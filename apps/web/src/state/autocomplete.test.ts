@@ -11,6 +11,16 @@ describe("composer autocomplete", () => {
     expect(tokenAt("smile :", 7)).toBeNull();
     expect(tokenAt("hi @ada and", 11)).toBeNull();
   });
+  test("offers commands only for a leading /word, and only where commands run", () => {
+    expect(tokenAt("/sh", 3, true)).toEqual({ trigger: "/", query: "sh", start: 0 });
+    expect(tokenAt("/", 1, true)).toEqual({ trigger: "/", query: "", start: 0 });
+    expect(tokenAt("/sh", 3)).toBeNull();
+    expect(tokenAt("a /sh", 5, true)).toBeNull();
+    expect(tokenAt("/shrug now", 10, true)).toBeNull();
+    expect(tokenAt(" /sh", 4, true)).toBeNull();
+    // Past the command, the others work as anywhere.
+    expect(tokenAt("/invite @ad", 11, true)).toEqual({ trigger: "@", query: "ad", start: 8 });
+  });
   test("ranks prefix matches before inner ones", () => {
     expect(rank(["blade", "ada", "adam", "zed"], "ad", (s) => s)).toEqual(["ada", "adam", "blade"]);
   });

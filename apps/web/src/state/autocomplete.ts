@@ -1,9 +1,10 @@
 /**
- * What the composer offers to complete at the caret: `@person`, `#room` or
- * `:emoji`. Pure functions: the token before the caret, the matches, and
- * the text after choosing one (components/composer/Autocomplete.tsx).
+ * What the composer offers to complete at the caret: `@person`, `#room`,
+ * `:emoji`, or a `/command` at the very start. Pure functions: the token
+ * before the caret, the matches, and the text after choosing one
+ * (components/composer/Autocomplete.tsx).
  */
-export type Trigger = "@" | "#" | ":";
+export type Trigger = "@" | "#" | ":" | "/";
 
 export interface Token {
   trigger: Trigger;
@@ -24,7 +25,13 @@ export interface Suggestion {
 // A trigger at a word start; emoji need two characters first, as "12:30" or ":)" are not emoji.
 const TOKEN = /(?:^|[\s([{"'])([@#:])([\p{L}\p{N}_+.-]*)$/u;
 
-export function tokenAt(text: string, caret: number): Token | null {
+// A command is the first word of the message, and only that (issue 17).
+const COMMAND = /^\/([\w-]*)$/;
+
+/** The token at the caret; `commands`: whether a leading `/word` counts (a room's composer, not a thread's). */
+export function tokenAt(text: string, caret: number, commands = false): Token | null {
+  const command = commands ? COMMAND.exec(text.slice(0, caret)) : null;
+  if (command) return { trigger: "/", query: command[1] ?? "", start: 0 };
   const m = TOKEN.exec(text.slice(0, caret));
   if (!m || m[1] === undefined || m[2] === undefined) return null;
   const trigger = m[1] as Trigger;

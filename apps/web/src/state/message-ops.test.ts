@@ -8,7 +8,7 @@ const message = (over: Partial<Message> = {}): Message => ({
   roomId: 1,
   kind: "text",
   content: "hi",
-  sender: { id: 2, username: "bob" },
+  sender: { id: 2, username: "bob", displayName: null, isBot: false, overrideName: null },
   clientId: null,
   createdAt: 0,
   editedAt: null,

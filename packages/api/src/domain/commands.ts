@@ -9,6 +9,7 @@ import { makeBot } from "./bots.ts";
 import { openDm } from "./dms.ts";
 import { sendMessage } from "./messages.ts";
 import { addMember, joinRoom, leaveRoom, requireAdmin, type RoomAccess, roomAccess, updateRoom } from "./rooms.ts";
+import { issueResponseUrl } from "./command-responses.ts";
 import { signedPost } from "./signed-post.ts";
 import { requireScope } from "./tokens.ts";
 
@@ -19,6 +20,8 @@ import { requireScope } from "./tokens.ts";
  * POSTed to its URL, signed like an outgoing webhook, and must answer within
  * `COMMAND_DEADLINE_MS` with `{ text, response_type? }`: "in_channel" posts
  * the text as the command's bot, anything else answers only the caller.
+ * The request also carries a `response_url` for answers after the deadline
+ * (domain/command-responses.ts).
  */
 
 export const BUILT_IN_COMMANDS = [
@@ -107,11 +110,14 @@ async function runCustom(svc: Services, auth: Auth, c: { roomId: number; trigger
   if (!access.membership) throw new DomainError("FORBIDDEN", "Join the room first");
   const command = await findSlashCommand(svc.db, c.roomId, c.trigger);
   if (!command) throw bad(`Unknown command /${c.trigger}`);
+  // Where a late answer may follow (domain/command-responses.ts): one URL per run.
+  const responseUrl = await issueResponseUrl(svc, { commandId: Number(command.id), roomId: c.roomId, userId: auth.userId, clientId: c.clientId });
   const body = JSON.stringify({
     command: `/${c.trigger}`,
     text: c.args,
     room: { id: c.roomId, name: access.room.name },
     user: { id: auth.userId, username: auth.username },
+    response_url: responseUrl,
   });
   let reply: { status: number; body: string };
   try {

@@ -10,7 +10,10 @@ const insertedRow: fc.Arbitrary<InsertedMessage> = fc
   .record({
     id: dbId,
     room_id: dbId,
-    sender: fc.option(fc.record({ id: dbId, name: fc.string() }), { nil: null }),
+    sender: fc.option(fc.record({ id: dbId, name: fc.string(), displayName: fc.option(fc.string(), { nil: null }), isBot: fc.constantFrom(0 as const, 1 as const) }), {
+      nil: null,
+    }),
+    overrideName: fc.option(fc.string({ maxLength: 80 }), { nil: null }),
     kind: fc.constantFrom("text" as const, "system" as const),
     content: fc.string({ unit: "grapheme", maxLength: 50 }),
     client_id: fc.option(fc.string(), { nil: null }),
@@ -24,6 +27,8 @@ const insertedRow: fc.Arbitrary<InsertedMessage> = fc
     room_id: r.room_id,
     sender_id: r.sender?.id ?? null,
     sender_name: r.sender?.name ?? null,
+    sender_display_name: r.sender?.displayName ?? null,
+    sender_is_bot: r.sender?.isBot ?? null,
     kind: r.kind,
     content: r.content,
     client_id: r.client_id,
@@ -37,6 +42,7 @@ const insertedRow: fc.Arbitrary<InsertedMessage> = fc
     last_reply_at: null,
     event_id: r.event_id,
     mentions: null,
+    override_name: r.sender ? r.overrideName : null,
   }));
 
 describe("a new message's message.created", () => {

@@ -42,6 +42,8 @@ export async function sendMessage(
     threadId?: number | undefined;
     alsoToRoom?: boolean | undefined;
     attachments?: readonly string[] | undefined;
+    /** An incoming webhook's `username` (domain/webhooks.ts): shown as "<name> via webhook". */
+    overrideName?: string | undefined;
   },
 ): Promise<Message> {
   const { roomId, clientId } = input;
@@ -79,7 +81,21 @@ export async function sendMessage(
       const inRoom = rootId === null || input.alsoToRoom ? 1 : 0;
       // Files are checked before the first write (writer.ts); a plain send runs no statement for them.
       const files = input.attachments?.length ? await filesToAttach(tx.db, auth.userId, input.attachments) : [];
-      const row = await tx.insertMessage({ roomId, senderId: auth.userId, senderName: auth.username, kind: "text", content: input.content, clientId, now, threadId: rootId, inRoom });
+      const row = await tx.insertMessage({
+        roomId,
+        senderId: auth.userId,
+        // The names come with the access row already read: the author line costs no statement.
+        senderName: auth.username,
+        senderDisplayName: access.sender_display_name,
+        senderIsBot: Number(access.sender_is_bot) === 1 ? 1 : 0,
+        kind: "text",
+        content: input.content,
+        clientId,
+        now,
+        threadId: rootId,
+        inRoom,
+        overrideName: input.overrideName ?? null,
+      });
       stored = true;
       const attachments = files.length === 0 ? [] : await attach(tx.db, Number(row.id), files, now);
       const { message: m, created } = newMessage(row, { ...(hasMentions(mentions) ? { mentions } : {}), attachments });

@@ -3,19 +3,25 @@ import { BlockList, isIP } from "node:net";
 import { DomainError } from "../errors.ts";
 
 /**
- * The SSRF filter for URLs a client hands the server to call (push
- * endpoints): HTTPS only, and never a private, loopback, link-local or
- * otherwise non-public address, unless the host is in `allowHosts`
- * (`PUSH_ALLOW_HOSTS`), which also permits plain HTTP for it. Checked twice:
- * on the URL when it is stored (`checkOutboundUrl`), and on every address
- * the name resolves to when it is called (`guardedLookup`, passed to
- * `http.request`), so a name that later resolves inward (DNS rebinding) is
- * refused at connect time. Kept in one small module so other outgoing calls
- * (webhooks) can share it.
+ * The one SSRF filter for every call the server makes to a URL someone else
+ * chose: Web Push endpoints (`PUSH_ALLOW_HOSTS`) and integrations — outgoing
+ * webhooks and custom slash commands (`WEBHOOK_ALLOW_HOSTS`). Never a
+ * private, loopback, link-local or otherwise non-public address unless the
+ * allow list names the host, its address, or a range (CIDR) holding it.
+ * Checked twice: on the URL (`checkOutboundUrl`: when a push subscription is
+ * stored, and before each call), and on every address the name resolves to
+ * at connect time (`guardedLookup`, passed to `http.request`), so a name that
+ * later resolves inward (DNS rebinding) is refused too. The two callers
+ * differ only in scheme: push services are HTTPS (plain HTTP only for an
+ * allowed host), integrations may be plain HTTP anywhere public.
  */
 export interface OutboundPolicy {
-  /** Lower-case host names or IP literals that may be private and plain HTTP. */
+  /** Lower-case host names or IP literals that may be private (and, for push, plain HTTP). */
   allowHosts: ReadonlySet<string>;
+  /** Ranges listed as CIDR (`10.0.0.0/8`): an address in one may be called although private. */
+  allowNets: BlockList;
+  /** Plain HTTP to public hosts (integrations); otherwise HTTPS unless allowed (push). */
+  plainHttp: boolean;
 }
 
 const blocked = new BlockList();
@@ -74,8 +80,38 @@ function mappedIpv4(address: string): string | null {
 
 const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
 
-export function parsePolicy(allowHosts: readonly string[]): OutboundPolicy {
-  return { allowHosts: new Set(allowHosts.map((h) => h.trim().toLowerCase()).filter(Boolean)) };
+/**
+ * A policy from an allow list (`PUSH_ALLOW_HOSTS` or `WEBHOOK_ALLOW_HOSTS`):
+ * host names, IP addresses, or CIDR ranges.
+ */
+export function parsePolicy(allowHosts: readonly string[], opts: { plainHttp?: boolean } = {}): OutboundPolicy {
+  const hosts = new Set<string>();
+  const nets = new BlockList();
+  for (const entry of allowHosts.map((h) => h.trim().toLowerCase()).filter(Boolean)) {
+    const [net, bits] = entry.split("/");
+    const family = net === undefined ? 0 : isIP(net);
+    const prefix = Number(bits);
+    if (bits !== undefined && net !== undefined && family !== 0 && Number.isInteger(prefix) && prefix >= 0 && prefix <= (family === 4 ? 32 : 128)) {
+      nets.addSubnet(net, prefix, family === 4 ? "ipv4" : "ipv6");
+    } else {
+      hosts.add(entry.replace(/^\[|\]$/g, ""));
+    }
+  }
+  return { allowHosts: hosts, allowNets: nets, plainHttp: opts.plainHttp ?? false };
+}
+
+/** Web Push: `PUSH_ALLOW_HOSTS`, HTTPS only unless the host is allowed. */
+export const pushPolicy = (allowHosts: readonly string[]): OutboundPolicy => parsePolicy(allowHosts);
+/** Outgoing webhooks and custom commands: `WEBHOOK_ALLOW_HOSTS`, HTTP or HTTPS. */
+export const integrationPolicy = (allowHosts: readonly string[]): OutboundPolicy => parsePolicy(allowHosts, { plainHttp: true });
+
+/** Whether the policy lists this address itself, or a range holding it. */
+function allowsAddress(policy: OutboundPolicy, address: string): boolean {
+  if (policy.allowHosts.has(address.toLowerCase())) return true;
+  const family = isIP(address);
+  if (family === 0) return false;
+  const v4 = family === 6 ? mappedIpv4(address) : null;
+  return v4 ? policy.allowNets.check(v4, "ipv4") : policy.allowNets.check(address, family === 4 ? "ipv4" : "ipv6");
 }
 
 /** The URL, if the policy lets the server call it; BAD_REQUEST otherwise. */
@@ -87,27 +123,29 @@ export function checkOutboundUrl(raw: string, policy: OutboundPolicy): URL {
     throw new DomainError("BAD_REQUEST", "Not a URL");
   }
   const host = hostOf(url);
-  const allowed = policy.allowHosts.has(host);
+  const allowed = policy.allowHosts.has(host) || allowsAddress(policy, host);
   if (url.username || url.password) throw new DomainError("BAD_REQUEST", "The URL may not carry credentials");
-  if (url.protocol !== "https:" && !(allowed && url.protocol === "http:")) throw new DomainError("BAD_REQUEST", "The URL must be HTTPS");
+  const scheme = url.protocol === "https:" || (url.protocol === "http:" && (allowed || policy.plainHttp));
+  if (!scheme) throw new DomainError("BAD_REQUEST", policy.plainHttp ? "The URL must be http(s)" : "The URL must be HTTPS");
   if (!allowed && (host === "localhost" || host.endsWith(".localhost") || (isIP(host) !== 0 && isNonPublicAddress(host)))) {
-    throw new DomainError("BAD_REQUEST", "The URL points at a private address");
+    throw new DomainError("BAD_REQUEST", `The URL points at a private address: ${host} is not allowed`);
   }
   return url;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** A `lookup` for `http.request` that refuses non-public addresses for hosts the policy does not allow. */
+/** A `lookup` for `http.request` that refuses non-public addresses for hosts (and addresses) the policy does not allow. */
 export function guardedLookup(policy: OutboundPolicy) {
   return (hostname: string, options: object, callback: LookupCallback): void => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       const list = addresses as LookupAddress[];
       const allowed = policy.allowHosts.has(hostname.toLowerCase());
-      const bad = allowed ? undefined : list.find((a) => isNonPublicAddress(a.address));
+      const bad = allowed ? undefined : list.find((a) => isNonPublicAddress(a.address) && !allowsAddress(policy, a.address));
       if (bad || list.length === 0) {
-        const refused: NodeJS.ErrnoException = new Error(`refusing to connect to ${hostname} (${bad?.address ?? "no address"})`);
+        const why = bad ? `${bad.address} is not allowed (private, loopback or link-local)` : "no address";
+        const refused: NodeJS.ErrnoException = new Error(`refusing to connect to ${hostname}: ${why}`);
         refused.code = "EOUTBOUNDBLOCKED";
         return callback(refused, []);
       }

@@ -46,9 +46,10 @@ const FILL_BATCH = 200;
  * sends what is due: each delivery is claimed for a lease first, POSTed
  * with its id as `X-Parley-Delivery` (subscribers de-duplicate on it: this
  * is at-least-once), and on failure retried with exponential backoff.
- * Requests go through request-filtering-agent: private, loopback and
- * link-local addresses are refused unless listed in `allowHosts`, checked
- * on the address actually connected to (DNS rebinding included).
+ * Requests go through the one SSRF filter (domain/outbound.ts, via
+ * `signedPost`): private, loopback and link-local addresses are refused
+ * unless listed in `allowHosts`, on the URL and on every address the name
+ * resolves to at connect time (DNS rebinding included).
  */
 export class OutgoingWorker {
   private timer: ReturnType<typeof setInterval> | null = null;

@@ -22,6 +22,7 @@ import {
   updateRoom as updateRoomRow,
   type WriteTx,
   messagesWithFilesIn,
+  NO_SENDER,
 } from "@parley/db";
 import type { EventDraft } from "../events.ts";
 import { DomainError, conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
@@ -114,7 +115,7 @@ const roomScope = (room: Room): "room" | "all" => (room.isPrivate ? "room" : "al
  */
 function system(roomId: number, content: string): DeferredEvent {
   return async (tx, now) => {
-    return newMessage(await tx.insertMessage({ roomId, senderId: null, senderName: null, kind: "system", content, clientId: null, now, threadId: null, inRoom: 1 })).created;
+    return newMessage(await tx.insertMessage({ roomId, senderId: null, ...NO_SENDER, kind: "system", content, clientId: null, now, threadId: null, inRoom: 1, overrideName: null })).created;
   };
 }
 

@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { useAgent } from "request-filtering-agent";
+import { checkOutboundUrl, guardedLookup, integrationPolicy } from "./outbound.ts";
 import { signature } from "./outgoing.ts";
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -13,9 +13,10 @@ export interface SignedReply {
 /**
  * One POST of Parley's to an integration (outgoing webhooks, custom slash
  * commands): signed (`X-Parley-Timestamp`, `X-Parley-Signature`), through
- * request-filtering-agent (private, loopback and link-local addresses refused
- * at connect time unless in `allowHosts`), with a deadline for the whole
- * answer and the answer's body capped.
+ * the one SSRF filter (domain/outbound.ts, the integrations' policy: private,
+ * loopback and link-local addresses refused, on the URL and at connect time,
+ * unless `allowHosts` lists them), with a deadline for the whole answer and
+ * the answer's body capped.
  */
 export function signedPost(o: {
   url: string;
@@ -27,13 +28,19 @@ export function signedPost(o: {
   headers?: Record<string, string>;
 }): Promise<SignedReply> {
   const timestamp = String(Math.floor(o.nowMs / 1000));
-  const target = new URL(o.url);
+  const policy = integrationPolicy(o.allowHosts);
+  let target: URL;
+  try {
+    // An IP literal is never looked up, so the URL itself is checked too.
+    target = checkOutboundUrl(o.url, policy);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const lib = target.protocol === "https:" ? https : http;
-  const agent = useAgent(o.url, { allowIPAddressList: [...o.allowHosts] });
   return new Promise<SignedReply>((resolve, reject) => {
     const req = lib.request(target, {
       method: "POST",
-      agent,
+      lookup: guardedLookup(policy),
       headers: {
         "content-type": "application/json",
         "content-length": Buffer.byteLength(o.body),

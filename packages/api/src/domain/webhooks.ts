@@ -99,7 +99,8 @@ export async function postToWebhook(svc: Services, secret: string, body: unknown
   if (!parsed.success) return { kind: "bad-request", message: parsed.error.issues[0]?.message ?? "The body must be JSON with a text field" };
   const auth: Auth = { userId: Number(hook.bot_id), username: hook.bot_name, sessionId: `webhook:${hook.id}`, expiresAt: Number.MAX_SAFE_INTEGER };
   try {
-    const message = await sendMessage(svc, auth, { roomId: Number(hook.room_id), content: parsed.data.text, clientId: clientIdFor(idempotencyKey) });
+    const overrideName = parsed.data.username || undefined;
+    const message = await sendMessage(svc, auth, { roomId: Number(hook.room_id), content: parsed.data.text, clientId: clientIdFor(idempotencyKey), overrideName });
     return { kind: "posted", message };
   } catch (err) {
     if (err instanceof DomainError) return { kind: "refused", code: err.code, message: err.message };

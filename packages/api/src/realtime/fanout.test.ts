@@ -11,7 +11,16 @@ const message: fc.Arbitrary<Message> = fc.record({
   kind: fc.constantFrom("text" as const, "system" as const),
   // Any text, lone surrogates and control characters included.
   content: fc.string({ unit: "binary", maxLength: 200 }),
-  sender: fc.option(fc.record({ id: fc.nat(), username: fc.string({ maxLength: 40 }) }), { nil: null }),
+  sender: fc.option(
+    fc.record({
+      id: fc.nat(),
+      username: fc.string({ maxLength: 40 }),
+      displayName: fc.option(fc.string({ unit: "binary", maxLength: 40 }), { nil: null }),
+      isBot: fc.boolean(),
+      overrideName: fc.option(fc.string({ unit: "binary", maxLength: 80 }), { nil: null }),
+    }),
+    { nil: null },
+  ),
   clientId: fc.option(fc.string({ maxLength: 64 }), { nil: null }),
   createdAt: fc.nat(),
   editedAt: fc.option(fc.nat(), { nil: null }),

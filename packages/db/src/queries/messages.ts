@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import type { Database, MessageKind } from "../schema.ts";
+import type { Database, Flag, MessageKind } from "../schema.ts";
 import { isPostgres } from "../postgres.ts";
 import type { Args } from "./args.ts";
 
@@ -11,6 +11,8 @@ export const messageColumns = [
   "m.room_id",
   "m.sender_id",
   "u.username as sender_name",
+  "u.display_name as sender_display_name",
+  "u.is_bot as sender_is_bot",
   "m.kind",
   "m.content",
   "m.client_id",
@@ -23,6 +25,7 @@ export const messageColumns = [
   "m.reply_count",
   "m.last_reply_at",
   "m.mentions",
+  "m.override_name",
 ] as const;
 
 export interface NewMessage {
@@ -36,7 +39,23 @@ export interface NewMessage {
   threadId: number | null;
   /** 0 for a reply shown only in its thread. */
   inRoom: 0 | 1;
+  /** The name an incoming webhook's post asked to be shown under (migration 0023); null otherwise. */
+  overrideName: string | null;
 }
+
+/**
+ * Who sends, as the message shows them: read by the statement the send runs
+ * anyway (`senderAccessQuery`), so the insert needs no lookup of its own.
+ */
+export interface SenderNames {
+  senderName: string | null;
+  senderDisplayName: string | null;
+  /** 1 for a bot account. */
+  senderIsBot: Flag;
+}
+
+/** A system message's (nobody's) names. */
+export const NO_SENDER: SenderNames = Object.freeze({ senderName: null, senderDisplayName: null, senderIsBot: 0 });
 
 /**
  * The insert, written once: run by Kysely, or prepared once by the SQLite
@@ -59,6 +78,7 @@ export const insertMessageQuery = (db: Db, a: Args<NewMessage>) =>
       edited_at: sql.lit(null),
       thread_id: a.threadId,
       in_room: a.inRoom,
+      override_name: a.overrideName,
       event_id: nextEventId(db),
     })
     .returning(["id", "event_id"]);
@@ -69,12 +89,14 @@ export const insertMessageQuery = (db: Db, a: Args<NewMessage>) =>
  * insert: on the hottest statement of the server, marshalling fourteen
  * columns back costs more than building them.
  */
-export function insertedRow(id: number, m: NewMessage, senderName: string | null, eventId: number): InsertedMessage {
+export function insertedRow(id: number, m: NewMessage, sender: SenderNames, eventId: number): InsertedMessage {
   return {
     id,
     room_id: m.roomId,
     sender_id: m.senderId,
-    sender_name: senderName,
+    sender_name: sender.senderName,
+    sender_display_name: sender.senderDisplayName,
+    sender_is_bot: sender.senderIsBot,
     kind: m.kind,
     content: m.content,
     client_id: m.clientId,
@@ -88,6 +110,7 @@ export function insertedRow(id: number, m: NewMessage, senderName: string | null
     last_reply_at: null,
     event_id: eventId,
     mentions: null,
+    override_name: m.overrideName,
   };
 }
 

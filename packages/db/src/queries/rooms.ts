@@ -15,6 +15,10 @@ export interface SenderAccess {
   muted_until: number | null;
   last_sent_at: number | null;
   slow_mode_seconds: number;
+  /** The sender's names, for the message the send writes (issue 13's author line): read here, not per send. */
+  sender_display_name: string | null;
+  /** 1 for a bot account; null if no such user. */
+  sender_is_bot: number | null;
 }
 
 /** The send path's access check, written once (see `insertMessageQuery`). */
@@ -22,7 +26,9 @@ export const senderAccessQuery = (db: Db, a: Args<{ roomId: number; userId: numb
   db
     .selectFrom("rooms as r")
     .leftJoin("room_members as m", (j) => j.onRef("m.room_id", "=", "r.id").on("m.user_id", "=", a.userId))
+    .leftJoin("users as s", (j) => j.on("s.id", "=", a.userId))
     .select(["r.is_private", "r.deleted_at", "r.slow_mode_seconds", "m.is_admin", "m.muted_until", "m.last_sent_at"])
+    .select(["s.display_name as sender_display_name", "s.is_bot as sender_is_bot"])
     .select((eb) => eb.case().when("m.user_id", "is not", null).then(1).else(0).end().as("is_member"))
     .where("r.id", "=", a.roomId);
 

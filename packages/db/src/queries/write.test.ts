@@ -34,9 +34,9 @@ async function script(run: WriteTransaction): Promise<{ answers: unknown[]; comm
     answers.push(await tx.senderAccess(1, 1), await tx.senderAccess(1, 2), await tx.senderAccess(99, 1));
     answers.push(await tx.findByClientId(1, "c1"));
     answers.push(await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 7 }));
-    const first = await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "héllo\u0000 ✓", clientId: "c1", now: 5, threadId: null, inRoom: 1 });
+    const first = await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", senderDisplayName: null, senderIsBot: 0, overrideName: null, kind: "text", content: "héllo\u0000 ✓", clientId: "c1", now: 5, threadId: null, inRoom: 1 });
     answers.push(first, await tx.appendEvent({ type: "message.created", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 7 }, first.event_id));
-    const second = await tx.insertMessage({ roomId: 1, senderId: null, senderName: null, kind: "system", content: "ada joined", clientId: null, now: 6, threadId: 2, inRoom: 0 });
+    const second = await tx.insertMessage({ roomId: 1, senderId: null, senderName: null, senderDisplayName: null, senderIsBot: 0, overrideName: null, kind: "system", content: "ada joined", clientId: null, now: 6, threadId: 2, inRoom: 0 });
     answers.push(second, await tx.appendEvent({ type: "message.created", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 7 }, second.event_id));
     answers.push(await tx.findByClientId(1, "c1"));
     answers.push(await tx.appendEvent({ type: "u", scope: "user", room_id: null, user_id: 1, payload: '{"a":1}', version: 2, created_at: 8 }));
@@ -73,7 +73,7 @@ describe("the SQLite write accelerator", () => {
     const committed: EventRow[] = [];
     await expect(
       h.writeTransaction(async (tx) => {
-        const m = await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "lost", clientId: "c2", now: 5, threadId: null, inRoom: 1 });
+        const m = await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", senderDisplayName: null, senderIsBot: 0, overrideName: null, kind: "text", content: "lost", clientId: "c2", now: 5, threadId: null, inRoom: 1 });
         await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 5 }, m.event_id);
         await tx.db.insertInto("room_members").values({ room_id: 1, user_id: 1, is_admin: 0, joined_at: 5 }).execute();
       }, (rows) => committed.push(...rows)),
@@ -93,7 +93,7 @@ describe("the SQLite write accelerator", () => {
     it(`refuses, with ${name}, any use of a reserved position but appending it next (nothing is committed)`, async () => {
       const h = await fresh();
       const ev = { type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 5 } as const;
-      const msg = (clientId: string) => ({ roomId: 1, senderId: 1, senderName: "ada", kind: "text", content: "x", clientId, now: 5, threadId: null, inRoom: 1 }) as const;
+      const msg = (clientId: string) => ({ roomId: 1, senderId: 1, senderName: "ada", senderDisplayName: null, senderIsBot: 0, overrideName: null, kind: "text", content: "x", clientId, now: 5, threadId: null, inRoom: 1 }) as const;
       const run = open(h);
       // Never appended.
       await expect(run(async (tx) => void (await tx.insertMessage(msg("a"))))).rejects.toThrow(/never appended/);

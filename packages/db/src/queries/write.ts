@@ -4,7 +4,7 @@ import type { Database, EventRow, NewEvent } from "../schema.ts";
 import { type Args, placeholders } from "./args.ts";
 import { bumpTimelineQuery, setMarkerQuery } from "./attention.ts";
 import { insertEventAtQuery, insertEventQuery, lockEventLog } from "./events.ts";
-import { findByClientIdQuery, type InsertedMessage, insertedRow, insertMessageQuery, type MessageWithSender, type NewMessage } from "./messages.ts";
+import { findByClientIdQuery, type InsertedMessage, insertedRow, insertMessageQuery, type MessageWithSender, type NewMessage, type SenderNames } from "./messages.ts";
 import { senderAccessQuery, type SenderAccess } from "./rooms.ts";
 
 type Awaitable<T> = T | Promise<T>;
@@ -30,7 +30,8 @@ export interface WriteTx {
   readonly db: Kysely<Database>;
   senderAccess(roomId: number, userId: number): Awaitable<SenderAccess | undefined>;
   findByClientId(senderId: number, clientId: string): Awaitable<MessageWithSender | undefined>;
-  insertMessage(m: NewMessage & { senderName: string | null }): Awaitable<InsertedMessage>;
+  /** The sender's names come from `senderAccess` (or `NO_SENDER` for a system message): no lookup per send. */
+  insertMessage(m: NewMessage & SenderNames): Awaitable<InsertedMessage>;
   /** One more text message in the room's timeline (migration 0011): returns the new count. */
   bumpTimeline(roomId: number): Awaitable<number>;
   /** Moves a member's read marker (and the timeline count it stands at). */
@@ -105,10 +106,10 @@ export function kyselyWriteTransaction(db: Kysely<Database>): WriteTransaction {
         db: trx,
         senderAccess: (roomId, userId) => senderAccessQuery(trx, { roomId, userId }).executeTakeFirst(),
         findByClientId: (senderId, clientId) => findByClientIdQuery(trx, { senderId, clientId }).executeTakeFirst(),
-        async insertMessage({ senderName, ...m }) {
+        async insertMessage({ senderName, senderDisplayName, senderIsBot, ...m }) {
           const row = await insertMessageQuery(trx, m).executeTakeFirstOrThrow();
           const id = Number(row.id);
-          return insertedRow(id, m, senderName, reservations.reserve({ id, event_id: row.event_id === null ? null : Number(row.event_id) }));
+          return insertedRow(id, m, { senderName, senderDisplayName, senderIsBot }, reservations.reserve({ id, event_id: row.event_id === null ? null : Number(row.event_id) }));
         },
         async bumpTimeline(roomId) {
           const row = await bumpTimelineQuery(trx, { roomId }).executeTakeFirstOrThrow();
@@ -144,7 +145,7 @@ export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): Write
   const reservations = new Reservations();
   const access = accelerate<{ roomId: number; userId: number }>(raw, (a) => senderAccessQuery(db, a), ["roomId", "userId"]);
   const byClientId = accelerate<{ senderId: number; clientId: string }>(raw, (a) => findByClientIdQuery(db, a), ["senderId", "clientId"]);
-  const insMessage = accelerate<NewMessage>(raw, (a) => insertMessageQuery(db, a), ["roomId", "senderId", "kind", "content", "clientId", "now", "threadId", "inRoom"]);
+  const insMessage = accelerate<NewMessage>(raw, (a) => insertMessageQuery(db, a), ["roomId", "senderId", "kind", "content", "clientId", "now", "threadId", "inRoom", "overrideName"]);
   const bump = accelerate<{ roomId: number }>(raw, (a) => bumpTimelineQuery(db, a), ["roomId"]);
   const marker = accelerate<Marker>(raw, (a) => setMarkerQuery(db, a), ["roomId", "userId", "lastReadId", "readCount"]);
   const eventKeys = ["type", "scope", "room_id", "user_id", "payload", "version", "created_at"] as const;
@@ -159,10 +160,10 @@ export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): Write
     senderAccess: (roomId, userId) => access.get({ roomId, userId }) as SenderAccess | undefined,
     findByClientId: (senderId, clientId) => byClientId.get({ senderId, clientId }) as MessageWithSender | undefined,
     insertMessage(m) {
-      // The binder reads only the statement's inputs, so `senderName` can stay on the object.
+      // The binder reads only the statement's inputs, so the sender's names can stay on the object.
       const row = insMessage.get(m) as { id: number; event_id: number | null } | undefined;
       if (!row) throw new Error("insert into messages returned no row");
-      return insertedRow(row.id, m, m.senderName, reservations.reserve(row));
+      return insertedRow(row.id, m, m, reservations.reserve(row));
     },
     bumpTimeline(roomId) {
       const row = bump.get({ roomId }) as { timeline_count: number } | undefined;

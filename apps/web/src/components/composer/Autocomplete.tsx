@@ -1,6 +1,7 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { shortcodes } from "../../lib/richtext/emoji.ts";
 import { applySuggestion, rank, type Suggestion, type Token, tokenAt } from "../../state/autocomplete.ts";
+import type { makeCommandList } from "../../state/commands.ts";
 import { useApp } from "../../state/context.ts";
 
 /**
@@ -9,14 +10,20 @@ import { useApp } from "../../state/context.ts";
  * Enter/Tab choose, Esc closes. `make*`: plain signals; the composer feeds
  * it the text and caret and asks it first about each key.
  */
-export function makeAutocomplete(opts: { roomId: number; listId: string; apply: (text: string, caret: number) => void }) {
+export function makeAutocomplete(opts: {
+  roomId: number;
+  listId: string;
+  apply: (text: string, caret: number) => void;
+  /** The room's slash commands, offered for a leading `/` (a room's composer; a thread's has none). */
+  commands?: ReturnType<typeof makeCommandList>;
+}) {
   const { chat } = useApp();
   const [state, setState] = createSignal<{ text: string; caret: number } | null>(null);
   const [active, setActive] = createSignal(0);
   const [dismissed, setDismissed] = createSignal<number | null>(null);
   const token = createMemo<Token | null>(() => {
     const s = state();
-    const t = s ? tokenAt(s.text, s.caret) : null;
+    const t = s ? tokenAt(s.text, s.caret, opts.commands !== undefined) : null;
     return t && t.start !== dismissed() ? t : null;
   });
   const items = createMemo<Suggestion[]>(() => {
@@ -27,6 +34,10 @@ export function makeAutocomplete(opts: { roomId: number; listId: string; apply: 
       const found = rank(people, t.query, (m) => m.username).map((m) => ({ label: m.username, insert: `@${m.username}` }));
       const special = rank(["here", "room"], t.query, (s) => s).map((s) => ({ label: s, detail: s === "here" ? "everyone online" : "everyone in the room", insert: `@${s}` }));
       return [...found, ...special].slice(0, 8);
+    }
+    if (t.trigger === "/") {
+      const list = opts.commands?.items() ?? [];
+      return rank(list, t.query, (c) => c.trigger).map((c) => ({ label: c.usage, detail: c.description, insert: `/${c.trigger}` }));
     }
     if (t.trigger === "#") {
       const rooms = chat.state.rooms.filter((r) => r.kind !== "dm" && (r.isMember || !r.isPrivate));
@@ -54,7 +65,10 @@ export function makeAutocomplete(opts: { roomId: number; listId: string; apply: 
     update(text: string, caret: number) {
       setState({ text, caret });
       setActive(0);
-      if (dismissed() !== null && tokenAt(text, caret)?.start !== dismissed()) setDismissed(null);
+      const t = tokenAt(text, caret, opts.commands !== undefined);
+      // The room's commands are fetched the first time a message starts with "/".
+      if (t?.trigger === "/") opts.commands?.load().catch(() => undefined);
+      if (dismissed() !== null && t?.start !== dismissed()) setDismissed(null);
     },
     /** Handles the key if the list is open; true when it did. */
     onKey(e: KeyboardEvent): boolean {
