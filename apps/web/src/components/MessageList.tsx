@@ -3,6 +3,7 @@ import { batch, createComputed, createEffect, createMemo, createSignal, For, on,
 import { unwrap } from "solid-js/store";
 import { useApp } from "../state/context.ts";
 import type { Message } from "../state/types.ts";
+import { createEndSettle, holdStillUnlessPinned, makeRowMeasurer } from "./timeline/pin.ts";
 import { groupsWith, HistoryHead, OutgoingTail, TimelineRow } from "./timeline/rows.tsx";
 
 const NEAR_BOTTOM_PX = 64;
@@ -66,6 +67,15 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     paddingStart: 12,
     paddingEnd: 8,
   });
+  holdStillUnlessPinned(virtualizer, atBottom);
+  const rowMeasurer = makeRowMeasurer(virtualizer);
+  const settleAtEnd = createEndSettle(() => scroller, atBottom);
+  /** At the end now, and again each frame while the rows there are measured (see `createEndSettle`). */
+  function pinToEnd() {
+    if (!atBottom() || !scroller) return;
+    scroller.scrollTop = scroller.scrollHeight;
+    settleAtEnd();
+  }
   // Rows keyed by message id, so a prepended page moves rows instead of re-rendering them.
   const rows = createMemo(() => virtualizer.getVirtualItems().map((v) => v.key));
   const indexOf = createMemo(() => new Map(virtualizer.getVirtualItems().map((v) => [v.key, v.index])));
@@ -82,11 +92,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     // Smooth only over a short way: across a long history rows are measured on the way and the target moves.
     const far = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight > 2 * scroller.clientHeight;
     if (smooth && !far) scroller.scrollTo({ top: scroller.scrollHeight, behavior: "smooth" });
-    else {
-      scroller.scrollTop = scroller.scrollHeight;
-      // The virtualiser goes on correcting as the rows at the end are measured.
-      virtualizer.scrollToIndex(count() - 1, { align: "end" });
-    }
+    else pinToEnd();
   }
 
   let loadingOlder = false;
@@ -155,8 +161,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     // the bottom. Only scrolling up is.
     const bottom = nearBottom() || (atBottom() && top >= lastTop);
     lastTop = top;
-    if (bottom && !nearBottom()) scroller.scrollTop = scroller.scrollHeight;
     setAtBottom(bottom);
+    if (bottom && !nearBottom()) pinToEnd();
     if (bottom) {
       setNewCount(0);
       chat.markRead(props.roomId);
@@ -211,9 +217,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   createEffect(
     on(
       () => virtualizer.getTotalSize(),
-      () => {
-        if (atBottom() && scroller) scroller.scrollTop = scroller.scrollHeight;
-      },
+      () => pinToEnd(),
     ),
   );
 
@@ -251,10 +255,9 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   );
 
   onMount(() => {
+    rowMeasurer.mounted();
     // Keep the bottom pinned when the pane resizes (keyboard on phones, window resize).
-    const ro = new ResizeObserver(() => {
-      if (atBottom() && scroller) scroller.scrollTop = scroller.scrollHeight;
-    });
+    const ro = new ResizeObserver(() => pinToEnd());
     if (scroller) ro.observe(scroller);
     onCleanup(() => ro.disconnect());
   });
@@ -276,7 +279,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
               {(key) => {
                 const index = () => indexOf().get(key) ?? 0;
                 return (
-                  <div class="timeline-row" data-index={index()} ref={(el) => virtualizer.measureElement(el)}>
+                  <div class="timeline-row" data-index={index()} ref={(el) => rowMeasurer.measure(el, index())}>
                     <Show
                       when={key === HEAD}
                       fallback={
