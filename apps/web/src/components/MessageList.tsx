@@ -92,7 +92,12 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     // Smooth only over a short way: across a long history rows are measured on the way and the target moves.
     const far = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight > 2 * scroller.clientHeight;
     if (smooth && !far) scroller.scrollTo({ top: scroller.scrollHeight, behavior: "smooth" });
-    else pinToEnd();
+    else {
+      // The virtualiser's own move to the end puts the last rows in range at once (a scrollTop write alone waits
+      // for its scroll event); the settle then holds the end while they are measured.
+      virtualizer.scrollToEnd();
+      pinToEnd();
+    }
   }
 
   let loadingOlder = false;
