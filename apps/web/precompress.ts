@@ -1,5 +1,5 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { extname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 import type { Plugin } from "vite";
@@ -56,7 +56,8 @@ export function precompress(): Plugin {
     name: "parley-precompress",
     apply: "build",
     configResolved(config) {
-      outDir = join(config.root, config.build.outDir);
+      // resolve, not join: an absolute --outDir stays as given.
+      outDir = resolve(config.root, config.build.outDir);
     },
     async closeBundle() {
       const t = await precompressDir(outDir);

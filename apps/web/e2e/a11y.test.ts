@@ -115,6 +115,14 @@ describe.skipIf(!hasChromium)("accessibility (axe, WCAG 2.1 A/AA)", () => {
         expect(await audit(page)).toEqual([]);
         await page.keyboard.press("Escape");
 
+        // Issue 13: the Ctrl/Cmd+K quick switcher, open with results (a room and the active option).
+        await page.keyboard.press("Control+k");
+        await page.getByRole("combobox", { name: /Room, direct message or person/ }).waitFor();
+        await page.keyboard.type("access");
+        await page.locator('[data-testid="quick-switcher"][open]').getByRole("option", { name: /access/ }).first().waitFor();
+        expect(await audit(page)).toEqual([]);
+        await page.keyboard.press("Escape");
+
         await page.getByRole("button", { name: "Browse rooms" }).first().click();
         await page.getByTestId("browse-list").waitFor();
         expect(await audit(page)).toEqual([]);

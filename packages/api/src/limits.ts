@@ -12,6 +12,8 @@ export const PASSWORD_MAX_BYTES = 72;
 export const ROOM_PAGE_MAX = 500;
 /** Most other people in one DM. */
 export const DM_MAX_OTHERS = 8;
+/** Most files one message carries. */
+export const MAX_ATTACHMENTS = 10;
 /** Most matches one `users.search` returns. */
 export const USER_SEARCH_MAX = 50;
 

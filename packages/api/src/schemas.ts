@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { charCount, DM_MAX_OTHERS, MESSAGE_MAX_CHARS, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, ROOM_PAGE_MAX, USER_SEARCH_MAX, utf8Bytes } from "./limits.ts";
+import { charCount, DM_MAX_OTHERS, MAX_ATTACHMENTS, MESSAGE_MAX_CHARS, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, ROOM_PAGE_MAX, USER_SEARCH_MAX, utf8Bytes } from "./limits.ts";
 import { RESERVED_USERNAMES } from "./markdown/tree.ts";
 import { inviteCodeSchema, slowModeSecondsSchema } from "./schemas-admin.ts";
 
@@ -172,7 +172,7 @@ export const messageContentSchema = z
 /** A file id (`POST /files`): 16 random bytes, base64url. */
 export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "Not a file id");
 /** Files one message may carry. */
-export const MAX_ATTACHMENTS = 10;
+export { MAX_ATTACHMENTS } from "./limits.ts";
 
 /** A message's text when it has attachments: as `messageContentSchema`, but blank is allowed (stored as ""). */
 const sendContentSchema = z

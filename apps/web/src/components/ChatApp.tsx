@@ -11,12 +11,15 @@ import type { ConnectionView } from "../state/types.ts";
 import { makeViewMemory } from "../state/view-memory.ts";
 import { makeDrafts } from "../state/drafts.ts";
 import { createAttention } from "./attention/attention.ts";
-import { BrowseRooms } from "./BrowseRooms.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
-import { createNavigationKeys, QuickSwitcher } from "./navigation/QuickSwitcher.tsx";
-import { RoomView } from "./RoomView.tsx";
+import { createNavigationKeys } from "./navigation/keys.ts";
+import { preloadMessageList, RoomView } from "./RoomView.tsx";
 import { Sidebar } from "./Sidebar.tsx";
+import { lazyNamed } from "../lib/lazy.ts";
+
+const BrowseRooms = lazyNamed(() => import("./BrowseRooms.tsx").then((m) => m.BrowseRooms));
+const QuickSwitcher = lazyNamed(() => import("./navigation/QuickSwitcher.tsx").then((m) => m.QuickSwitcher));
 
 /**
  * The signed-in app. One client (one socket, one stream) lives as long as
@@ -65,6 +68,9 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
       },
     ),
   );
+
+  // Fetched alongside the first history page, not after it.
+  preloadMessageList();
 
   // The route decides the open room; unread counts clear as it opens.
   createEffect(() => {
@@ -162,7 +168,9 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
             </Match>
           </Switch>
         </main>
-        <QuickSwitcher open={switcher()} onClose={() => setSwitcher(false)} />
+        <Show when={switcher()}>
+          <QuickSwitcher open onClose={() => setSwitcher(false)} />
+        </Show>
       </div>
     </AppContext.Provider>
   );

@@ -3,6 +3,7 @@ import { batch, createComputed, createEffect, createMemo, createSignal, For, on,
 import { unwrap } from "solid-js/store";
 import { useApp } from "../state/context.ts";
 import type { Message } from "../state/types.ts";
+import { createEndSettle, holdStillUnlessPinned, makeRowMeasurer } from "./timeline/pin.ts";
 import { groupsWith, HistoryHead, OutgoingTail, TimelineRow } from "./timeline/rows.tsx";
 
 const NEAR_BOTTOM_PX = 64;
@@ -66,6 +67,15 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     paddingStart: 12,
     paddingEnd: 8,
   });
+  holdStillUnlessPinned(virtualizer, atBottom);
+  const rowMeasurer = makeRowMeasurer(virtualizer);
+  const settleAtEnd = createEndSettle(() => scroller, atBottom);
+  /** At the end now, and again each frame while the rows there are measured (see `createEndSettle`). */
+  function pinToEnd() {
+    if (!atBottom() || !scroller) return;
+    scroller.scrollTop = scroller.scrollHeight;
+    settleAtEnd();
+  }
   // Rows keyed by message id, so a prepended page moves rows instead of re-rendering them.
   const rows = createMemo(() => virtualizer.getVirtualItems().map((v) => v.key));
   const indexOf = createMemo(() => new Map(virtualizer.getVirtualItems().map((v) => [v.key, v.index])));
@@ -83,9 +93,10 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     const far = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight > 2 * scroller.clientHeight;
     if (smooth && !far) scroller.scrollTo({ top: scroller.scrollHeight, behavior: "smooth" });
     else {
-      scroller.scrollTop = scroller.scrollHeight;
-      // The virtualiser goes on correcting as the rows at the end are measured.
-      virtualizer.scrollToIndex(count() - 1, { align: "end" });
+      // The virtualiser's own move to the end puts the last rows in range at once (a scrollTop write alone waits
+      // for its scroll event); the settle then holds the end while they are measured.
+      virtualizer.scrollToEnd();
+      pinToEnd();
     }
   }
 
@@ -155,8 +166,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     // the bottom. Only scrolling up is.
     const bottom = nearBottom() || (atBottom() && top >= lastTop);
     lastTop = top;
-    if (bottom && !nearBottom()) scroller.scrollTop = scroller.scrollHeight;
     setAtBottom(bottom);
+    if (bottom && !nearBottom()) pinToEnd();
     if (bottom) {
       setNewCount(0);
       chat.markRead(props.roomId);
@@ -211,9 +222,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   createEffect(
     on(
       () => virtualizer.getTotalSize(),
-      () => {
-        if (atBottom() && scroller) scroller.scrollTop = scroller.scrollHeight;
-      },
+      () => pinToEnd(),
     ),
   );
 
@@ -251,10 +260,9 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   );
 
   onMount(() => {
+    rowMeasurer.mounted();
     // Keep the bottom pinned when the pane resizes (keyboard on phones, window resize).
-    const ro = new ResizeObserver(() => {
-      if (atBottom() && scroller) scroller.scrollTop = scroller.scrollHeight;
-    });
+    const ro = new ResizeObserver(() => pinToEnd());
     if (scroller) ro.observe(scroller);
     onCleanup(() => ro.disconnect());
   });
@@ -276,7 +284,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
               {(key) => {
                 const index = () => indexOf().get(key) ?? 0;
                 return (
-                  <div class="timeline-row" data-index={index()} ref={(el) => virtualizer.measureElement(el)}>
+                  <div class="timeline-row" data-index={index()} ref={(el) => rowMeasurer.measure(el, index())}>
                     <Show
                       when={key === HEAD}
                       fallback={

@@ -5,16 +5,30 @@ import { navigate } from "../lib/route.ts";
 import { useApp } from "../state/context.ts";
 import { makeRoomUi, RoomUiContext } from "../state/room-ui.ts";
 import type { RoomItem } from "../state/types.ts";
-import { Composer } from "./Composer.tsx";
-import { ConversationOverlays } from "./conversation/Overlays.tsx";
-import { ThreadPanel } from "./conversation/ThreadPanel.tsx";
-import { MembersPanel } from "./MembersPanel.tsx";
-import { MessageList } from "./MessageList.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConfirmDialog } from "./Modal.tsx";
-import { RoomSettings } from "./RoomSettings.tsx";
-import { FocusedMessage } from "./search/FocusedMessage.tsx";
 import { TypingIndicator } from "./TypingIndicator.tsx";
+import { lazyNamed } from "../lib/lazy.ts";
+
+/**
+ * The message list (with the virtualiser, the rows and their rendering) is
+ * its own chunk, fetched while the room's history is (`preloadMessageList`
+ * starts both at once), so the sidebar and the header do not wait for it.
+ */
+const MessageList = lazyNamed(() => import("./MessageList.tsx").then((m) => m.MessageList));
+/** The composer (autocomplete, uploads) likewise: fetched with the list. */
+const Composer = lazyNamed(() => import("./Composer.tsx").then((m) => m.Composer));
+export const preloadMessageList = (): void => {
+  void MessageList.preload().catch(() => undefined);
+  void Composer.preload().catch(() => undefined);
+};
+/** Delete confirmation, edit history, the emoji picker: needed only once someone acts on a message. */
+const ConversationOverlays = lazyNamed(() => import("./conversation/Overlays.tsx").then((m) => m.ConversationOverlays));
+/** A searched-for message shown in place; shares the message rows' chunk. */
+const FocusedMessage = lazyNamed(() => import("./search/FocusedMessage.tsx").then((m) => m.FocusedMessage));
+const ThreadPanel = lazyNamed(() => import("./conversation/ThreadPanel.tsx").then((m) => m.ThreadPanel));
+const MembersPanel = lazyNamed(() => import("./MembersPanel.tsx").then((m) => m.MembersPanel));
+const RoomSettings = lazyNamed(() => import("./RoomSettings.tsx").then((m) => m.RoomSettings));
 
 const wide = () => typeof matchMedia === "function" && matchMedia("(min-width: 1100px)").matches;
 
@@ -160,8 +174,8 @@ export function RoomView(props: { room: RoomItem }) {
         <div class="members-backdrop" aria-hidden="true" onClick={() => setShowMembers(false)} />
         <MembersPanel room={props.room} onClose={() => setShowMembers(false)} />
       </Show>
-      <Show when={props.room.isAdmin}>
-        <RoomSettings room={props.room} open={settings()} onClose={() => setSettings(false)} />
+      <Show when={props.room.isAdmin && settings()}>
+        <RoomSettings room={props.room} open onClose={() => setSettings(false)} />
       </Show>
       <ConfirmDialog
         open={leaving()}

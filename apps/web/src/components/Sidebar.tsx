@@ -3,13 +3,15 @@ import { navigate, route } from "../lib/route.ts";
 import { useApp } from "../state/context.ts";
 import { Avatar } from "./Avatar.tsx";
 import { DmSection } from "./conversation/DmSection.tsx";
-import { CreateRoomDialog } from "./CreateRoomDialog.tsx";
 import { Icon } from "./Icon.tsx";
 import { ConnectionStatus } from "./network/ConnectionStatus.tsx";
-import { SettingsButton } from "./settings/SettingsDialog.tsx";
+import { SettingsButton } from "./settings/SettingsButton.tsx";
 import { SearchLauncher } from "./search/SearchLauncher.tsx";
 import { ThemeToggle } from "./ThemeToggle.tsx";
-import { ServerSettingsEntry } from "./admin/ServerSettings.tsx";
+import { ServerSettingsEntry } from "./admin/ServerSettingsEntry.tsx";
+import { lazyNamed } from "../lib/lazy.ts";
+
+const CreateRoomDialog = lazyNamed(() => import("./CreateRoomDialog.tsx").then((m) => m.CreateRoomDialog));
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
 export function Sidebar() {
@@ -133,14 +135,16 @@ export function Sidebar() {
         </button>
       </div>
 
-      <CreateRoomDialog
-        open={creating()}
-        onClose={() => setCreating(false)}
-        onCreated={(id) => {
-          setCreating(false);
-          go(id);
-        }}
-      />
+      <Show when={creating()}>
+        <CreateRoomDialog
+          open
+          onClose={() => setCreating(false)}
+          onCreated={(id) => {
+            setCreating(false);
+            go(id);
+          }}
+        />
+      </Show>
     </nav>
   );
 }

@@ -1,5 +1,5 @@
 import type { ParleyClient, UploadedFile } from "@parley/client";
-import { MAX_ATTACHMENTS } from "@parley/api/schemas";
+import { MAX_ATTACHMENTS } from "@parley/api/limits";
 import { createSignal, onCleanup } from "solid-js";
 
 export interface PendingUpload {

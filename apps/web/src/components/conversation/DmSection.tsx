@@ -3,7 +3,9 @@ import { dmName, dmOthers } from "../../lib/dm-name.ts";
 import { useApp } from "../../state/context.ts";
 import { Avatar } from "../Avatar.tsx";
 import { Icon } from "../Icon.tsx";
-import { NewDmDialog } from "./NewDmDialog.tsx";
+import { lazyNamed } from "../../lib/lazy.ts";
+
+const NewDmDialog = lazyNamed(() => import("./NewDmDialog.tsx").then((m) => m.NewDmDialog));
 
 /** The sidebar's "Direct messages": each DM named by its other members, with their presence, and "New message". */
 export function DmSection(props: { activeId: number | null; go: (roomId: number) => void }) {
@@ -61,14 +63,16 @@ export function DmSection(props: { activeId: number | null; go: (roomId: number)
           }}
         </For>
       </ul>
-      <NewDmDialog
-        open={picking()}
-        onClose={() => setPicking(false)}
-        onOpened={(id) => {
-          setPicking(false);
-          props.go(id);
-        }}
-      />
+      <Show when={picking()}>
+        <NewDmDialog
+          open
+          onClose={() => setPicking(false)}
+          onOpened={(id) => {
+            setPicking(false);
+            props.go(id);
+          }}
+        />
+      </Show>
     </>
   );
 }

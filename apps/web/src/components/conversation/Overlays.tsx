@@ -1,9 +1,11 @@
-import { createSignal } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { plainError } from "../../lib/errors.ts";
 import type { RoomUi } from "../../state/room-ui.ts";
 import { ConfirmDialog } from "../Modal.tsx";
 import { EmojiPickerDialog } from "./EmojiPicker.tsx";
-import { RevisionsDialog } from "./RevisionsDialog.tsx";
+import { lazyNamed } from "../../lib/lazy.ts";
+
+const RevisionsDialog = lazyNamed(() => import("./RevisionsDialog.tsx").then((m) => m.RevisionsDialog));
 
 /** The room's message dialogs: delete (asked first, Cancel focused), edit history, the emoji picker. */
 export function ConversationOverlays(props: { ui: RoomUi; remove: (messageId: number) => Promise<unknown> }) {
@@ -46,7 +48,9 @@ export function ConversationOverlays(props: { ui: RoomUi; remove: (messageId: nu
           props.ui.askDelete(null);
         }}
       />
-      <RevisionsDialog message={props.ui.history()} onClose={() => props.ui.showHistory(null)} />
+      <Show when={props.ui.history()}>
+        <RevisionsDialog message={props.ui.history()} onClose={() => props.ui.showHistory(null)} />
+      </Show>
       <EmojiPickerDialog
         target={props.ui.picker()}
         onPick={(messageId, emoji) => {

@@ -1,7 +1,9 @@
 import { createSignal, onCleanup, Show } from "solid-js";
 import { Portal } from "solid-js/web";
 import { Icon } from "../Icon.tsx";
-import { SearchPanel } from "./SearchPanel.tsx";
+import { lazyNamed } from "../../lib/lazy.ts";
+
+const SearchPanel = lazyNamed(() => import("./SearchPanel.tsx").then((m) => m.SearchPanel));
 
 /** Typing in a field: `/` is a character there, not the search shortcut. */
 const editing = (t: EventTarget | null) =>

@@ -154,17 +154,3 @@ export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
     </Modal>
   );
 }
-
-/** The footer's way in to the account settings. */
-export function SettingsButton() {
-  const [open, setOpen] = createSignal(false);
-  return (
-    <>
-      {/* "Account", not "Settings": a room has its own Settings button. */}
-      <button type="button" class="button button-ghost button-small" data-testid="open-settings" title="Profile, password, sessions, theme" onClick={() => setOpen(true)}>
-        Account
-      </button>
-      <SettingsDialog open={open()} onClose={() => setOpen(false)} />
-    </>
-  );
-}
