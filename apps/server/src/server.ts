@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { describeDatabase, openBackends } from "./backends.ts";
 import type { ServerConfig } from "./config.ts";
 import { serveSafely } from "./boundary.ts";
-import { createFileRoutes, createThumbnails, type FileStorage, fileBlobs, openStorage, startSweeper } from "./files/index.ts";
+import { avatarMaker, createFileRoutes, createThumbnails, type FileStorage, fileBlobs, openStorage, startSweeper } from "./files/index.ts";
 import { createRequestHandler } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
 import { createMetricsAccess } from "./metrics-access.ts";
@@ -78,6 +78,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       writeTransaction: handle.writeTransaction,
       searchLog: (fields, message) => logger.info(fields, message),
       fileBlobs: fileBlobs(storage, logger),
+      avatars: avatarMaker(storage, config.files.maxImagePixels, logger),
     },
   );
   await svc.start();

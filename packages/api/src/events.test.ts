@@ -29,6 +29,16 @@ describe("event bodies", () => {
     // Reaction events before version 2 did not say where the emoji stands: null, and clients keep it where it was.
     const reaction = { type: "reaction.added", roomId: 3, messageId: 7, emoji: "👍", userId: 2, count: 1, userIds: [2] };
     expect(decodeEvent(stored("reaction.added", reaction))).toEqual({ ...reaction, index: null, id: 9 });
+    // Profiles before issue 16 had no avatar (and those before issue 17 no isBot): none, not a bot.
+    const profile = { id: 2, username: "ada", displayName: null, statusText: "" };
+    expect(decodeEvent(stored("user.updated", { type: "user.updated", roomId: 3, user: profile }))).toEqual({
+      type: "user.updated",
+      roomId: 3,
+      user: { ...profile, isBot: false, avatarUrl: null },
+      id: 9,
+    });
+    const bot = { ...profile, isBot: true };
+    expect(decodeEvent(stored("user.updated", { type: "user.updated", roomId: 3, user: bot }))).toMatchObject({ user: { isBot: true, avatarUrl: null } });
   });
 
   it("refuse a stored payload that is not a valid body of its type, naming its position", () => {

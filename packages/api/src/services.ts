@@ -1,6 +1,7 @@
 import { type Database, type Kysely, promoteByKeys, setLastSeen, type WriteTransaction } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
+import { type AvatarMaker, noAvatarMaker } from "./domain/avatars.ts";
 import { type FileBlobs, noFileBlobs } from "./domain/files.ts";
 import { LoginLimits, LOGIN_WINDOW_SECONDS } from "./domain/login-limits.ts";
 import { parsePolicy } from "./domain/outbound.ts";
@@ -185,6 +186,8 @@ export interface Services {
   searchIndex: SearchIndexer;
   /** Where deleted files' bytes go (issue 16: the app's storage backend). */
   fileBlobs: FileBlobs;
+  /** Makes avatars from uploaded images (issue 16: the app's sharp and storage). */
+  avatars: AvatarMaker;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -229,6 +232,8 @@ export function createServices(
     searchLog?: SearchIndexLog;
     /** Storage for uploaded files; without it, deleting a message deletes only rows. */
     fileBlobs?: FileBlobs;
+    /** Avatar making (sharp and storage); without it, every avatar is refused as not an image. */
+    avatars?: AvatarMaker;
   },
 ): Services {
   const now = opts.now ?? Date.now;
@@ -306,6 +311,7 @@ export function createServices(
     emoji: makeEmojiTable(),
     searchIndex,
     fileBlobs: opts.fileBlobs ?? noFileBlobs,
+    avatars: opts.avatars ?? noAvatarMaker,
     now,
     async start() {
       // PARLEY_ADMINS: the named accounts that exist already become server admins (later ones at registration).
