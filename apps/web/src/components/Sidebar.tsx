@@ -13,7 +13,7 @@ import { ServerSettingsEntry } from "./admin/ServerSettings.tsx";
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
 export function Sidebar() {
-  const { chat, logout, closeDrawer, connection } = useApp();
+  const { chat, logout, closeDrawer, connection, avatars } = useApp();
   const online = () => connection().status === "open";
   const [creating, setCreating] = createSignal(false);
   const myRooms = createMemo(() =>
@@ -120,7 +120,7 @@ export function Sidebar() {
       <DmSection activeId={activeId()} go={go} />
 
       <div class="sidebar-footer">
-        <Avatar name={chat.me.username} online={online()} />
+        <Avatar name={chat.me.username} online={online()} url={avatars.of(chat.me.id)} />
         <div class="me">
           <span class="me-name" data-testid="me-name" dir="auto">
             {chat.me.username}
