@@ -108,6 +108,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
     svc,
     origins,
     webDir: config.webDir,
+    filesOrigin: config.files.filesOrigin,
     logger,
     isReady: () => ready,
     checkBackends: backends.check,
