@@ -48,8 +48,10 @@ test.skipIf(!hasChromium)("an avatar uploaded in the account dialog shows for th
 
   // The viewer has the room's members open before anything changes: the change must arrive live.
   await viewer.page.goto(`${server.url}/#/room/${room.id}`);
+  await viewer.page.locator(".room-main .composer textarea").waitFor();
   const members = viewer.page.getByTestId("members-panel");
-  if (!(await members.isVisible())) await viewer.page.getByRole("button", { name: /^Members/ }).click();
+  const toggle = viewer.page.getByRole("button", { name: /^Members/ });
+  if ((await toggle.getAttribute("aria-pressed")) !== "true") await toggle.click();
   const ownerRow = members.locator(`[data-user-id="${a.user.id}"]`);
   await ownerRow.waitFor();
   expect(await ownerRow.getByTestId("avatar-img").count()).toBe(0);
