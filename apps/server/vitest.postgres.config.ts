@@ -18,7 +18,7 @@ export default defineConfig({
           // The access matrix and the visibility test: a few seconds each, and the access rules are SQL on both databases.
           "src/reliability/{access,access-messages,access-anonymous,access-admin,visibility}.test.ts",
           // Files (issue 16): the download rule, attachments and the lifecycle are SQL on both databases.
-          "src/files/{access,attach,lifecycle}.test.ts",
+          "src/files/{access,attach,lifecycle,avatars}.test.ts",
           "src/cluster/**/*.test.ts",
           // Tokens, bots and webhooks (issue 17), and their scope matrix.
           "src/integrations.test.ts",

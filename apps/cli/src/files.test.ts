@@ -28,6 +28,37 @@ describe("parley send --file and parley download", () => {
     expect((await parley("ada", "download", "AAAAAAAAAAAAAAAAAAAAAA")).stderr).toContain("no such file");
     expect((await parley("ada", "send", "files", "--file", join(dir, "missing.txt"))).code).toBe(2);
   });
+
+  test("send --thread --file replies in the thread with the files attached; another member downloads them", async () => {
+    await parley("ida", "register", "-u", "ida", "--email", "ida@example.test", "-p", "password123");
+    await parley("jon", "register", "-u", "jon", "--email", "jon@example.test", "-p", "password123");
+    await parley("ida", "create", "replies");
+    await parley("jon", "join", "replies");
+    const dir = mkdtempSync(join(tmpdir(), "parley-cli-thread-files-"));
+    const one = join(dir, "one.txt");
+    const two = join(dir, "two.csv");
+    writeFileSync(one, "first file\n");
+    writeFileSync(two, "a,b\n1,2\n");
+    const root = Number(/^sent #(\d+)/.exec((await parley("ida", "send", "replies", "the numbers?")).stdout)?.[1]);
+
+    const plain = await parley("jon", "send", "replies", "--thread", String(root), "--file", one, "--file", two);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(new RegExp(`^sent #\\d+ to replies in thread #${root} with 2 files`));
+    const sent = await parley("jon", "send", "replies", "and the room", "--thread", `#${root}`, "--also-to-room", "--file", one, "--json");
+    const reply = JSON.parse(sent.stdout) as { threadId: number; alsoToRoom: boolean; attachments: { id: string; name: string }[] };
+    expect(reply).toMatchObject({ threadId: root, alsoToRoom: true, attachments: [{ name: "one.txt" }] });
+
+    const thread = await parley("ida", "thread", "replies", String(root), "--json");
+    const messages = thread.stdout.trim().split("\n").map((l) => JSON.parse(l) as { content: string; attachments: { id: string; name: string }[] });
+    expect(messages.map((m) => [m.content, m.attachments.map((a) => a.name)])).toEqual([
+      ["the numbers?", []],
+      ["", ["one.txt", "two.csv"]],
+      ["and the room", ["one.txt"]],
+    ]);
+    const csv = messages[1]?.attachments[1]?.id ?? "";
+    expect((await parley("ida", "download", csv, "-o", "-")).stdout).toBe("a,b\n1,2\n");
+    expect((await parley("jon", "send", "replies", "--thread", "nope", "--file", one)).code).toBe(2);
+  });
 });
 
 describe("the saved name", () => {

@@ -8,8 +8,20 @@ import type { CliEnv } from "./config.ts";
 import { type Io, within } from "./commands.ts";
 import { CliError, openClient, resolveRoom } from "./session.ts";
 
-/** `parley send <room> [text…] --file <path>…`: uploads each file (streamed from disk), then sends once with them attached. */
-export async function sendFilesCommand(env: CliEnv, io: Io, ref: string, text: string, paths: readonly string[], timeoutMs: number, json: boolean) {
+/**
+ * `parley send <room> [text…] --file <path>… [--thread <id> [--also-to-room]]`: uploads each file
+ * (streamed from disk), then sends once with them attached, as a thread reply with `thread`.
+ */
+export async function sendFilesCommand(
+  env: CliEnv,
+  io: Io,
+  ref: string,
+  text: string,
+  paths: readonly string[],
+  timeoutMs: number,
+  json: boolean,
+  thread?: { threadId: number; alsoToRoom: boolean },
+) {
   for (const p of paths) {
     const s = await stat(p).catch(() => null);
     if (!s?.isFile()) throw new CliError(`${p}: not a file`, 2);
@@ -25,8 +37,12 @@ export async function sendFilesCommand(env: CliEnv, io: Io, ref: string, text: s
       });
       ids.push(f.id);
     }
-    const m = await within(client.send(room.id, text, { attachments: ids }), timeoutMs, "message");
-    io.out(json ? JSON.stringify(m) : `sent #${m.id} to ${room.name} with ${m.attachments.length} file${m.attachments.length === 1 ? "" : "s"}`);
+    const sending = thread
+      ? client.reply(room.id, thread.threadId, text, { alsoToRoom: thread.alsoToRoom, attachments: ids })
+      : client.send(room.id, text, { attachments: ids });
+    const m = await within(sending, timeoutMs, "message");
+    const files = `${m.attachments.length} file${m.attachments.length === 1 ? "" : "s"}`;
+    io.out(json ? JSON.stringify(m) : `sent #${m.id} to ${room.name}${m.threadId === null ? "" : ` in thread #${m.threadId}`} with ${files}`);
   } finally {
     await client.close();
   }

@@ -36,7 +36,7 @@ const USAGE = `usage: parley [--server URL] <command>
   tail <room> [-n 20] [--json]                print messages as they arrive (resumes after drops)
   send <room> <text…> [--timeout 30]          send one message; "-" reads it from stdin
        [--thread <id> [--also-to-room]]         … as a reply in that message's thread
-       [--file <path>]…                         … with files attached (text optional)
+       [--file <path>]…                         … with files attached (text optional; with --thread too)
   download <fileId> [-o path|-]               save a file (to its own name here, never overwriting)
   thread <room> <id> [--json]                 print a thread: its root, then its replies
   edit <messageId> <text…> [--timeout 30]     replace the text of one of your messages; "-" reads it from stdin
@@ -142,18 +142,17 @@ async function main(argv: string[]): Promise<number> {
       await tailCommand(env, io, room(), Math.max(0, Number(f.n) || 0), f.json);
       return 0;
     case "send": {
-      if (f.file && f.file.length > 0) {
-        need(1, "<room> [text…] --file <path>");
-        if (f.thread !== undefined) throw new CliError("--file does not go with --thread yet", 2);
-        await sendFilesCommand(env, io, room(), rest.slice(1).join(" "), f.file, Math.max(1, Number(f.timeout) || 30) * 1000, f.json);
-        return 0;
-      }
-      need(2, "<room> <text…>");
-      const text = rest[1] === "-" && rest.length === 2 ? await readStdin() : rest.slice(1).join(" ");
       const threadId = f.thread === undefined ? undefined : /^#?(\d+)$/.exec(f.thread)?.[1];
       if (f.thread !== undefined && !threadId) throw new CliError(`--thread needs a message id, not "${f.thread}"`, 2);
       if (f["also-to-room"] && !threadId) throw new CliError("--also-to-room is for replies (--thread <id>)", 2);
       const thread = threadId ? { threadId: Number(threadId), alsoToRoom: f["also-to-room"] } : undefined;
+      if (f.file && f.file.length > 0) {
+        need(1, "<room> [text…] --file <path>");
+        await sendFilesCommand(env, io, room(), rest.slice(1).join(" "), f.file, Math.max(1, Number(f.timeout) || 30) * 1000, f.json, thread);
+        return 0;
+      }
+      need(2, "<room> <text…>");
+      const text = rest[1] === "-" && rest.length === 2 ? await readStdin() : rest.slice(1).join(" ");
       await sendCommand(env, io, room(), text, Math.max(1, Number(f.timeout) || 30) * 1000, f.json, thread);
       return 0;
     }

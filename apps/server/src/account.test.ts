@@ -30,7 +30,7 @@ describe("profile", () => {
       expect(JSON.stringify(live)).not.toContain("@example.com");
       expect(await ann.http.auth.me.query()).toMatchObject({ displayName: "Ann Lee", statusText: "On holiday 🌴" });
       const card = await ben.http.users.profile.query({ userId: ann.id });
-      expect(card).toEqual({ id: ann.id, username: ann.username, displayName: "Ann Lee", statusText: "On holiday 🌴", isBot: false, online: false, lastSeen: null });
+      expect(card).toEqual({ id: ann.id, username: ann.username, displayName: "Ann Lee", statusText: "On holiday 🌴", isBot: false, avatarUrl: null, online: false, lastSeen: null });
       // "" clears the display name (the username shows again) and leaves the status as it was.
       expect(await ann.http.users.updateProfile.mutate({ displayName: "" })).toMatchObject({ displayName: null, statusText: "On holiday 🌴" });
     } finally {

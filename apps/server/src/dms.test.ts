@@ -369,8 +369,8 @@ describe("users.search", () => {
     expect(await names("dot", 2)).toEqual(["dot-ted", "Dot.ted"]);
     const found = await carol.http.users.search.query({ query: "dott" });
     expect(found).toEqual([
-      { id: made[1]?.user.id, username: "dotted", online: true },
-      { id: made[3]?.user.id, username: "dotty_1", online: false },
+      { id: made[1]?.user.id, username: "dotted", online: true, avatarUrl: null },
+      { id: made[3]?.user.id, username: "dotty_1", online: false, avatarUrl: null },
     ]);
   });
 

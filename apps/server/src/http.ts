@@ -28,6 +28,8 @@ export interface HttpDeps {
   maxBatchSize?: number;
   /** Uploads and downloads under /files (files/routes.ts); without it, none. */
   files?: FileRoutes;
+  /** FILES_ORIGIN, which the web app's CSP then allows (issue 16). */
+  filesOrigin?: string | null;
 }
 
 /** A caller's X-Request-Id if it looks like one, else a new id; echoed back and put on every log line. */
@@ -64,7 +66,7 @@ export function createRequestHandler(deps: HttpDeps) {
     },
   });
 
-  const serveStatic = deps.webDir ? createStaticFiles(deps.webDir) : null;
+  const serveStatic = deps.webDir ? createStaticFiles(deps.webDir, { filesOrigin: deps.filesOrigin ?? null }) : null;
 
   return async (req: IncomingMessage, res: ServerResponse, edge: Edge) => {
     const path = edge.target.pathname;

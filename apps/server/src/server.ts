@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { describeDatabase, openBackends } from "./backends.ts";
 import type { ServerConfig } from "./config.ts";
 import { serveSafely } from "./boundary.ts";
-import { createFileRoutes, createThumbnails, type FileStorage, fileBlobs, openStorage, startSweeper } from "./files/index.ts";
+import { avatarMaker, createFileRoutes, createThumbnails, type FileStorage, fileBlobs, openStorage, startSweeper } from "./files/index.ts";
 import { createRequestHandler } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
 import { createMetricsAccess } from "./metrics-access.ts";
@@ -81,6 +81,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       fileBlobs: fileBlobs(storage, logger),
       // Slash commands' response URLs (issue 17): PUBLIC_URL, else this process's own address once listening.
       publicOrigin: () => config.publicUrl ?? `http://${urlHost(ownHost(config.host))}:${port}`,
+      avatars: avatarMaker(storage, config.files.maxImagePixels, logger),
     },
   );
   await svc.start();
@@ -110,6 +111,7 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
     svc,
     origins,
     webDir: config.webDir,
+    filesOrigin: config.files.filesOrigin,
     logger,
     isReady: () => ready,
     checkBackends: backends.check,

@@ -37,19 +37,30 @@ export function acceptedCodings(header: string | undefined): Coding[] {
   return (["br", "gzip"] as const).filter((c) => of(c) > 0).sort((a, b) => of(b) - of(a));
 }
 
-/** Message text is rendered as text; this is the second line of defence. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  // blob: for file previews, which the app fetches with its token and shows from memory (issue 16).
-  "img-src 'self' data: blob:",
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join("; ");
+/**
+ * Message text is rendered as text; this is the second line of defence.
+ * With FILES_ORIGIN (issue 16) the app's downloads are redirected there
+ * (after the access check), so fetches, images and media may come from that
+ * one origin too, and from nowhere else.
+ */
+export function contentSecurityPolicy(filesOrigin: string | null = null): string {
+  const files = filesOrigin ? ` ${new URL(filesOrigin).origin}` : "";
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    // blob: for file previews, which the app fetches with its token and shows from memory (issue 16).
+    `img-src 'self' data: blob:${files}`,
+    `media-src 'self' blob:${files}`,
+    `connect-src 'self' ws: wss:${files}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join("; ");
+}
+
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /**
  * Serves the built web app; unknown paths fall back to index.html
@@ -59,7 +70,8 @@ export const CONTENT_SECURITY_POLICY = [
  * directory. Resolves false when there is nothing to serve (the caller
  * answers 404).
  */
-export function createStaticFiles(webDir: string) {
+export function createStaticFiles(webDir: string, opts: { filesOrigin?: string | null } = {}) {
+  const csp = contentSecurityPolicy(opts.filesOrigin ?? null);
   // The root's own real path, once: a symlinked WEB_DIR is fine, a link out of it is not.
   const root = realpath(webDir).catch(() => null);
 
@@ -116,7 +128,7 @@ export function createStaticFiles(webDir: string) {
       "content-length": size,
       ...(coding ? { "content-encoding": coding } : {}),
       ...(compressible ? { vary: "Accept-Encoding" } : {}),
-      "content-security-policy": CONTENT_SECURITY_POLICY,
+      "content-security-policy": csp,
       "x-content-type-options": "nosniff",
       "referrer-policy": "no-referrer",
       "cache-control": file.startsWith(join(base, "assets") + sep) ? "public, max-age=31536000, immutable" : "no-cache",

@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ServerProcess } from "@parley/server/testing";
+import { freePort, ServerProcess } from "@parley/server/testing";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, onTestFailed } from "vitest";
+
+export type ServerEnv = Record<string, string> | ((port: number) => Record<string, string>);
 
 const webDist = fileURLToPath(new URL("../dist", import.meta.url));
 export const resultsDir = fileURLToPath(new URL("../test-results", import.meta.url));
@@ -16,10 +18,15 @@ export const resultsDir = fileURLToPath(new URL("../test-results", import.meta.u
 export class ParleyProcess {
   private constructor(private readonly server: ServerProcess) {}
 
-  static async start(name: string, extraEnv: Record<string, string> = {}): Promise<ParleyProcess> {
+  /** `extraEnv` may depend on the port the server will listen on (FILES_ORIGIN on another name for it). */
+  static async start(name: string, extraEnv: ServerEnv = {}): Promise<ParleyProcess> {
     mkdirSync(resultsDir, { recursive: true });
-    const env = { WEB_DIR: webDist, LOG_LEVEL: "warn", SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000", ...extraEnv };
-    const p = new ParleyProcess(new ServerProcess(env, { logFile: join(resultsDir, `server-${name}.log`) }));
+    const port = typeof extraEnv === "function" ? await freePort() : 0;
+    const extra = typeof extraEnv === "function" ? extraEnv(port) : extraEnv;
+    const env = { WEB_DIR: webDist, LOG_LEVEL: "warn", SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000", ...extra };
+    const server = new ServerProcess(env, { logFile: join(resultsDir, `server-${name}.log`) });
+    server.port = port;
+    const p = new ParleyProcess(server);
     await p.startProcess();
     return p;
   }
@@ -129,7 +136,7 @@ export interface Person {
  */
 export function useE2eServer(
   name: string,
-  env: Record<string, string>,
+  env: ServerEnv,
   ready: (server: ParleyProcess, browser: Browser) => void,
 ): Person[] {
   const people: Person[] = [];

@@ -47,6 +47,16 @@ describe("event bodies", () => {
       message: system,
       id: 9,
     });
+    // Profiles before issue 16 had no avatar (and those before issue 17 no isBot): none, not a bot.
+    const profile = { id: 2, username: "ada", displayName: null, statusText: "" };
+    expect(decodeEvent(stored("user.updated", { type: "user.updated", roomId: 3, user: profile }))).toEqual({
+      type: "user.updated",
+      roomId: 3,
+      user: { ...profile, isBot: false, avatarUrl: null },
+      id: 9,
+    });
+    const bot = { ...profile, isBot: true };
+    expect(decodeEvent(stored("user.updated", { type: "user.updated", roomId: 3, user: bot }))).toMatchObject({ user: { isBot: true, avatarUrl: null } });
   });
 
   it("refuse a stored payload that is not a valid body of its type, naming its position", () => {

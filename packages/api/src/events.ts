@@ -110,7 +110,7 @@ export const eventVersions: Record<DurableEventType, number> = {
   "reaction.added": 2,
   "reaction.removed": 2,
   "thread.updated": 1,
-  "user.updated": 1,
+  "user.updated": 2,
   "read.updated": 1,
   "receipt.updated": 1,
   "command.replied": 1,
@@ -147,6 +147,15 @@ const senderV: Upgrade = (b) => {
 const reactionV2: Upgrade = (b) => ({ ...b, index: null });
 
 /**
+ * Version 2 of user.updated (issue 16): profiles carry `avatarUrl`; older ones had no avatar. (`isBot`
+ * came with issue 17 without a version: a body from before it was not a bot.)
+ */
+const avatarV2: Upgrade = (b) => {
+  const user = field(b, "user");
+  return { ...b, user: { ...user, isBot: user.isBot ?? false, avatarUrl: null } };
+};
+
+/**
  * Upgrades of stored bodies, per type: `upgrades[type][v]` turns a body of
  * version `v` into version `v + 1`, so every row ever written still decodes
  * to the current shape.
@@ -160,6 +169,7 @@ const upgrades: Partial<Record<DurableEventType, Record<number, Upgrade>>> = {
   "member.joined": { 1: roomV2 },
   "reaction.added": { 1: reactionV2 },
   "reaction.removed": { 1: reactionV2 },
+  "user.updated": { 1: avatarV2 },
 };
 
 /** Every durable event type, at run time: the visibility test walks this list (what a non-member may receive of each). */

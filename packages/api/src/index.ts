@@ -40,6 +40,7 @@ export {
   UploadQuotaExceeded,
 } from "./domain/files.ts";
 export { type Attachment, THUMBNAILED_TYPES } from "./shapes.ts";
+export type { AvatarMaker } from "./domain/avatars.ts";
 export { postToWebhook, type WebhookPost } from "./domain/webhooks.ts";
 export { type CommandResponsePost, issueResponseUrl, postCommandResponse, RESPONSE_PATH } from "./domain/command-responses.ts";
 export type { TokenInfo } from "./domain/tokens.ts";

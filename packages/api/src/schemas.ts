@@ -173,6 +173,8 @@ export const messageContentSchema = z
 export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "Not a file id");
 /** Files one message may carry. */
 export { MAX_ATTACHMENTS } from "./limits.ts";
+/** `users.setAvatar`: one of the caller's uploads, an image. */
+export const setAvatarSchema = z.object({ fileId: fileIdSchema });
 
 /** A message's text when it has attachments: as `messageContentSchema`, but blank is allowed (stored as ""). */
 const sendContentSchema = z

@@ -1,6 +1,7 @@
 import { type Database, type Kysely, promoteByKeys, setLastSeen, type WriteTransaction } from "@parley/db";
 import { makePasswordHasher, type PasswordHasher } from "./auth/passwords.ts";
 import { makeTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
+import { type AvatarMaker, noAvatarMaker } from "./domain/avatars.ts";
 import { type FileBlobs, noFileBlobs } from "./domain/files.ts";
 import { LoginLimits, LOGIN_WINDOW_SECONDS } from "./domain/login-limits.ts";
 import { pushPolicy } from "./domain/outbound.ts";
@@ -187,6 +188,8 @@ export interface Services {
   fileBlobs: FileBlobs;
   /** The origin integrations reach this server at (PUBLIC_URL, else where it listens): response URLs are built on it. */
   publicOrigin: () => string;
+  /** Makes avatars from uploaded images (issue 16: the app's sharp and storage). */
+  avatars: AvatarMaker;
   now: () => number;
   start(): Promise<void>;
   stop(): void;
@@ -235,6 +238,8 @@ export function createServices(
     fileBlobs?: FileBlobs;
     /** Where integrations reach the server (read when a response URL is made; the port may be known only once listening). */
     publicOrigin?: () => string;
+    /** Avatar making (sharp and storage); without it, every avatar is refused as not an image. */
+    avatars?: AvatarMaker;
   },
 ): Services {
   const now = opts.now ?? Date.now;
@@ -323,6 +328,7 @@ export function createServices(
     searchIndex,
     fileBlobs: opts.fileBlobs ?? noFileBlobs,
     publicOrigin: opts.publicOrigin ?? (() => "http://localhost"),
+    avatars: opts.avatars ?? noAvatarMaker,
     now,
     async start() {
       // PARLEY_ADMINS: the named accounts that exist already become server admins (later ones at registration).

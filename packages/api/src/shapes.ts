@@ -18,10 +18,15 @@ export const userShape = z.object({
   isBot: z.boolean(),
   /** `role`: "admin" for a server admin (issue 18). */
   role: z.enum(["admin", "member"]).optional(),
+  /** The avatar's path on the server (a square WebP, issue 16), fetched with the Bearer token; null: none. */
+  avatarUrl: z.string().nullable(),
 });
 
 /** What anyone may know of a person (no e-mail): profile cards and `user.updated` events. */
-export const profileShape = userShape.pick({ id: true, username: true, displayName: true, statusText: true, isBot: true });
+export const profileShape = userShape.pick({ id: true, username: true, displayName: true, statusText: true, isBot: true, avatarUrl: true });
+
+/** Where an avatar is served (any signed-in user may fetch it): a new path for each new avatar, so caches never go stale. */
+export const avatarUrl = (avatarId: string | null | undefined): string | null => (avatarId ? `/files/avatars/${avatarId}` : null);
 export type Profile = z.infer<typeof profileShape>;
 
 export const roomShape = z.object({
@@ -137,6 +142,7 @@ export const toUser = (u: UserRow): User => ({
   statusText: u.status_text ?? "",
   isBot: Number(u.is_bot) === 1,
   role: u.role,
+  avatarUrl: avatarUrl(u.avatar_id),
 });
 
 export const toProfile = (u: UserRow): Profile => ({
@@ -145,6 +151,7 @@ export const toProfile = (u: UserRow): Profile => ({
   displayName: u.display_name ?? null,
   statusText: u.status_text ?? "",
   isBot: Number(u.is_bot) === 1,
+  avatarUrl: avatarUrl(u.avatar_id),
 });
 
 export const toRoom = (r: Omit<RoomRow, "timeline_count">): Room => ({

@@ -1,5 +1,5 @@
 import type { Message } from "@parley/api";
-import type { ParleyClient } from "./types.ts";
+import type { AttachmentSource, ParleyClient } from "./types.ts";
 
 /** Which messages a bot's handler gets. */
 export interface MessageFilter {
@@ -12,10 +12,10 @@ export interface MessageFilter {
 /** What a handler can answer with; each goes through the client's outbox (stored once, retried until it is). */
 export interface MessageContext {
   message: Message;
-  /** A message in the same room. */
-  reply(content: string): Promise<Message>;
-  /** A reply in the message's thread (its root's, if it is a reply itself). */
-  replyInThread(content: string): Promise<Message>;
+  /** A message in the same room (with files, as `client.send`). */
+  reply(content: string, opts?: { attachments?: readonly AttachmentSource[] }): Promise<Message>;
+  /** A reply in the message's thread (its root's, if it is a reply itself), with files, as `client.reply`. */
+  replyInThread(content: string, opts?: { attachments?: readonly AttachmentSource[] }): Promise<Message>;
   react(emoji: string): ReturnType<ParleyClient["react"]>;
 }
 
@@ -41,8 +41,8 @@ export function onMessage(client: ParleyClient, filter: MessageFilter, handler: 
       if (filter.mentionsMe && !(me && new RegExp(`(^|[^\\w@])@${escapeRegExp(me.username)}(?![\\w.-])`, "i").test(message.content))) return;
       const ctx: MessageContext = {
         message,
-        reply: (content) => client.send(message.roomId, content),
-        replyInThread: (content) => client.reply(message.roomId, message.threadId ?? message.id, content),
+        reply: (content, opts) => client.send(message.roomId, content, opts),
+        replyInThread: (content, opts) => client.reply(message.roomId, message.threadId ?? message.id, content, opts),
         react: (emoji) => client.react(message.id, emoji),
       };
       void Promise.resolve()

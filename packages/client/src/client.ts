@@ -11,7 +11,7 @@ import { Session } from "./session.ts";
 import { EventStream } from "./stream.ts";
 import { makeStore } from "./store.ts";
 import { backoffDelay, currentWsLink, makeWsClient, resolveWebSocket } from "./transport.ts";
-import type { ConnectionState, Logger, OutboxActionOf, OutboxActionType, OutboxResult, ParleyApi, ParleyClient, ParleyClientOptions } from "./types.ts";
+import type { AttachmentSource, ConnectionState, Logger, OutboxActionOf, OutboxActionType, OutboxResult, ParleyApi, ParleyClient, ParleyClientOptions } from "./types.ts";
 
 const consoleLogger: Logger = {
   debug: () => {},
@@ -398,6 +398,16 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     }
   }
 
+  /**
+   * Attachments as file ids, uploading what is not uploaded yet, in order. Uploads happen before the
+   * outbox (not kept across restarts: a Blob cannot be stored); the send then goes through it exactly once.
+   */
+  async function uploaded(attachments: readonly AttachmentSource[] = []): Promise<string[]> {
+    const ids: string[] = [];
+    for (const a of attachments) ids.push(typeof a === "string" ? a : (await upload(a.data, a.name === undefined ? {} : { name: a.name })).id);
+    return ids;
+  }
+
   const ready = start();
   ready.catch((err: unknown) => {
     if (!terminal) shutdown("closed", errorMessage(err));
@@ -412,10 +422,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connection: { get: connection.get, subscribe: connection.subscribe },
     events: bus,
     async send(roomId, content, opts) {
-      // Uploads first (not kept across restarts: a Blob cannot be stored), then the send, exactly once, through the outbox.
-      const ids: string[] = [];
-      for (const a of opts?.attachments ?? []) ids.push(typeof a === "string" ? a : (await upload(a.data, a.name === undefined ? {} : { name: a.name })).id);
-      return outbox.send(roomId, content, undefined, ids);
+      return outbox.send(roomId, content, undefined, await uploaded(opts?.attachments));
     },
     upload,
     async download(fileIdOrUrl, opts) {
@@ -431,7 +438,9 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     delete: (messageId) => outbox.act({ type: "delete", messageId }),
     react: (messageId, emoji) => outbox.act({ type: "react", messageId, emoji }),
     unreact: (messageId, emoji) => outbox.act({ type: "unreact", messageId, emoji }),
-    reply: (roomId, threadId, content, opts) => outbox.send(roomId, content, { threadId, alsoToRoom: opts?.alsoToRoom }),
+    async reply(roomId, threadId, content, opts) {
+      return outbox.send(roomId, content, { threadId, alsoToRoom: opts?.alsoToRoom }, await uploaded(opts?.attachments));
+    },
     onMessage: (filter, handler) => onMessage(client, filter, handler),
     openDm: (userIds) => api.dms.open.mutate({ userIds: [...userIds] }),
     catchUp: (roomId, afterId, max = 1000) => catchUp(api, roomId, afterId, max),

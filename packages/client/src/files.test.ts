@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { ServerProcess } from "@parley/server/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { UploadError } from "./files.ts";
-import { clientFor, newUser } from "./test/helpers.ts";
+import { clientFor, newUser, waitFor } from "./test/helpers.ts";
 import type { ParleyClient } from "./types.ts";
 
 const disposers: (() => Promise<void>)[] = [];
@@ -14,8 +14,12 @@ async function started(env: Record<string, string> = {}) {
   const s = new ServerProcess(env);
   await s.start();
   disposers.push(() => s[Symbol.asyncDispose]());
-  const alice = await newUser(s.url);
-  const c: ParleyClient = clientFor(s.url, alice);
+  const c = await another(s.url);
+  return Object.assign(c, { serverUrl: s.url });
+}
+
+async function another(url: string): Promise<ParleyClient> {
+  const c: ParleyClient = clientFor(url, await newUser(url));
   disposers.push(() => c.close());
   await c.ready;
   return c;
@@ -52,5 +56,53 @@ describe("client.upload", () => {
     const history = await c.api.messages.list.query({ roomId: room.id });
     expect(history.items.filter((m) => m.attachments.length > 0)).toHaveLength(1);
     expect((await bytesOf(await c.download(sent.attachments[1]?.url ?? ""))).toString()).toBe("second");
+  });
+});
+
+describe("thread replies with files", () => {
+  test("reply uploads the files, then replies once in the thread; a member downloads them there", async () => {
+    const alice = await started();
+    const bob = await another(alice.serverUrl);
+    const room = await alice.api.rooms.create.mutate({ name: "thread files" });
+    await bob.api.rooms.join.mutate({ roomId: room.id });
+    const root = await alice.send(room.id, "the root");
+    const early = await alice.upload(Buffer.from("uploaded before"), { name: "early.txt" });
+
+    const reply = await alice.reply(room.id, root.id, "", { attachments: [early.id, { data: new Blob(["uploaded by reply"]), name: "late.txt" }] });
+    expect(reply).toMatchObject({ threadId: root.id, alsoToRoom: false, content: "" });
+    expect(reply.attachments.map((a) => a.name)).toEqual(["early.txt", "late.txt"]);
+    const also = await alice.reply(room.id, root.id, "and the room sees this", { alsoToRoom: true, attachments: [{ data: Buffer.from("third"), name: "third.txt" }] });
+    expect(alice.outbox.get()).toEqual([]);
+
+    const thread = (await bob.api.messages.list.query({ roomId: room.id, threadId: root.id })).items;
+    expect(thread.map((m) => [m.content, m.attachments.map((a) => a.name)])).toEqual([
+      ["the root", []],
+      ["", ["early.txt", "late.txt"]],
+      ["and the room sees this", ["third.txt"]],
+    ]);
+    // Each reply attached its files once, whatever the outbox retried.
+    const timeline = (await bob.api.messages.list.query({ roomId: room.id })).items.filter((m) => m.attachments.length > 0);
+    expect(timeline.map((m) => m.id)).toEqual([also.id]);
+    expect((await bytesOf(await bob.download(reply.attachments[1]?.url ?? ""))).toString()).toBe("uploaded by reply");
+    expect((await bytesOf(await bob.download(also.attachments[0]?.id ?? ""))).toString()).toBe("third");
+  });
+
+  test("a handler's replyInThread attaches files to its reply in the message's thread", async () => {
+    const alice = await started();
+    const bob = await another(alice.serverUrl);
+    const room = await alice.api.rooms.create.mutate({ name: "bot files" });
+    await bob.api.rooms.join.mutate({ roomId: room.id });
+    const answered: number[] = [];
+    alice.onMessage({ roomId: room.id }, async (ctx) => {
+      const m = await ctx.replyInThread("here is the report", { attachments: [{ data: Buffer.from("report body"), name: "report.txt" }] });
+      answered.push(m.id);
+    });
+    const question = await bob.send(room.id, "report please");
+    await waitFor(() => answered.length === 1, 10_000, "the handler's reply");
+    const thread = (await bob.api.messages.list.query({ roomId: room.id, threadId: question.id })).items;
+    expect(thread.map((m) => [m.content, m.attachments.map((a) => a.name)])).toEqual([
+      ["report please", []],
+      ["here is the report", ["report.txt"]],
+    ]);
   });
 });

@@ -12,6 +12,7 @@ export type { Readable } from "./store.ts";
 export type {
   AppRouter,
   AroundPage,
+  AttachmentSource,
   AuthResult,
   ConnectionState,
   ConnectionStatus,

@@ -176,6 +176,9 @@ export interface ParleyClientOptions {
 
 export type ParleyApi = TRPCClient<AppRouter>;
 
+/** A file to attach: an id from `upload`, or data to upload first (with the name it is shown under). */
+export type AttachmentSource = string | { data: UploadBody; name?: string };
+
 export interface ParleyClient {
   /** Every procedure, typed from the server's router, over the client's one WebSocket. */
   readonly api: ParleyApi;
@@ -190,7 +193,7 @@ export interface ParleyClient {
    * `attachments` are file ids from `upload`, or files to upload first: they are uploaded, then the
    * message goes through the outbox with their ids, so it is stored (and attaches them) exactly once.
    */
-  send(roomId: number, content: string, opts?: { attachments?: readonly (string | { data: UploadBody; name?: string })[] }): Promise<Message>;
+  send(roomId: number, content: string, opts?: { attachments?: readonly AttachmentSource[] }): Promise<Message>;
   /** Uploads a file (`POST /files`); attach it by sending its id. Refusals are `UploadError`s (413: too large, quota, pixels). */
   upload(data: UploadBody, opts?: UploadOptions): Promise<UploadedFile>;
   /** A file's bytes as a fetch Response (`url` from an attachment, or a file id). */
@@ -214,9 +217,10 @@ export interface ParleyClient {
   unreact(messageId: number, emoji: string): Promise<ReactionState>;
   /**
    * Queues a reply in the thread of message `threadId` (a reply to a reply joins its root's thread),
-   * through the outbox like `send`; `alsoToRoom` shows it in the room's timeline too.
+   * through the outbox like `send`; `alsoToRoom` shows it in the room's timeline too. `attachments`
+   * as for `send`: uploaded first, then the reply is stored (and attaches them) exactly once.
    */
-  reply(roomId: number, threadId: number, content: string, opts?: { alsoToRoom?: boolean }): Promise<Message>;
+  reply(roomId: number, threadId: number, content: string, opts?: { alsoToRoom?: boolean; attachments?: readonly AttachmentSource[] }): Promise<Message>;
   /**
    * A bot's loop: `handler` runs once for each new message passing the filter (not the client's own),
    * with `reply`, `replyInThread` and `react` helpers (bot.ts). Returns the unsubscribe.

@@ -15,6 +15,7 @@ export { isPostgres, isPostgresUrl, openPostgres, type PostgresOptions } from ".
 export * from "./queries/admin.ts";
 export * from "./queries/edits.ts";
 export * from "./queries/files.ts";
+export * from "./queries/avatars.ts";
 export * from "./queries/integrations.ts";
 export * from "./queries/outgoing.ts";
 export * from "./queries/command-responses.ts";

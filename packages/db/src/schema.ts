@@ -32,6 +32,8 @@ export interface UsersTable {
   role: ColumnType<ServerRole, ServerRole | undefined, ServerRole>;
   /** Set while the account is deactivated (cannot sign in; its messages stay). */
   deactivated_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** Migration 0024: the `files` row of the user's avatar (null: none). */
+  avatar_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type ServerRole = "admin" | "member";

@@ -4,6 +4,7 @@ import type { FilesConfig } from "../config.ts";
 import { cleanSpool, type FileStorage, openLocalStorage } from "./storage.ts";
 import { THUMB_SIZES, thumbKey } from "./thumbs.ts";
 
+export { avatarMaker } from "./avatars.ts";
 export { createFileRoutes, type FileRoutes } from "./routes.ts";
 export { createThumbnails } from "./thumbs.ts";
 export type { FileStorage } from "./storage.ts";

@@ -7,6 +7,7 @@ import type { Edge } from "../boundary.ts";
 import type { FilesConfig } from "../config.ts";
 import type { OriginPolicy } from "../origins.ts";
 import { HttpRefusal, type RequestHost } from "../request-target.ts";
+import { serveAvatar } from "./avatars.ts";
 import { notFound, SAFETY_HEADERS, sendBuffer, sendStored } from "./serve.ts";
 import type { FileStorage } from "./storage.ts";
 import { THUMB_SIZES, type ThumbSize, type Thumbnails } from "./thumbs.ts";
@@ -163,7 +164,9 @@ export function createFileRoutes(deps: FileRouteDeps) {
         return;
       }
       if (req.method !== "GET" && req.method !== "HEAD") throw new HttpRefusal(405, "method not allowed", { allow: "GET, HEAD, OPTIONS" });
-      await download(req, res, edge);
+      const [, first, avatarId, ...more] = edge.target.segments;
+      if (first === "avatars" && avatarId !== undefined && more.length === 0) await serveAvatar(deps.svc, deps.storage, req, res, avatarId, bearer(req));
+      else await download(req, res, edge);
     },
   };
 }

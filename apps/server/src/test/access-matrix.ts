@@ -146,6 +146,9 @@ export const accountProcedures: Record<string, "public" | { sample: (c: Cast) =>
   "webhooks.deliveries": { sample: () => ({ webhookId: 999_999 }) },
   "commands.delete": { sample: () => ({ commandId: 999_999 }) },
   "users.exportMine": { sample: () => undefined },
+  // Avatars (issue 16): one's own; another's upload is NOT_FOUND (files/avatars.test.ts).
+  "users.setAvatar": { sample: () => ({ fileId: "AAAAAAAAAAAAAAAAAAAAAA" }) },
+  "users.removeAvatar": { sample: () => undefined },
   // Server administration (issue 18): FORBIDDEN to members (reliability/access-admin.test.ts).
   "admin.users.list": { sample: () => ({ query: "" }) },
   "admin.users.setRole": { sample: (c) => ({ userId: c.outsider.id, role: "admin" }) },

@@ -89,6 +89,8 @@ export const procedureScopes: Record<string, TokenScope | "public"> = {
   "users.setDnd": "admin",
   "users.setReceiptPrivacy": "admin",
   "users.exportMine": "admin",
+  "users.setAvatar": "admin",
+  "users.removeAvatar": "admin",
   "push.publicKey": "admin",
   "push.subscribe": "admin",
   "push.unsubscribe": "admin",

@@ -5,6 +5,7 @@ import { createReadable } from "../lib/readable.ts";
 import { navigate, route } from "../lib/route.ts";
 import { loadSession, type StoredSession, saveSession } from "../lib/session.ts";
 import { createChat } from "../state/chat.ts";
+import { createAvatars } from "../state/avatars.ts";
 import { AppContext } from "../state/context.ts";
 import { createConversationEvents, createDmArrivals } from "../state/conversation.ts";
 import type { ConnectionView } from "../state/types.ts";
@@ -51,6 +52,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
   createConversationEvents(chatClient(client), chat);
   createDmArrivals(chatClient(client), chat);
   createAttention(client, chat);
+  const avatars = createAvatars(client, props.session.user);
   const rawConnection = createReadable(client.connection);
   const connection = createMemo<ConnectionView>(() => {
     const c = rawConnection();
@@ -143,6 +145,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
         connection,
         outbox,
         logout,
+        avatars,
         drafts: makeDrafts(`parley.drafts.${props.session.user.id}`),
         views: makeViewMemory(`parley.seen.${props.session.user.id}`),
         openDrawer,

@@ -30,9 +30,8 @@ export function Composer(props: {
   onEditLast?: (composer: HTMLTextAreaElement) => boolean;
 }) {
   const { client, chat, drafts } = useApp();
-  // Files (issue 16): uploaded as soon as they are picked, dropped or pasted; sent with the next message.
+  // Files (issue 16): uploaded as soon as they are picked, dropped or pasted; sent with the next message or reply.
   const uploads = createUploads(client);
-  const withFiles = () => props.threadId === undefined;
   const draftKey = props.threadId === undefined ? props.roomId : null;
   const [text, setText] = createSignal((draftKey !== null && drafts.get(draftKey)) || "");
   onCleanup(() => {
@@ -131,10 +130,11 @@ export function Composer(props: {
     typingSentAt = 0;
     clearTimeout(idleTimer);
     if (outcome === "message") {
+      const attachments = uploads.take();
       const sent =
         props.threadId === undefined
-          ? client.send(props.roomId, checked.data, { attachments: uploads.take() })
-          : client.reply(props.roomId, props.threadId, checked.data);
+          ? client.send(props.roomId, checked.data, { attachments })
+          : client.reply(props.roomId, props.threadId, checked.data, { attachments });
       sent.then(props.onSent ?? chat.acknowledge, () => undefined);
     }
     setText("");
@@ -150,9 +150,9 @@ export function Composer(props: {
         e.preventDefault();
         send();
       }}
-      onDragOver={(e) => withFiles() && e.dataTransfer?.types.includes("Files") && e.preventDefault()}
+      onDragOver={(e) => e.dataTransfer?.types.includes("Files") && e.preventDefault()}
       onDrop={(e) => {
-        const files = withFiles() ? filesFrom(e.dataTransfer) : [];
+        const files = filesFrom(e.dataTransfer);
         if (files.length === 0) return;
         e.preventDefault();
         uploads.add(files);
@@ -162,9 +162,7 @@ export function Composer(props: {
       {slash && <slash.Note />}
       <div class="composer-box" classList={{ "composer-over": over() }}>
         <complete.List />
-        <Show when={withFiles()}>
-          <AttachButton uploads={uploads} />
-        </Show>
+        <AttachButton uploads={uploads} />
         <label for={fieldId} class="sr-only">
           {props.threadId === undefined ? "Message" : "Reply in thread in"} <bdi>{props.roomName}</bdi>
         </label>
@@ -197,7 +195,7 @@ export function Composer(props: {
           }}
           onBlur={stopTyping}
           onPaste={(e) => {
-            const files = withFiles() ? filesFrom(e.clipboardData) : [];
+            const files = filesFrom(e.clipboardData);
             if (files.length === 0) return;
             e.preventDefault();
             uploads.add(files);

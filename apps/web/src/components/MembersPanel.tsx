@@ -13,7 +13,7 @@ type Pending = { kind: "remove" | "promote" | "demote"; member: MemberItem };
 
 /** Who is here and who is online; admins add, remove, promote and demote. */
 export function MembersPanel(props: { room: RoomItem; onClose: () => void }) {
-  const { client, chat } = useApp();
+  const { client, chat, avatars } = useApp();
   const [username, setUsername] = createSignal("");
   const [addError, setAddError] = createSignal<string | null>(null);
   const [addNote, setAddNote] = createSignal<string | null>(null);
@@ -135,7 +135,7 @@ export function MembersPanel(props: { room: RoomItem; onClose: () => void }) {
             const online = () => !!chat.state.online[m.userId];
             return (
               <li class="member" data-user-id={m.userId} data-online={online() ? "true" : "false"}>
-                <Avatar name={m.username} size="small" online={online()} />
+                <Avatar name={m.username} size="small" online={online()} url={avatars.of(m.userId, m.avatarUrl)} />
                 <span class="member-name">
                   <ProfileTrigger userId={m.userId}>
                     <bdi>{m.username}</bdi>

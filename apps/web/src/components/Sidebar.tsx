@@ -15,7 +15,7 @@ const CreateRoomDialog = lazyNamed(() => import("./CreateRoomDialog.tsx").then((
 
 /** My rooms with unread badges, the way to browse and create rooms, and me. */
 export function Sidebar() {
-  const { chat, logout, closeDrawer, connection } = useApp();
+  const { chat, logout, closeDrawer, connection, avatars } = useApp();
   const online = () => connection().status === "open";
   const [creating, setCreating] = createSignal(false);
   const myRooms = createMemo(() =>
@@ -122,7 +122,7 @@ export function Sidebar() {
       <DmSection activeId={activeId()} go={go} />
 
       <div class="sidebar-footer">
-        <Avatar name={chat.me.username} online={online()} />
+        <Avatar name={chat.me.username} online={online()} url={avatars.of(chat.me.id)} />
         <div class="me">
           <span class="me-name" data-testid="me-name" dir="auto">
             {chat.me.username}

@@ -294,7 +294,7 @@ export function createChat(client: ChatClient, me: User) {
           upsertRoom({ ...e.room, ...NO_UNREAD, isMember: isMe, isAdmin: isMe && e.member.isAdmin, memberCount: 1 });
         }
         if (state.members[e.roomId]) {
-          const m: MemberItem = { ...e.member, online: !!state.online[e.member.userId], lastSeen: null };
+          const m: MemberItem = { ...e.member, online: !!state.online[e.member.userId], lastSeen: null, avatarUrl: null };
           setState("members", e.roomId, (ms) => [...ms.filter((x) => x.userId !== m.userId), m]);
         }
         return;

@@ -1,5 +1,6 @@
 import type { OutboxItem, ParleyClient } from "@parley/client";
 import { type Accessor, createContext, useContext } from "solid-js";
+import type { Avatars } from "./avatars.ts";
 import type { Chat } from "./chat.ts";
 import type { Drafts } from "./drafts.ts";
 import type { ConnectionView } from "./types.ts";
@@ -15,6 +16,8 @@ export interface AppContextValue {
   drafts: Drafts;
   /** Scroll position and "read up to" per room (state/view-memory.ts). */
   views: ViewMemory;
+  /** Who has which avatar, kept live (state/avatars.ts). */
+  avatars: Avatars;
   /** Phone layout: the room drawer. */
   closeDrawer: () => void;
   openDrawer: () => void;

@@ -28,7 +28,7 @@ import type { EventDraft } from "../events.ts";
 import { DomainError, conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
 import type { Socket } from "../realtime/connections.ts";
 import type { Services } from "../services.ts";
-import { type Member, type Message, type Room, toRoom } from "../shapes.ts";
+import { avatarUrl, type Member, type Message, type Room, toRoom } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import { type DmMember, withDmMembers } from "./dms.ts";
 import { releaseFiles, removeBlobs } from "./files.ts";
@@ -382,6 +382,7 @@ export async function members(svc: Services, access: RoomAccess) {
     joinedAt: Number(r.joined_at),
     online: svc.presence.isOnline(Number(r.user_id)),
     lastSeen: r.last_seen === null ? null : Number(r.last_seen),
+    avatarUrl: avatarUrl(r.avatar_id),
   }));
 }
 

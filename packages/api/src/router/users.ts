@@ -1,8 +1,9 @@
 import { profileOf, updateProfile } from "../domain/account.ts";
 import { attentionSettings, setDnd, setReceiptPrivacy } from "../domain/attention.ts";
+import { removeAvatar, setAvatar } from "../domain/avatars.ts";
 import { exportMine } from "../domain/my-data.ts";
 import { searchPeople } from "../domain/people.ts";
-import { exportMineSchema, searchUsersSchema, setDndSchema, setReceiptPrivacySchema, updateProfileSchema, userIdInput } from "../schemas.ts";
+import { exportMineSchema, searchUsersSchema, setAvatarSchema, setDndSchema, setReceiptPrivacySchema, updateProfileSchema, userIdInput } from "../schemas.ts";
 import { authedProcedure, router } from "../trpc.ts";
 
 export const usersRouter = router({
@@ -12,6 +13,10 @@ export const usersRouter = router({
   search: authedProcedure.meta({ scope: "read" }).input(searchUsersSchema).query(({ ctx, input }) => searchPeople(ctx.svc, { prefix: input.query, limit: input.limit })),
   /** One's display name and status; people who share a room see it change live (`user.updated`). */
   updateProfile: authedProcedure.input(updateProfileSchema).mutation(({ ctx, input }) => updateProfile(ctx.svc, ctx.auth, input)),
+  /** One's avatar, made by the server from one of one's uploaded images (a square WebP); not an image: BAD_REQUEST. */
+  setAvatar: authedProcedure.meta({ scope: "admin" }).input(setAvatarSchema).mutation(({ ctx, input }) => setAvatar(ctx.svc, ctx.auth, input.fileId)),
+  /** Back to initials. */
+  removeAvatar: authedProcedure.meta({ scope: "admin" }).mutation(({ ctx }) => removeAvatar(ctx.svc, ctx.auth)),
   /** Anyone's public profile (a profile card). */
   profile: authedProcedure.meta({ scope: "read" }).input(userIdInput).query(({ ctx, input }) => profileOf(ctx.svc, input.userId)),
   /** The caller's own attention settings: do not disturb, receipt privacy. */

@@ -19,6 +19,7 @@ import * as m0014 from "./0014_integrations.ts";
 import * as m0018 from "./0018_outgoing_webhooks.ts";
 import * as m0015 from "./0015_server_admin.ts";
 import * as m0023 from "./0023_sender_override.ts";
+import * as m0024 from "./0024_avatars.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -42,5 +43,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0015_server_admin": { up: (db) => m0015.up(db, dialect) },
     "0022_search_tail": { up: (db) => m0022.up(db, dialect) },
     "0023_sender_override": { up: (db) => m0023.up(db, dialect) },
+    "0024_avatars": { up: (db) => m0024.up(db, dialect) },
   };
 }

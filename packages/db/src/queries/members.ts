@@ -49,7 +49,7 @@ export function listMembers(db: Db, roomId: number) {
   return db
     .selectFrom("room_members as m")
     .innerJoin("users as u", "u.id", "m.user_id")
-    .select(["m.user_id", "u.username", "m.is_admin", "m.joined_at", "u.last_seen"])
+    .select(["m.user_id", "u.username", "m.is_admin", "m.joined_at", "u.last_seen", "u.avatar_id"])
     .where("m.room_id", "=", roomId)
     .orderBy("m.joined_at")
     .orderBy("m.user_id")

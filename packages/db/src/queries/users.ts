@@ -66,7 +66,7 @@ export function searchUsersByPrefixQuery(db: Db, q: { prefix: string; limit: num
   if (Number.isNaN(last)) throw new Error("searchUsersByPrefix needs a non-empty prefix");
   const upper = q.prefix.slice(0, -1) + String.fromCharCode(last + 1);
   const key = isPostgres(db) ? sql<string>`username_key collate "C"` : sql<string>`username_key`;
-  return db.selectFrom("users").select(["id", "username"]).where(key, ">=", q.prefix).where(key, "<", upper).orderBy(key).limit(q.limit);
+  return db.selectFrom("users").select(["id", "username", "avatar_id"]).where(key, ">=", q.prefix).where(key, "<", upper).orderBy(key).limit(q.limit);
 }
 
 export function searchUsersByPrefix(db: Db, q: { prefix: string; limit: number }) {

@@ -15,7 +15,7 @@ type Person = RouterOutputs["users"]["search"][number];
  * open the DM with them (`dms.open`: the same people always get the same room).
  */
 export function NewDmDialog(props: { open: boolean; onClose: () => void; onOpened: (roomId: number) => void }) {
-  const { client, chat } = useApp();
+  const { client, chat, avatars } = useApp();
   const [query, setQuery] = createSignal("");
   const [results, setResults] = createSignal<Person[]>([]);
   const [picked, setPicked] = createSignal<Person[]>([]);
@@ -104,7 +104,7 @@ export function NewDmDialog(props: { open: boolean; onClose: () => void; onOpene
               return (
                 <li>
                   <button type="button" class="dm-result" aria-pressed={on()} onClick={() => toggle(p)}>
-                    <Avatar name={p.username} size="small" online={p.online} />
+                    <Avatar name={p.username} size="small" online={p.online} url={avatars.of(p.id, p.avatarUrl)} />
                     <bdi>{p.username}</bdi>
                     <span class="sr-only">{p.online ? "(online)" : "(offline)"}</span>
                   </button>

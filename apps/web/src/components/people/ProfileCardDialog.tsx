@@ -11,7 +11,7 @@ type Profile = RouterOutputs["users"]["profile"];
 
 /** Someone's card: name, username, status and presence, kept current by `user.updated` while it is open. */
 export function ProfileCard(props: { userId: number; onClose: () => void }) {
-  const { client, chat } = useApp();
+  const { client, chat, avatars } = useApp();
   const [loaded, { mutate }] = createResource(() => props.userId, (userId) => client.api.users.profile.query({ userId }));
   const off = client.events.on("user.updated", (e) => {
     const p = loaded();
@@ -25,7 +25,7 @@ export function ProfileCard(props: { userId: number; onClose: () => void }) {
         <Show when={loaded()} fallback={<p class="muted">Loading…</p>}>
           {(p) => (
             <div class="profile-card">
-              <Avatar name={p().username} online={online(p())} />
+              <Avatar name={p().username} online={online(p())} url={avatars.of(p().id, p().avatarUrl)} />
               <div class="profile-card-text">
                 <p class="profile-card-name" dir="auto" data-testid="profile-name">
                   {p().displayName ?? p().username}

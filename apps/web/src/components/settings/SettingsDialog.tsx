@@ -1,6 +1,6 @@
 import type { RouterOutputs } from "@parley/api";
 import { changePasswordSchema, updateProfileSchema } from "@parley/api/schemas";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, For, lazy, Show, Suspense } from "solid-js";
 import { plainError } from "../../lib/errors.ts";
 import { PASSWORD_HINT } from "../../lib/password.ts";
 import { theme, toggleTheme } from "../../lib/theme.ts";
@@ -12,6 +12,9 @@ import { Modal } from "../Modal.tsx";
 import "./settings.css";
 
 type Session = RouterOutputs["auth"]["sessions"][number];
+
+// Issue 16: the avatar section is its own chunk, loaded when the dialog opens.
+const AvatarPicker = lazy(() => import("../avatars/AvatarPicker.tsx"));
 
 /** Display name and status: the same schema as the server's `users.updateProfile`. */
 function ProfileSection() {
@@ -141,6 +144,9 @@ export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
     <Modal open={props.open} title="Account settings" onClose={props.onClose} testId="settings">
       <div class="settings">
         <ProfileSection />
+        <Suspense>
+          <AvatarPicker />
+        </Suspense>
         <PasswordSection onChanged={() => void refetch()} />
         <SessionsSection sessions={sessions()} onRevoke={(id) => void revoke(id)} error={revokeError()} />
         <section class="settings-section">
