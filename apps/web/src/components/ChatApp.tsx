@@ -47,7 +47,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
   const chat = createChat(chatClient(client), props.session.user);
   createConversationEvents(chatClient(client), chat);
   createDmArrivals(chatClient(client), chat);
-  createAttention(client, chat);
+  const dividers = createAttention(client, chat);
   const rawConnection = createReadable(client.connection);
   const connection = createMemo<ConnectionView>(() => {
     const c = rawConnection();
@@ -138,7 +138,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
         outbox,
         logout,
         drafts: makeDrafts(`parley.drafts.${props.session.user.id}`),
-        views: makeViewMemory(`parley.seen.${props.session.user.id}`),
+        views: makeViewMemory(dividers),
         openDrawer,
         closeDrawer: () => setDrawer(false),
       }}
