@@ -114,7 +114,7 @@ describe("web push", () => {
   });
 
   it("an edit that adds @room pushes once to each member it newly mentions, and never again", async () => {
-    const [ada, bob, cy, dee] = await Promise.all(["rada", "rbob", "rcy", "rdee"].map((n) => registerUser(server, n)));
+    const [ada, bob, cy, dee] = await Promise.all([registerUser(server, "rada"), registerUser(server, "rbob"), registerUser(server, "rcy"), registerUser(server, "rdee")]);
     const room = await ada.http.rooms.create.mutate({ name: "push room edits" });
     await Promise.all([bob, cy, dee].map((u) => u.http.rooms.join.mutate({ roomId: room.id })));
     const [bobSub, cySub, deeSub] = [await subscribed(bob), await subscribed(cy), await subscribed(dee)];

@@ -17,6 +17,7 @@ import * as m0013 from "./0013_files.ts";
 import * as m0014 from "./0014_integrations.ts";
 import * as m0018 from "./0018_outgoing_webhooks.ts";
 import * as m0015 from "./0015_server_admin.ts";
+import * as m0025 from "./0025_room_member_count.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -38,5 +39,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0014_integrations": { up: (db) => m0014.up(db, dialect) },
     "0018_outgoing_webhooks": { up: (db) => m0018.up(db, dialect) },
     "0015_server_admin": { up: (db) => m0015.up(db, dialect) },
+    "0025_room_member_count": { up: (db) => m0025.up(db, dialect) },
   };
 }
