@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Updateable } from "kysely";
 import type { Database, RoomRow, RoomsTable } from "../schema.ts";
 import type { Args } from "./args.ts";
+import { ROOM_WIDE } from "./attention.ts";
 
 type Db = Kysely<Database>;
 
@@ -77,7 +78,10 @@ export async function softDeleteRoom(db: Db, id: number, now: number): Promise<v
 
 /**
  * The public rooms and the private rooms the user belongs to, with the
- * user's standing in each: one page in id order, after room `after`.
+ * user's standing in each: one page in id order, after room `after`. With
+ * the user's read state in the rooms they are in (the same counters and
+ * index ranges as `readStates`; null columns for the others), so
+ * `rooms.list` is one query.
  */
 export function listRoomsForUser(db: Db, userId: number, page: { after: number; limit: number }) {
   return db
@@ -98,6 +102,19 @@ export function listRoomsForUser(db: Db, userId: number, page: { after: number; 
       "me.user_id as my_id",
       // A counter the write path keeps (queries/members.ts), not a count per room.
       "r.member_count",
+      "r.timeline_count",
+      "me.last_read_id",
+      "me.read_count",
+      "me.notify_level",
+      "me.muted",
+      (eb) =>
+        eb
+          .selectFrom("mentions as mn")
+          .select(sql<number>`count(*)`.as("n"))
+          .where("mn.user_id", "in", [userId, ROOM_WIDE])
+          .whereRef("mn.room_id", "=", "r.id")
+          .whereRef("mn.message_id", ">", "me.last_read_id")
+          .as("mention_count"),
     ])
     .where("r.deleted_at", "is", null)
     .where("r.id", ">", page.after)
