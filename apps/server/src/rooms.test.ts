@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf, registerUser, type TestServer, type TestUser, startTestServer } from "./test/harness.ts";
+import { seededRandom } from "./test/random.ts";
 
 let server: TestServer;
 let alice: TestUser;
@@ -128,5 +129,26 @@ describe("rooms", () => {
     expect(await codeOf(alice.http.rooms.create.mutate({ name: "   " }))).toBe("BAD_REQUEST");
     expect(await codeOf(alice.http.rooms.create.mutate({ name: "x".repeat(81) }))).toBe("BAD_REQUEST");
     expect(await codeOf(alice.http.rooms.get.query({ roomId: -1 }))).toBe("BAD_REQUEST");
+  });
+
+  it("keeps memberCount equal to the room's members through random joins, leaves, adds and removals", async () => {
+    const { random } = seededRandom(1425);
+    const owner = await registerUser(server, "mcowner");
+    const people = await Promise.all(["mc1", "mc2", "mc3", "mc4"].map((n) => registerUser(server, n)));
+    const roomsMade = [await owner.http.rooms.create.mutate({ name: "count-a" }), await owner.http.rooms.create.mutate({ name: "count-b", isPrivate: true })];
+    const real = async (roomId: number) =>
+      Number((await server.svc.db.selectFrom("room_members").select((eb) => eb.fn.countAll().as("n")).where("room_id", "=", roomId).executeTakeFirstOrThrow()).n);
+    for (let step = 0; step < 40; step++) {
+      const room = roomsMade[Math.floor(random() * roomsMade.length)];
+      const who = people[Math.floor(random() * people.length)];
+      if (!room || !who) continue;
+      const op = Math.floor(random() * 3);
+      // Refusals (already a member, not one, a private room) must change no count either.
+      if (op === 0) await codeOf(room.isPrivate ? owner.http.rooms.addMember.mutate({ roomId: room.id, username: who.username }) : who.http.rooms.join.mutate({ roomId: room.id }));
+      else if (op === 1) await codeOf(who.http.rooms.leave.mutate({ roomId: room.id }));
+      else await codeOf(owner.http.rooms.removeMember.mutate({ roomId: room.id, userId: who.id }));
+      const listed = (await owner.http.rooms.list.query()).filter((r) => roomsMade.some((m) => m.id === r.id));
+      expect(listed.map((r) => [r.id, r.memberCount])).toEqual(await Promise.all(roomsMade.map(async (m) => [m.id, await real(m.id)])));
+    }
   });
 });

@@ -11,7 +11,17 @@ const people = useE2eServer("attention", {}, (s, b) => {
   browser = b;
 });
 let seq = 0;
-const send = (token: string, roomId: number, content: string) => server.call("messages.send", { roomId, content, clientId: `e2e-att-${++seq}` }, token);
+const send = (token: string, roomId: number, content: string) => server.call<{ id: number }>("messages.send", { roomId, content, clientId: `e2e-att-${++seq}` }, token);
+/** The message row the "New messages" divider heads, read once the divider has taken the server marker `marker`. */
+async function dividerHeads(page: Page, marker: number): Promise<number | null> {
+  await page.locator(`[data-testid="message-scroller"][data-read-marker="${marker}"]`).waitFor();
+  const rows = page.locator(".timeline-row:has(.unread-divider) [data-message-id]");
+  if ((await rows.count()) === 0) return null;
+  return Number(await rows.first().getAttribute("data-message-id"));
+}
+/** A message's text in the timeline (the live region repeats it). */
+const shown = (page: Page, text: string) => page.getByTestId("message-scroller").getByText(text);
+const hide = (page: Page) => page.evaluate(() => Object.defineProperty(document, "visibilityState", { get: () => "hidden" }));
 const badge = (page: Page, roomId: number) => page.locator(`.room-link[data-room-id="${roomId}"] [data-testid="unread-badge"]`);
 
 describe.skipIf(!hasChromium)("attention in the browser", () => {
@@ -68,5 +78,64 @@ describe.skipIf(!hasChromium)("attention in the browser", () => {
     await expect
       .poll(() => bob.page.evaluate(() => (window as unknown as { shown: { title: string; body: string }[] }).shown))
       .toEqual([{ title: a.user.username, body: "are you around?" }]);
+  });
+
+  test("the New messages divider is the server's marker: right after a reload, and moved by reading in another tab", async () => {
+    const [a, b] = await Promise.all([registerByApi(server, uniqueName("ada")), registerByApi(server, uniqueName("bob"))]);
+    const room = await server.call<{ id: number }>("rooms.create", { name: uniqueName("divider") }, a.accessToken);
+    await server.call("rooms.join", { roomId: room.id }, b.accessToken);
+    const seen = await send(a.accessToken, room.id, "already read");
+    await server.call("rooms.markRead", { roomId: room.id, messageId: seen.id }, b.accessToken);
+    const one = await send(a.accessToken, room.id, "fresh one");
+    const two = await send(a.accessToken, room.id, "fresh two");
+
+    const bob = await signedIn(browser, server, b);
+    people.push(bob);
+    screenshotOnFailure("attention-divider", () => [bob.page]);
+    const roomUrl = `${server.url}/#/room/${room.id}`;
+    /** A full page load straight into the room, as after a reload or a bookmark. */
+    const load = async (page: Page) => {
+      await page.goto("about:blank");
+      await page.goto(roomUrl);
+    };
+    /** Bob's marker as the server has it (a `markRead` behind it changes nothing and answers the state). */
+    const serverMarker = () => server.call<{ lastReadId: number }>("rooms.markRead", { roomId: room.id, messageId: seen.id }, b.accessToken).then((s) => s.lastReadId);
+    await load(bob.page);
+    // The divider heads the first message past the server's marker, and stays put while this tab reads.
+    expect(await dividerHeads(bob.page, seen.id)).toBe(one.id);
+    await expect.poll(serverMarker, { timeout: 20_000 }).toBe(two.id);
+    expect(await dividerHeads(bob.page, seen.id)).toBe(one.id);
+    // Read on the server: a reload shows nothing new; after more messages, the divider heads them.
+    await bob.page.reload();
+    expect(await dividerHeads(bob.page, two.id)).toBe(null);
+    await bob.page.goto("about:blank");
+    const three = await send(a.accessToken, room.id, "later one");
+    await send(a.accessToken, room.id, "later two");
+    await load(bob.page);
+    expect(await dividerHeads(bob.page, two.id)).toBe(three.id);
+    await expect.poll(serverMarker, { timeout: 20_000 }).toBeGreaterThan(three.id);
+
+    // A second tab nobody is looking at keeps its divider until the first tab reads.
+    const tab2 = await bob.context.newPage();
+    screenshotOnFailure("attention-divider-tab2", () => [tab2]);
+    await tab2.goto(roomUrl);
+    await shown(tab2, "later two").waitFor();
+    await hide(tab2);
+    await bob.page.goto(server.url);
+    await bob.page.getByTestId("me-name").waitFor({ state: "attached" });
+    const four = await send(a.accessToken, room.id, "unseen one");
+    const last = await send(a.accessToken, room.id, "unseen two");
+    await shown(tab2, "unseen two").waitFor();
+    const tab2Marker = Number(await tab2.getByTestId("message-scroller").getAttribute("data-read-marker"));
+    expect(tab2Marker).toBeLessThan(four.id);
+    expect(await dividerHeads(tab2, tab2Marker)).toBe(four.id);
+    // Reading in the first tab moves the second tab's divider (read.updated): nothing is new there any more.
+    await bob.page.goto(roomUrl);
+    expect(await dividerHeads(tab2, last.id)).toBe(null);
+    await bob.page.goto(server.url);
+    await bob.page.getByTestId("me-name").waitFor({ state: "attached" });
+    const five = await send(a.accessToken, room.id, "after that");
+    await shown(tab2, "after that").waitFor();
+    expect(await dividerHeads(tab2, last.id)).toBe(five.id);
   });
 });

@@ -55,6 +55,8 @@ export interface RoomsTable {
   is_default: ColumnType<Flag, Flag | undefined, Flag>;
   /** Migration 0011: text messages in the room's timeline, bumped by each send (unread = this − a member's `read_count`). */
   timeline_count: ColumnType<number, number | undefined, number>;
+  /** Members in the room (migration 0025), kept by insertMember/deleteMember. */
+  member_count: ColumnType<number, number | undefined, number>;
   /** Migration 0015: seconds a member waits between messages; 0: off. */
   slow_mode_seconds: ColumnType<number, number | undefined, number>;
 }

@@ -1,6 +1,6 @@
 import { cpSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Database, Kysely, ParleyDb } from "@parley/db";
+import { type Database, type Kysely, type ParleyDb, recountMembers } from "@parley/db";
 import { sql } from "kysely";
 import type { z } from "zod";
 import { AdminError } from "./backup.ts";
@@ -102,6 +102,7 @@ export async function writeRecords(handle: ParleyDb, r: Records): Promise<Record
     await inBatches(r.rooms.map(roomRow), (b) => trx.insertInto("rooms").values(b).execute());
     const members = r.members.map((m) => ({ room_id: m.roomId, user_id: m.userId, is_admin: m.isAdmin ? (1 as const) : (0 as const), joined_at: m.joinedAt }));
     await inBatches(members, (b) => trx.insertInto("room_members").values(b).execute());
+    await recountMembers(trx);
     await inBatches(r.messages.map(messageRow), (b) => trx.insertInto("messages").values(b).execute());
     const revisions = r.messages.flatMap((m) =>
       m.revisions.map((v) => ({ message_id: m.id, rev: v.rev, content: v.content, created_at: v.createdAt, replaced_at: v.replacedAt, event_id: null })),

@@ -51,7 +51,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
   const chat = createChat(chatClient(client), props.session.user);
   createConversationEvents(chatClient(client), chat);
   createDmArrivals(chatClient(client), chat);
-  createAttention(client, chat);
+  const dividers = createAttention(client, chat);
   const avatars = createAvatars(client, props.session.user);
   const rawConnection = createReadable(client.connection);
   const connection = createMemo<ConnectionView>(() => {
@@ -147,7 +147,7 @@ export function ChatApp(props: { session: StoredSession; onSignedOut: (notice: s
         logout,
         avatars,
         drafts: makeDrafts(`parley.drafts.${props.session.user.id}`),
-        views: makeViewMemory(`parley.seen.${props.session.user.id}`),
+        views: makeViewMemory(dividers),
         openDrawer,
         closeDrawer: () => setDrawer(false),
       }}

@@ -28,8 +28,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   const items = () => timeline()?.items ?? [];
   const [atBottom, setAtBottom] = createSignal(true);
   const [newCount, setNewCount] = createSignal(0);
-  /** Where "New messages" goes: read once as the room opens, so it stays put while reading. */
-  const seenUpTo = views.seenUpTo(props.roomId);
+  /** Where "New messages" goes: the server's marker as the room opened; it stays put while this tab reads (attention/dividers.ts). */
+  const seenUpTo = () => views.seenUpTo(props.roomId);
 
   // Only the length is tracked: matching a pending send to a stored one is a set lookup, not a scan.
   const outgoing = createMemo(() => {
@@ -152,12 +152,6 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     if (scroller && t?.loaded && t.nextCursor !== null && scroller.scrollTop < NEAR_TOP_PX) void loadOlder();
   }
 
-  function newestInView(): number | null {
-    const last = virtualizer.getVirtualItems().at(-1);
-    const m = last ? items()[Math.min(last.index, items().length) - 1] : undefined;
-    return m?.id ?? null;
-  }
-
   let lastTop = 0;
   function onScroll() {
     if (!scroller) return;
@@ -171,11 +165,6 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     if (bottom) {
       setNewCount(0);
       chat.markRead(props.roomId);
-      const newest = items().at(-1)?.id;
-      if (newest !== undefined) views.markSeen(props.roomId, newest);
-    } else {
-      const seen = newestInView();
-      if (seen !== null) views.markSeen(props.roomId, seen);
     }
     if (scroller.scrollTop < NEAR_TOP_PX) void loadOlder();
   }
@@ -276,6 +265,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
         tabindex="0"
         aria-label={`Messages in ${props.roomName}`}
         data-testid="message-scroller"
+        data-read-marker={seenUpTo() ?? ""}
         data-count={items().length}
       >
         <div class="message-list" style={{ height: `${virtualizer.getTotalSize()}px` }}>
@@ -290,7 +280,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
                       fallback={
                         <Show
                           when={key === TAIL}
-                          fallback={<TimelineRow items={items()} index={index() - 1} seenUpTo={seenUpTo} />}
+                          fallback={<TimelineRow items={items()} index={index() - 1} seenUpTo={seenUpTo()} />}
                         >
                           <OutgoingTail roomId={props.roomId} items={outgoing()} lastStored={items().at(-1)} />
                         </Show>

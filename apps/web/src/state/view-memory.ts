@@ -1,7 +1,7 @@
 /**
  * Per-room memory of the message view for this session: where the reader
  * was scrolled (a message and an offset, since row heights are measured
- * again on each visit) and where they had read to. `make*`: plain data.
+ * again on each visit) and where they had read to (the server's marker).
  */
 export interface ScrollSpot {
   /** The first message in view, or null when the view was at the newest. */
@@ -10,39 +10,22 @@ export interface ScrollSpot {
   offset: number;
 }
 
-export function makeViewMemory(storageKey: string) {
+/** Where a room's "New messages" divider goes, as the server's read marker says (components/attention/dividers.ts). */
+export interface ReadMarkers {
+  at(roomId: number): number | null;
+}
+
+export function makeViewMemory(markers: ReadMarkers) {
   const spots = new Map<number, ScrollSpot>();
-  const read = (): Record<string, number> => {
-    try {
-      const raw = localStorage.getItem(storageKey);
-      const parsed: unknown = raw ? JSON.parse(raw) : {};
-      return parsed && typeof parsed === "object" ? (parsed as Record<string, number>) : {};
-    } catch {
-      return {};
-    }
-  };
   return {
     spot: (roomId: number): ScrollSpot | undefined => spots.get(roomId),
     keepSpot: (roomId: number, spot: ScrollSpot) => spots.set(roomId, spot),
     /**
-     * The newest message id the reader has seen in a room ("where you left
-     * off"), kept in localStorage for now. The one function the "New
-     * messages" divider reads: a server-side read marker replaces its body.
+     * The newest message the reader had read in a room ("where you left
+     * off"): the server's marker, so it is the same after a reload and in
+     * every tab. The one function the "New messages" divider reads; reactive.
      */
-    seenUpTo: (roomId: number): number | null => {
-      const v = read()[String(roomId)];
-      return typeof v === "number" ? v : null;
-    },
-    markSeen: (roomId: number, messageId: number) => {
-      const all = read();
-      if ((all[String(roomId)] ?? 0) >= messageId) return;
-      all[String(roomId)] = messageId;
-      try {
-        localStorage.setItem(storageKey, JSON.stringify(all));
-      } catch {
-        // Storage full or blocked: the divider is a convenience.
-      }
-    },
+    seenUpTo: (roomId: number): number | null => markers.at(roomId),
   };
 }
 

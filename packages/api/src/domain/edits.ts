@@ -19,6 +19,7 @@ import type { Services } from "../services.ts";
 import { type Message, type Revision, toMessage, toRevision } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import { hasMentions, resolveMentions, reviseMentions } from "./mentions.ts";
+import type { EditNews } from "./push.ts";
 import { releaseFiles, removeBlobs } from "./files.ts";
 import { audit, isServerAdmin } from "./admin.ts";
 import { presentMessages } from "./messages.ts";
@@ -62,7 +63,7 @@ const forStream = (m: Message): Message => ({ ...m, reactions: m.reactions.map((
  */
 export async function editMessage(svc: Services, auth: Auth, input: { messageId: number; content: string; rev?: number | undefined }): Promise<Message> {
   // Whom the edit newly mentions: only they are notified (null: nothing changed).
-  const news: { added: number[] | null } = { added: null };
+  const news: { added: EditNews | null } = { added: null };
   const message = await svc.writes.run(async (tx, now) => {
     news.added = null;
     const { row, access } = await visibleMessage(tx, input.messageId, auth.userId);
@@ -105,7 +106,8 @@ export async function editMessage(svc: Services, auth: Auth, input: { messageId:
       ],
     };
   });
-  if (news.added !== null && news.added.length > 0) svc.push.afterMessage({ message, senderId: auth.userId, mentioned: news.added, edit: true });
+  const added = news.added;
+  if (added !== null && (added.userIds.length > 0 || added.room)) svc.push.afterMessage({ message, senderId: auth.userId, mentioned: [], edit: added });
   return message;
 }
 

@@ -1,8 +1,22 @@
-import { autoFollow, countMembers, type Database, deleteMentions, findMembership, insertMentions, type Kysely, memberIds, membersByKeys, ROOM_WIDE, setMessageMentions } from "@parley/db";
+import {
+  autoFollow,
+  countMembers,
+  type Database,
+  deleteMentions,
+  findMembership,
+  insertMentions,
+  type Kysely,
+  memberIds,
+  membersByKeys,
+  mentionedIn,
+  ROOM_WIDE,
+  setMessageMentions,
+} from "@parley/db";
 import { forbidden } from "../errors.ts";
 import { extractMentions } from "../markdown/mentions.ts";
 import { parseMarkdown } from "../markdown/parse.ts";
 import { type Mentions, NO_MENTIONS } from "../shapes.ts";
+import type { EditNews } from "./push.ts";
 
 /** `@room` in a room with more members than this needs a room admin. */
 export const ROOM_MENTION_MEMBER_LIMIT = 50;
@@ -71,18 +85,23 @@ async function recordRows(
 /**
  * An edit's mentions: the row's JSON becomes the new set; mention rows of
  * names the edit took out go, and only what it newly adds is recorded (and
- * returned, to be notified): an edit never notifies anyone twice.
+ * returned, to be notified): an edit never notifies anyone twice. Newly
+ * adding `@room` newly mentions every member the message did not mention
+ * before (by name, or by an `@here` that counted them); once a message said
+ * `@room`, an edit adds no one.
  */
 export async function reviseMentions(
   db: Db,
   isOnline: (userId: number) => boolean,
   m: { roomId: number; messageId: number; senderId: number; threadRootId: number | null; inRoom: boolean; before: Mentions; after: Mentions },
-): Promise<number[]> {
+): Promise<EditNews> {
   const { before, after } = m;
+  // Read before the rows are rewritten: whom an `@here` counted is only in them.
+  const had = new Set([...before.userIds, ...(m.inRoom && before.here ? await mentionedIn(db, m.messageId) : [])]);
   await setMessageMentions(db, m.messageId, hasMentions(after) ? JSON.stringify(after) : null);
   // The rows are rewritten whole (a handful per message); only what the edit adds is returned, to be notified.
   if (m.inRoom) await deleteMentions(db, m.messageId);
   const users = await recordRows(db, isOnline, { ...m, mentions: after });
-  const had = new Set(before.userIds);
-  return users.filter((id) => !had.has(id));
+  if (before.room) return { userIds: [], room: false, already: [] };
+  return { userIds: users.filter((id) => !had.has(id)), room: after.room, already: [...had] };
 }

@@ -107,7 +107,7 @@ export async function sendMessage(
     });
     // The hub has been told already: the send path hands it each batch's events at commit (services.ts).
     svc.typing.set(roomId, auth.userId, auth.username, false);
-    if (news.mentioned !== null) svc.push.afterMessage({ message, senderId: auth.userId, mentioned: news.mentioned, edit: false });
+    if (news.mentioned !== null) svc.push.afterMessage({ message, senderId: auth.userId, mentioned: news.mentioned, edit: null });
     return message;
   } catch (err) {
     // A concurrent duplicate (on another node) won the race: answer with what it stored.

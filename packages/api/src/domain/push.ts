@@ -16,19 +16,54 @@ import type { Message } from "../shapes.ts";
 import { checkOutboundUrl, type OutboundPolicy } from "./outbound.ts";
 import { deliver, generateVapidKeys, type PushMessage, type VapidKeys } from "./push-delivery.ts";
 
-/** Why a message may be pushed to someone. */
+/** Why a message may be pushed to someone (the payload's `reason`). */
 export type PushReason = "dm" | "mention" | "message";
 
 /**
  * Whether a member gets a push for a message, by their settings alone (the
- * caller checks they have no socket): do not disturb and mute silence
- * everything; level `none` too; `mentions` lets DMs and mentions through,
- * `all` every message.
+ * caller checks they have no socket). Do not disturb and level `none`
+ * silence everything. Mute silences the room's chatter, `@room` and
+ * `@here` included, but not what is addressed to you: a DM, or a mention of
+ * you by name (`direct`), still notifies, as it still shows a badge (issue
+ * 14: "muted rooms show no badge count unless you are mentioned").
+ * `mentions` lets DMs and mentions through, `all` every message.
  */
-export function shouldPush(s: { level: NotifyLevel; muted: boolean; dndUntil: number | null; now: number }, reason: PushReason): boolean {
+export function shouldPush(s: { level: NotifyLevel; muted: boolean; dndUntil: number | null; now: number }, reason: PushReason, direct = false): boolean {
   if (s.dndUntil !== null && s.dndUntil > s.now) return false;
-  if (s.muted || s.level === "none") return false;
+  if (s.level === "none") return false;
+  if (s.muted) return reason === "dm" || (reason === "mention" && direct);
   return reason !== "message" || s.level === "all";
+}
+
+/** What an edit adds (edits.ts, from `reviseMentions`): only these are notified. */
+export interface EditNews {
+  /** Users it newly mentions by name or `@here`. */
+  userIds: readonly number[];
+  /** It newly says `@room`: every member it did not mention before is newly mentioned. */
+  room: boolean;
+  /** Whom the message mentioned before the edit: never notified again. */
+  already: readonly number[];
+}
+
+/** A message just written, as `afterMessage` takes it: a new one (`edit: null`) or an edit and what it added. */
+export interface PushJob {
+  message: Message;
+  senderId: number;
+  /** A new message: the users it mentions by name or `@here`. */
+  mentioned: readonly number[];
+  edit: EditNews | null;
+}
+
+/** Why `userId` gets a push for `job` in a room of `kind`, or null when the message gives no reason. */
+export function pushReason(job: PushJob, userId: number, kind: string): PushReason | null {
+  const e = job.edit;
+  if (e === null) {
+    if (kind === "dm") return "dm";
+    return job.mentioned.includes(userId) || job.message.mentions.room ? "mention" : "message";
+  }
+  // Every DM message already counted as a mention for its members: an edit there adds none.
+  if (kind === "dm" || e.already.includes(userId)) return null;
+  return e.userIds.includes(userId) || e.room ? "mention" : null;
 }
 
 export interface PushOptions {
@@ -41,7 +76,13 @@ export interface PushOptions {
   onError?: ((err: unknown) => void) | undefined;
 }
 
-/** How long "is there any subscription at all?" is trusted before it is asked again (a send with none costs no member read). */
+/**
+ * How long a "yes, some subscription exists" is trusted before it is asked
+ * again (while yes, a send costs a member read even after the last one
+ * went). A "no" is never kept: the question is one indexed row, and a
+ * subscription made on another node (or while the question was in flight)
+ * must get its first push at once.
+ */
 const ANY_TTL_MS = 5000;
 
 /**
@@ -52,8 +93,8 @@ const ANY_TTL_MS = 5000;
  */
 export class Push {
   private keys: VapidKeys | null = null;
+  /** Until when "some subscription exists" is known without asking (0: ask). */
   private anyUntil = 0;
-  private any = true;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly o: PushOptions) {}
@@ -82,7 +123,7 @@ export class Push {
   async subscribe(userId: number, s: { endpoint: string; keys: { p256dh: string; auth: string } }): Promise<void> {
     checkOutboundUrl(s.endpoint, this.o.policy);
     await upsertPushSubscription(this.o.db, { endpoint: s.endpoint, userId, p256dh: s.keys.p256dh, auth: s.keys.auth, now: this.o.now() });
-    this.any = true;
+    this.anyUntil = this.o.now() + ANY_TTL_MS;
   }
 
   async unsubscribe(userId: number, endpoint: string): Promise<boolean> {
@@ -93,10 +134,10 @@ export class Push {
    * Queues the pushes of a message just written: for a new message, to DM
    * members, to those it mentions (`mentioned`: by name or `@here`; `@room`
    * counts for everyone) and to members whose level is `all`; for an edit
-   * (`edit`), only to those it newly mentions. Only members with no socket
-   * open, and as their settings allow (`shouldPush`).
+   * (`edit`), only to those it newly mentions (`pushReason`). Only members
+   * with no socket open, and as their settings allow (`shouldPush`).
    */
-  afterMessage(m: { message: Message; senderId: number; mentioned: readonly number[]; edit: boolean }): void {
+  afterMessage(m: PushJob): void {
     const job = this.send(m).catch((err: unknown) => this.o.onError?.(err));
     this.pending.add(job);
     void job.finally(() => this.pending.delete(job));
@@ -106,20 +147,18 @@ export class Push {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  private async send(m: { message: Message; senderId: number; mentioned: readonly number[]; edit: boolean }): Promise<void> {
+  private async send(m: PushJob): Promise<void> {
     const keys = this.keys;
     if (!keys || !(await this.anySubscription())) return;
     const { message } = m;
     const now = this.o.now();
-    const mentioned = new Set(m.mentioned);
     const recipients: { userId: number; reason: PushReason; roomName: string; kind: string }[] = [];
     for (const c of await pushCandidates(this.o.db, message.roomId, m.senderId)) {
       const userId = Number(c.user_id);
-      const named = mentioned.has(userId) || (!m.edit && message.mentions.room);
-      const reason: PushReason | null = c.kind === "dm" && !m.edit ? "dm" : named ? "mention" : m.edit ? null : "message";
+      const reason = pushReason(m, userId, c.kind);
       if (reason === null || this.o.isOnline(userId)) continue;
       const settings = { level: c.notify_level, muted: Number(c.muted) === 1, dndUntil: c.dnd_until === null ? null : Number(c.dnd_until), now };
-      if (shouldPush(settings, reason)) recipients.push({ userId, reason, roomName: c.name, kind: c.kind });
+      if (shouldPush(settings, reason, message.mentions.userIds.includes(userId))) recipients.push({ userId, reason, roomName: c.name, kind: c.kind });
     }
     if (recipients.length === 0) return;
     const byUser = new Map(recipients.map((r) => [r.userId, r]));
@@ -148,11 +187,9 @@ export class Push {
 
   private async anySubscription(): Promise<boolean> {
     const now = this.o.now();
-    if (this.any && now < this.anyUntil) return true;
-    if (now >= this.anyUntil) {
-      this.any = await anyPushSubscription(this.o.db);
-      this.anyUntil = now + ANY_TTL_MS;
-    }
-    return this.any;
+    if (now < this.anyUntil) return true;
+    const any = await anyPushSubscription(this.o.db);
+    if (any) this.anyUntil = Math.max(this.anyUntil, now + ANY_TTL_MS);
+    return any;
   }
 }

@@ -40,14 +40,27 @@ const NOT_A_MEMBER: RoomAttention = { lastReadId: null, unreadCount: 0, mentionC
 /** The user's read state for a page of rooms: one query (counters and index ranges, see queries/attention.ts). */
 export async function attentionFor(db: Db, userId: number, roomIds: readonly number[]): Promise<Map<number, RoomAttention>> {
   const out = new Map<number, RoomAttention>();
-  for (const r of await readStates(db, userId, roomIds)) {
-    const unreadCount = Math.max(0, Number(r.timeline_count) - Number(r.read_count));
-    const mentionCount = r.kind === "dm" ? unreadCount : Number(r.mention_count);
-    const muted = Number(r.muted) === 1;
-    out.set(Number(r.room_id), { lastReadId: Number(r.last_read_id), unreadCount, mentionCount, notifyLevel: r.notify_level, muted, badgeCount: muted ? mentionCount : unreadCount });
-  }
+  for (const r of await readStates(db, userId, roomIds)) out.set(Number(r.room_id), toAttention(r));
   return out;
 }
+
+/** A member's read state from its counters (a `readStates` row, or the same columns of `listRoomsForUser`). */
+export function toAttention(r: {
+  last_read_id: number | string;
+  read_count: number | string;
+  timeline_count: number | string;
+  mention_count: number | string | null;
+  kind: string;
+  notify_level: RoomAttention["notifyLevel"];
+  muted: number | string;
+}): RoomAttention {
+  const unreadCount = Math.max(0, Number(r.timeline_count) - Number(r.read_count));
+  const mentionCount = r.kind === "dm" ? unreadCount : Number(r.mention_count ?? 0);
+  const muted = Number(r.muted) === 1;
+  return { lastReadId: Number(r.last_read_id), unreadCount, mentionCount, notifyLevel: r.notify_level, muted, badgeCount: muted ? mentionCount : unreadCount };
+}
+
+export const NO_ATTENTION = NOT_A_MEMBER;
 
 export const attentionOf = (states: Map<number, RoomAttention>, roomId: number): RoomAttention => states.get(roomId) ?? NOT_A_MEMBER;
 

@@ -33,7 +33,7 @@ import type { Auth } from "./auth.ts";
 import { type DmMember, withDmMembers } from "./dms.ts";
 import { releaseFiles, removeBlobs } from "./files.ts";
 import { newMessage } from "./messages.ts";
-import { attentionFor, attentionOf, type RoomAttention } from "./read-state.ts";
+import { attentionFor, attentionOf, NO_ATTENTION, type RoomAttention, toAttention } from "./read-state.ts";
 import type { Change, DeferredEvent, PendingEvent } from "./writer.ts";
 
 export interface RoomAccess {
@@ -81,16 +81,19 @@ export interface RoomListItem extends Room, RoomAttention {
 
 /** One page of the rooms the user can see, in id order (`after`: the last id of the previous page). */
 export async function listRooms(svc: Services, userId: number, page: { after?: number | undefined; limit: number }): Promise<RoomListItem[]> {
+  // One query: the page, and the read state (counters and index ranges) of the rooms the user is in.
   const rows = await listRoomsForUser(svc.db, userId, { after: page.after ?? 0, limit: page.limit });
-  // Read state from counters and index ranges, for the rooms of this page the user is in (domain/read-state.ts).
-  const states = await attentionFor(svc.db, userId, rows.filter((r) => r.my_id !== null).map((r) => Number(r.id)));
-  const items = rows.map((r) => ({
-    ...toRoom({ ...r, deleted_at: null }),
-    isMember: r.my_id !== null,
-    isAdmin: Number(r.is_admin) === 1,
-    memberCount: Number(r.member_count),
-    ...attentionOf(states, Number(r.id)),
-  }));
+  const items = rows.map((r) => {
+    const { last_read_id, read_count, notify_level, muted } = r;
+    const member = r.my_id !== null && last_read_id !== null && read_count !== null && notify_level !== null && muted !== null;
+    return {
+      ...toRoom({ ...r, deleted_at: null }),
+      isMember: r.my_id !== null,
+      isAdmin: Number(r.is_admin) === 1,
+      memberCount: Number(r.member_count),
+      ...(member ? toAttention({ ...r, last_read_id, read_count, notify_level, muted }) : NO_ATTENTION),
+    };
+  });
   return withDmMembers(svc.db, items);
 }
 

@@ -20,6 +20,7 @@ import * as m0018 from "./0018_outgoing_webhooks.ts";
 import * as m0015 from "./0015_server_admin.ts";
 import * as m0023 from "./0023_sender_override.ts";
 import * as m0024 from "./0024_avatars.ts";
+import * as m0025 from "./0025_room_member_count.ts";
 
 /** Inline migrations (no file-system lookup), so any bundler can ship them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -44,5 +45,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0022_search_tail": { up: (db) => m0022.up(db, dialect) },
     "0023_sender_override": { up: (db) => m0023.up(db, dialect) },
     "0024_avatars": { up: (db) => m0024.up(db, dialect) },
+    "0025_room_member_count": { up: (db) => m0025.up(db, dialect) },
   };
 }

@@ -100,6 +100,12 @@ export async function insertMentions(db: Db, roomId: number, messageId: number, 
     .execute();
 }
 
+/** Who a message's mention rows count (`ROOM_WIDE` among them for `@room`). */
+export async function mentionedIn(db: Db, messageId: number): Promise<number[]> {
+  const rows = await db.selectFrom("mentions").select("user_id").where("message_id", "=", messageId).execute();
+  return rows.map((r) => Number(r.user_id));
+}
+
 /** Takes back mentions of a message: of `userIds`, or all of them (a delete). */
 export async function deleteMentions(db: Db, messageId: number, userIds?: readonly number[]): Promise<void> {
   let q = db.deleteFrom("mentions").where("message_id", "=", messageId);

@@ -12,11 +12,12 @@ export function findMembership(db: Db, roomId: number, userId: number): Promise<
     .executeTakeFirst();
 }
 
+/** Adds a member, and counts them in the room's `member_count` (same transaction: the caller's). */
 export async function insertMember(
   db: Db,
   m: { roomId: number; userId: number; isAdmin: boolean; now: number },
 ): Promise<MemberRow> {
-  return db
+  const row = await db
     .insertInto("room_members")
     .values((eb) => ({
       room_id: m.roomId,
@@ -29,11 +30,27 @@ export async function insertMember(
     }))
     .returningAll()
     .executeTakeFirstOrThrow();
+  await bumpMemberCount(db, m.roomId, 1);
+  return row;
 }
 
 export async function deleteMember(db: Db, roomId: number, userId: number): Promise<boolean> {
   const r = await db.deleteFrom("room_members").where("room_id", "=", roomId).where("user_id", "=", userId).executeTakeFirst();
-  return Number(r.numDeletedRows) === 1;
+  const removed = Number(r.numDeletedRows) === 1;
+  if (removed) await bumpMemberCount(db, roomId, -1);
+  return removed;
+}
+
+const bumpMemberCount = (db: Db, roomId: number, by: 1 | -1) =>
+  db
+    .updateTable("rooms")
+    .set((eb) => ({ member_count: eb("member_count", "+", by) }))
+    .where("id", "=", roomId)
+    .execute();
+
+/** Sets every room's `member_count` from its rows: after a bulk insert of members (an import). */
+export async function recountMembers(db: Db): Promise<void> {
+  await sql`update rooms set member_count = (select count(*) from room_members m where m.room_id = rooms.id)`.execute(db);
 }
 
 export async function setMemberAdmin(db: Db, roomId: number, userId: number, isAdmin: boolean): Promise<void> {

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Updateable } from "kysely";
 import type { Database, RoomRow, RoomsTable } from "../schema.ts";
 import type { Args } from "./args.ts";
+import { ROOM_WIDE } from "./attention.ts";
 
 type Db = Kysely<Database>;
 
@@ -83,7 +84,10 @@ export async function softDeleteRoom(db: Db, id: number, now: number): Promise<v
 
 /**
  * The public rooms and the private rooms the user belongs to, with the
- * user's standing in each: one page in id order, after room `after`.
+ * user's standing in each: one page in id order, after room `after`. With
+ * the user's read state in the rooms they are in (the same counters and
+ * index ranges as `readStates`; null columns for the others), so
+ * `rooms.list` is one query.
  */
 export function listRoomsForUser(db: Db, userId: number, page: { after: number; limit: number }) {
   return db
@@ -102,12 +106,21 @@ export function listRoomsForUser(db: Db, userId: number, page: { after: number; 
       "r.slow_mode_seconds",
       "me.is_admin",
       "me.user_id as my_id",
+      // A counter the write path keeps (queries/members.ts), not a count per room.
+      "r.member_count",
+      "r.timeline_count",
+      "me.last_read_id",
+      "me.read_count",
+      "me.notify_level",
+      "me.muted",
       (eb) =>
         eb
-          .selectFrom("room_members as m")
+          .selectFrom("mentions as mn")
           .select(sql<number>`count(*)`.as("n"))
-          .whereRef("m.room_id", "=", "r.id")
-          .as("member_count"),
+          .where("mn.user_id", "in", [userId, ROOM_WIDE])
+          .whereRef("mn.room_id", "=", "r.id")
+          .whereRef("mn.message_id", ">", "me.last_read_id")
+          .as("mention_count"),
     ])
     .where("r.deleted_at", "is", null)
     .where("r.id", ">", page.after)

@@ -2,6 +2,7 @@ import { createUnreadState, type ParleyClient } from "@parley/client";
 import { createEffect, on, onCleanup } from "solid-js";
 import { route } from "../../lib/route.ts";
 import type { Chat } from "../../state/chat.ts";
+import { createDividers, type Dividers } from "./dividers.ts";
 import { drawFaviconBadge } from "./favicon.ts";
 import { createSystemNotifications } from "./notify.ts";
 
@@ -11,10 +12,14 @@ import { createSystemNotifications } from "./notify.ts";
  * the server as its messages arrive while the tab is visible, and when it
  * opens; the title and favicon carry the total; system notifications (and
  * Web Push, when the browser has a push service) for what deserves one.
+ * Returns where each room's "New messages" divider goes (dividers.ts).
  */
-export function createAttention(client: ParleyClient, chat: Chat): void {
+export function createAttention(client: ParleyClient, chat: Chat): Dividers {
   const unread = createUnreadState(client);
   onCleanup(() => unread.close());
+  const dividers = createDividers(client);
+  /** The open room is read only once the server's markers are in, so its divider starts where the reader left off. */
+  let loaded = false;
   const openRoom = () => {
     const r = route();
     return r.name === "room" ? r.roomId : null;
@@ -26,15 +31,24 @@ export function createAttention(client: ParleyClient, chat: Chat): void {
     drawFaviconBadge(snap.total);
   });
   onCleanup(off);
-  void client.ready.then(() => unread.load()).catch(() => {});
+  void client.ready
+    .then(() => unread.load())
+    .then(() => {
+      dividers.seed(unread.get());
+      loaded = true;
+      readOpenRoom();
+    })
+    .catch(() => {});
 
   /** Reads the open room up to its newest message, on the server (nothing is sent when the marker is there already). */
   const readOpenRoom = () => {
     const roomId = openRoom();
-    if (roomId === null || !visible()) return;
+    if (roomId === null || !visible() || !loaded) return;
     const items = chat.state.timelines[roomId]?.items;
     const last = items?.[items.length - 1];
-    if (last) void unread.markRead(roomId, last.id).catch(() => {});
+    if (!last) return;
+    dividers.reading(roomId, last.id);
+    void unread.markRead(roomId, last.id).catch(() => {});
   };
   createEffect(on(openRoom, () => queueMicrotask(readOpenRoom)));
   createEffect(on(() => {
@@ -50,4 +64,5 @@ export function createAttention(client: ParleyClient, chat: Chat): void {
     isMuted: (roomId) => unread.get().rooms.get(roomId)?.muted ?? false,
     isDm: (roomId) => unread.get().rooms.get(roomId)?.isDm ?? false,
   });
+  return dividers;
 }
