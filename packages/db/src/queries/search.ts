@@ -26,6 +26,8 @@ export interface SearchPlan {
   createdFrom: number | null;
   createdTo: number | null;
   hasLink: boolean;
+  /** With at least one attachment. */
+  hasFile: boolean;
   isThread: boolean;
   sort: "newest" | "relevance";
   /** Newest first: ids below this one. */
@@ -63,6 +65,8 @@ export async function searchMessages(db: Db, plan: SearchPlan): Promise<MessageW
   if (plan.createdFrom !== null) where.push(sql`m.created_at >= ${plan.createdFrom}`);
   if (plan.createdTo !== null) where.push(sql`m.created_at < ${plan.createdTo}`);
   if (plan.hasLink) where.push(pg ? sql`(m.content ilike '%http://%' or m.content ilike '%https://%')` : sql`(m.content like '%http://%' or m.content like '%https://%')`);
+  // The attachments' primary key starts with message_id: one index probe per candidate.
+  if (plan.hasFile) where.push(sql`exists (select 1 from message_attachments a where a.message_id = m.id)`);
   if (plan.isThread) where.push(sql`(m.thread_id is not null or m.reply_count > 0)`);
   const columns = sql.join(messageColumns.map((c) => sql.raw(c)));
   const joins = sql`join rooms r on r.id = m.room_id left join users u on u.id = m.sender_id`;
