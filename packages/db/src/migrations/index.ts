@@ -13,6 +13,7 @@ import * as m0010 from "./0010_people_and_general.ts";
 import * as m0011 from "./0011_attention.ts";
 import * as m0021 from "./0021_push.ts";
 import * as m0022 from "./0022_search_tail.ts";
+import * as m0026 from "./0026_search_prefix.ts";
 import * as m0012 from "./0012_search.ts";
 import * as m0013 from "./0013_files.ts";
 import * as m0014 from "./0014_integrations.ts";
@@ -40,5 +41,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0018_outgoing_webhooks": { up: (db) => m0018.up(db, dialect) },
     "0015_server_admin": { up: (db) => m0015.up(db, dialect) },
     "0022_search_tail": { up: (db) => m0022.up(db, dialect) },
+    "0026_search_prefix": { up: (db) => m0026.up(db, dialect) },
   };
 }
