@@ -61,6 +61,7 @@ describe("words, phrases, exclusions and substrings", () => {
       jsonish: "db json are two words",
       cjk: "明日は東京タワーに行きます",
       cpp: "I write C++ daily",
+      cedilla: "Ç+ va",
     })) {
       m[key] = (await send(alice, room, content)).id;
     }
@@ -89,6 +90,9 @@ describe("words, phrases, exclusions and substrings", () => {
     expect(await find("db.json")).toEqual(of("json"));
     expect(await find("json ")).toEqual(of("json", "jsonish"));
     expect(await find("C++")).toEqual(of("cpp"));
+    // Shorter than a trigram: still folded for case and diacritics.
+    expect(await find("ç+")).toEqual(of("cpp", "cedilla"));
+    expect(await find("+ v")).toEqual(of("cedilla"));
     expect(await find("東京")).toEqual(of("cjk"));
     expect(await find("東京タワー")).toEqual(of("cjk"));
     expect(await find("京都")).toEqual([]);

@@ -37,7 +37,7 @@ export interface SearchPlan {
   limit: number;
 }
 
-/** Trigrams need three characters; shorter substrings are checked on the content itself. */
+/** Trigrams need three characters; shorter substrings are checked on the content itself, folded (connect.ts registers the function). */
 const TRIGRAM_MIN = 3;
 
 /** A string as one FTS5 string token: inside double quotes only `"` is special, and it is doubled. */
@@ -100,7 +100,7 @@ export async function searchMessages(db: Db, plan: SearchPlan): Promise<MessageW
     const found =
       codePoints(t.text) >= TRIGRAM_MIN
         ? sql`m.id in (select rowid from messages_trigram where messages_trigram match ${ftsString(t.text)})`
-        : sql`instr(lower(m.content), lower(${t.text})) > 0`;
+        : sql`instr(parley_search_fold(m.content), parley_search_fold(${t.text})) > 0`;
     where.push(t.negate ? sql`not (${found})` : found);
   }
   if (positive.length > 0) {
