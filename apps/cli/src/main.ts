@@ -46,7 +46,7 @@ const USAGE = `usage: parley [--server URL] <command>
   search <query…> [--room R] [-n 20] [--all] [--relevance] [--json]
                                               search the messages of your rooms: words, "a phrase", -exclude,
                                               from:user in:room in:@user before:/after:/on:YYYY-MM-DD has:link
-                                              is:thread mentions:me
+                                              has:file is:thread mentions:me
   bot echo <room>                             an example bot: echoes what others say
   bot create <username> [--display-name N]    a bot account of yours
   bot <file>                                  run a bot: the file's default export gets a client

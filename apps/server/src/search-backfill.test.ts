@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { migrationsFor, openPostgres, openSqlite, type ParleyDb } from "@parley/db";
+import { indexSearchTail, migrationsFor, openPostgres, openSqlite, type ParleyDb } from "@parley/db";
 import { Migrator, sql } from "kysely";
 import { describe, expect, inject, it } from "vitest";
 import { eventually, registerUser, startTestServer } from "./test/harness.ts";
@@ -70,6 +70,48 @@ describe("migration 0012 on an existing database", () => {
         await sql`insert into messages_fts (messages_fts) values ('integrity-check')`.execute(server.svc.db);
         await sql`insert into messages_trigram (messages_trigram) values ('integrity-check')`.execute(server.svc.db);
       }
+    } finally {
+      await server.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe.skipIf(onPostgres)("migration 0026 on an indexed database", () => {
+  it("rebuilds the word index with its prefix indexes in the background, finding every message again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parley-0026-"));
+    const url = join(dir, "chat.db");
+    const handle = openSqlite({ filename: url });
+    let roomId: number;
+    try {
+      const migrator = new Migrator({ db: handle.db, provider: { getMigrations: async () => migrationsFor(handle.dialect) } });
+      expect((await migrator.migrateTo("0022_search_tail")).error).toBeUndefined();
+      const h = handle.db;
+      const user = await h.insertInto("users").values({ username: "old", username_key: "old", email: "o@x.y", password_hash: "x", created_at: 1, last_seen: null }).returning("id").executeTakeFirstOrThrow();
+      const room = await h.insertInto("rooms").values({ name: "indexed", description: "", is_private: 0, created_by: user.id, created_at: 1, deleted_at: null }).returning("id").executeTakeFirstOrThrow();
+      roomId = Number(room.id);
+      const rows = Array.from({ length: 1200 }, (_, k) => ({ room_id: room.id, sender_id: user.id, kind: "text" as const, content: `prefixword ${k} 東京`, client_id: null, created_at: 2, edited_at: null }));
+      await h.insertInto("messages").values(rows).execute();
+      // Indexed as 0022 does, into the tables 0026 replaces.
+      expect(await indexSearchTail(h, 5000)).toBe(1200);
+    } finally {
+      await handle.close();
+    }
+    const server = await startTestServer({ DATABASE_URL: url }, dir);
+    try {
+      const reader = await registerUser(server, "reader26");
+      await reader.http.rooms.join.mutate({ roomId });
+      await eventually(async () => !(await reader.http.messages.search.query({ query: "pr", limit: 1 })).indexing, 60_000);
+      // 1200 messages with the word: a full page and more; one with "11" as a whole word.
+      for (const query of ["pr", "pre", "prefixw", "prefixword 11 ", "東京"]) {
+        const page = await reader.http.messages.search.query({ query, limit: 100 });
+        const one = query === "prefixword 11 ";
+        expect({ query, n: page.items.length, more: page.nextCursor !== null }).toEqual({ query, n: one ? 1 : 100, more: !one });
+      }
+      await sql`insert into messages_fts (messages_fts) values ('integrity-check')`.execute(server.svc.db);
+      await sql`insert into messages_trigram (messages_trigram) values ('integrity-check')`.execute(server.svc.db);
+      const options = await sql<{ sql: string }>`select sql from sqlite_master where name = 'messages_fts'`.execute(server.svc.db);
+      expect(options.rows[0]?.sql).toContain("prefix='2 3'");
     } finally {
       await server.dispose();
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RouterOutputs } from "@parley/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uploaded } from "./test/files.ts";
 import { type Api, codeOf, registerUser, type TestServer, type TestUser, startTestServer } from "./test/harness.ts";
 
 /**
@@ -60,6 +61,7 @@ describe("words, phrases, exclusions and substrings", () => {
       jsonish: "db json are two words",
       cjk: "明日は東京タワーに行きます",
       cpp: "I write C++ daily",
+      cedilla: "Ç+ va",
     })) {
       m[key] = (await send(alice, room, content)).id;
     }
@@ -88,6 +90,9 @@ describe("words, phrases, exclusions and substrings", () => {
     expect(await find("db.json")).toEqual(of("json"));
     expect(await find("json ")).toEqual(of("json", "jsonish"));
     expect(await find("C++")).toEqual(of("cpp"));
+    // Shorter than a trigram: still folded for case and diacritics.
+    expect(await find("ç+")).toEqual(of("cpp", "cedilla"));
+    expect(await find("+ v")).toEqual(of("cedilla"));
     expect(await find("東京")).toEqual(of("cjk"));
     expect(await find("東京タワー")).toEqual(of("cjk"));
     expect(await find("京都")).toEqual([]);
@@ -163,6 +168,45 @@ describe("filters", () => {
     expect((await errorOf(search(alice, "x in:no-such-room"))).message).toContain("no room named");
     expect((await errorOf(search(alice, `x in:@${carol.username}`))).message).toContain("no direct messages");
     expect((await errorOf(search(carol, `x in:filters-${alice.id}`))).code).toBe("BAD_REQUEST");
+  });
+});
+
+describe("has:file", () => {
+  let room: number;
+  const m: Record<string, number> = {};
+  const attach = async (u: TestUser, content: string) => {
+    const file = await uploaded(server, u.accessToken, new TextEncoder().encode(content || "bytes"), { name: "notes.txt", contentType: "text/plain" });
+    return (await u.http.messages.send.mutate({ roomId: room, content, clientId: randomUUID(), attachments: [file.id] })).id;
+  };
+  beforeAll(async () => {
+    room = (await alice.http.rooms.create.mutate({ name: `files-${alice.id}` })).id;
+    await bob.http.rooms.join.mutate({ roomId: room });
+    m.plain = (await send(alice, room, "quarterly report draft")).id;
+    m.aliceFile = await attach(alice, "quarterly report attached");
+    m.bobFile = await attach(bob, "quarterly numbers");
+    m.bare = await attach(bob, "");
+    m.deleted = await attach(alice, "quarterly report old");
+    await alice.http.messages.delete.mutate({ messageId: m.deleted });
+  });
+  const find = async (q: string) => ids(await search(alice, q, { roomId: room })).sort((a, b) => a - b);
+  const of = (...keys: string[]) => keys.map((k) => m[k] ?? -1).sort((a, b) => a - b);
+
+  it("finds messages with an attachment, alone (even with no text) or with words", async () => {
+    expect(await find("has:file")).toEqual(of("aliceFile", "bobFile", "bare"));
+    expect(await find("quarterly report has:file")).toEqual(of("aliceFile"));
+    expect(await find("draft has:file")).toEqual([]);
+    expect(await find("draft")).toEqual(of("plain"));
+  });
+
+  it("combines with from:, -exclude and has:link", async () => {
+    expect(await find(`has:file from:${bob.username}`)).toEqual(of("bobFile", "bare"));
+    expect(await find(`has:file from:${carol.username}`)).toEqual([]);
+    expect(await find("quarterly has:file -numbers")).toEqual(of("aliceFile"));
+    expect(await find("has:file has:link")).toEqual([]);
+  });
+
+  it("is found only by who may read the room", async () => {
+    expect(ids(await search(carol, "has:file quarterly"))).toEqual([]);
   });
 });
 

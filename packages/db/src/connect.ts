@@ -57,6 +57,8 @@ export function openSqlite(options: SqliteOptions): ParleyDb {
   raw.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
   raw.pragma("foreign_keys = ON");
   raw.pragma("busy_timeout = 5000");
+  // Search's short substrings (queries/search.ts): folded as the FTS5 tokenizers and PostgreSQL's unaccent + lower fold.
+  raw.function("parley_search_fold", { deterministic: true }, (s: unknown) => (typeof s === "string" ? s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase() : s));
   const checkpointer =
     options.filename === ":memory:" || options.filename === ""
       ? null

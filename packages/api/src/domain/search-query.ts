@@ -9,7 +9,7 @@ import { DomainError } from "../errors.ts";
  *   "exact phrase" consecutive words
  *   -term          excludes (a word, a phrase or a substring)
  *   db.json, 東京   text with punctuation inside, or CJK: matched as a substring
- *   from:user  in:room  in:@user  before:/after:/on:YYYY-MM-DD  has:link  is:thread  mentions:me
+ *   from:user  in:room  in:@user  before:/after:/on:YYYY-MM-DD  has:link  has:file  is:thread  mentions:me
  */
 
 export type TextNode =
@@ -27,6 +27,8 @@ export type FilterNode =
   /** `before:` is before that UTC day, `after:` after it, `on:` during it: [from, to) in epoch ms. */
   | { kind: "date"; from: number | null; to: number | null; start: number; end: number }
   | { kind: "has-link"; start: number; end: number }
+  /** With at least one attachment (issue 16). */
+  | { kind: "has-file"; start: number; end: number }
   | { kind: "is-thread"; start: number; end: number }
   | { kind: "mentions-me"; start: number; end: number };
 
@@ -176,8 +178,8 @@ function filterNode(key: string, value: string, start: number, valueStart: numbe
     }
     case "has":
       if (lower === "link") return { kind: "has-link", start, end };
-      if (lower === "file") throw new QuerySyntaxError(valueStart, "has:file is not available yet");
-      throw new QuerySyntaxError(valueStart, `has:${value} is unknown (try has:link)`);
+      if (lower === "file") return { kind: "has-file", start, end };
+      throw new QuerySyntaxError(valueStart, `has:${value} is unknown (try has:link or has:file)`);
     case "is":
       if (lower === "thread") return { kind: "is-thread", start, end };
       throw new QuerySyntaxError(valueStart, `is:${value} is unknown (try is:thread)`);

@@ -117,6 +117,7 @@ async function resolve(svc: Services, auth: Auth, tree: SearchQuery, input: Sear
   let createdFrom: number | null = null;
   let createdTo: number | null = null;
   let hasLink = false;
+  let hasFile = false;
   let isThread = false;
   for (const node of tree.children) {
     switch (node.kind) {
@@ -156,6 +157,9 @@ async function resolve(svc: Services, auth: Auth, tree: SearchQuery, input: Sear
       case "has-link":
         hasLink = true;
         break;
+      case "has-file":
+        hasFile = true;
+        break;
       case "is-thread":
         isThread = true;
         break;
@@ -172,5 +176,5 @@ async function resolve(svc: Services, auth: Auth, tree: SearchQuery, input: Sear
     if (access.room.deleted_at !== null) throw notFound("Room");
     roomIds = inRooms === null ? [input.roomId] : inRooms.filter((id) => id === input.roomId);
   }
-  return { userId: auth.userId, roomIds, text, senderIds, createdFrom, createdTo, hasLink, isThread, sort: "newest", beforeId: null, offset: 0, limit: 20 };
+  return { userId: auth.userId, roomIds, text, senderIds, createdFrom, createdTo, hasLink, hasFile, isThread, sort: "newest", beforeId: null, offset: 0, limit: 20 };
 }

@@ -26,6 +26,8 @@ export interface SearchPlan {
   createdFrom: number | null;
   createdTo: number | null;
   hasLink: boolean;
+  /** With at least one attachment. */
+  hasFile: boolean;
   isThread: boolean;
   sort: "newest" | "relevance";
   /** Newest first: ids below this one. */
@@ -35,7 +37,7 @@ export interface SearchPlan {
   limit: number;
 }
 
-/** Trigrams need three characters; shorter substrings are checked on the content itself. */
+/** Trigrams need three characters; shorter substrings are checked on the content itself, folded (connect.ts registers the function). */
 const TRIGRAM_MIN = 3;
 
 /** A string as one FTS5 string token: inside double quotes only `"` is special, and it is doubled. */
@@ -63,6 +65,8 @@ export async function searchMessages(db: Db, plan: SearchPlan): Promise<MessageW
   if (plan.createdFrom !== null) where.push(sql`m.created_at >= ${plan.createdFrom}`);
   if (plan.createdTo !== null) where.push(sql`m.created_at < ${plan.createdTo}`);
   if (plan.hasLink) where.push(pg ? sql`(m.content ilike '%http://%' or m.content ilike '%https://%')` : sql`(m.content like '%http://%' or m.content like '%https://%')`);
+  // The attachments' primary key starts with message_id: one index probe per candidate.
+  if (plan.hasFile) where.push(sql`exists (select 1 from message_attachments a where a.message_id = m.id)`);
   if (plan.isThread) where.push(sql`(m.thread_id is not null or m.reply_count > 0)`);
   const columns = sql.join(messageColumns.map((c) => sql.raw(c)));
   const joins = sql`join rooms r on r.id = m.room_id left join users u on u.id = m.sender_id`;
@@ -96,7 +100,7 @@ export async function searchMessages(db: Db, plan: SearchPlan): Promise<MessageW
     const found =
       codePoints(t.text) >= TRIGRAM_MIN
         ? sql`m.id in (select rowid from messages_trigram where messages_trigram match ${ftsString(t.text)})`
-        : sql`instr(lower(m.content), lower(${t.text})) > 0`;
+        : sql`instr(parley_search_fold(m.content), parley_search_fold(${t.text})) > 0`;
     where.push(t.negate ? sql`not (${found})` : found);
   }
   if (positive.length > 0) {
