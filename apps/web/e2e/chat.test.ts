@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import {
   hasChromium,
   newContext,
+  openMembers,
   type Person,
   type ParleyProcess,
   useE2eServer,
@@ -98,7 +99,7 @@ describe.skipIf(!hasChromium)("the chat in a real browser", () => {
 
     // Presence: both are online in the members panel.
     const members = alicePage.getByTestId("members-panel");
-    if (!(await members.isVisible())) await alicePage.getByRole("button", { name: /^Members/ }).click();
+    await openMembers(alicePage);
     await members.locator(`[data-online="true"]`, { hasText: bob }).waitFor();
 
     // Leaving the room's view, new messages count as unread in the sidebar.
@@ -141,7 +142,7 @@ describe.skipIf(!hasChromium)("the chat in a real browser", () => {
     expect(await outsider.page.locator("body").textContent()).not.toContain(secret);
 
     // Once added by the admin, it appears for them live.
-    if (!(await owner.page.getByTestId("members-panel").isVisible())) await owner.page.getByRole("button", { name: /^Members/ }).click();
+    await openMembers(owner.page);
     await owner.page.getByLabel("Add someone by username").fill(outsider.username);
     await owner.page.getByRole("button", { name: "Add", exact: true }).click();
     await outsider.page.getByTestId("my-rooms").getByText(secret).waitFor();
@@ -299,7 +300,7 @@ describe.skipIf(!hasChromium)("the chat in a real browser", () => {
 
     // Adding someone who does not exist says so plainly.
     const panel = page.getByTestId("members-panel");
-    if (!(await panel.isVisible())) await page.getByRole("button", { name: /^Members/ }).click();
+    await openMembers(page);
     await page.getByLabel("Add someone by username").fill("nobody-by-this-name");
     await page.getByRole("button", { name: "Add", exact: true }).click();
     await panel.getByText("User not found").waitFor();

@@ -192,3 +192,13 @@ export function screenshotOnFailure(name: string, pages: () => Page[]): void {
     }
   });
 }
+
+/**
+ * Opens the members panel unless it is open: by the toggle's state, not by
+ * whether the panel shows yet (the panel is a lazy chunk, so "not visible"
+ * can mean "still loading", and a click then closes it).
+ */
+export async function openMembers(page: Page): Promise<void> {
+  const toggle = page.getByRole("button", { name: /^Members/ });
+  if ((await toggle.getAttribute("aria-pressed")) !== "true") await toggle.click();
+}

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { expect, test } from "vitest";
-import { hasChromium, type ParleyProcess, registerByApi, screenshotOnFailure, signedIn, uniqueName, useE2eServer } from "./harness.ts";
+import { hasChromium, openMembers, type ParleyProcess, registerByApi, screenshotOnFailure, signedIn, uniqueName, useE2eServer } from "./harness.ts";
 
 let server: ParleyProcess;
 let browser: Browser;
@@ -40,7 +40,7 @@ test.skipIf(!hasChromium)("a dropped network shows as offline within 1 s, others
   const { nia, oli } = await inRoom();
   screenshotOnFailure("network-offline", () => [nia.page, oli.page]);
   const members = oli.page.getByTestId("members-panel");
-  if (!(await members.isVisible())) await oli.page.getByRole("button", { name: /^Members/ }).click();
+  await openMembers(oli.page);
   await members.locator('[data-online="true"]', { hasText: nia.username }).waitFor();
 
   const dropped = Date.now();
