@@ -1,5 +1,4 @@
 import { existsSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { makeEmojiTable } from "@parley/api";
 import type { ServerConfig } from "../config.ts";
 import { AdminError } from "./backup.ts";

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
 import type { ServerConfig } from "../config.ts";
 
 /**
