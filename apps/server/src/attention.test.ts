@@ -1,7 +1,7 @@
 import type { StreamEvent } from "@parley/api";
 import { insertMember } from "@parley/db";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, httpApi, type Recorder, record, registerUser, type TestServer, type TestUser, startTestServer, type WsApi, wsApi } from "./test/harness.ts";
+import { codeOf, httpApi, openStream, type Recorder, registerUser, type TestServer, type TestUser, startTestServer, type WsApi } from "./test/harness.ts";
 import { syncPoint } from "./test/sync.ts";
 
 /** Issue 14 on the server: mentions, read markers kept on the server, receipts, settings, followed threads. */
@@ -16,13 +16,7 @@ afterEach(async () => {
 });
 afterAll(() => server.dispose());
 
-function tab(u: TestUser): Recorder {
-  const c = wsApi(server, u.accessToken);
-  open.push(c);
-  const r = record(c.api);
-  open.push(r);
-  return r;
-}
+const tab = (u: TestUser): Recorder => openStream(server, u, open);
 let seq = 0;
 const say = (u: TestUser, roomId: number, content: string, threadId?: number) =>
   u.http.messages.send.mutate({ roomId, content, clientId: `a-${++seq}`, threadId });

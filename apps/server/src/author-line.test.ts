@@ -1,6 +1,6 @@
 import type { Message, StreamEvent } from "@parley/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { httpApi, type Recorder, record, registerUser, type TestServer, type TestUser, startTestServer, type WsApi, wsApi } from "./test/harness.ts";
+import { httpApi, openStream, type Recorder, registerUser, type TestServer, type TestUser, startTestServer, type WsApi } from "./test/harness.ts";
 
 /**
  * The author line of a message (issues 13 and 17): the sender's display
@@ -18,13 +18,7 @@ afterEach(async () => {
 });
 afterAll(() => server.dispose());
 
-function stream(u: TestUser, lastEventId?: string | null): Recorder {
-  const c = wsApi(server, u.accessToken);
-  open.push(c);
-  const r = record(c.api, lastEventId);
-  open.push(r);
-  return r;
-}
+const stream = (u: TestUser, lastEventId?: string | null): Recorder => openStream(server, u, open, lastEventId);
 
 const created = (content: string) => (e: StreamEvent) => e.type === "message.created" && e.message.content === content;
 const messageOf = (e: StreamEvent): Message => {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { StreamEvent } from "@parley/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Recorder, record, registerUser, type TestServer, type TestUser, startTestServer, type WsApi, wsApi } from "./test/harness.ts";
+import { openStream, type Recorder, registerUser, type TestServer, type TestUser, startTestServer, type WsApi } from "./test/harness.ts";
 import { syncPoint, withoutSyncPoints } from "./test/sync.ts";
 
 /**
@@ -44,13 +44,7 @@ afterAll(async () => {
   await server.dispose();
 });
 
-function stream(u: TestUser, lastEventId?: string | null): Recorder {
-  const c = wsApi(server, u.accessToken);
-  open.push(c);
-  const r = record(c.api, lastEventId);
-  open.push(r);
-  return r;
-}
+const stream = (u: TestUser, lastEventId?: string | null): Recorder => openStream(server, u, open, lastEventId);
 
 /** The next request the receiver gets, within 5 s. */
 function nextRequest(after: number): Promise<{ response_url: string; text: string }> {

@@ -152,6 +152,18 @@ export interface Recorder {
   error: () => unknown;
 }
 
+/**
+ * A user's own socket with a recording stream on it. Both go into `open`,
+ * which the test's afterEach closes (`stop()` a recorder, `close()` a socket).
+ */
+export function openStream(server: Endpoint, u: TestUser, open: (WsApi | Recorder)[], lastEventId?: string | null): Recorder {
+  const c = wsApi(server, u.accessToken);
+  open.push(c);
+  const r = record(c.api, lastEventId);
+  open.push(r);
+  return r;
+}
+
 export function record(api: Api, lastEventId?: string | null): Recorder {
   const events: StreamEvent[] = [];
   let last: string | null = lastEventId ?? null;
