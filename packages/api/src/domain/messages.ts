@@ -48,7 +48,8 @@ export async function sendMessage(
 ): Promise<Message> {
   const { roomId, clientId } = input;
   // Who the new message mentions, for its pushes once committed (null: nothing was written, e.g. a retry).
-  const news: { mentioned: number[] | null } = { mentioned: null };
+  // Whether anyone has a push subscription (read with the access row): if not, no push job is queued.
+  const news: { mentioned: number[] | null; push: boolean } = { mentioned: null, push: false };
   const key = String(auth.userId);
   // With a Redis bus the allowance is shared by every node (realtime/shared-limits.ts): taken before the
   // write (never awaited inside its transaction) and given back if nothing was stored.
@@ -70,6 +71,7 @@ export async function sendMessage(
       // A retry answers with what it stored, attachments and all: it attaches nothing again.
       if (existing) return { result: await original(tx.db, existing, roomId), events: [] };
       if (!access.is_member) throw forbidden("Join the room first");
+      news.push = Number(access.any_push) === 1;
       // Mutes and slow mode (domain/moderation.ts), from the row just read: a plain send runs nothing more.
       const restricted = sendRestriction(access, now);
       if (restricted) throw restricted;
@@ -107,7 +109,7 @@ export async function sendMessage(
     });
     // The hub has been told already: the send path hands it each batch's events at commit (services.ts).
     svc.typing.set(roomId, auth.userId, auth.username, false);
-    if (news.mentioned !== null) svc.push.afterMessage({ message, senderId: auth.userId, mentioned: news.mentioned, edit: null });
+    if (news.mentioned !== null && news.push) svc.push.afterMessage({ message, senderId: auth.userId, mentioned: news.mentioned, edit: null });
     return message;
   } catch (err) {
     // A concurrent duplicate (on another node) won the race: answer with what it stored.

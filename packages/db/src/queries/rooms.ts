@@ -20,6 +20,12 @@ export interface SenderAccess {
   sender_display_name: string | null;
   /** 1 for a bot account; null if no such user. */
   sender_is_bot: number | null;
+  /**
+   * 1 if anyone has a Web Push subscription: until someone does, a send
+   * queues no push job (domain/push.ts). Read here, in the send's own
+   * transaction, so a subscription made on any node counts from the next send.
+   */
+  any_push: number;
 }
 
 /** The send path's access check, written once (see `insertMessageQuery`). */
@@ -31,6 +37,7 @@ export const senderAccessQuery = (db: Db, a: Args<{ roomId: number; userId: numb
     .select(["r.is_private", "r.deleted_at", "r.slow_mode_seconds", "m.is_admin", "m.muted_until", "m.last_sent_at"])
     .select(["s.display_name as sender_display_name", "s.is_bot as sender_is_bot"])
     .select((eb) => eb.case().when("m.user_id", "is not", null).then(1).else(0).end().as("is_member"))
+    .select((eb) => eb.case().when(eb.exists(eb.selectFrom("push_subscriptions").select("endpoint"))).then(1).else(0).end().as("any_push"))
     .where("r.id", "=", a.roomId);
 
 export function insertRoom(
