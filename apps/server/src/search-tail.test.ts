@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { migrationsFor, openSqlite, searchMessages, sendersReady } from "@parley/db";
+import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, registerUser, type TestServer, type TestUser, startTestServer } from "./test/harness.ts";
 
@@ -100,6 +104,67 @@ describe.skipIf(onPostgres)("search index after commit (SQLite)", () => {
       await integrity(server);
     } finally {
       await server.dispose();
+    }
+  });
+});
+
+describe.skipIf(onPostgres)("from: after the upgrade to message_senders (migration 0027, SQLite)", () => {
+  it("reads messages until the old range is copied, then the sender table, old and new messages alike", async () => {
+    const root = mkdtempSync(join(tmpdir(), "parley-senders-"));
+    const url = join(root, "chat.db");
+    const handle = openSqlite({ filename: url });
+    let server: TestServer | null = null;
+    try {
+      const migrator = new Migrator({ db: handle.db, provider: { getMigrations: async () => migrationsFor(handle.dialect) } });
+      expect((await migrator.migrateTo("0026_search_prefix")).error).toBeUndefined();
+      const now = Date.now();
+      const user = await handle.db
+        .insertInto("users")
+        .values({ username: "old", username_key: "old", email: "old@example.com", password_hash: "x", created_at: now, last_seen: null })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const oldId = Number(user.id);
+      const room = await handle.db.insertInto("rooms").values({ name: "before", description: "", is_private: 0, created_by: oldId, created_at: now, deleted_at: null }).returning("id").executeTakeFirstOrThrow();
+      const roomId = Number(room.id);
+      await handle.db.insertInto("room_members").values({ room_id: roomId, user_id: oldId, is_admin: 1, joined_at: now }).execute();
+      const oldIds: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const m = await handle.db.insertInto("messages").values({ room_id: roomId, sender_id: oldId, kind: "text", content: `yakold ${i}`, client_id: null, created_at: now + i }).returning("id").executeTakeFirstOrThrow();
+        oldIds.push(Number(m.id));
+      }
+      // As a server running 0026 leaves them: indexed (the range the sender table must copy), with `messages_by_sender` built.
+      await sql`insert into messages_fts (rowid, content) select id, content from messages`.execute(handle.db);
+      await sql`insert into messages_trigram (rowid, content) select id, content from messages`.execute(handle.db);
+      await sql`update search_backfill set pending_upto = 0, indexed_upto = (select max(id) from messages)`.execute(handle.db);
+      await sql`create index messages_by_sender on messages (sender_id, id)`.execute(handle.db);
+
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await sendersReady(handle.db)).toBe(false);
+      const index = await sql<{ n: number }>`select count(*) as n from sqlite_master where name = 'messages_by_sender'`.execute(handle.db);
+      expect(Number(index.rows[0]?.n)).toBe(0);
+      // Not copied yet: `from:` reads the messages themselves and misses nothing.
+      const plan = { userId: oldId, roomIds: null, text: [], senderIds: [oldId], createdFrom: null, createdTo: null, hasLink: false, hasFile: false, isThread: false, sort: "newest" as const, beforeId: null, offset: 0, limit: 100 };
+      expect((await searchMessages(handle.db, plan)).map((r) => Number(r.id))).toEqual([...oldIds].reverse());
+      await handle.close();
+
+      server = await startTestServer({ DATABASE_URL: url, SEARCH_INDEX_DELAY_MS: "20" }, root);
+      const s = server;
+      await eventually(async () => sendersReady(s.svc.db), 10_000);
+      const copied = await sql<{ n: number }>`select count(*) as n from message_senders where sender_id = ${oldId}`.execute(s.svc.db);
+      expect(Number(copied.rows[0]?.n)).toBe(oldIds.length);
+      const reader = await registerUser(s, "yak");
+      await reader.http.rooms.join.mutate({ roomId });
+      const fresh = await send(reader, roomId, "yaknew");
+      expect(await found(reader, "from:old")).toEqual([...oldIds].reverse());
+      expect(await found(reader, `from:${reader.username}`)).toEqual([fresh.id]);
+      // Paged newest first through the sender table.
+      const first = await reader.http.messages.search.query({ query: "from:old", limit: 10 });
+      expect(first.items.map((i) => i.message.id)).toEqual([...oldIds].reverse().slice(0, 10));
+      const second = await reader.http.messages.search.query({ query: "from:old", limit: 10, cursor: first.nextCursor ?? undefined });
+      expect(second.items.map((i) => i.message.id)).toEqual([...oldIds].reverse().slice(10, 20));
+    } finally {
+      await server?.dispose();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

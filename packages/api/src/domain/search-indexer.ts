@@ -1,4 +1,4 @@
-import { buildPostgresSearchIndexes, type Database, type EventRow, ensureSenderIndex, indexSearchBatch, isPostgres, type Kysely, searchIndexBacklog } from "@parley/db";
+import { buildPostgresSearchIndexes, type Database, type EventRow, fillSenders, indexSearchBatch, isPostgres, type Kysely, searchIndexBacklog } from "@parley/db";
 import { SearchTail } from "./search-tail.ts";
 import type { Writer } from "./writer.ts";
 
@@ -124,7 +124,7 @@ export class SearchIndexer {
         await new Promise((resolve) => setImmediate(resolve));
       }
       if (this.stopped) return;
-      await writes.run(async (tx) => ({ result: await ensureSenderIndex(tx.db), events: [] }));
+      await writes.run(async (tx) => ({ result: await fillSenders(tx.db), events: [] }));
     }
     this.pending = false;
     log?.({ ms: Date.now() - started }, "search: index complete");

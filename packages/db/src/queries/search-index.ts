@@ -23,18 +23,34 @@ export async function searchIndexBacklog(db: Db): Promise<number> {
     return Number(r.rows[0]?.n ?? 0) === 3 ? 0 : 1;
   }
   // Ids at or below the mark: an estimate (ids have gaps) that costs no scan at start-up.
-  const r = await sql<{ n: number }>`select pending_upto as n from search_backfill`.execute(db);
-  const sender = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'index' and name = 'messages_by_sender'`.execute(db);
-  return Number(r.rows[0]?.n ?? 0) + (Number(sender.rows[0]?.n ?? 0) === 1 ? 0 : 1);
+  const r = await sql<{ n: number; ready: number }>`select pending_upto as n, senders_ready as ready from search_backfill`.execute(db);
+  const row = r.rows[0];
+  return Number(row?.n ?? 0) + (Number(row?.ready ?? 0) === 1 ? 0 : 1);
+}
+
+/** SQLite: whether `message_senders` covers every indexed message, so `from:` may read it (migration 0027). */
+export async function sendersReady(db: Db): Promise<boolean> {
+  const r = await sql<{ ready: number }>`select senders_ready as ready from search_backfill`.execute(db);
+  return Number(r.rows[0]?.ready ?? 0) === 1;
 }
 
 /**
- * SQLite: `from:` newest first is a range of (sender_id, id). Built after the
- * backfill, in one write transaction (a second or two on a million messages,
- * once), rather than in the migration, which must not hold up start-up.
+ * SQLite: `from:` newest first is a range of `message_senders` (sender_id,
+ * id). The tail and the backfill add their batches' senders; what was
+ * indexed before migration 0027 is copied here once, after the backfill, in
+ * one write transaction (a second or two on a million messages), rather than
+ * in the migration, which must not hold up start-up.
  */
-export async function ensureSenderIndex(tx: Db): Promise<void> {
-  await sql`create index if not exists messages_by_sender on messages (sender_id, id)`.execute(tx);
+export async function fillSenders(tx: Db): Promise<void> {
+  await sql`insert or ignore into message_senders (sender_id, id) select sender_id, id from messages
+    where sender_id is not null and id <= (select indexed_upto from search_backfill)`.execute(tx);
+  await sql`update search_backfill set senders_ready = 1`.execute(tx);
+}
+
+/** The senders of the messages in (lower, upper], for `from:`: in the same transaction as their FTS5 rows. */
+async function indexSenders(tx: Db, lower: number, upper: number): Promise<void> {
+  await sql`insert or ignore into message_senders (sender_id, id) select sender_id, id from messages
+    where id > ${lower} and id <= ${upper} and sender_id is not null`.execute(tx);
 }
 
 /**
@@ -53,6 +69,7 @@ export async function indexSearchBatch(tx: Db, batch: number): Promise<number> {
     await sql`insert into ${sql.table(table)} (rowid, content) select id, content from messages
       where id > ${lower} and id <= ${upto} and kind = 'text' and deleted_at is null`.execute(tx);
   }
+  await indexSenders(tx, lower, upto);
   await sql`update search_backfill set pending_upto = ${lower}`.execute(tx);
   return ids.rows.length;
 }
@@ -75,6 +92,7 @@ export async function indexSearchTail(tx: Db, batch: number): Promise<number> {
     await sql`insert into ${sql.table(table)} (rowid, content) select id, content from messages
       where id > ${row.upto} and id <= ${row.top} and kind = 'text' and deleted_at is null`.execute(tx);
   }
+  await indexSenders(tx, row.upto, row.top);
   await sql`update search_backfill set indexed_upto = ${row.top}`.execute(tx);
   return Number(row.n);
 }

@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql } from "kysely";
 import { isPostgres } from "../postgres.ts";
 import type { Database } from "../schema.ts";
 import { type MessageWithSender, messageColumns } from "./messages.ts";
+import { sendersReady } from "./search-index.ts";
 
 type Db = Kysely<Database>;
 
@@ -114,6 +115,13 @@ export async function searchMessages(db: Db, plan: SearchPlan): Promise<MessageW
     return r.rows;
   }
   if (negative.length > 0) where.push(sql`m.id not in (select rowid from messages_fts where messages_fts match ${negative.join(" OR ")})`);
+  if (plan.senderIds && (await sendersReady(db))) {
+    // `from:` without words: the senders' ranges of message_senders (migration 0027) drive, newest first, and the page stops early.
+    if (!relevance && plan.beforeId !== null) where.push(sql`s.id < ${plan.beforeId}`);
+    const r = await sql<MessageWithSender>`select ${columns} from message_senders s cross join messages m on m.id = s.id ${joins}
+      where s.sender_id in (${sql.join(plan.senderIds)}) and ${sql.join(where, sql` and `)} order by s.id desc ${page}`.execute(db);
+    return r.rows;
+  }
   if (!relevance && plan.beforeId !== null) where.push(sql`m.id < ${plan.beforeId}`);
   const r = await sql<MessageWithSender>`select ${columns} from messages m ${joins} where ${sql.join(where, sql` and `)} order by m.id desc ${page}`.execute(db);
   return r.rows;
