@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { indexSearchTail, migrationsFor, openPostgres, openSqlite, type ParleyDb } from "@parley/db";
+import { migrationsFor, openPostgres, openSqlite, type ParleyDb } from "@parley/db";
 import { Migrator, sql } from "kysely";
 import { describe, expect, inject, it } from "vitest";
 import { eventually, registerUser, startTestServer } from "./test/harness.ts";
@@ -92,8 +92,11 @@ describe.skipIf(onPostgres)("migration 0026 on an indexed database", () => {
       roomId = Number(room.id);
       const rows = Array.from({ length: 1200 }, (_, k) => ({ room_id: room.id, sender_id: user.id, kind: "text" as const, content: `prefixword ${k} 東京`, client_id: null, created_at: 2, edited_at: null }));
       await h.insertInto("messages").values(rows).execute();
-      // Indexed as 0022 does, into the tables 0026 replaces.
-      expect(await indexSearchTail(h, 5000)).toBe(1200);
+      // Indexed as the tail of 0022 did (today's indexSearchTail also writes 0027's table), into the tables 0026 replaces.
+      for (const table of ["messages_fts", "messages_trigram"]) {
+        await sql`insert into ${sql.table(table)} (rowid, content) select id, content from messages where kind = 'text'`.execute(h);
+      }
+      await sql`update search_backfill set indexed_upto = (select max(id) from messages)`.execute(h);
     } finally {
       await handle.close();
     }
