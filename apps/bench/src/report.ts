@@ -58,7 +58,7 @@ export function table(r: BenchResults): string {
   const u = r.unread;
   if (u) {
     out.push("");
-    out.push(`Unread: a reader in ${u.rooms} rooms of a ${u.messages}-message database (${u.dbSizeMb} MB)`);
+    out.push(`Unread: a reader in ${u.rooms} rooms of a ${u.messages}-message database (${u.dbSizeMb} MB; search indexing at start-up waited out, ${(u.indexingMs / 1000).toFixed(1)} s)`);
     out.push(`  rooms.list (${u.params.lists}) p50 ${u.listMs.p50} ms, p99 ${u.listMs.p99} ms, max ${u.listMs.max} ms; first room ${u.firstRoom.unreadCount} unread, ${u.firstRoom.mentionCount} mentions`);
     const lq = u.listQueriesMs;
     out.push(`  rooms.list's query in-process p50 ${lq.p50} ms, p99 ${lq.p99} ms, max ${lq.max} ms (load average ${u.loadAvg.toFixed(2)})`);
