@@ -27,7 +27,7 @@ export interface BenchOptions {
   skipRaw?: boolean;
   /** Build apps/server first (default true). */
   build?: boolean;
-  /** A server bundle of an older commit to measure too (fan-out and connections), for before/after figures. */
+  /** A server bundle of an older commit to measure too (fan-out, connections, ingest, unread), for before/after figures. */
   baseline?: string | undefined;
   /** The built web app (dist folder) of an older commit to measure too in the web scenario. */
   webBaseline?: string | undefined;
@@ -89,7 +89,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (want("ingest")) r.ingest = await ingest(opts, dir, progress);
     if (want("mixed")) r.mixed = await mixed(opts.quick, dir, progress);
     if (opts.only?.includes("web")) r.web = await web(opts, dir, progress);
-    if (want("unread")) r.unread = await runUnread(opts.quick, dir, progress);
+    if (want("unread")) r.unread = await runUnread(opts.quick, dir, progress, opts.baseline);
     if (want("search")) r.search = await search(opts.quick, dir, progress);
     if (want("files")) r.files = await files(opts.quick, dir, progress);
   } finally {

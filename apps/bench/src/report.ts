@@ -58,8 +58,12 @@ export function table(r: BenchResults): string {
   const u = r.unread;
   if (u) {
     out.push("");
-    out.push(`Unread: a reader in ${u.rooms} rooms of a ${u.messages}-message database (${u.dbSizeMb} MB)`);
+    out.push(`Unread: a reader in ${u.rooms} rooms of a ${u.messages}-message database (${u.dbSizeMb} MB; search indexing at start-up waited out, ${(u.indexingMs / 1000).toFixed(1)} s)`);
     out.push(`  rooms.list (${u.params.lists}) p50 ${u.listMs.p50} ms, p99 ${u.listMs.p99} ms, max ${u.listMs.max} ms; first room ${u.firstRoom.unreadCount} unread, ${u.firstRoom.mentionCount} mentions`);
+    if (u.alternated) {
+      const { before: b, after: a } = u.alternated;
+      out.push(`  alternated with the --baseline build, call for call: before p50 ${b.p50} ms, p99 ${b.p99} ms, max ${b.max} ms; after p50 ${a.p50} ms, p99 ${a.p99} ms, max ${a.max} ms`);
+    }
     const lq = u.listQueriesMs;
     out.push(`  rooms.list's query in-process p50 ${lq.p50} ms, p99 ${lq.p99} ms, max ${lq.max} ms (load average ${u.loadAvg.toFixed(2)})`);
     out.push(`  rooms.markRead forward p50 ${u.markReadMs.p50} ms, p99 ${u.markReadMs.p99} ms; unchanged p50 ${u.markReadUnchangedMs.p50} ms, p99 ${u.markReadUnchangedMs.p99} ms (${u.unchangedWrites} event rows written)`);

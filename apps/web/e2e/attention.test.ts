@@ -22,6 +22,24 @@ async function dividerHeads(page: Page, marker: number): Promise<number | null> 
 /** A message's text in the timeline (the live region repeats it). */
 const shown = (page: Page, text: string) => page.getByTestId("message-scroller").getByText(text);
 const hide = (page: Page) => page.evaluate(() => Object.defineProperty(document, "visibilityState", { get: () => "hidden" }));
+type Shown = { title: string; body: string }[];
+/** Grants the notification permission and records notifications as the app makes them (the real constructor still runs), then hides the tab. */
+async function recordNotifications(page: Page, origin: string): Promise<void> {
+  await page.context().grantPermissions(["notifications"], { origin });
+  await page.evaluate(() => {
+    const Real = window.Notification;
+    const shown: { title: string; body: string }[] = [];
+    (window as unknown as { shown: typeof shown }).shown = shown;
+    window.Notification = class extends Real {
+      constructor(title: string, opts?: NotificationOptions) {
+        super(title, opts);
+        shown.push({ title, body: opts?.body ?? "" });
+      }
+    } as typeof Notification;
+    Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
+  });
+}
+const notifications = (page: Page) => page.evaluate(() => (window as unknown as { shown: Shown }).shown);
 const badge = (page: Page, roomId: number) => page.locator(`.room-link[data-room-id="${roomId}"] [data-testid="unread-badge"]`);
 
 describe.skipIf(!hasChromium)("attention in the browser", () => {
@@ -59,25 +77,44 @@ describe.skipIf(!hasChromium)("attention in the browser", () => {
     const bob = await signedIn(browser, server, b);
     people.push(bob);
     screenshotOnFailure("attention-notify", () => [bob.page]);
-    await bob.context.grantPermissions(["notifications"], { origin: server.url });
-    // Record notifications as the app makes them (the real constructor still runs), and hide the tab.
-    await bob.page.evaluate(() => {
-      const Real = window.Notification;
-      const shown: { title: string; body: string }[] = [];
-      (window as unknown as { shown: typeof shown }).shown = shown;
-      window.Notification = class extends Real {
-        constructor(title: string, opts?: NotificationOptions) {
-          super(title, opts);
-          shown.push({ title, body: opts?.body ?? "" });
-        }
-      } as typeof Notification;
-      Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
-    });
+    await recordNotifications(bob.page, server.url);
     const dm = await server.call<{ id: number }>("dms.open", { userIds: [b.user.id] }, a.accessToken);
     await send(a.accessToken, dm.id, "are you around?");
+    await expect.poll(() => notifications(bob.page)).toEqual([{ title: a.user.username, body: "are you around?" }]);
+  });
+
+  test("a hidden tab notifies as Web Push would: a DM in a muted room yes, a plain message in a mentions room no, an edit only for a new mention", async () => {
+    const [a, b] = await Promise.all([registerByApi(server, uniqueName("ada")), registerByApi(server, uniqueName("bob"))]);
+    const room = await server.call<{ id: number }>("rooms.create", { name: uniqueName("levels") }, a.accessToken);
+    await server.call("rooms.join", { roomId: room.id }, b.accessToken);
+    await server.call("rooms.setNotifications", { roomId: room.id, level: "mentions" }, b.accessToken);
+    const dm = await server.call<{ id: number }>("dms.open", { userIds: [b.user.id] }, a.accessToken);
+    await server.call("rooms.setNotifications", { roomId: dm.id, level: "all", muted: true }, b.accessToken);
+    const bob = await signedIn(browser, server, b);
+    people.push(bob);
+    screenshotOnFailure("attention-notify-rule", () => [bob.page]);
+    await recordNotifications(bob.page, server.url);
+    const me = `@${b.user.username}`;
+    const chatter = await send(a.accessToken, room.id, "plain chatter");
+    await send(a.accessToken, dm.id, "a DM, muted or not");
+    await send(a.accessToken, room.id, `${me} a mention`);
+    // The tab decides in arrival order: once the mention is shown, the chatter before it has been decided (and left out).
     await expect
-      .poll(() => bob.page.evaluate(() => (window as unknown as { shown: { title: string; body: string }[] }).shown))
-      .toEqual([{ title: a.user.username, body: "are you around?" }]);
+      .poll(() => notifications(bob.page))
+      .toEqual([
+        { title: a.user.username, body: "a DM, muted or not" },
+        { title: a.user.username, body: `${me} a mention` },
+      ]);
+    // An edit that adds a mention notifies; editing it again, still mentioning, does not; the DM after it is the marker.
+    await server.call("messages.edit", { messageId: chatter.id, content: `plain chatter, ${me}` }, a.accessToken);
+    await server.call("messages.edit", { messageId: chatter.id, content: `plain chatter, ${me}!` }, a.accessToken);
+    await send(a.accessToken, dm.id, "marker");
+    await expect
+      .poll(() => notifications(bob.page).then((n) => n.slice(2)))
+      .toEqual([
+        { title: a.user.username, body: `plain chatter, ${me}` },
+        { title: a.user.username, body: "marker" },
+      ]);
   });
 
   test("the New messages divider is the server's marker: right after a reload, and moved by reading in another tab", async () => {

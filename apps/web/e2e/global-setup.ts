@@ -19,7 +19,7 @@ function newestMtime(path: string): number {
 function webBuildStale(): boolean {
   const built = join(webDir, "dist", "index.html");
   if (!existsSync(built)) return true;
-  const sources = ["src", "public", "index.html", "vite.config.ts", "../../packages/client/src", "../../packages/api/src/schemas.ts", "../../packages/api/src/limits.ts", "../../packages/api/src/markdown", "../../packages/api/src/schemas-admin.ts"];
+  const sources = ["src", "public", "index.html", "vite.config.ts", "../../packages/client/src", "../../packages/api/src/schemas.ts", "../../packages/api/src/limits.ts", "../../packages/api/src/notify-rule.ts", "../../packages/api/src/markdown", "../../packages/api/src/schemas-admin.ts"];
   const newest = Math.max(...sources.map((s) => join(webDir, s)).filter(existsSync).map(newestMtime));
   return newest > statSync(built).mtimeMs;
 }

@@ -154,7 +154,8 @@ export const toProfile = (u: UserRow): Profile => ({
   avatarUrl: avatarUrl(u.avatar_id),
 });
 
-export const toRoom = (r: Omit<RoomRow, "timeline_count">): Room => ({
+/** Reads only a room's own columns, so a joined row (`listRoomsForUser`) maps as it is, without a copy. */
+export const toRoom = (r: Pick<RoomRow, "id" | "name" | "description" | "is_private" | "created_by" | "created_at" | "kind" | "slow_mode_seconds">): Room => ({
   id: Number(r.id),
   name: r.name,
   description: r.description,

@@ -19,7 +19,7 @@ import type { Services } from "../services.ts";
 import { type Message, type Revision, toMessage, toRevision } from "../shapes.ts";
 import type { Auth } from "./auth.ts";
 import { hasMentions, resolveMentions, reviseMentions } from "./mentions.ts";
-import type { EditNews } from "./push.ts";
+import type { EditNews } from "../notify-rule.ts";
 import { releaseFiles, removeBlobs } from "./files.ts";
 import { audit, isServerAdmin } from "./admin.ts";
 import { presentMessages } from "./messages.ts";

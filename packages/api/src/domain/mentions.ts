@@ -16,7 +16,7 @@ import { forbidden } from "../errors.ts";
 import { extractMentions } from "../markdown/mentions.ts";
 import { parseMarkdown } from "../markdown/parse.ts";
 import { type Mentions, NO_MENTIONS } from "../shapes.ts";
-import type { EditNews } from "./push.ts";
+import { type EditNews, editNews } from "../notify-rule.ts";
 
 /** `@room` in a room with more members than this needs a room admin. */
 export const ROOM_MENTION_MEMBER_LIMIT = 50;
@@ -102,6 +102,5 @@ export async function reviseMentions(
   // The rows are rewritten whole (a handful per message); only what the edit adds is returned, to be notified.
   if (m.inRoom) await deleteMentions(db, m.messageId);
   const users = await recordRows(db, isOnline, { ...m, mentions: after });
-  if (before.room) return { userIds: [], room: false, already: [] };
-  return { userIds: users.filter((id) => !had.has(id)), room: after.room, already: [...had] };
+  return editNews(before, [...had], after, users);
 }

@@ -4,7 +4,6 @@ import {
   deletePushSubscription,
   insertSecretOnce,
   type Kysely,
-  type NotifyLevel,
   pushCandidates,
   pushSubscriptionsOf,
   readSecret,
@@ -12,58 +11,18 @@ import {
 } from "@parley/db";
 import { parseMarkdown } from "../markdown/parse.ts";
 import { toPlainText } from "../markdown/mentions.ts";
+import { type NotifyJob, type NotifyReason, notifyReason, shouldNotify } from "../notify-rule.ts";
 import type { Message } from "../shapes.ts";
 import { checkOutboundUrl, type OutboundPolicy } from "./outbound.ts";
 import { deliver, generateVapidKeys, type PushMessage, type VapidKeys } from "./push-delivery.ts";
 
 /** Why a message may be pushed to someone (the payload's `reason`). */
-export type PushReason = "dm" | "mention" | "message";
-
-/**
- * Whether a member gets a push for a message, by their settings alone (the
- * caller checks they have no socket). Do not disturb and level `none`
- * silence everything. Mute silences the room's chatter, `@room` and
- * `@here` included, but not what is addressed to you: a DM, or a mention of
- * you by name (`direct`), still notifies, as it still shows a badge (issue
- * 14: "muted rooms show no badge count unless you are mentioned").
- * `mentions` lets DMs and mentions through, `all` every message.
- */
-export function shouldPush(s: { level: NotifyLevel; muted: boolean; dndUntil: number | null; now: number }, reason: PushReason, direct = false): boolean {
-  if (s.dndUntil !== null && s.dndUntil > s.now) return false;
-  if (s.level === "none") return false;
-  if (s.muted) return reason === "dm" || (reason === "mention" && direct);
-  return reason !== "message" || s.level === "all";
-}
-
-/** What an edit adds (edits.ts, from `reviseMentions`): only these are notified. */
-export interface EditNews {
-  /** Users it newly mentions by name or `@here`. */
-  userIds: readonly number[];
-  /** It newly says `@room`: every member it did not mention before is newly mentioned. */
-  room: boolean;
-  /** Whom the message mentioned before the edit: never notified again. */
-  already: readonly number[];
-}
+export type PushReason = NotifyReason;
 
 /** A message just written, as `afterMessage` takes it: a new one (`edit: null`) or an edit and what it added. */
-export interface PushJob {
+export interface PushJob extends NotifyJob {
   message: Message;
   senderId: number;
-  /** A new message: the users it mentions by name or `@here`. */
-  mentioned: readonly number[];
-  edit: EditNews | null;
-}
-
-/** Why `userId` gets a push for `job` in a room of `kind`, or null when the message gives no reason. */
-export function pushReason(job: PushJob, userId: number, kind: string): PushReason | null {
-  const e = job.edit;
-  if (e === null) {
-    if (kind === "dm") return "dm";
-    return job.mentioned.includes(userId) || job.message.mentions.room ? "mention" : "message";
-  }
-  // Every DM message already counted as a mention for its members: an edit there adds none.
-  if (kind === "dm" || e.already.includes(userId)) return null;
-  return e.userIds.includes(userId) || e.room ? "mention" : null;
 }
 
 export interface PushOptions {
@@ -134,8 +93,8 @@ export class Push {
    * Queues the pushes of a message just written: for a new message, to DM
    * members, to those it mentions (`mentioned`: by name or `@here`; `@room`
    * counts for everyone) and to members whose level is `all`; for an edit
-   * (`edit`), only to those it newly mentions (`pushReason`). Only members
-   * with no socket open, and as their settings allow (`shouldPush`).
+   * (`edit`), only to those it newly mentions (`notifyReason`). Only members
+   * with no socket open, and as their settings allow (`shouldNotify`, the web app's rule too).
    */
   afterMessage(m: PushJob): void {
     const job = this.send(m).catch((err: unknown) => this.o.onError?.(err));
@@ -155,10 +114,10 @@ export class Push {
     const recipients: { userId: number; reason: PushReason; roomName: string; kind: string }[] = [];
     for (const c of await pushCandidates(this.o.db, message.roomId, m.senderId)) {
       const userId = Number(c.user_id);
-      const reason = pushReason(m, userId, c.kind);
+      const reason = notifyReason(m, userId, c.kind);
       if (reason === null || this.o.isOnline(userId)) continue;
       const settings = { level: c.notify_level, muted: Number(c.muted) === 1, dndUntil: c.dnd_until === null ? null : Number(c.dnd_until), now };
-      if (shouldPush(settings, reason, message.mentions.userIds.includes(userId))) recipients.push({ userId, reason, roomName: c.name, kind: c.kind });
+      if (shouldNotify(settings, reason, message.mentions.userIds.includes(userId))) recipients.push({ userId, reason, roomName: c.name, kind: c.kind });
     }
     if (recipients.length === 0) return;
     const byUser = new Map(recipients.map((r) => [r.userId, r]));

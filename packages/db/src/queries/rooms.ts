@@ -108,8 +108,7 @@ export function listRoomsForUser(db: Db, userId: number, page: { after: number; 
       "r.created_by",
       "r.created_at",
       "r.kind",
-      "r.dm_key",
-      "r.is_default",
+      // Only what a list item shows (domain/rooms.ts listRooms): each column is a property on each of 500 row objects.
       "r.slow_mode_seconds",
       "me.is_admin",
       "me.user_id as my_id",

@@ -59,10 +59,6 @@ export function createAttention(client: ParleyClient, chat: Chat): Dividers {
   document.addEventListener("visibilitychange", onVisible);
   onCleanup(() => document.removeEventListener("visibilitychange", onVisible));
 
-  createSystemNotifications(client, {
-    openRoom,
-    isMuted: (roomId) => unread.get().rooms.get(roomId)?.muted ?? false,
-    isDm: (roomId) => unread.get().rooms.get(roomId)?.isDm ?? false,
-  });
+  createSystemNotifications(client);
   return dividers;
 }
