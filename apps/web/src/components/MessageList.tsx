@@ -1,7 +1,7 @@
 import { createVirtualizer } from "@tanstack/solid-virtual";
 import { batch, createComputed, createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
-import { unwrap } from "solid-js/store";
 import { useApp } from "../state/context.ts";
+import { indexById } from "../state/message-ops.ts";
 import type { Message } from "../state/types.ts";
 import { createEndSettle, holdStillUnlessPinned, makeRowMeasurer } from "./timeline/pin.ts";
 import { groupsWith, HistoryHead, OutgoingTail, TimelineRow } from "./timeline/rows.tsx";
@@ -25,7 +25,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   const { chat, outbox, views } = useApp();
   let scroller: HTMLElement | undefined;
   const timeline = () => chat.state.timelines[props.roomId];
-  const items = () => timeline()?.items ?? [];
+  const items = () => timeline()?.items;
+  const length = createMemo(() => items()?.length ?? 0);
   const [atBottom, setAtBottom] = createSignal(true);
   const [newCount, setNewCount] = createSignal(0);
   /** Where "New messages" goes: the server's marker as the room opened; it stays put while this tab reads (attention/dividers.ts). */
@@ -33,23 +34,22 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
 
   // Only the length is tracked: matching a pending send to a stored one is a set lookup, not a scan.
   const outgoing = createMemo(() => {
-    void items().length;
+    void length();
     // A thread reply waits in its thread's panel, unless it is also sent to the room.
     return outbox().filter(
       (o) => o.roomId === props.roomId && (o.threadId === undefined || o.alsoToRoom) && !chat.holdsClientId(props.roomId, o.clientId),
     );
   });
 
-  const count = () => items().length + 2;
+  const count = () => length() + 2;
   /**
-   * The plain array under the store, for `getItemKey`: the virtualizer calls
-   * it for every row after the list changes, so it must neither subscribe to
-   * 10,000 store nodes nor pay a proxy read each. Appends mutate this same
-   * array; a prepended page replaces it (and re-runs this).
+   * The timeline's own list, for `getItemKey`: the virtualizer calls it for
+   * every row after the list changes, so it must not subscribe. Every change
+   * happens in this same array; a new timeline (after a resync) re-runs this.
    */
   let raw: readonly Message[] = [];
   createComputed(() => {
-    raw = unwrap(items());
+    raw = items()?.peek() ?? [];
   });
   const keyAt = (i: number): number | string => (i === 0 ? HEAD : i === raw.length + 1 ? TAIL : (raw[i - 1]?.id ?? i));
   const virtualizer = createVirtualizer({
@@ -111,10 +111,17 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
       // top back where it was once the new rows are measured (the virtualiser does not correct while
       // scrolling up), so what the reader sees stays still.
       const anchor = firstInView();
-      const before = virtualizer.getTotalSize();
       const top = scroller.scrollTop;
-      chat.applyOlder(props.roomId, page);
-      scroller.scrollTop = top + (virtualizer.getTotalSize() - before);
+      const oldFirst = raw[0]?.id;
+      let added = 0;
+      batch(() => {
+        chat.applyOlder(props.roomId, page);
+        added = oldFirst === undefined ? 0 : indexById(raw, oldFirst);
+        // Told before it lays out the new rows, the virtualiser renders the range the reader will see: otherwise it
+        // renders the top of the new page at the old offset, then, after the scroll below, the old rows again.
+        virtualizer.scrollOffset = top + heightOfRows(added);
+      });
+      scroller.scrollTop = top + heightOfRows(added);
       if (anchor) {
         const settle = (frames: number) => {
           keepInPlace(anchor);
@@ -126,6 +133,13 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
       loadingOlder = false;
     }
     requestAnimationFrame(fillViewport);
+  }
+
+  /** Rows 1..n (the first n messages) as the virtualiser sizes them: measured, or estimated. */
+  function heightOfRows(n: number): number {
+    let h = 0;
+    for (let i = 1; i <= n; i++) h += virtualizer.itemSizeCache.get(keyAt(i)) ?? virtualizer.options.estimateSize(i);
+    return h;
   }
 
   /** The first message row in view and its distance from the top of the viewport (only rendered rows are read). */
@@ -172,7 +186,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   /** Back where the reader left this room, or at the newest. */
   function restore() {
     const spot = views.spot(props.roomId);
-    const i = spot?.messageId == null ? -1 : items().findIndex((m) => m.id === spot.messageId);
+    const i = spot?.messageId == null ? -1 : (items()?.indexOf(spot.messageId) ?? -1);
     if (!spot || i === -1 || !scroller) {
       scrollToBottom();
       return;
@@ -190,8 +204,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
       views.keepSpot(props.roomId, { messageId: null, offset: 0 });
       return;
     }
-    const first = virtualizer.getVirtualItems().find((v) => v.end > scroller.scrollTop && v.index > 0 && v.index <= items().length);
-    const m = first ? items()[first.index - 1] : undefined;
+    const first = virtualizer.getVirtualItems().find((v) => v.end > scroller.scrollTop && v.index > 0 && v.index <= raw.length);
+    const m = first ? raw[first.index - 1] : undefined;
     views.keepSpot(props.roomId, { messageId: m?.id ?? null, offset: first ? first.start - scroller.scrollTop : 0 });
   });
 
@@ -219,13 +233,13 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   let lastId = 0;
   createEffect(
     on(
-      () => items()[items().length - 1]?.id ?? 0,
+      () => items()?.last()?.id ?? 0,
       (id) => {
         const previous = lastId;
         lastId = id;
         if (previous === 0 || id <= previous) return;
         const fresh: Message[] = [];
-        const list = items();
+        const list = raw;
         for (let i = list.length - 1; i >= 0; i--) {
           const m = list[i];
           if (!m || m.id <= previous) break;
@@ -266,7 +280,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
         aria-label={`Messages in ${props.roomName}`}
         data-testid="message-scroller"
         data-read-marker={seenUpTo() ?? ""}
-        data-count={items().length}
+        data-count={length()}
       >
         <div class="message-list" style={{ height: `${virtualizer.getTotalSize()}px` }}>
           <div class="message-window" style={{ transform: `translateY(${offsetY()}px)` }}>
@@ -280,9 +294,9 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
                       fallback={
                         <Show
                           when={key === TAIL}
-                          fallback={<TimelineRow items={items()} index={index() - 1} seenUpTo={seenUpTo()} />}
+                          fallback={<Show when={items()}>{(list) => <TimelineRow items={list()} id={Number(key)} seenUpTo={seenUpTo()} />}</Show>}
                         >
-                          <OutgoingTail roomId={props.roomId} items={outgoing()} lastStored={items().at(-1)} />
+                          <OutgoingTail roomId={props.roomId} items={outgoing()} lastStored={items()?.last()} />
                         </Show>
                       }
                     >

@@ -44,8 +44,7 @@ export function createAttention(client: ParleyClient, chat: Chat): Dividers {
   const readOpenRoom = () => {
     const roomId = openRoom();
     if (roomId === null || !visible() || !loaded) return;
-    const items = chat.state.timelines[roomId]?.items;
-    const last = items?.[items.length - 1];
+    const last = chat.state.timelines[roomId]?.items.last();
     if (!last) return;
     dividers.reading(roomId, last.id);
     void unread.markRead(roomId, last.id).catch(() => {});
