@@ -63,6 +63,10 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
       return i === 0 ? 48 : !m ? 8 : groupsWith(raw[i - 2], m) ? 26 : 58;
     },
     getItemKey: keyAt,
+    // Back in a room: its rows as measured last time, and the view starting at the end when that is where the
+    // reader was, so the first render is the rows that will be seen (not the top of history, then the end).
+    initialMeasurementsCache: views.measured(props.roomId),
+    initialOffset: () => (views.spot(props.roomId)?.messageId == null ? Number.MAX_SAFE_INTEGER : 0),
     overscan: 6,
     paddingStart: 12,
     paddingEnd: 8,
@@ -200,6 +204,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
 
   onCleanup(() => {
     if (!scroller) return;
+    views.keepMeasured(props.roomId, virtualizer.takeSnapshot());
     if (atBottom()) {
       views.keepSpot(props.roomId, { messageId: null, offset: 0 });
       return;

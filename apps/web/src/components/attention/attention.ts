@@ -27,8 +27,10 @@ export function createAttention(client: ParleyClient, chat: Chat): Dividers {
   const visible = () => document.visibilityState === "visible";
 
   const off = unread.subscribe((snap) => {
-    for (const [roomId, r] of snap.rooms) chat.setUnread(roomId, roomId === openRoom() && visible() ? 0 : r.badgeCount);
-    drawFaviconBadge(snap.total);
+    const reading = visible() ? openRoom() : null;
+    for (const [roomId, r] of snap.rooms) chat.setUnread(roomId, roomId === reading ? 0 : r.badgeCount);
+    // As the title counts: the room being read adds nothing (its count is on its way back to 0).
+    drawFaviconBadge(snap.total - (reading === null ? 0 : (snap.rooms.get(reading)?.badgeCount ?? 0)));
   });
   onCleanup(off);
   void client.ready
