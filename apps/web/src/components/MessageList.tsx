@@ -3,11 +3,13 @@ import { batch, createComputed, createEffect, createMemo, createSignal, For, on,
 import { useApp } from "../state/context.ts";
 import { indexById } from "../state/message-ops.ts";
 import type { Message } from "../state/types.ts";
+import { cancelIdle, type IdleHandle, whenIdle } from "./timeline/idle.ts";
 import { createEndSettle, holdStillUnlessPinned, makeRowMeasurer } from "./timeline/pin.ts";
 import { groupsWith, HistoryHead, OutgoingTail, TimelineRow } from "./timeline/rows.tsx";
 
 const NEAR_BOTTOM_PX = 64;
 const NEAR_TOP_PX = 600;
+const OVERSCAN = 6;
 const HEAD = "head";
 const TAIL = "tail";
 
@@ -43,6 +45,23 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
 
   const count = () => length() + 2;
   /**
+   * Rows rendered beyond the view. A jump (the scrollbar dragged, Home, a
+   * scroll to the top that loads history) brings in a whole new view; it is
+   * rendered first, and the rows around it, which no one sees yet, at the next
+   * idle moment, so the jump is not one long task.
+   */
+  const [overscan, setOverscan] = createSignal(OVERSCAN);
+  let widen: IdleHandle | undefined;
+  function narrowForJump() {
+    if (widen !== undefined) cancelIdle(widen);
+    setOverscan(1);
+    widen = whenIdle(() => {
+      widen = undefined;
+      setOverscan(OVERSCAN);
+    });
+  }
+  onCleanup(() => widen !== undefined && cancelIdle(widen));
+  /**
    * The timeline's own list, for `getItemKey`: the virtualizer calls it for
    * every row after the list changes, so it must not subscribe. Every change
    * happens in this same array; a new timeline (after a resync) re-runs this.
@@ -67,7 +86,9 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     // reader was, so the first render is the rows that will be seen (not the top of history, then the end).
     initialMeasurementsCache: views.measured(props.roomId),
     initialOffset: () => (views.spot(props.roomId)?.messageId == null ? Number.MAX_SAFE_INTEGER : 0),
-    overscan: 6,
+    get overscan() {
+      return overscan();
+    },
     paddingStart: 12,
     paddingEnd: 8,
   });
@@ -174,6 +195,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   function onScroll() {
     if (!scroller) return;
     const top = scroller.scrollTop;
+    // Before the virtualiser hears of this scroll (its listener was added after this one).
+    if (Math.abs(top - lastTop) > scroller.clientHeight) narrowForJump();
     // Rows measured taller than estimated push the end down and fire a scroll: that is not the reader leaving
     // the bottom. Only scrolling up is.
     const bottom = nearBottom() || (atBottom() && top >= lastTop);

@@ -1,9 +1,10 @@
 import { type Accessor, createSignal, onCleanup } from "solid-js";
 
-type IdleHandle = ReturnType<typeof setTimeout> | number;
-const whenIdle = (fn: () => void): IdleHandle =>
+export type IdleHandle = ReturnType<typeof setTimeout> | number;
+/** `fn` at the browser's next idle moment, within 300 ms (a timer where there is no requestIdleCallback). */
+export const whenIdle = (fn: () => void): IdleHandle =>
   typeof requestIdleCallback === "function" ? requestIdleCallback(fn, { timeout: 300 }) : setTimeout(fn, 1);
-const cancelIdle = (h: IdleHandle) => (typeof cancelIdleCallback === "function" && typeof h === "number" ? cancelIdleCallback(h) : clearTimeout(h));
+export const cancelIdle = (h: IdleHandle) => (typeof cancelIdleCallback === "function" && typeof h === "number" ? cancelIdleCallback(h) : clearTimeout(h));
 
 /**
  * For a part of a row that is not visible until the row is hovered or
