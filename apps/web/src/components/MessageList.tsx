@@ -85,6 +85,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     // Back in a room: its rows as measured last time, and the view starting at the end when that is where the
     // reader was, so the first render is the rows that will be seen (not the top of history, then the end).
     initialMeasurementsCache: views.measured(props.roomId),
+    initialRect: views.paneSize(),
     initialOffset: () => (views.spot(props.roomId)?.messageId == null ? Number.MAX_SAFE_INTEGER : 0),
     get overscan() {
       return overscan();
@@ -293,7 +294,11 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   onMount(() => {
     rowMeasurer.mounted();
     // Keep the bottom pinned when the pane resizes (keyboard on phones, window resize).
-    const ro = new ResizeObserver(() => pinToEnd());
+    const ro = new ResizeObserver((entries) => {
+      const box = entries[0]?.contentRect;
+      if (box) views.keepPaneSize({ width: box.width, height: box.height });
+      pinToEnd();
+    });
     if (scroller) ro.observe(scroller);
     onCleanup(() => ro.disconnect());
   });

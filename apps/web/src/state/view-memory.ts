@@ -23,7 +23,13 @@ export type MeasuredRows = VirtualItem[];
 export function makeViewMemory(markers: ReadMarkers) {
   const spots = new Map<number, ScrollSpot>();
   const measured = new Map<number, MeasuredRows>();
+  let pane = { width: 0, height: 0 };
   return {
+    /** The message pane's size when a list last closed: the next one lays out its first rows for it, before it is measured. */
+    paneSize: () => pane,
+    keepPaneSize: (size: { width: number; height: number }) => {
+      pane = size;
+    },
     spot: (roomId: number): ScrollSpot | undefined => spots.get(roomId),
     keepSpot: (roomId: number, spot: ScrollSpot) => spots.set(roomId, spot),
     /** The row heights measured on the last visit: coming back lays out at once where it ends, without measuring again. */
