@@ -25,18 +25,6 @@ export function placeOf(items: readonly Message[], id: number): Place {
   return { kind: "insert", index: lo };
 }
 
-/** Inserts messages by id, replacing duplicates, into a new array (small lists: thread replies). */
-export function mergeMessages(current: readonly Message[], incoming: readonly Message[]): Message[] {
-  const out = [...current];
-  for (const m of incoming) {
-    const p = placeOf(out, m.id);
-    if (p.kind === "append") out.push(m);
-    else if (p.kind === "replace") out[p.index] = m;
-    else out.splice(p.index, 0, m);
-  }
-  return out;
-}
-
 /**
  * One room's loaded messages, oldest first: a plain array behind one version
  * signal, not a Solid store. A store unwraps (walks) every message when its
