@@ -10,6 +10,7 @@ import { MessageActions } from "./conversation/MessageActions.tsx";
 import { MessageEditor } from "./conversation/MessageEditor.tsx";
 import { Reactions } from "./conversation/Reactions.tsx";
 import { Attachments } from "./files/Attachments.tsx";
+import { createRevealWhenIdle } from "./timeline/idle.ts";
 import { MessageBody } from "./timeline/MessageBody.tsx";
 
 export function DaySeparator(props: { at: number }) {
@@ -47,6 +48,7 @@ export function MessageItem(props: {
   const ui = useRoomUi();
   const deleted = () => m().deletedAt !== null;
   const editing = () => ui?.editing() === m().id;
+  const actions = createRevealWhenIdle();
   return (
     <Switch>
       <Match when={m().kind === "system"}>
@@ -65,6 +67,8 @@ export function MessageItem(props: {
           data-status="sent"
           data-deleted={deleted() ? "true" : undefined}
           aria-label={`${authorLabel(m().sender)}, ${exactTime(m().createdAt)}`}
+          onPointerEnter={actions.now}
+          onFocusIn={actions.now}
         >
           <div class="msg-gutter">
             <Show when={!props.grouped} fallback={<Time at={m().createdAt} short focusable />}>
@@ -113,7 +117,7 @@ export function MessageItem(props: {
               )}
             </Show>
           </div>
-          <Show when={ui && !deleted() ? ui : undefined}>
+          <Show when={ui && !deleted() && actions.ready() ? ui : undefined}>
             {(u) => <MessageActions message={m()} ui={u()} inThread={props.inThread} />}
           </Show>
         </article>

@@ -1,13 +1,15 @@
 import { createVirtualizer } from "@tanstack/solid-virtual";
 import { batch, createComputed, createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
-import { unwrap } from "solid-js/store";
 import { useApp } from "../state/context.ts";
+import { indexById } from "../state/message-ops.ts";
 import type { Message } from "../state/types.ts";
+import { cancelIdle, type IdleHandle, whenIdle } from "./timeline/idle.ts";
 import { createEndSettle, holdStillUnlessPinned, makeRowMeasurer } from "./timeline/pin.ts";
 import { groupsWith, HistoryHead, OutgoingTail, TimelineRow } from "./timeline/rows.tsx";
 
 const NEAR_BOTTOM_PX = 64;
 const NEAR_TOP_PX = 600;
+const OVERSCAN = 6;
 const HEAD = "head";
 const TAIL = "tail";
 
@@ -25,7 +27,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   const { chat, outbox, views } = useApp();
   let scroller: HTMLElement | undefined;
   const timeline = () => chat.state.timelines[props.roomId];
-  const items = () => timeline()?.items ?? [];
+  const items = () => timeline()?.items;
+  const length = createMemo(() => items()?.length ?? 0);
   const [atBottom, setAtBottom] = createSignal(true);
   const [newCount, setNewCount] = createSignal(0);
   /** Where "New messages" goes: the server's marker as the room opened; it stays put while this tab reads (attention/dividers.ts). */
@@ -33,23 +36,39 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
 
   // Only the length is tracked: matching a pending send to a stored one is a set lookup, not a scan.
   const outgoing = createMemo(() => {
-    void items().length;
+    void length();
     // A thread reply waits in its thread's panel, unless it is also sent to the room.
     return outbox().filter(
       (o) => o.roomId === props.roomId && (o.threadId === undefined || o.alsoToRoom) && !chat.holdsClientId(props.roomId, o.clientId),
     );
   });
 
-  const count = () => items().length + 2;
+  const count = () => length() + 2;
   /**
-   * The plain array under the store, for `getItemKey`: the virtualizer calls
-   * it for every row after the list changes, so it must neither subscribe to
-   * 10,000 store nodes nor pay a proxy read each. Appends mutate this same
-   * array; a prepended page replaces it (and re-runs this).
+   * Rows rendered beyond the view. A jump (the scrollbar dragged, Home, a
+   * scroll to the top that loads history) brings in a whole new view; it is
+   * rendered first, and the rows around it, which no one sees yet, at the next
+   * idle moment, so the jump is not one long task.
+   */
+  const [overscan, setOverscan] = createSignal(OVERSCAN);
+  let widen: IdleHandle | undefined;
+  function narrowForJump() {
+    if (widen !== undefined) cancelIdle(widen);
+    setOverscan(1);
+    widen = whenIdle(() => {
+      widen = undefined;
+      setOverscan(OVERSCAN);
+    });
+  }
+  onCleanup(() => widen !== undefined && cancelIdle(widen));
+  /**
+   * The timeline's own list, for `getItemKey`: the virtualizer calls it for
+   * every row after the list changes, so it must not subscribe. Every change
+   * happens in this same array; a new timeline (after a resync) re-runs this.
    */
   let raw: readonly Message[] = [];
   createComputed(() => {
-    raw = unwrap(items());
+    raw = items()?.peek() ?? [];
   });
   const keyAt = (i: number): number | string => (i === 0 ? HEAD : i === raw.length + 1 ? TAIL : (raw[i - 1]?.id ?? i));
   const virtualizer = createVirtualizer({
@@ -63,7 +82,14 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
       return i === 0 ? 48 : !m ? 8 : groupsWith(raw[i - 2], m) ? 26 : 58;
     },
     getItemKey: keyAt,
-    overscan: 6,
+    // Back in a room: its rows as measured last time, and the view starting at the end when that is where the
+    // reader was, so the first render is the rows that will be seen (not the top of history, then the end).
+    initialMeasurementsCache: views.measured(props.roomId),
+    initialRect: views.paneSize(),
+    initialOffset: () => (views.spot(props.roomId)?.messageId == null ? Number.MAX_SAFE_INTEGER : 0),
+    get overscan() {
+      return overscan();
+    },
     paddingStart: 12,
     paddingEnd: 8,
   });
@@ -111,10 +137,17 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
       // top back where it was once the new rows are measured (the virtualiser does not correct while
       // scrolling up), so what the reader sees stays still.
       const anchor = firstInView();
-      const before = virtualizer.getTotalSize();
       const top = scroller.scrollTop;
-      chat.applyOlder(props.roomId, page);
-      scroller.scrollTop = top + (virtualizer.getTotalSize() - before);
+      const oldFirst = raw[0]?.id;
+      let added = 0;
+      batch(() => {
+        chat.applyOlder(props.roomId, page);
+        added = oldFirst === undefined ? 0 : indexById(raw, oldFirst);
+        // Told before it lays out the new rows, the virtualiser renders the range the reader will see: otherwise it
+        // renders the top of the new page at the old offset, then, after the scroll below, the old rows again.
+        virtualizer.scrollOffset = top + heightOfRows(added);
+      });
+      scroller.scrollTop = top + heightOfRows(added);
       if (anchor) {
         const settle = (frames: number) => {
           keepInPlace(anchor);
@@ -126,6 +159,13 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
       loadingOlder = false;
     }
     requestAnimationFrame(fillViewport);
+  }
+
+  /** Rows 1..n (the first n messages) as the virtualiser sizes them: measured, or estimated. */
+  function heightOfRows(n: number): number {
+    let h = 0;
+    for (let i = 1; i <= n; i++) h += virtualizer.itemSizeCache.get(keyAt(i)) ?? virtualizer.options.estimateSize(i);
+    return h;
   }
 
   /** The first message row in view and its distance from the top of the viewport (only rendered rows are read). */
@@ -156,6 +196,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   function onScroll() {
     if (!scroller) return;
     const top = scroller.scrollTop;
+    // Before the virtualiser hears of this scroll (its listener was added after this one).
+    if (Math.abs(top - lastTop) > scroller.clientHeight) narrowForJump();
     // Rows measured taller than estimated push the end down and fire a scroll: that is not the reader leaving
     // the bottom. Only scrolling up is.
     const bottom = nearBottom() || (atBottom() && top >= lastTop);
@@ -172,7 +214,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   /** Back where the reader left this room, or at the newest. */
   function restore() {
     const spot = views.spot(props.roomId);
-    const i = spot?.messageId == null ? -1 : items().findIndex((m) => m.id === spot.messageId);
+    const i = spot?.messageId == null ? -1 : (items()?.indexOf(spot.messageId) ?? -1);
     if (!spot || i === -1 || !scroller) {
       scrollToBottom();
       return;
@@ -186,12 +228,13 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
 
   onCleanup(() => {
     if (!scroller) return;
+    views.keepMeasured(props.roomId, virtualizer.takeSnapshot());
     if (atBottom()) {
       views.keepSpot(props.roomId, { messageId: null, offset: 0 });
       return;
     }
-    const first = virtualizer.getVirtualItems().find((v) => v.end > scroller.scrollTop && v.index > 0 && v.index <= items().length);
-    const m = first ? items()[first.index - 1] : undefined;
+    const first = virtualizer.getVirtualItems().find((v) => v.end > scroller.scrollTop && v.index > 0 && v.index <= raw.length);
+    const m = first ? raw[first.index - 1] : undefined;
     views.keepSpot(props.roomId, { messageId: m?.id ?? null, offset: first ? first.start - scroller.scrollTop : 0 });
   });
 
@@ -219,13 +262,13 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   let lastId = 0;
   createEffect(
     on(
-      () => items()[items().length - 1]?.id ?? 0,
+      () => items()?.last()?.id ?? 0,
       (id) => {
         const previous = lastId;
         lastId = id;
         if (previous === 0 || id <= previous) return;
         const fresh: Message[] = [];
-        const list = items();
+        const list = raw;
         for (let i = list.length - 1; i >= 0; i--) {
           const m = list[i];
           if (!m || m.id <= previous) break;
@@ -251,7 +294,11 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   onMount(() => {
     rowMeasurer.mounted();
     // Keep the bottom pinned when the pane resizes (keyboard on phones, window resize).
-    const ro = new ResizeObserver(() => pinToEnd());
+    const ro = new ResizeObserver((entries) => {
+      const box = entries[0]?.contentRect;
+      if (box) views.keepPaneSize({ width: box.width, height: box.height });
+      pinToEnd();
+    });
     if (scroller) ro.observe(scroller);
     onCleanup(() => ro.disconnect());
   });
@@ -266,7 +313,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
         aria-label={`Messages in ${props.roomName}`}
         data-testid="message-scroller"
         data-read-marker={seenUpTo() ?? ""}
-        data-count={items().length}
+        data-count={length()}
       >
         <div class="message-list" style={{ height: `${virtualizer.getTotalSize()}px` }}>
           <div class="message-window" style={{ transform: `translateY(${offsetY()}px)` }}>
@@ -280,9 +327,9 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
                       fallback={
                         <Show
                           when={key === TAIL}
-                          fallback={<TimelineRow items={items()} index={index() - 1} seenUpTo={seenUpTo()} />}
+                          fallback={<Show when={items()}>{(list) => <TimelineRow items={list()} id={Number(key)} seenUpTo={seenUpTo()} />}</Show>}
                         >
-                          <OutgoingTail roomId={props.roomId} items={outgoing()} lastStored={items().at(-1)} />
+                          <OutgoingTail roomId={props.roomId} items={outgoing()} lastStored={items()?.last()} />
                         </Show>
                       }
                     >

@@ -58,11 +58,11 @@ export function RoomView(props: { room: RoomItem }) {
     unreact: (messageId, emoji) => void client.unreact(messageId, emoji).catch(() => undefined),
     edit: async (m, content) => chat.acknowledgeEdit(await client.edit(m.id, content, { rev: m.rev })),
   });
-  const threadRootMessage = (id: number) => chat.state.timelines[props.room.id]?.items.find((m) => m.id === id);
+  const threadRootMessage = (id: number) => chat.state.timelines[props.room.id]?.items.byId(id);
 
   /** ↑ in the empty composer: edit our last message in this room (newest first, so usually the first look). */
   function editLast(composer: HTMLTextAreaElement): boolean {
-    const items = chat.state.timelines[props.room.id]?.items ?? [];
+    const items = chat.state.timelines[props.room.id]?.items.peek() ?? [];
     for (let i = items.length - 1; i >= 0; i--) {
       const m = items[i];
       if (m && m.kind === "text" && m.deletedAt === null && m.sender?.id === chat.me.id) {

@@ -1,15 +1,19 @@
 import { listAllRooms, NO_UNREAD } from "@parley/client";
-import { batch, createEffect, createSignal, onCleanup } from "solid-js";
+import { batch, createEffect, createSignal, onCleanup, untrack } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import type { ChatClient } from "../lib/chat-client.ts";
-import { indexById, withKnownMine } from "./message-ops.ts";
-import { makeTimelineWriter } from "./timeline.ts";
+import { withKnownMine } from "./message-ops.ts";
+import { TimelineItems } from "./timeline.ts";
 import { createPreviewWatch } from "./preview.ts";
 import type { MemberItem, Message, RoomItem, StreamEvent, User } from "./types.ts";
 
-/** Messages of one room, oldest first, keyed by id; `nextCursor` pages back in history. */
+/**
+ * One room's loaded history: `items` oldest first (a plain list with its own
+ * signal, kept out of the store's deep tracking: see state/timeline.ts);
+ * `nextCursor` pages back.
+ */
 export interface RoomTimeline {
-  items: Message[];
+  items: TimelineItems;
   nextCursor: number | null;
   loaded: boolean;
   loadingOlder: boolean;
@@ -88,44 +92,21 @@ export function createChat(client: ChatClient, me: User) {
     );
   }
 
+  const clientIds = new Map<number, Set<string>>();
   function ensureTimeline(roomId: number) {
     if (!state.timelines[roomId]) {
-      clientIds.delete(roomId);
-      setState("timelines", roomId, { items: [], nextCursor: null, loaded: false, loadingOlder: false, error: null });
+      // The client ids a loaded timeline holds, so pending sends are matched to stored ones without a scan.
+      const ids = new Set<string>();
+      clientIds.set(roomId, ids);
+      const items = new TimelineItems((m) => {
+        if (m.clientId) ids.add(m.clientId);
+      });
+      setState("timelines", roomId, { items, nextCursor: null, loaded: false, loadingOlder: false, error: null });
     }
   }
 
-  /** The client ids each loaded timeline holds, so pending sends are matched to stored ones without a scan. */
-  const clientIds = new Map<number, Set<string>>();
-  const writers = new Map<number, ReturnType<typeof makeTimelineWriter>>();
-  /** One room's timeline writer: every change by path, O(1) for a new message (see state/timeline.ts). */
-  function timeline(roomId: number) {
-    let w = writers.get(roomId);
-    if (!w) {
-      w = makeTimelineWriter(
-        () => state.timelines[roomId]?.items,
-        {
-          setAt: (i, m) => setState("timelines", roomId, "items", i, m),
-          replaceAt: (i, m) => setState("timelines", roomId, "items", i, reconcile(m)),
-          insertAt: (i, m) =>
-            setState(
-              "timelines",
-              roomId,
-              "items",
-              produce((a) => void a.splice(i, 0, m)),
-            ),
-          setAll: (fn) => setState("timelines", roomId, "items", fn),
-        },
-        (m) => {
-          const ids = clientIds.get(roomId) ?? new Set<string>();
-          clientIds.set(roomId, ids);
-          if (m.clientId) ids.add(m.clientId);
-        },
-      );
-      writers.set(roomId, w);
-    }
-    return w;
-  }
+  /** One room's loaded messages, if its timeline is loaded (untracked: writers only). */
+  const timeline = (roomId: number): TimelineItems | undefined => untrack(() => state.timelines[roomId]?.items);
 
   async function loadLatest(roomId: number) {
     ensureTimeline(roomId);
@@ -134,7 +115,7 @@ export function createChat(client: ChatClient, me: User) {
       // The room may have gone (deleted, left) while the page was on its way.
       if (!state.timelines[roomId]) return;
       batch(() => {
-        timeline(roomId).putAll(page.items);
+        timeline(roomId)?.putAll(page.items);
         setState("timelines", roomId, (t) => ({
           ...t,
           // Keep the cursor if history was already paged further back.
@@ -165,7 +146,7 @@ export function createChat(client: ChatClient, me: User) {
   function applyOlder(roomId: number, page: { items: Message[]; nextCursor: number | null }) {
     if (!state.timelines[roomId]) return;
     batch(() => {
-      timeline(roomId).prepend(page.items);
+      timeline(roomId)?.prepend(page.items);
       setState("timelines", roomId, { nextCursor: page.nextCursor, loadingOlder: false });
     });
   }
@@ -233,8 +214,7 @@ export function createChat(client: ChatClient, me: User) {
   onCleanup(() => clearInterval(sweep));
 
   function onMessage(m: Message) {
-    const t = state.timelines[m.roomId];
-    if (t) timeline(m.roomId).put(m);
+    timeline(m.roomId)?.put(m);
     if (m.sender) setTyping(m.roomId, m.sender.id, m.sender.username, false);
     const mine = m.sender?.id === me.id;
     if (!mine && m.kind === "text" && (activeRoomId() !== m.roomId || document.hidden)) {
@@ -380,24 +360,18 @@ export function createChat(client: ChatClient, me: User) {
     refreshAll,
     /** Adds a message we know about (e.g. the send's acknowledgement) before its event arrives. */
     acknowledge: (m: Message) => {
-      timeline(m.roomId).put(m);
+      timeline(m.roomId)?.put(m);
     },
     /**
      * Changes one message of a loaded timeline, found by id (O(log n)), merged in
      * place so its row (and the focus inside it) stays. Events call this (state/conversation.ts).
      */
     patchMessage: (roomId: number, messageId: number, fn: (m: Message) => Message) => {
-      const items = state.timelines[roomId]?.items;
-      const i = items ? indexById(items, messageId) : -1;
-      const m = items?.[i];
-      if (m) setState("timelines", roomId, "items", i, reconcile(fn(m)));
+      timeline(roomId)?.patch(messageId, fn);
     },
     /** A reply to what we know (our own edit's answer), keeping what we knew of our reactions. */
     acknowledgeEdit: (m: Message) => {
-      const items = state.timelines[m.roomId]?.items;
-      const i = items ? indexById(items, m.id) : -1;
-      const known = items?.[i];
-      if (known && known.rev <= m.rev) setState("timelines", m.roomId, "items", i, reconcile(withKnownMine(known, m)));
+      timeline(m.roomId)?.patch(m.id, (known) => (known.rev <= m.rev ? withKnownMine(known, m) : known));
     },
     markRead: (roomId: number) => setState("unread", roomId, 0),
     /** Whether the room's loaded timeline holds the message sent with this client id (O(1)). */

@@ -1,9 +1,25 @@
 import { onCleanup } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import type { ChatClient } from "../lib/chat-client.ts";
-import { mergeMessages } from "./timeline.ts";
+import { placeOf } from "./timeline.ts";
 import { indexById, messagePatch } from "./message-ops.ts";
 import type { Message, StreamEvent } from "./types.ts";
+
+/**
+ * Inserts messages by id, replacing duplicates, into a new array: thread
+ * replies are few. Here, not in timeline.ts, so it ships with the thread
+ * panel's chunk and not in the initial JS.
+ */
+function mergeMessages(current: readonly Message[], incoming: readonly Message[]): Message[] {
+  const out = [...current];
+  for (const m of incoming) {
+    const p = placeOf(out, m.id);
+    if (p.kind === "append") out.push(m);
+    else if (p.kind === "replace") out[p.index] = m;
+    else out.splice(p.index, 0, m);
+  }
+  return out;
+}
 
 interface ThreadState {
   root: Message | null;

@@ -27,8 +27,10 @@ export function createAttention(client: ParleyClient, chat: Chat): Dividers {
   const visible = () => document.visibilityState === "visible";
 
   const off = unread.subscribe((snap) => {
-    for (const [roomId, r] of snap.rooms) chat.setUnread(roomId, roomId === openRoom() && visible() ? 0 : r.badgeCount);
-    drawFaviconBadge(snap.total);
+    const reading = visible() ? openRoom() : null;
+    for (const [roomId, r] of snap.rooms) chat.setUnread(roomId, roomId === reading ? 0 : r.badgeCount);
+    // As the title counts: the room being read adds nothing (its count is on its way back to 0).
+    drawFaviconBadge(snap.total - (reading === null ? 0 : (snap.rooms.get(reading)?.badgeCount ?? 0)));
   });
   onCleanup(off);
   void client.ready
@@ -44,8 +46,7 @@ export function createAttention(client: ParleyClient, chat: Chat): Dividers {
   const readOpenRoom = () => {
     const roomId = openRoom();
     if (roomId === null || !visible() || !loaded) return;
-    const items = chat.state.timelines[roomId]?.items;
-    const last = items?.[items.length - 1];
+    const last = chat.state.timelines[roomId]?.items.last();
     if (!last) return;
     dividers.reading(roomId, last.id);
     void unread.markRead(roomId, last.id).catch(() => {});

@@ -1,10 +1,15 @@
 let original: string | null = null;
+/** The total last drawn: a canvas and a PNG encoding per unread update is milliseconds a message otherwise. */
+let drawn = 0;
 
 /** The tab's icon with the unread total drawn on it (the plain icon at 0). */
 export function drawFaviconBadge(total: number): void {
   const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
   if (!link) return;
   original ??= link.href;
+  const shown = Math.max(0, Math.min(total, 99));
+  if (shown === drawn) return;
+  drawn = shown;
   if (total <= 0) {
     link.href = original;
     return;

@@ -37,7 +37,7 @@ export function FocusedMessage(props: { roomId: number }) {
   createEffect(
     on([wanted, loaded], ([f, ready]) => {
       if (!f || !ready) return;
-      const inList = chat.state.timelines[props.roomId]?.items.some((m) => m.id === f.messageId);
+      const inList = (chat.state.timelines[props.roomId]?.items.indexOf(f.messageId) ?? -1) !== -1;
       const el = inList ? document.querySelector<HTMLElement>(`.room-main .message-list [data-message-id="${f.messageId}"]`) : null;
       if (el) {
         setPage(null);

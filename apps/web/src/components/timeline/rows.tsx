@@ -1,8 +1,10 @@
 import type { OutboxItem } from "@parley/client";
-import { For, Show } from "solid-js";
+import { createMemo, For, Show } from "solid-js";
 import { sameDay } from "../../lib/time.ts";
 import { useApp } from "../../state/context.ts";
+import type { TimelineItems } from "../../state/timeline.ts";
 import type { Message } from "../../state/types.ts";
+import { createLiveMessage } from "./live.ts";
 import { Icon } from "../Icon.tsx";
 import { DaySeparator, MessageItem, OutgoingItem } from "../MessageItem.tsx";
 
@@ -23,14 +25,24 @@ export const groupsWith = (prev: Message | undefined, m: Message): boolean =>
 export const startsUnread = (prev: Message | undefined, m: Message, seenUpTo: number | null, meId: number): boolean =>
   seenUpTo !== null && m.id > seenUpTo && (prev === undefined || prev.id <= seenUpTo) && m.sender?.id !== meId && m.kind === "text";
 
-/** One message row: a day separator before a new day, the "New messages" divider, the message. */
-export function TimelineRow(props: { items: readonly Message[]; index: number; seenUpTo: number | null }) {
+/**
+ * One message row: a day separator before a new day, the "New messages"
+ * divider, the message. Found by id (O(log n)) each time the list changes,
+ * so a prepended page never shows a row another message for a moment; the
+ * message is the row's own live copy (timeline/live.ts).
+ */
+export function TimelineRow(props: { items: TimelineItems; id: number; seenUpTo: number | null }) {
+  const index = createMemo(() => props.items.indexOf(props.id));
+  const current = createMemo(() => props.items.at(index()));
+  const prev = createMemo(() => props.items.at(index() - 1));
+  return <Show when={current()}>{(read) => <RowContent read={read} prev={prev()} seenUpTo={props.seenUpTo} />}</Show>;
+}
+
+function RowContent(props: { read: () => Message; prev: Message | undefined; seenUpTo: number | null }) {
   const { chat } = useApp();
-  const m = () => props.items[props.index];
-  const prev = () => props.items[props.index - 1];
+  const msg = createLiveMessage(props.read);
+  const prev = () => props.prev;
   return (
-    <Show when={m()} keyed>
-      {(msg) => (
         <>
           <Show when={!prev() || !sameDay(prev()?.createdAt ?? 0, msg.createdAt)}>
             <DaySeparator at={msg.createdAt} />
@@ -48,8 +60,6 @@ export function TimelineRow(props: { items: readonly Message[]; index: number; s
             online={!!(msg.sender && chat.state.online[msg.sender.id])}
           />
         </>
-      )}
-    </Show>
   );
 }
 
