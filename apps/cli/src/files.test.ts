@@ -21,7 +21,9 @@ describe("parley send --file and parley download", () => {
     expect(message.attachments).toMatchObject([{ name: "notes.txt", size: 18 }]);
     const id = message.attachments[0]?.id ?? "";
     const out = join(dir, "copy.txt");
-    expect((await parley("ada", "download", id, "-o", out)).code).toBe(0);
+    const got = await parley("ada", "download", id, "-o", out);
+    // With its stderr, so a failure says why (it exited 1 once in CI, 2026-12-02, with nothing else shown).
+    expect({ code: got.code, stderr: got.stderr }).toMatchObject({ code: 0 });
     expect(readFileSync(out, "utf8")).toBe("line one\nline two\n");
     const again = await parley("ada", "download", id, "-o", "-");
     expect(again.stdout).toBe("line one\nline two\n");
