@@ -61,7 +61,7 @@ const q = (xs: number[]): Quantiles => {
  * Seeds straight into the SQLite file the server migrated: `rooms` rooms
  * with the reader and the sender in each, `messages` text messages round
  * robin (every `mentionEvery`-th mentioning the reader, with its mention
- * row), the rooms' timeline counters, and the reader's markers
+ * row), the rooms' timeline counters, the members' mention counters, and the reader's markers
  * `unreadPerRoom` messages before each room's end. Returns, per room, the id
  * of the first unread message (where markRead goes next).
  */
@@ -107,12 +107,17 @@ export function seedUnread(file: string, o: UnreadParams & { readerId: number; s
   db.transaction(() => {
     const setCount = db.prepare("update rooms set timeline_count = ? where id = ?");
     const setMarker = db.prepare("update room_members set last_read_id = ?, read_count = ? where room_id = ? and user_id = ?");
+    // The mention counter (migration 0028) as the write path keeps it: the member's mention rows after the marker.
+    const countMentions = db.prepare(
+      "update room_members set mention_unread = (select count(*) from mentions mn where mn.user_id in (room_members.user_id, 0) and mn.room_id = room_members.room_id and mn.message_id > room_members.last_read_id) where room_id = ?",
+    );
     roomIds.forEach((roomId, r) => {
       const list = ids[r] ?? [];
       const read = Math.max(0, list.length - o.unreadPerRoom);
       setCount.run(list.length, roomId);
       setMarker.run(list[read - 1] ?? 0, read, roomId, o.readerId);
       setMarker.run(list[list.length - 1] ?? 0, list.length, roomId, o.senderId);
+      countMentions.run(roomId);
       next.push(list[read] ?? 0);
     });
   })();

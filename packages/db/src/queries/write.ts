@@ -51,7 +51,7 @@ export interface WriteTx {
  */
 export type WriteTransaction = <T>(fn: (tx: WriteTx) => Promise<T>, onCommit?: (events: EventRow[]) => void) => Promise<T>;
 
-type Marker = { roomId: number; userId: number; lastReadId: number; readCount: number };
+type Marker = { roomId: number; userId: number; lastReadId: number; readCount: number; mentionUnread: number };
 
 const eventRow = (id: number, e: EventToWrite): EventRow => ({ id, ...e });
 
@@ -147,7 +147,7 @@ export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): Write
   const byClientId = accelerate<{ senderId: number; clientId: string }>(raw, (a) => findByClientIdQuery(db, a), ["senderId", "clientId"]);
   const insMessage = accelerate<NewMessage>(raw, (a) => insertMessageQuery(db, a), ["roomId", "senderId", "kind", "content", "clientId", "now", "threadId", "inRoom", "overrideName"]);
   const bump = accelerate<{ roomId: number }>(raw, (a) => bumpTimelineQuery(db, a), ["roomId"]);
-  const marker = accelerate<Marker>(raw, (a) => setMarkerQuery(db, a), ["roomId", "userId", "lastReadId", "readCount"]);
+  const marker = accelerate<Marker>(raw, (a) => setMarkerQuery(db, a), ["roomId", "userId", "lastReadId", "readCount", "mentionUnread"]);
   const eventKeys = ["type", "scope", "room_id", "user_id", "payload", "version", "created_at"] as const;
   const insEvent = accelerate<EventToWrite>(raw, (a) => insertEventQuery(db, a), eventKeys);
   const insEventAt = accelerate<EventToWrite & { id: number }>(raw, (a) => insertEventAtQuery(db, a), ["id", ...eventKeys]);
