@@ -85,7 +85,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (want("fanout")) r.fanout = await fanout(opts, dir, progress);
     if (want("connections")) r.connections = await connections(opts, dir, progress);
     if (opts.baseline) r.baseline = opts.baseline;
-    if (want("history")) r.history = await history(opts.quick, dir, progress);
+    if (want("history")) r.history = await history(opts.quick, dir, progress, opts.baseline);
     if (want("ingest")) r.ingest = await ingest(opts, dir, progress);
     if (want("mixed")) r.mixed = await mixed(opts.quick, dir, progress);
     if (opts.only?.includes("web")) r.web = await web(opts, dir, progress);
@@ -264,14 +264,44 @@ async function parleyConnections(
   }
 }
 
-async function history(quick: boolean, dir: string, progress: Progress) {
+async function history(quick: boolean, dir: string, progress: Progress, baseline: string | undefined) {
   const params: HistoryParams = quick
     ? { messages: 20_000, rooms: 10, queries: 200, pageSize: 50 }
     : { messages: 1_000_000, rooms: 100, queries: 2000, pageSize: 50 };
-  const file = join(dir, "history.db");
   progress.note(`history: ${params.messages} messages in ${params.rooms} rooms; ${params.queries} messages.list at random cursors`);
+  const after = await historyServer(undefined, join(dir, "history.db"), params, progress);
+  let before: Awaited<ReturnType<typeof historyServer>> | null = null;
+  try {
+    if (baseline) {
+      progress.note("history: the --baseline build, on its own copy");
+      before = await historyServer(baseline, join(dir, "history-before.db"), params, progress);
+    }
+    progress.note(`history: cold start ${Math.round(after.coldStartMs)} ms; querying`);
+    const [a, b] = await queryHistory([after, ...(before ? [before] : [])], { minId: params.rooms * 2, maxId: params.messages, queries: params.queries, pageSize: params.pageSize });
+    if (!a) throw new Error("history: no timings");
+    progress.note(`history: page p50 ${a.pageMs.p50} ms, p99 ${a.pageMs.p99} ms${b ? ` (before: p50 ${b.pageMs.p50} ms, p99 ${b.pageMs.p99} ms)` : ""}`);
+    const { seedMs, dbSizeMb, coldStartMs } = after;
+    return {
+      params,
+      messages: params.messages,
+      rooms: params.rooms,
+      seedMs,
+      dbSizeMb,
+      coldStartMs,
+      queries: params.queries,
+      ...a,
+      ...(before && b ? { before: { coldStartMs: before.coldStartMs, ...b } } : {}),
+    };
+  } finally {
+    await after.server.stop();
+    await before?.server.stop();
+  }
+}
+
+/** A server (this build, or `serverJs`) on a file holding the seeded history: its schema and rooms made through the API, the messages written straight into the file. */
+async function historyServer(serverJs: string | undefined, file: string, params: HistoryParams, progress: Progress) {
   // Run the server once so its migrations create the schema, and make the rooms through the API.
-  let server = await startParley({ dbFile: file });
+  let server = await startParley({ dbFile: file, serverJs });
   let token: string;
   let user: { id: number; username: string };
   const roomIds: number[] = [];
@@ -290,22 +320,8 @@ async function history(quick: boolean, dir: string, progress: Progress) {
   progress.note(`history: seeding ${params.messages} messages and their events`);
   const seedMs = seedHistory(file, { roomIds, senderId: user.id, senderName: user.username, messages: params.messages }, progress);
   const dbSizeMb = Math.round(statSync(file).size / 1048576);
-  server = await startParley({ dbFile: file });
-  try {
-    const coldStartMs = server.startMs;
-    progress.note(`history: cold start ${Math.round(coldStartMs)} ms; querying`);
-    const { pageMs, firstPageMs } = await queryHistory(server, token, {
-      roomIds,
-      minId: params.rooms * 2,
-      maxId: params.messages,
-      queries: params.queries,
-      pageSize: params.pageSize,
-    });
-    progress.note(`history: page p50 ${pageMs.p50} ms, p99 ${pageMs.p99} ms`);
-    return { params, messages: params.messages, rooms: params.rooms, seedMs, dbSizeMb, coldStartMs, queries: params.queries, pageMs, firstPageMs };
-  } finally {
-    await server.stop();
-  }
+  server = await startParley({ dbFile: file, serverJs });
+  return { server, token, roomIds, seedMs, dbSizeMb, coldStartMs: server.startMs };
 }
 
 async function ingest(opts: BenchOptions, dir: string, progress: Progress) {

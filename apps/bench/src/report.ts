@@ -54,6 +54,11 @@ export function table(r: BenchResults): string {
     out.push("");
     out.push(`History: ${h.messages} messages in ${h.rooms} rooms (${h.dbSizeMb} MB, seeded in ${(h.seedMs / 1000).toFixed(1)} s)`);
     out.push(`  cold start ${Math.round(h.coldStartMs)} ms; messages.list (${h.queries} at random cursors) p50 ${h.pageMs.p50} ms, p99 ${h.pageMs.p99} ms, max ${h.pageMs.max} ms; newest page p50 ${h.firstPageMs.p50} ms, p99 ${h.firstPageMs.p99} ms`);
+    const b = h.before;
+    if (b) {
+      out.push(`  before (--baseline, its calls alternated with these): cold start ${Math.round(b.coldStartMs)} ms; page p50 ${b.pageMs.p50} ms, p99 ${b.pageMs.p99} ms, max ${b.pageMs.max} ms; newest page p50 ${b.firstPageMs.p50} ms, p99 ${b.firstPageMs.p99} ms`);
+      out.push(`  after/before page p50 ${ratio(h.pageMs.p50, b.pageMs.p50)}, p99 ${ratio(h.pageMs.p99, b.pageMs.p99)}; newest page p50 ${ratio(h.firstPageMs.p50, b.firstPageMs.p50)}`);
+    }
   }
   const u = r.unread;
   if (u) {

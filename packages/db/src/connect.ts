@@ -16,7 +16,8 @@ import {
 import { startCheckpointer } from "./checkpointer.ts";
 import type { Dialect } from "./dialect.ts";
 import { migrationsFor } from "./migrations/index.ts";
-import { sqliteWriteTx, type WriteTransaction } from "./queries/write.ts";
+import { sqliteWriteTx } from "./queries/sqlite-write.ts";
+import type { WriteTransaction } from "./queries/write.ts";
 import type { Database } from "./schema.ts";
 
 export type SqliteSynchronous = "NORMAL" | "FULL";
@@ -88,15 +89,13 @@ function sqliteWriteTransaction(raw: SQLite.Database, db: Kysely<Database>, onQu
   return (fn, onCommit) =>
     db.connection().execute(async (conn) => {
       tx ??= sqliteWriteTx(raw, db);
-      const current = { ...tx, db: conn };
+      const current = tx.begin(conn);
       const start = performance.now();
-      tx.appended.length = 0;
-      tx.reservations.clear();
       raw.exec("BEGIN IMMEDIATE");
       let result: Awaited<ReturnType<typeof fn>>;
       try {
         result = await fn(current);
-        tx.reservations.check();
+        tx.finish();
         raw.exec("COMMIT");
         onQuery?.(performance.now() - start, false);
       } catch (err) {

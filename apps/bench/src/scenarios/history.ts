@@ -20,6 +20,8 @@ export interface HistoryResult {
   queries: number;
   pageMs: { p50: number; p99: number; max: number };
   firstPageMs: { p50: number; p99: number; max: number };
+  /** With --baseline: the older build on its own copy of the same history, its calls alternated with these. */
+  before?: { coldStartMs: number; pageMs: HistoryResult["pageMs"]; firstPageMs: HistoryResult["firstPageMs"] };
 }
 
 /**
@@ -79,41 +81,66 @@ const q = (xs: number[]) => {
   return { p50: r(exactQuantile(s, 0.5)), p99: r(exactQuantile(s, 0.99)), max: r(s[s.length - 1] ?? Number.NaN) };
 };
 
-/** `messages.list` over the WebSocket at random cursors, one request at a time. */
+/** A server holding a seeded history: the build under test, or the --baseline build on its own copy. */
+export interface HistoryTarget {
+  server: ChildServer;
+  token: string;
+  roomIds: number[];
+}
+
+type Timings = { pageMs: HistoryResult["pageMs"]; firstPageMs: HistoryResult["firstPageMs"] };
+
+/**
+ * `messages.list` over the WebSocket at random cursors, one request at a
+ * time. With two targets (--baseline) both get the same rooms and cursors,
+ * call for call, the one asked first alternating, so a change in the
+ * machine's load falls on both alike.
+ */
 export async function queryHistory(
-  server: ChildServer,
-  token: string,
-  opts: { roomIds: number[]; minId: number; maxId: number; queries: number; pageSize: number },
-): Promise<{ pageMs: HistoryResult["pageMs"]; firstPageMs: HistoryResult["firstPageMs"] }> {
-  const conn = new WireConn(server.wsUrl, token, () => {});
-  await conn.opened();
-  // The seeded messages were written behind the server's back, so it starts by indexing them for search, in
-  // batches on the one write path (domain/search-tail.ts). Timed after that, as a server holding such a history
-  // in steady state has long finished, and as the unread and search scenarios do.
-  const deadline = performance.now() + 600_000;
-  while (((await conn.call("query", "messages.search", { query: "history", limit: 1 })) as { indexing: boolean }).indexing) {
-    if (performance.now() > deadline) throw new Error("the server was still indexing for search after 10 minutes");
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)] as T;
-  const time = async (input: unknown) => {
-    const t = performance.now();
-    const page = (await conn.call("query", "messages.list", input)) as { items: unknown[] };
-    const ms = performance.now() - t;
-    if (!Array.isArray(page.items)) throw new Error("messages.list returned no items");
-    return ms;
-  };
+  targets: HistoryTarget[],
+  opts: { minId: number; maxId: number; queries: number; pageSize: number },
+): Promise<Timings[]> {
+  const conns = targets.map((t) => new WireConn(t.server.wsUrl, t.token, () => {}));
   try {
-    for (let i = 0; i < 50; i++) await time({ roomId: pick(opts.roomIds), limit: opts.pageSize });
-    const pages: number[] = [];
-    for (let i = 0; i < opts.queries; i++) {
-      const before = opts.minId + Math.floor(Math.random() * (opts.maxId - opts.minId));
-      pages.push(await time({ roomId: pick(opts.roomIds), before, limit: opts.pageSize }));
+    for (const conn of conns) await conn.opened();
+    // The seeded messages were written behind the server's back, so it starts by indexing them for search, in
+    // batches on the one write path (domain/search-tail.ts). Timed after that, as a server holding such a history
+    // in steady state has long finished, and as the unread and search scenarios do. (A build without search
+    // refuses the call: it has nothing to wait for.)
+    const deadline = performance.now() + 600_000;
+    for (const conn of conns) {
+      const indexing = () =>
+        conn.call("query", "messages.search", { query: "history", limit: 1 }).then(
+          (r) => (r as { indexing: boolean }).indexing,
+          () => false,
+        );
+      while (await indexing()) {
+        if (performance.now() > deadline) throw new Error("the server was still indexing for search after 10 minutes");
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
-    const first: number[] = [];
-    for (let i = 0; i < Math.min(500, opts.queries); i++) first.push(await time({ roomId: pick(opts.roomIds), limit: opts.pageSize }));
-    return { pageMs: q(pages), firstPageMs: q(first) };
+    const rooms = Math.min(...targets.map((t) => t.roomIds.length));
+    const pages = targets.map(() => [] as number[]);
+    const first = targets.map(() => [] as number[]);
+    const time = async (k: number, input: { room: number; before?: number }, into: number[][]) => {
+      const order = conns.map((_, i) => (i + k) % conns.length);
+      for (const i of order) {
+        const conn = conns[i];
+        const roomId = targets[i]?.roomIds[input.room];
+        if (!conn || roomId === undefined) throw new Error("no such target");
+        const t = performance.now();
+        const page = (await conn.call("query", "messages.list", { roomId, limit: opts.pageSize, ...(input.before === undefined ? {} : { before: input.before }) })) as { items: unknown[] };
+        into[i]?.push(performance.now() - t);
+        if (!Array.isArray(page.items)) throw new Error("messages.list returned no items");
+      }
+    };
+    const room = () => Math.floor(Math.random() * rooms);
+    const warm = targets.map(() => [] as number[]);
+    for (let k = 0; k < 50; k++) await time(k, { room: room() }, warm);
+    for (let k = 0; k < opts.queries; k++) await time(k, { room: room(), before: opts.minId + Math.floor(Math.random() * (opts.maxId - opts.minId)) }, pages);
+    for (let k = 0; k < Math.min(500, opts.queries); k++) await time(k, { room: room() }, first);
+    return targets.map((_, i) => ({ pageMs: q(pages[i] ?? []), firstPageMs: q(first[i] ?? []) }));
   } finally {
-    conn.close();
+    for (const conn of conns) conn.close();
   }
 }

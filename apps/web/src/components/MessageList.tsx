@@ -1,9 +1,9 @@
 import { createVirtualizer } from "@tanstack/solid-virtual";
-import { batch, createComputed, createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { batch, createComputed, createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show, untrack } from "solid-js";
 import { useApp } from "../state/context.ts";
 import { indexById } from "../state/message-ops.ts";
 import type { Message } from "../state/types.ts";
-import { cancelIdle, type IdleHandle, whenIdle } from "./timeline/idle.ts";
+import { createShownWhenIdle } from "./timeline/idle.ts";
 import { createEndSettle, holdStillUnlessPinned, makeRowMeasurer } from "./timeline/pin.ts";
 import { groupsWith, HistoryHead, OutgoingTail, TimelineRow } from "./timeline/rows.tsx";
 
@@ -45,23 +45,6 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
 
   const count = () => length() + 2;
   /**
-   * Rows rendered beyond the view. A jump (the scrollbar dragged, Home, a
-   * scroll to the top that loads history) brings in a whole new view; it is
-   * rendered first, and the rows around it, which no one sees yet, at the next
-   * idle moment, so the jump is not one long task.
-   */
-  const [overscan, setOverscan] = createSignal(OVERSCAN);
-  let widen: IdleHandle | undefined;
-  function narrowForJump() {
-    if (widen !== undefined) cancelIdle(widen);
-    setOverscan(1);
-    widen = whenIdle(() => {
-      widen = undefined;
-      setOverscan(OVERSCAN);
-    });
-  }
-  onCleanup(() => widen !== undefined && cancelIdle(widen));
-  /**
    * The timeline's own list, for `getItemKey`: the virtualizer calls it for
    * every row after the list changes, so it must not subscribe. Every change
    * happens in this same array; a new timeline (after a resync) re-runs this.
@@ -71,6 +54,10 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     raw = items()?.peek() ?? [];
   });
   const keyAt = (i: number): number | string => (i === 0 ? HEAD : i === raw.length + 1 ? TAIL : (raw[i - 1]?.id ?? i));
+  /** Told after each change of the rows in view; a row reads the virtualiser's range itself, current before this is. */
+  const [view, setView] = createSignal<{ startIndex: number; endIndex: number } | null>(null, {
+    equals: (a, b) => a?.startIndex === b?.startIndex && a?.endIndex === b?.endIndex,
+  });
   const virtualizer = createVirtualizer({
     get count() {
       return count();
@@ -87,13 +74,19 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
     initialMeasurementsCache: views.measured(props.roomId),
     initialRect: views.paneSize(),
     initialOffset: () => (views.spot(props.roomId)?.messageId == null ? Number.MAX_SAFE_INTEGER : 0),
-    get overscan() {
-      return overscan();
-    },
+    // Rows beyond the view render at an idle moment (see `shown` below): overscan costs a placeholder each.
+    overscan: OVERSCAN,
+    onChange: (v) => setView(v.range),
     paddingStart: 12,
     paddingEnd: 8,
   });
   holdStillUnlessPinned(virtualizer, atBottom);
+  /** Row `i` is in view (or next to it), or where the range is not known yet. */
+  const inView = (i: number) => {
+    view();
+    const r = virtualizer.range;
+    return !r || (i >= r.startIndex - 1 && i <= r.endIndex + 1);
+  };
   const rowMeasurer = makeRowMeasurer(virtualizer);
   const settleAtEnd = createEndSettle(() => scroller, atBottom);
   /** At the end now, and again each frame while the rows there are measured (see `createEndSettle`). */
@@ -148,6 +141,8 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
         virtualizer.scrollOffset = top + heightOfRows(added);
       });
       scroller.scrollTop = top + heightOfRows(added);
+      // Our own move: not the reader scrolling.
+      lastTop = scroller.scrollTop;
       if (anchor) {
         const settle = (frames: number) => {
           keepInPlace(anchor);
@@ -196,8 +191,6 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
   function onScroll() {
     if (!scroller) return;
     const top = scroller.scrollTop;
-    // Before the virtualiser hears of this scroll (its listener was added after this one).
-    if (Math.abs(top - lastTop) > scroller.clientHeight) narrowForJump();
     // Rows measured taller than estimated push the end down and fire a scroll: that is not the reader leaving
     // the bottom. Only scrolling up is.
     const bottom = nearBottom() || (atBottom() && top >= lastTop);
@@ -320,7 +313,17 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
             <For each={rows()}>
               {(key) => {
                 const index = () => indexOf().get(key) ?? 0;
+                // A row beyond the view is a placeholder of its known (or estimated) height until an idle moment,
+                // not measured: measured, its height would count as the row's.
+                const shown = key === HEAD || key === TAIL ? () => true : createShownWhenIdle(() => inView(index()));
+                const placeholder = () => (
+                  <div
+                    class="timeline-row"
+                    style={{ height: `${virtualizer.itemSizeCache.get(key) ?? virtualizer.options.estimateSize(untrack(index))}px` }}
+                  />
+                );
                 return (
+                  <Show when={shown()} fallback={placeholder()}>
                   <div class="timeline-row" data-index={index()} ref={(el) => rowMeasurer.measure(el, index())}>
                     <Show
                       when={key === HEAD}
@@ -336,6 +339,7 @@ export function MessageList(props: { roomId: number; roomName: string; roomDescr
                       <HistoryHead roomId={props.roomId} roomName={props.roomName} roomDescription={props.roomDescription} />
                     </Show>
                   </div>
+                  </Show>
                 );
               }}
             </For>

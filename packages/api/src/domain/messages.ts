@@ -7,6 +7,7 @@ import {
   type Kysely,
   listMessages,
   type MessageWithSender,
+  type PageHints,
   reactionSummaries,
   threadParticipants,
 } from "@parley/db";
@@ -145,17 +146,28 @@ async function original(db: Kysely<Database>, row: MessageWithSender, roomId: nu
   return toMessage(row, [], [], files.get(Number(row.id)));
 }
 
-/** Rows as the API shows them to `viewerId`: with their reactions and thread participants, read once per page. */
-export async function presentMessages(db: Kysely<Database>, rows: readonly MessageWithSender[], viewerId: number | null): Promise<Message[]> {
-  const ids = rows.filter((r) => r.deleted_at === null).map((r) => Number(r.id));
+/**
+ * Rows as the API shows them to `viewerId`: with their reactions, thread
+ * participants and files, read once per page. A row from a history page
+ * carries `PageHints` (queries/messages.ts), so only what it has is read: a
+ * page with no reactions, files or threads runs no query here.
+ */
+export async function presentMessages(
+  db: Kysely<Database>,
+  rows: readonly (MessageWithSender & Partial<PageHints>)[],
+  viewerId: number | null,
+): Promise<Message[]> {
+  const live = rows.filter((r) => r.deleted_at === null);
+  const ids = (hint: "has_reactions" | "has_files") => live.filter((r) => r[hint] === undefined || Number(r[hint]) === 1).map((r) => Number(r.id));
   const roots = rows.filter((r) => Number(r.reply_count) > 0).map((r) => Number(r.id));
-  const senders = [...new Set(rows.flatMap((r) => (r.sender_id === null ? [] : [Number(r.sender_id)])))];
+  const unhinted = [...new Set(rows.flatMap((r) => (r.sender_id === null || "sender_deactivated_at" in r ? [] : [Number(r.sender_id)])))];
   const [reactions, participants, files, deactivated] = await Promise.all([
-    reactionSummaries(db, ids, viewerId),
+    reactionSummaries(db, ids("has_reactions"), viewerId),
     threadParticipants(db, roots),
-    attachmentsByMessage(db, ids),
-    deactivatedAmong(db, senders),
+    attachmentsByMessage(db, ids("has_files")),
+    deactivatedAmong(db, unhinted),
   ]);
+  for (const r of rows) if (r.sender_id !== null && (r.sender_deactivated_at ?? null) !== null) deactivated.add(Number(r.sender_id));
   const byMessage = new Map<number, Reaction[]>();
   for (const r of reactions) {
     const list = byMessage.get(r.message_id) ?? [];

@@ -23,6 +23,13 @@ export const bumpTimelineQuery = (db: Db, a: Args<{ roomId: number }>) =>
     .where("id", "=", a.roomId)
     .returning("timeline_count");
 
+/** A room's timeline count, read once per write transaction by the SQLite accelerator (see `sqliteWriteTx`). */
+export const timelineCountQuery = (db: Db, a: Args<{ roomId: number }>) => db.selectFrom("rooms").select("timeline_count").where("id", "=", a.roomId);
+
+/** Stores the count the accelerator kept for a room during its transaction. */
+export const setTimelineCountQuery = (db: Db, a: Args<{ roomId: number; count: number }>) =>
+  db.updateTable("rooms").set({ timeline_count: a.count }).where("id", "=", a.roomId);
+
 export function findMarker(db: Db, roomId: number, userId: number) {
   return db
     .selectFrom("room_members as rm")

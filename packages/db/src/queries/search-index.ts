@@ -42,8 +42,8 @@ export async function sendersReady(db: Db): Promise<boolean> {
  * in the migration, which must not hold up start-up.
  */
 export async function fillSenders(tx: Db): Promise<void> {
-  await sql`insert or ignore into message_senders (sender_id, id) select sender_id, id from messages
-    where sender_id is not null and id <= (select indexed_upto from search_backfill)`.execute(tx);
+  const r = await sql<{ upto: number }>`select indexed_upto as upto from search_backfill`.execute(tx);
+  await indexSenders(tx, 0, Number(r.rows[0]?.upto ?? 0));
   await sql`update search_backfill set senders_ready = 1`.execute(tx);
 }
 

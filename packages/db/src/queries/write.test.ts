@@ -41,10 +41,26 @@ async function script(run: WriteTransaction): Promise<{ answers: unknown[]; comm
     answers.push(await tx.findByClientId(1, "c1"));
     answers.push(await tx.appendEvent({ type: "u", scope: "user", room_id: null, user_id: 1, payload: '{"a":1}', version: 2, created_at: 8 }));
     answers.push(await tx.db.selectFrom("messages").selectAll().orderBy("id").execute());
+    // The counters: the accelerator keeps them until another query needs them, which must then read what was set.
+    answers.push(await tx.bumpTimeline(1), await tx.bumpTimeline(1));
+    await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 1, readCount: 1, mentionUnread: 0 });
+    await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 2, readCount: 2, mentionUnread: 0 });
+    answers.push(await readState(tx));
+    answers.push(await tx.bumpTimeline(1));
+    await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 3, readCount: 3, mentionUnread: 0 });
+    await expect(Promise.resolve().then(() => tx.bumpTimeline(99))).rejects.toThrow();
   };
   await run(step, (rows) => committed.push(...rows));
   return { answers, committed };
 }
+
+const readState = (tx: WriteTx) =>
+  tx.db
+    .selectFrom("room_members as rm")
+    .innerJoin("rooms as r", "r.id", "rm.room_id")
+    .select(["r.timeline_count", "rm.last_read_id", "rm.read_count"])
+    .where("rm.room_id", "=", 1)
+    .execute();
 
 describe("the SQLite write accelerator", () => {
   it("answers and stores exactly what the same Kysely queries do", async () => {
@@ -61,11 +77,16 @@ describe("the SQLite write accelerator", () => {
       { id: 1, event_id: 2 },
       { id: 2, event_id: 3 },
     ]);
-    for (const table of ["messages", "events"] as const) {
+    expect(a.answers.slice(-4)).toEqual([1, 2, [{ timeline_count: 2, last_read_id: 2, read_count: 2 }], 3]);
+    // And what was kept at the end is written before COMMIT.
+    expect(await fast.db.selectFrom("room_members").select(["last_read_id", "read_count"]).execute()).toEqual([{ last_read_id: 3, read_count: 3 }]);
+    expect(await fast.db.selectFrom("rooms").select("timeline_count").execute()).toEqual([{ timeline_count: 3 }]);
+    for (const table of ["messages", "events", "rooms"] as const) {
       expect(await fast.db.selectFrom(table).selectAll().orderBy("id").execute()).toEqual(
         await reference.db.selectFrom(table).selectAll().orderBy("id").execute(),
       );
     }
+    expect(await fast.db.selectFrom("room_members").selectAll().execute()).toEqual(await reference.db.selectFrom("room_members").selectAll().execute());
   });
 
   it("rolls back everything a failed transaction wrote, and reports no events", async () => {
@@ -75,15 +96,29 @@ describe("the SQLite write accelerator", () => {
       h.writeTransaction(async (tx) => {
         const m = await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", senderDisplayName: null, senderIsBot: 0, overrideName: null, kind: "text", content: "lost", clientId: "c2", now: 5, threadId: null, inRoom: 1 });
         await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 5 }, m.event_id);
+        await tx.bumpTimeline(1);
+        await tx.setMarker({ roomId: 1, userId: 1, lastReadId: m.id, readCount: 1, mentionUnread: 0 });
         await tx.db.insertInto("room_members").values({ room_id: 1, user_id: 1, is_admin: 0, joined_at: 5 }).execute();
       }, (rows) => committed.push(...rows)),
     ).rejects.toThrow(/UNIQUE/);
     expect(committed).toEqual([]);
     expect(await h.db.selectFrom("messages").selectAll().execute()).toEqual([]);
     expect(await h.db.selectFrom("events").selectAll().execute()).toEqual([]);
-    // The connection is usable afterwards (the transaction was closed, the lock released).
+    // A transaction that fails with counters still kept in memory (no query ran after them).
+    await expect(
+      h.writeTransaction(async (tx) => {
+        await tx.bumpTimeline(1);
+        await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 7, readCount: 7, mentionUnread: 0 });
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(await h.db.selectFrom("rooms").select("timeline_count").execute()).toEqual([{ timeline_count: 0 }]);
+    expect(await h.db.selectFrom("room_members").select(["last_read_id", "read_count"]).execute()).toEqual([{ last_read_id: 0, read_count: 0 }]);
+    // The connection is usable afterwards (the transaction was closed, the lock released), and nothing kept from the failed one is written.
     await h.writeTransaction(async (tx) => tx.appendEvent({ type: "t", scope: "all", room_id: null, user_id: null, payload: "{}", version: 1, created_at: 9 }));
     expect(await h.db.selectFrom("events").select("id").execute()).toHaveLength(1);
+    expect(await h.db.selectFrom("room_members").select(["last_read_id", "read_count"]).execute()).toEqual([{ last_read_id: 0, read_count: 0 }]);
+    expect(await h.writeTransaction(async (tx) => tx.bumpTimeline(1))).toBe(1);
   });
 
   for (const [name, open] of [

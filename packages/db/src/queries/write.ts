@@ -1,11 +1,9 @@
-import type SQLite from "better-sqlite3";
-import type { Compilable, Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Database, EventRow, NewEvent } from "../schema.ts";
-import { type Args, placeholders } from "./args.ts";
 import { bumpTimelineQuery, setMarkerQuery } from "./attention.ts";
 import { insertEventAtQuery, insertEventQuery, lockEventLog } from "./events.ts";
 import { findByClientIdQuery, type InsertedMessage, insertedRow, insertMessageQuery, type MessageWithSender, type NewMessage, type SenderNames } from "./messages.ts";
-import { senderAccessQuery, type SenderAccess } from "./rooms.ts";
+import { type SenderAccess, senderAccessQuery } from "./rooms.ts";
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -51,9 +49,9 @@ export interface WriteTx {
  */
 export type WriteTransaction = <T>(fn: (tx: WriteTx) => Promise<T>, onCommit?: (events: EventRow[]) => void) => Promise<T>;
 
-type Marker = { roomId: number; userId: number; lastReadId: number; readCount: number; mentionUnread: number };
+export type Marker = { roomId: number; userId: number; lastReadId: number; readCount: number; mentionUnread: number };
 
-const eventRow = (id: number, e: EventToWrite): EventRow => ({ id, ...e });
+export const eventRow = (id: number, e: EventToWrite): EventRow => ({ id, ...e });
 
 /**
  * The position `insertMessage` reserved, until its event is appended. The
@@ -132,80 +130,4 @@ export function kyselyWriteTransaction(db: Kysely<Database>): WriteTransaction {
     if (onCommit && appended.length > 0) onCommit(appended);
     return result;
   };
-}
-
-/**
- * SQLite: the hot statements compiled once from the same builders (with
- * `@name` placeholders) and prepared on the raw handle. `db` must be a
- * Kysely bound to the one connection the caller holds (better-sqlite3 is
- * synchronous, so nothing else runs between statements).
- */
-export function sqliteWriteTx(raw: SQLite.Database, db: Kysely<Database>): WriteTx & { appended: EventRow[]; reservations: Reservations } {
-  const appended: EventRow[] = [];
-  const reservations = new Reservations();
-  const access = accelerate<{ roomId: number; userId: number }>(raw, (a) => senderAccessQuery(db, a), ["roomId", "userId"]);
-  const byClientId = accelerate<{ senderId: number; clientId: string }>(raw, (a) => findByClientIdQuery(db, a), ["senderId", "clientId"]);
-  const insMessage = accelerate<NewMessage>(raw, (a) => insertMessageQuery(db, a), ["roomId", "senderId", "kind", "content", "clientId", "now", "threadId", "inRoom", "overrideName"]);
-  const bump = accelerate<{ roomId: number }>(raw, (a) => bumpTimelineQuery(db, a), ["roomId"]);
-  const marker = accelerate<Marker>(raw, (a) => setMarkerQuery(db, a), ["roomId", "userId", "lastReadId", "readCount", "mentionUnread"]);
-  const eventKeys = ["type", "scope", "room_id", "user_id", "payload", "version", "created_at"] as const;
-  const insEvent = accelerate<EventToWrite>(raw, (a) => insertEventQuery(db, a), eventKeys);
-  const insEventAt = accelerate<EventToWrite & { id: number }>(raw, (a) => insertEventAtQuery(db, a), ["id", ...eventKeys]);
-  return {
-    /** The event rows written since the caller last emptied it. */
-    appended,
-    /** Emptied by the caller at BEGIN, checked before COMMIT. */
-    reservations,
-    db,
-    senderAccess: (roomId, userId) => access.get({ roomId, userId }) as SenderAccess | undefined,
-    findByClientId: (senderId, clientId) => byClientId.get({ senderId, clientId }) as MessageWithSender | undefined,
-    insertMessage(m) {
-      // The binder reads only the statement's inputs, so the sender's names can stay on the object.
-      const row = insMessage.get(m) as { id: number; event_id: number | null } | undefined;
-      if (!row) throw new Error("insert into messages returned no row");
-      return insertedRow(row.id, m, m, reservations.reserve(row));
-    },
-    bumpTimeline(roomId) {
-      const row = bump.get({ roomId }) as { timeline_count: number } | undefined;
-      if (!row) throw new Error(`room ${roomId} not found for its timeline count`);
-      return Number(row.timeline_count);
-    },
-    setMarker: (m) => marker.run(m),
-    appendEvent(e, at) {
-      const row = (at === undefined ? insEvent.get(e) : insEventAt.get({ ...e, id: at })) as { id: number } | undefined;
-      if (!row) throw new Error("insert into events returned no row");
-      const id = reservations.claim(at, row.id);
-      appended.push(eventRow(id, e));
-      return id;
-    },
-  };
-}
-
-/**
- * One hot statement: the builder compiled once with `@key` placeholders,
- * prepared with each placeholder turned into a positional `?` and bound from
- * the input object by position. (better-sqlite3 binds named parameters by
- * looking each name up on the object, on every call: about 1.5 µs on the
- * message insert.)
- */
-function accelerate<P extends object>(raw: SQLite.Database, build: (a: Args<P>) => Compilable, keys: readonly (keyof P & string)[]) {
-  const compiled = build(placeholders<P>(keys)).compile();
-  // Every input must be a named placeholder: a value Kysely bound itself would be missing at run time.
-  if (compiled.parameters.length > 0) throw new Error(`accelerated query has unnamed parameters: ${compiled.sql}`);
-  // A string literal could hold an "@" that is not a placeholder: refuse any such literal.
-  if (/'[^']*@/.test(compiled.sql)) throw new Error(`accelerated query has an "@" in a string literal: ${compiled.sql}`);
-  const order: (keyof P & string)[] = [];
-  const text = compiled.sql.replace(/@(\w+)/g, (_, name: string) => {
-    const key = keys.find((k) => k === name);
-    if (key === undefined) throw new Error(`accelerated query has an unknown placeholder @${name}: ${compiled.sql}`);
-    order.push(key);
-    return "?";
-  });
-  const stmt = raw.prepare(text);
-  const args = (input: P): unknown[] => {
-    const a = new Array<unknown>(order.length);
-    for (let i = 0; i < order.length; i++) a[i] = input[order[i] as keyof P];
-    return a;
-  };
-  return { get: (input: P): unknown => stmt.get(args(input)), run: (input: P): void => void stmt.run(args(input)) };
 }
