@@ -110,7 +110,6 @@ export function listRoomsForUser(db: Db, userId: number, page: { after: number; 
       // Only what a list item shows (domain/rooms.ts listRooms): each column is a property on each of 500 row objects.
       "r.slow_mode_seconds",
       "me.is_admin",
-      "me.user_id as my_id",
       // A counter the write path keeps (queries/members.ts), not a count per room.
       "r.member_count",
       "r.timeline_count",
