@@ -14,6 +14,7 @@ export default defineConfig({
           "src/{auth,rooms,room-rules,messages,stream,subscriptions,replay-cost,edits,reactions,threads,dms,first-run,account,search,search-property,search-backfill,registration,moderation,my-data}.test.ts",
           // Issue 14: mentions, read markers, receipts, settings, followed threads (counters and index ranges on both databases).
           "src/attention.test.ts",
+          "src/mention-counter.test.ts",
           "src/push.test.ts",
           // The access matrix and the visibility test: a few seconds each, and the access rules are SQL on both databases.
           "src/reliability/{access,access-messages,access-anonymous,access-admin,visibility}.test.ts",

@@ -78,6 +78,8 @@ export interface RoomMembersTable {
   read_count: ColumnType<number, number | undefined, number>;
   notify_level: ColumnType<NotifyLevel, NotifyLevel | undefined, NotifyLevel>;
   muted: ColumnType<Flag, Flag | undefined, Flag>;
+  /** Migration 0028: the room's `mentions` rows (the member's and the room-wide ones) after the marker; kept by queries/attention.ts. */
+  mention_unread: ColumnType<number, number | undefined, number>;
 }
 
 export type NotifyLevel = "all" | "mentions" | "none";

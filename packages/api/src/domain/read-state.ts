@@ -72,7 +72,8 @@ export const attentionOf = (states: Map<number, RoomAttention>, roomId: number):
  */
 export async function countSend(tx: WriteTx, s: { roomId: number; userId: number; messageId: number }): Promise<void> {
   const readCount = await tx.bumpTimeline(s.roomId);
-  await tx.setMarker({ roomId: s.roomId, userId: s.userId, lastReadId: s.messageId, readCount });
+  // The new message is the room's last, so no mention row lies after it.
+  await tx.setMarker({ roomId: s.roomId, userId: s.userId, lastReadId: s.messageId, readCount, mentionUnread: 0 });
 }
 
 /**
@@ -95,8 +96,10 @@ export async function moveMarker(svc: Services, auth: Auth, input: { roomId: num
     if (unchanged(Number(marker.last_read_id), target, input.back)) return { result: await stateOf(tx.db, input.roomId, auth.userId), events: [] };
     const unreadCount = await countTimelineAfter(tx.db, input.roomId, target);
     const readCount = Math.max(0, Number(marker.timeline_count) - unreadCount);
-    await tx.setMarker({ roomId: input.roomId, userId: auth.userId, lastReadId: target, readCount });
-    const mentionCount = marker.kind === "dm" ? unreadCount : await countMentions(tx.db, { userId: auth.userId, roomId: input.roomId, after: target });
+    // The rows after the new marker, counted in DMs too, so the counter always equals its rows.
+    const mentionUnread = await countMentions(tx.db, { userId: auth.userId, roomId: input.roomId, after: target });
+    await tx.setMarker({ roomId: input.roomId, userId: auth.userId, lastReadId: target, readCount, mentionUnread });
+    const mentionCount = marker.kind === "dm" ? unreadCount : mentionUnread;
     const state: ReadState = { roomId: input.roomId, lastReadId: target, unreadCount, mentionCount };
     const events: EventDraft[] = [{ body: { type: "read.updated", ...state, threadId: null }, scope: "user", userId: auth.userId }];
     if (marker.kind === "dm" && !input.back && Number((await userAttention(tx.db, auth.userId)).private_receipts) === 0) {

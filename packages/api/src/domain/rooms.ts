@@ -85,14 +85,15 @@ export async function listRooms(svc: Services, userId: number, page: { after?: n
   const rows = await listRoomsForUser(svc.db, userId, { after: page.after ?? 0, limit: page.limit });
   const items = rows.map((r): RoomListItem => {
     const { last_read_id, read_count, notify_level, muted } = r;
-    const member = r.my_id !== null && last_read_id !== null && read_count !== null && notify_level !== null && muted !== null;
+    // A left join: the member's columns are all null for a room the user is not in (last_read_id is NOT NULL in the table).
+    const member = last_read_id !== null && read_count !== null && notify_level !== null && muted !== null;
     const attention = member
       ? toAttention({ last_read_id, read_count, notify_level, muted, timeline_count: r.timeline_count, mention_count: r.mention_count, kind: r.kind })
       : NO_ATTENTION;
     // Object.assign onto the fresh room, not `{ ...toRoom(r), …, ...attention }`: V8 (Node 20) builds a literal
     // that spreads an object and adds more properties through a slow path, about 10 µs an item here; for 500
     // rooms that was the largest share of rooms.list's server time after the query (profile, issue 14).
-    return Object.assign(toRoom(r), { isMember: r.my_id !== null, isAdmin: Number(r.is_admin) === 1, memberCount: Number(r.member_count) }, attention);
+    return Object.assign(toRoom(r), { isMember: member, isAdmin: Number(r.is_admin) === 1, memberCount: Number(r.member_count) }, attention);
   });
   return withDmMembers(svc.db, items);
 }

@@ -15,6 +15,7 @@ import * as m0021 from "./0021_push.ts";
 import * as m0022 from "./0022_search_tail.ts";
 import * as m0026 from "./0026_search_prefix.ts";
 import * as m0027 from "./0027_sender_table.ts";
+import * as m0028 from "./0028_mention_counter.ts";
 import * as m0012 from "./0012_search.ts";
 import * as m0013 from "./0013_files.ts";
 import * as m0014 from "./0014_integrations.ts";
@@ -50,5 +51,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0025_room_member_count": { up: (db) => m0025.up(db, dialect) },
     "0026_search_prefix": { up: (db) => m0026.up(db, dialect) },
     "0027_sender_table": { up: (db) => m0027.up(db, dialect) },
+    "0028_mention_counter": { up: (db) => m0028.up(db, dialect) },
   };
 }

@@ -40,11 +40,15 @@ export function findMarker(db: Db, roomId: number, userId: number) {
     .executeTakeFirst();
 }
 
-/** A member's read marker and the timeline count it stands at (see `WriteTx.setMarker`). */
-export const setMarkerQuery = (db: Db, a: Args<{ roomId: number; userId: number; lastReadId: number; readCount: number }>) =>
+/**
+ * A member's read marker, the timeline count it stands at and the mention
+ * rows after it (`mention_unread`: 0 for a sender at their own new message,
+ * `countMentions` after the marker otherwise); see `WriteTx.setMarker`.
+ */
+export const setMarkerQuery = (db: Db, a: Args<{ roomId: number; userId: number; lastReadId: number; readCount: number; mentionUnread: number }>) =>
   db
     .updateTable("room_members")
-    .set({ last_read_id: a.lastReadId, read_count: a.readCount })
+    .set({ last_read_id: a.lastReadId, read_count: a.readCount, mention_unread: a.mentionUnread })
     .where("room_id", "=", a.roomId)
     .where("user_id", "=", a.userId);
 
@@ -80,15 +84,8 @@ export async function readStates(db: Db, userId: number, roomIds: readonly numbe
     .selectFrom("room_members as rm")
     .innerJoin("rooms as r", "r.id", "rm.room_id")
     .select(["rm.room_id", "rm.last_read_id", "rm.read_count", "r.timeline_count", "r.kind", "rm.notify_level", "rm.muted"])
-    .select((eb) =>
-      eb
-        .selectFrom("mentions as mn")
-        .select(sql<number>`count(*)`.as("n"))
-        .where("mn.user_id", "in", [userId, ROOM_WIDE])
-        .whereRef("mn.room_id", "=", "rm.room_id")
-        .whereRef("mn.message_id", ">", "rm.last_read_id")
-        .as("mention_count"),
-    )
+    // A counter the write path keeps (`countMentionRows`, `setMarkerQuery`), not an index range per room.
+    .select("rm.mention_unread as mention_count")
     .where("rm.user_id", "=", userId)
     .where("rm.room_id", "in", roomIds)
     .execute();
@@ -100,11 +97,32 @@ export async function setMessageMentions(db: Db, messageId: number, json: string
 
 export async function insertMentions(db: Db, roomId: number, messageId: number, userIds: readonly number[]): Promise<void> {
   if (userIds.length === 0) return;
-  await db
+  const added = await db
     .insertInto("mentions")
     .values(userIds.map((userId) => ({ user_id: userId, room_id: roomId, message_id: messageId })))
     .onConflict((oc) => oc.doNothing())
+    .returning("user_id")
     .execute();
+  await countMentionRows(db, roomId, messageId, added, 1);
+}
+
+/**
+ * Keeps each member's `mention_unread` equal to the mention rows after their
+ * marker as rows of one message come (+1) or go (−1): a row counts for its
+ * user (a room-wide row for every member) whose marker is before the message.
+ * Only rows really written or removed are passed, so a duplicate counts once.
+ */
+async function countMentionRows(db: Db, roomId: number, messageId: number, rows: readonly { user_id: number }[], delta: 1 | -1): Promise<void> {
+  const named = rows.map((r) => Number(r.user_id)).filter((id) => id !== ROOM_WIDE);
+  const wide = rows.length > named.length;
+  const bump = () =>
+    db
+      .updateTable("room_members")
+      .set({ mention_unread: sql<number>`mention_unread + ${sql.lit(delta)}` })
+      .where("room_id", "=", roomId)
+      .where("last_read_id", "<", messageId);
+  if (wide) await bump().execute();
+  if (named.length > 0) await bump().where("user_id", "in", named).execute();
 }
 
 /** Who a message's mention rows count (`ROOM_WIDE` among them for `@room`). */
@@ -120,7 +138,10 @@ export async function deleteMentions(db: Db, messageId: number, userIds?: readon
     if (userIds.length === 0) return;
     q = q.where("user_id", "in", userIds);
   }
-  await q.execute();
+  const gone = await q.returning(["user_id", "room_id"]).execute();
+  const first = gone[0];
+  // A message's rows are all of its one room.
+  if (first) await countMentionRows(db, Number(first.room_id), messageId, gone, -1);
 }
 
 /** Members of the room among the given username keys: who `@name` resolves to. */

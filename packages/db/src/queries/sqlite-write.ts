@@ -92,7 +92,7 @@ class Pending {
   constructor(raw: SQLite.Database, db: Kysely<Database>) {
     this.readCount = accelerate<{ roomId: number }>(raw, (a) => timelineCountQuery(db, a), ["roomId"]);
     this.writeCount = accelerate<{ roomId: number; count: number }>(raw, (a) => setTimelineCountQuery(db, a), ["roomId", "count"]);
-    this.writeMarker = accelerate<Marker>(raw, (a) => setMarkerQuery(db, a), ["roomId", "userId", "lastReadId", "readCount"]);
+    this.writeMarker = accelerate<Marker>(raw, (a) => setMarkerQuery(db, a), ["roomId", "userId", "lastReadId", "readCount", "mentionUnread"]);
   }
 
   /** One more text message in the room's timeline: the new count. */

@@ -43,11 +43,11 @@ async function script(run: WriteTransaction): Promise<{ answers: unknown[]; comm
     answers.push(await tx.db.selectFrom("messages").selectAll().orderBy("id").execute());
     // The counters: the accelerator keeps them until another query needs them, which must then read what was set.
     answers.push(await tx.bumpTimeline(1), await tx.bumpTimeline(1));
-    await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 1, readCount: 1 });
-    await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 2, readCount: 2 });
+    await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 1, readCount: 1, mentionUnread: 0 });
+    await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 2, readCount: 2, mentionUnread: 0 });
     answers.push(await readState(tx));
     answers.push(await tx.bumpTimeline(1));
-    await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 3, readCount: 3 });
+    await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 3, readCount: 3, mentionUnread: 0 });
     await expect(Promise.resolve().then(() => tx.bumpTimeline(99))).rejects.toThrow();
   };
   await run(step, (rows) => committed.push(...rows));
@@ -97,7 +97,7 @@ describe("the SQLite write accelerator", () => {
         const m = await tx.insertMessage({ roomId: 1, senderId: 1, senderName: "ada", senderDisplayName: null, senderIsBot: 0, overrideName: null, kind: "text", content: "lost", clientId: "c2", now: 5, threadId: null, inRoom: 1 });
         await tx.appendEvent({ type: "t", scope: "room", room_id: 1, user_id: null, payload: "{}", version: 1, created_at: 5 }, m.event_id);
         await tx.bumpTimeline(1);
-        await tx.setMarker({ roomId: 1, userId: 1, lastReadId: m.id, readCount: 1 });
+        await tx.setMarker({ roomId: 1, userId: 1, lastReadId: m.id, readCount: 1, mentionUnread: 0 });
         await tx.db.insertInto("room_members").values({ room_id: 1, user_id: 1, is_admin: 0, joined_at: 5 }).execute();
       }, (rows) => committed.push(...rows)),
     ).rejects.toThrow(/UNIQUE/);
@@ -108,7 +108,7 @@ describe("the SQLite write accelerator", () => {
     await expect(
       h.writeTransaction(async (tx) => {
         await tx.bumpTimeline(1);
-        await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 7, readCount: 7 });
+        await tx.setMarker({ roomId: 1, userId: 1, lastReadId: 7, readCount: 7, mentionUnread: 0 });
         throw new Error("boom");
       }),
     ).rejects.toThrow("boom");

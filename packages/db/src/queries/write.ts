@@ -49,7 +49,7 @@ export interface WriteTx {
  */
 export type WriteTransaction = <T>(fn: (tx: WriteTx) => Promise<T>, onCommit?: (events: EventRow[]) => void) => Promise<T>;
 
-export type Marker = { roomId: number; userId: number; lastReadId: number; readCount: number };
+export type Marker = { roomId: number; userId: number; lastReadId: number; readCount: number; mentionUnread: number };
 
 export const eventRow = (id: number, e: EventToWrite): EventRow => ({ id, ...e });
 
