@@ -161,7 +161,8 @@ export async function startServer(config: ServerConfig, logger: Logger, wiring: 
       await svc.inflight.idle(5000);
       await outgoing.stop();
       for (const client of ws.wss.clients) client.close(1012, "server restarting");
-      svc.stop();
+      // Before the database closes: a search pass under way finishes first.
+      await svc.stop();
       sweeper.stop();
       http.closeAllConnections();
       await storage.close();

@@ -192,7 +192,8 @@ export interface Services {
   avatars: AvatarMaker;
   now: () => number;
   start(): Promise<void>;
-  stop(): void;
+  /** Stops the background work; resolves once a search pass under way has finished (so it never meets a closed database). */
+  stop(): Promise<void>;
 }
 
 export interface SharedLimits {
@@ -341,12 +342,12 @@ export function createServices(
       // One query; the indexing itself runs in the background.
       await searchIndex.start();
     },
-    stop() {
-      void searchIndex.stop();
+    async stop() {
       revokedSessions.stop();
       typing.stop();
       presence.stop();
       hub.stop();
+      await searchIndex.stop();
     },
   };
 }

@@ -47,5 +47,5 @@ await Promise.all(
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 console.log(`${n} sends in ${(ms / 1000).toFixed(1)} s: ${Math.round(n / (ms / 1000))}/s, ${Math.round((cpu.user + cpu.system) / n)} µs CPU per send`);
-svc.stop();
+await svc.stop();
 await handle.close();

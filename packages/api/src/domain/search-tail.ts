@@ -81,7 +81,8 @@ export class SearchTail {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    return this.running ?? Promise.resolve();
+    // A failed pass has already been reported to `onError` by whoever ran it: stopping only waits for it.
+    return (this.running ?? Promise.resolve()).catch(() => {});
   }
 
   private schedule(): void {
