@@ -16,6 +16,7 @@ import {
 import { startCheckpointer } from "./checkpointer.ts";
 import type { Dialect } from "./dialect.ts";
 import { migrationsFor } from "./migrations/index.ts";
+import { castLimits } from "./sqlite-limits.ts";
 import { sqliteWriteTx } from "./queries/sqlite-write.ts";
 import type { WriteTransaction } from "./queries/write.ts";
 import type { Database } from "./schema.ts";
@@ -158,7 +159,7 @@ function reusingStatements(raw: SQLite.Database, max = 500): SqliteDatabase {
     prepare(text) {
       const hit = cache.get(text);
       if (hit && !hit.stmt.busy) return hit.view;
-      const stmt = raw.prepare(text);
+      const stmt = raw.prepare(castLimits(text));
       const view = rowsBuiltInJs(stmt);
       if (!hit) {
         if (cache.size >= max) {
