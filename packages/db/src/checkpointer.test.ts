@@ -65,7 +65,9 @@ describe("the WAL checkpointer", () => {
     writer.close();
     // Around the writer's backstop (4,000 pages of 4 KiB; more if a checkpoint of the worker's
     // was under way when the writer tried), not the 120 MB written: without it, it was all of it.
-    expect(largest).toBeLessThan(40_000_000);
+    // Usually under 40 MB; a CI run with the machine's two cores busy saw 47 MB. Under half of what
+    // was written still means the WAL started over.
+    expect(largest).toBeLessThan(60_000_000);
   });
 
   it("hands checkpoints back to the writer if the worker cannot run", async () => {
