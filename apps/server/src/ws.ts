@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { appRouter, type Context, createWsContext, SendEndpoint, type Services, StreamEndpoint } from "@parley/api";
+import { appRouter, type Context, createWsContext, encodeReply, SendEndpoint, type Services, StreamEndpoint } from "@parley/api";
 import { applyWSSHandler, jsonEncoder } from "@trpc/server/adapters/ws";
 import type { Logger } from "pino";
 import { type ServerOptions, WebSocketServer } from "ws";
@@ -64,12 +64,13 @@ export function createWebSocket(opts: WsOptions) {
       return ctx;
     },
     keepAlive: { enabled: true, pingMs: opts.pingMs ?? 15_000, pongWaitMs: opts.pongWaitMs ?? 5_000 },
-    // Plain JSON, plus a look at each outgoing message so a caught-up events.stream
-    // can learn its subscription id and be served by the hub's fan-out (api realtime/fanout.ts).
+    // Plain JSON, with a reply's pre-built text spliced in as it is (api pre-encoded.ts: rooms.list), plus
+    // a look at each outgoing message so a caught-up events.stream can learn its subscription id and be
+    // served by the hub's fan-out (api realtime/fanout.ts).
     experimental_encoder: {
       encode: (msg) => {
         opts.svc.hub.streamIds.observe(msg);
-        return jsonEncoder.encode(msg);
+        return encodeReply(msg);
       },
       decode: jsonEncoder.decode,
     },

@@ -6,6 +6,7 @@ export { type Context, createHttpContext, createWsContext } from "./context.ts";
 export { type Auth, authenticate } from "./domain/auth.ts";
 export { type ApiConfig, type ApiObserver, createServices, defaultApiConfig, type Services } from "./services.ts";
 export { CloseCode, type Socket } from "./realtime/connections.ts";
+export { encodeReply, PreEncoded } from "./pre-encoded.ts";
 export { SendEndpoint } from "./realtime/send-endpoint.ts";
 export { StreamEndpoint } from "./realtime/stream-endpoint.ts";
 export type { Bus, BusKind } from "./realtime/bus.ts";

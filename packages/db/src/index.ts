@@ -30,6 +30,7 @@ export * from "./queries/messages.ts";
 export * from "./queries/profile.ts";
 export * from "./queries/reactions.ts";
 export * from "./queries/rooms.ts";
+export * from "./queries/rooms-json.ts";
 export * from "./queries/write.ts";
 export * from "./queries/sessions.ts";
 export * from "./queries/threads.ts";

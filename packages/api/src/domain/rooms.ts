@@ -11,9 +11,11 @@ import {
   insertMember,
   insertRoom,
   isBanned,
+  isPostgres,
   type Kysely,
   listMembers,
   listRoomsForUser,
+  listRoomsJson,
   longestStandingMember,
   type MemberRow,
   type RoomRow,
@@ -26,6 +28,7 @@ import {
 } from "@parley/db";
 import type { EventDraft } from "../events.ts";
 import { DomainError, conflict, forbidden, notFound, tooManyRequests } from "../errors.ts";
+import { PreEncoded } from "../pre-encoded.ts";
 import type { Socket } from "../realtime/connections.ts";
 import type { Services } from "../services.ts";
 import { avatarUrl, type Member, type Message, type Room, toRoom } from "../shapes.ts";
@@ -79,10 +82,20 @@ export interface RoomListItem extends Room, RoomAttention {
   members?: DmMember[];
 }
 
-/** One page of the rooms the user can see, in id order (`after`: the last id of the previous page). */
-export async function listRooms(svc: Services, userId: number, page: { after?: number | undefined; limit: number }): Promise<RoomListItem[]> {
+/**
+ * One page of the rooms the user can see, in id order (`after`: the last id of the previous page), as the
+ * reply's JSON: on SQLite built by SQLite (db queries/rooms-json.ts), elsewhere from `listRoomItems`.
+ */
+export async function listRooms(svc: Services, userId: number, page: { after?: number | undefined; limit: number }): Promise<PreEncoded<RoomListItem[]>> {
+  const p = { after: page.after ?? 0, limit: page.limit };
+  if (isPostgres(svc.db)) return PreEncoded.value(await listRoomItems(svc.db, userId, p));
+  return PreEncoded.text(await listRoomsJson(svc.db, userId, p));
+}
+
+/** The same page as objects: PostgreSQL's path, and the reference `listRoomsJson` is held to (rooms-json.test.ts). */
+export async function listRoomItems(db: Kysely<Database>, userId: number, page: { after: number; limit: number }): Promise<RoomListItem[]> {
   // One query: the page, and the read state (counters and index ranges) of the rooms the user is in.
-  const rows = await listRoomsForUser(svc.db, userId, { after: page.after ?? 0, limit: page.limit });
+  const rows = await listRoomsForUser(db, userId, page);
   const items = rows.map((r): RoomListItem => {
     const { last_read_id, read_count, notify_level, muted } = r;
     // A left join: the member's columns are all null for a room the user is not in (last_read_id is NOT NULL in the table).
@@ -95,7 +108,7 @@ export async function listRooms(svc: Services, userId: number, page: { after?: n
     // rooms that was the largest share of rooms.list's server time after the query (profile, issue 14).
     return Object.assign(toRoom(r), { isMember: member, isAdmin: Number(r.is_admin) === 1, memberCount: Number(r.member_count) }, attention);
   });
-  return withDmMembers(svc.db, items);
+  return withDmMembers(db, items);
 }
 
 export async function roomDetails(svc: Services, access: RoomAccess): Promise<RoomListItem> {
