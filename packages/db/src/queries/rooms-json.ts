@@ -1,10 +1,11 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../schema.ts";
+import { roomsPageQuery } from "./rooms.ts";
 
 type Db = Kysely<Database>;
 
 /**
- * SQLite only: the page `listRoomsForUser` reads, with what `rooms.list`
+ * SQLite only: the page `listRoomsForUser` reads (its very query, `roomsPageQuery`), with what `rooms.list`
  * makes of each row (api domain/rooms.ts `listRoomItems`, read-state.ts
  * `toAttention`, dms.ts `withDmMembers`), built by SQLite as the JSON text
  * of the reply: the same items, keys in the same order.
@@ -32,17 +33,13 @@ export async function listRoomsJson(db: Db, userId: number, page: { after: numbe
   const r = await sql<{ page: string }>`
     select json_group_array(iif(kind = 'dm', json_set(${item}, '$.members', json(${members})), ${item}) order by id) as page
     from (
-      select *, iif(kind = 'dm', unread, mention_count) as mention from (
-        select r.id, r.name, r.description, r.is_private, r.created_by, r.created_at, r.kind, r.slow_mode_seconds,
-          me.is_admin, r.member_count, me.user_id is not null as member,
-          -- A room the user is not in: no marker, nothing unread (toAttention's NOT_A_MEMBER).
-          me.last_read_id, iif(me.user_id is null, 0, max(0, r.timeline_count - me.read_count)) as unread,
-          iif(me.user_id is null, 0, coalesce(me.mention_unread, 0)) as mention_count, me.notify_level, me.muted
-        from rooms r
-        left join room_members me on me.room_id = r.id and me.user_id = ${userId}
-        where r.deleted_at is null and r.id > ${page.after} and (r.is_private = 0 or me.user_id is not null)
-        order by r.id
-        limit ${page.limit}
+      select *, iif(kind = 'dm', unread, member_mentions) as mention from (
+        -- A room the user is not in has all of its member columns null (last_read_id is NOT NULL in the table):
+        -- no marker, nothing unread (toAttention's NOT_A_MEMBER).
+        select *, last_read_id is not null as member,
+          iif(last_read_id is null, 0, max(0, timeline_count - read_count)) as unread,
+          iif(last_read_id is null, 0, coalesce(mention_count, 0)) as member_mentions
+        from ${roomsPageQuery(db, userId, page)}
       )
     ) as p`.execute(db);
   return r.rows[0]?.page ?? "[]";

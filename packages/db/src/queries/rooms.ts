@@ -96,6 +96,11 @@ export async function softDeleteRoom(db: Db, id: number, now: number): Promise<v
  * `rooms.list` is one query.
  */
 export function listRoomsForUser(db: Db, userId: number, page: { after: number; limit: number }) {
+  return roomsPageQuery(db, userId, page).execute();
+}
+
+/** `listRoomsForUser`'s query, unrun: also the page `listRoomsJson` (rooms-json.ts) builds its text from, so who sees which room is written once. */
+export function roomsPageQuery(db: Db, userId: number, page: { after: number; limit: number }) {
   return db
     .selectFrom("rooms as r")
     .leftJoin("room_members as me", (j) => j.onRef("me.room_id", "=", "r.id").on("me.user_id", "=", userId))
@@ -124,8 +129,7 @@ export function listRoomsForUser(db: Db, userId: number, page: { after: number; 
     .where("r.id", ">", page.after)
     .where((eb) => eb.or([eb("r.is_private", "=", 0), eb("me.user_id", "is not", null)]))
     .orderBy("r.id")
-    .limit(page.limit)
-    .execute();
+    .limit(page.limit);
 }
 
 export async function countMembers(db: Db, roomId: number): Promise<number> {
