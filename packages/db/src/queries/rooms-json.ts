@@ -18,7 +18,8 @@ type Db = Kysely<Database>;
  * rooms-json.test.ts (api) holds the two equal, room state by room state.
  */
 export async function listRoomsJson(db: Db, userId: number, page: { after: number; limit: number }): Promise<string> {
-  const bool = (x: ReturnType<typeof sql>) => sql`json(iif(${x}, 'true', 'false'))`;
+  // json('true') is a constant, evaluated once per statement; json(iif(…)) parsed a value on every row.
+  const bool = (x: ReturnType<typeof sql>) => sql`iif(${x}, json('true'), json('false'))`;
   // One item's keys and values, written once and used for both kinds of room below.
   const item = sql`json_object(
     'id', id, 'name', name, 'description', description, 'isPrivate', ${bool(sql`is_private = 1`)},
