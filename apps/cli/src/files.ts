@@ -48,6 +48,18 @@ export async function sendFilesCommand(
   }
 }
 
+/**
+ * Ids made before 2026-12-04 may start with "-", which `parseArgs` reads as options: such an id after
+ * `download` moves behind `--`, so `parley download -Ab…` works as typed. Only a whole 22-character
+ * id right after the command: no option of ours is that long, and anything else is left as it is.
+ */
+export function dashIdAsPositional(argv: readonly string[]): string[] {
+  const at = argv.indexOf("download");
+  const id = at < 0 ? undefined : argv[at + 1];
+  if (id === undefined || !/^-[A-Za-z0-9_-]{21}$/.test(id) || argv.includes("--")) return [...argv];
+  return [...argv.slice(0, at + 1), ...argv.slice(at + 2), "--", id];
+}
+
 /** The name in `Content-Disposition` (RFC 6266 `filename*` first), reduced to a plain file name. */
 export function dispositionName(header: string | null): string {
   const star = /filename\*=UTF-8''([^;]+)/i.exec(header ?? "")?.[1];

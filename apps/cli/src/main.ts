@@ -19,7 +19,7 @@ import {
 import { readEnv } from "./config.ts";
 import { dmCommand } from "./dm.ts";
 import { searchCommand } from "./search.ts";
-import { downloadCommand, sendFilesCommand } from "./files.ts";
+import { dashIdAsPositional, downloadCommand, sendFilesCommand } from "./files.ts";
 import { botCreateCommand, botFileCommand, tokenCommand, webhookCreateCommand } from "./integrations.ts";
 import { CliError } from "./session.ts";
 import { writeLine } from "./terminal.ts";
@@ -68,7 +68,7 @@ async function readStdin(): Promise<string> {
 
 async function main(argv: string[]): Promise<number> {
   const { values: f, positionals: args } = parseArgs({
-    args: argv,
+    args: dashIdAsPositional(argv),
     allowPositionals: true,
     options: {
       server: { type: "string", short: "s" },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answer, download, jpegWithGps, killedUpload, png, pngBomb, upload, uploaded } from "../test/files.ts";
 import { eventually, registerUser, startTestServer, type TestServer, type TestUser } from "../test/harness.ts";
 import { type S3Server, startS3 } from "../test/s3.ts";
+import { newFileId } from "./upload.ts";
 
 async function storedKeys(server: TestServer): Promise<string[]> {
   const keys: string[] = [];
@@ -156,5 +157,14 @@ describe("upload quota", () => {
     } finally {
       await server.dispose();
     }
+  });
+});
+
+describe("file ids", () => {
+  it("are 22 base64url characters and never start with a dash (a command line would read it as options)", () => {
+    // Without the rule, 10,000 draws all passing has probability (63/64)^10000, about 1e-69.
+    const ids = Array.from({ length: 10_000 }, newFileId);
+    expect(ids.filter((id) => !/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -38,8 +38,16 @@ export interface UploadedFile {
 const tooLarge = (limit: number) => new UploadRefusal(413, "too_large", `Files may be at most ${limit} bytes`);
 const overQuota = () => new UploadRefusal(413, "quota_exceeded", "Your upload quota is used up: delete files to make room");
 
-/** 128 random bits: ids are unguessable, and double as storage keys. */
-export const newFileId = () => randomBytes(16).toString("base64url");
+/**
+ * 128 random bits: ids are unguessable, and double as storage keys. Never starting with "-": one id in
+ * 64 did, and a command line reads `parley download -Ab…` as options (CI failed on it twice).
+ */
+export function newFileId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
+}
 
 /**
  * The name as shown and offered on download: its last path component, no
