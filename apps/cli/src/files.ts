@@ -48,6 +48,9 @@ export async function sendFilesCommand(
   }
 }
 
+/** A file id as the server makes it (`fileIdSchema` in @parley/api, whose zod the CLI does not bundle). */
+const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
+
 /**
  * Ids made before 2026-12-04 may start with "-", which `parseArgs` reads as options: such an id after
  * `download` moves behind `--`, so `parley download -Ab…` works as typed. Only a whole 22-character
@@ -56,7 +59,7 @@ export async function sendFilesCommand(
 export function dashIdAsPositional(argv: readonly string[]): string[] {
   const at = argv.indexOf("download");
   const id = at < 0 ? undefined : argv[at + 1];
-  if (id === undefined || !/^-[A-Za-z0-9_-]{21}$/.test(id) || argv.includes("--")) return [...argv];
+  if (id === undefined || !id.startsWith("-") || !FILE_ID.test(id) || argv.includes("--")) return [...argv];
   return [...argv.slice(0, at + 1), ...argv.slice(at + 2), "--", id];
 }
 
@@ -78,7 +81,7 @@ export function dispositionName(header: string | null): string {
 
 /** `parley download <fileId> [-o path|-]`: to the file's own name in the current directory (never overwriting), or `-o`. */
 export async function downloadCommand(env: CliEnv, io: Io, fileId: string, output: string | undefined, timeoutMs: number) {
-  if (!/^[A-Za-z0-9_-]{22}$/.test(fileId)) throw new CliError(`"${fileId}" is not a file id`, 2);
+  if (!FILE_ID.test(fileId)) throw new CliError(`"${fileId}" is not a file id`, 2);
   const client = await openClient(env, timeoutMs);
   try {
     const res = await client.download(fileId).catch((err: unknown) => {
